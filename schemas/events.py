@@ -1,0 +1,152 @@
+"""The events that flow between the parts: click events and link-change events.
+
+These classes are the contract; ``click_event.v1.json`` and ``link_change.v1.json`` say the
+same in JSON Schema for other languages, and ``examples/`` holds messages the tests loop
+over. A change that breaks old messages gets a new version number, never an edit in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+
+CLICK_EVENT_VERSION = 1
+LINK_CHANGE_VERSION = 1
+
+CLICKS_TOPIC = "smartlinks.clicks"
+LINKS_TOPIC = "smartlinks.links"
+
+
+class InvalidEvent(ValueError):
+    """A message that cannot be decoded into an event; ``reason`` is a stable machine code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class ClickEvent:
+    """One redirect, as the redirector saw it. The client IP is for enrichment only: the
+    consumer turns it into a location and a visitor hash and never stores it."""
+
+    event_id: str  # UUIDv7, 32 hex characters: time-ordered, and the de-duplication key
+    ts: int  # Unix milliseconds, UTC
+    tenant_id: str
+    link_id: str
+    code: str
+    campaign: str | None
+    contact_id: str | None
+    method: str  # GET | HEAD
+    ip: str
+    user_agent: str
+    referer: str
+    accept_language: str
+    visitor_cookie: str | None  # the first-party visitor cookie the browser sent, if any
+    collect_metadata: bool
+    v: int = CLICK_EVENT_VERSION
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self)
+
+    @property
+    def key(self) -> bytes:
+        """Partition key: one link's clicks stay in order on one partition."""
+        return self.link_id.encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> ClickEvent:
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidEvent("not_json", str(exc)) from None
+        if not isinstance(raw, dict):
+            raise InvalidEvent("not_an_object", f"expected a JSON object, got {type(raw).__name__}")
+        version = raw.get("v")
+        if version != CLICK_EVENT_VERSION:
+            raise InvalidEvent("unknown_version", f"click event version {version!r}")
+        return cls(**_fields(raw, _CLICK_FIELDS))
+
+
+@dataclass(slots=True)
+class LinkChange:
+    """A committed change to a link or to a tenant's settings, for caches and mirrors.
+
+    ``kind`` is ``created``, ``updated``, ``deleted`` or ``tenant_updated`` (then ``link_id``
+    and ``code`` are empty and every cached link of the tenant is stale)."""
+
+    kind: str
+    tenant_id: str
+    link_id: str
+    code: str
+    at: int  # Unix milliseconds of the commit
+    v: int = LINK_CHANGE_VERSION
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self)
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> LinkChange:
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidEvent("not_json", str(exc)) from None
+        if not isinstance(raw, dict) or raw.get("v") != LINK_CHANGE_VERSION:
+            raise InvalidEvent("unknown_version", "not a link change of a known version")
+        change = cls(**_fields(raw, _CHANGE_FIELDS))
+        if change.kind not in LINK_CHANGE_KINDS:
+            raise InvalidEvent("bad_field", f"unknown link change kind {change.kind!r}")
+        return change
+
+
+LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
+
+# field -> accepted JSON types; None in the tuple means the field may be null.
+_CLICK_FIELDS: dict[str, tuple[type | None, ...]] = {
+    "event_id": (str,),
+    "ts": (int,),
+    "tenant_id": (str,),
+    "link_id": (str,),
+    "code": (str,),
+    "campaign": (str, None),
+    "contact_id": (str, None),
+    "method": (str,),
+    "ip": (str,),
+    "user_agent": (str,),
+    "referer": (str,),
+    "accept_language": (str,),
+    "visitor_cookie": (str, None),
+    "collect_metadata": (bool,),
+    "v": (int,),
+}
+_CHANGE_FIELDS: dict[str, tuple[type | None, ...]] = {
+    "kind": (str,),
+    "tenant_id": (str,),
+    "link_id": (str,),
+    "code": (str,),
+    "at": (int,),
+    "v": (int,),
+}
+
+
+def _fields(raw: dict[str, Any], spec: dict[str, tuple[type | None, ...]]) -> dict[str, Any]:
+    out = {}
+    for name, types in spec.items():
+        if name not in raw:
+            raise InvalidEvent("missing_field", name)
+        value = raw[name]
+        ok = (value is None and None in types) or any(
+            t is not None and isinstance(value, t) and not (t is int and isinstance(value, bool))
+            for t in types
+        )
+        if not ok:
+            raise InvalidEvent("bad_field", f"{name} has the wrong type")
+        out[name] = value
+    return out
+
+
+def as_dict(event: ClickEvent | LinkChange) -> dict[str, Any]:
+    return asdict(event)

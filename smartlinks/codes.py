@@ -1,0 +1,46 @@
+"""Short codes: the alphabet, what a code may look like, and how new ones are drawn.
+
+Shared by the API (validating custom codes) and the redirector (rejecting paths that
+cannot be a code before any lookup), so both agree on the same rules.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+
+ALPHABET = string.ascii_letters + string.digits  # base62, case-sensitive
+GENERATED_LENGTH = 7
+MIN_LENGTH = 4
+MAX_LENGTH = 12
+
+# Paths the service serves itself (or may serve later); a custom code can never take them.
+RESERVED = frozenset(
+    word.lower()
+    for word in (
+        "api", "dashboard", "healthz", "readyz", "livez", "metrics", "static", "assets",
+        "admin", "login", "logout", "signin", "signout", "settings", "favicon", "robots",
+        "docs", "openapi", "webhooks", "status", "health", "www", "help", "about",
+    )
+)
+
+_CODE_RE = re.compile(rf"[A-Za-z0-9]{{{MIN_LENGTH},{MAX_LENGTH}}}")
+
+
+def is_possible_code(text: str) -> bool:
+    """Whether ``text`` could be a code at all: cheap, for the redirect hot path."""
+    return _CODE_RE.fullmatch(text) is not None
+
+
+def is_reserved(code: str) -> bool:
+    # Case-insensitive: "API" or "Dashboard" would confuse people as much as "api".
+    return code.lower() in RESERVED
+
+
+def generate_code(length: int = GENERATED_LENGTH) -> str:
+    """A random code from a cryptographic source: codes must not be guessable in sequence."""
+    while True:
+        code = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        if not is_reserved(code):
+            return code

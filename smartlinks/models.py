@@ -1,0 +1,97 @@
+"""The link-store records shared by the API, the redirector and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
+
+
+def from_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    id: str
+    name: str
+    collect_metadata: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    tenant_id: str
+    name: str
+    prefix: str  # first characters of the key, shown so people can tell keys apart
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    id: str
+    tenant_id: str
+    code: str
+    destination_url: str
+    title: str | None
+    expires_at: datetime | None
+    campaign: str | None
+    contact_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    def status(self, now: datetime | None = None) -> str:
+        if self.expires_at is not None and self.expires_at <= (now or utcnow()):
+            return "expired"
+        return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class NewLink:
+    tenant_id: str
+    destination_url: str
+    code: str | None = None  # None: generate one
+    title: str | None = None
+    expires_at: datetime | None = None
+    campaign: str | None = None
+    contact_id: str | None = None
+
+
+class _Unset:
+    """Marks a patch field that was not sent (``None`` means "clear it")."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPatch:
+    destination_url: str | _Unset = UNSET
+    title: str | None | _Unset = UNSET
+    expires_at: datetime | None | _Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """What a redirector needs to serve a code, denormalised so a redirect is one lookup."""
+
+    link_id: str
+    tenant_id: str
+    code: str
+    location: str  # destination as an ASCII-safe header value
+    expires_at_ms: int | None
+    campaign: str | None
+    contact_id: str | None
+    collect_metadata: bool

@@ -1,0 +1,149 @@
+"""Typed settings read once from ``SMARTLINKS_*`` environment variables.
+
+Defaults give the embedded mode: one process, SQLite and chDB in the data directory, an
+in-process event bus. Every variable is listed (with its default) in the README; the table
+there is generated from ``VARIABLES`` so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "SMARTLINKS_"
+REDIRECT_STATUSES = (301, 302, 307, 308)
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class SettingsError(ValueError):
+    """A configuration value is malformed; raised at start so a bad deployment fails fast."""
+
+
+# name (without prefix), default as written in the environment, description
+VARIABLES: tuple[tuple[str, str, str], ...] = (
+    ("HOST", "127.0.0.1", "Interface the HTTP server binds to."),
+    ("PORT", "8080", "Port of the HTTP server (`up`, `redirector`, `api`)."),
+    ("DATA_DIR", "./data", "Where SQLite, chDB data, the spool and the deployment key live."),
+    ("PUBLIC_URL", "", "Base URL of short links, e.g. `https://sl.example`; default `http://HOST:PORT`."),
+    ("DATABASE_URL", "", "Link store; empty means SQLite at `DATA_DIR/links.sqlite3`."),
+    ("REDIRECT_STATUS", "302", "Status of redirects: 301, 302, 307 or 308."),
+    ("FORWARD_QUERY", "true", "Forward the short URL's query parameters to the destination."),
+    ("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose `X-Forwarded-For` is believed."),
+    ("SECRET_KEY", "", "Key for visitor hashes; empty means generated once into `DATA_DIR/secret.key`."),
+    ("LINK_CACHE_SIZE", "100000", "Links each redirector keeps in memory."),
+    ("LINK_CACHE_TTL", "300", "Seconds a cached link is trusted without hearing of a change."),
+    ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
+    ("EVENT_BUFFER_SIZE", "100000", "Click events held in memory before spilling to the spool."),
+    ("LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
+)
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{PREFIX}{name} must be true or false, not {raw!r}")
+
+
+def _parse_int(name: str, raw: str, minimum: int = 0) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be an integer, not {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{PREFIX}{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _parse_networks(name: str, raw: str) -> tuple[IPNetwork, ...]:
+    networks = []
+    for part in raw.split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(f"{PREFIX}{name}: {part.strip()!r} is not a CIDR") from None
+    return tuple(networks)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Path("data")
+    public_url: str = ""
+    database_url: str = ""
+    redirect_status: int = 302
+    forward_query: bool = True
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    secret_key: str = ""
+    link_cache_size: int = 100_000
+    link_cache_ttl: float = 300.0
+    negative_cache_ttl: float = 5.0
+    event_buffer_size: int = 100_000
+    log_level: str = "info"
+
+    @property
+    def base_url(self) -> str:
+        """Base of short URLs, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "links.sqlite3"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        raw = {name: env.get(PREFIX + name, default) for name, default, _ in VARIABLES}
+
+        status = _parse_int("REDIRECT_STATUS", raw["REDIRECT_STATUS"])
+        if status not in REDIRECT_STATUSES:
+            raise SettingsError(f"{PREFIX}REDIRECT_STATUS must be one of {REDIRECT_STATUSES}, not {status}")
+        public_url = raw["PUBLIC_URL"].strip()
+        if public_url and not public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"{PREFIX}PUBLIC_URL must start with http:// or https://")
+        log_level = raw["LOG_LEVEL"].strip().lower()
+        if log_level not in ("debug", "info", "warning", "error"):
+            raise SettingsError(f"{PREFIX}LOG_LEVEL must be debug, info, warning or error")
+        return cls(
+            host=raw["HOST"],
+            port=_parse_int("PORT", raw["PORT"]),
+            data_dir=Path(raw["DATA_DIR"]),
+            public_url=public_url,
+            database_url=raw["DATABASE_URL"].strip(),
+            redirect_status=status,
+            forward_query=_parse_bool("FORWARD_QUERY", raw["FORWARD_QUERY"]),
+            trusted_proxies=_parse_networks("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"]),
+            secret_key=raw["SECRET_KEY"],
+            link_cache_size=_parse_int("LINK_CACHE_SIZE", raw["LINK_CACHE_SIZE"], minimum=1),
+            link_cache_ttl=float(_parse_int("LINK_CACHE_TTL", raw["LINK_CACHE_TTL"], minimum=1)),
+            negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
+            event_buffer_size=_parse_int("EVENT_BUFFER_SIZE", raw["EVENT_BUFFER_SIZE"], minimum=1),
+            log_level=log_level,
+        )
+
+    def load_secret_key(self) -> bytes:
+        """The deployment key for keyed hashes: configured, or generated once into the data dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(os.urandom(32).hex().encode())
+            tmp.chmod(0o600)
+            # rename is atomic: two processes starting together end with one key.
+            if not path.exists():
+                tmp.replace(path)
+            else:
+                tmp.unlink()
+        return path.read_bytes().strip()

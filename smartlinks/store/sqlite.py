@@ -1,0 +1,435 @@
+"""The link store on SQLite: the embedded default.
+
+One file in WAL mode, so ``smartlinks tenant create`` can write while ``smartlinks up``
+serves. SQLite connections belong to the thread that made them, so every call runs on a
+small thread pool with one connection per thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from smartlinks.codes import generate_code
+from smartlinks.ids import new_id
+from smartlinks.models import (
+    UNSET,
+    ApiKey,
+    Link,
+    LinkPatch,
+    NewLink,
+    ResolvedLink,
+    Tenant,
+    from_ms,
+    to_ms,
+    utcnow,
+)
+from smartlinks.store.base import (
+    CodeSpaceExhausted,
+    CodeTaken,
+    LinkPage,
+    LinkQuery,
+    hash_api_key,
+    new_api_key,
+    search_text,
+)
+from smartlinks.urls import to_header_url
+
+T = TypeVar("T")
+_GENERATE_ATTEMPTS = 8
+_LINK_COLUMNS = (
+    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
+)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The ordered (version, name, sql) migrations shipped in the package."""
+    folder = resources.files("smartlinks.store.migrations").joinpath("sqlite")
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name.removesuffix(".sql"), entry.read_text()))
+    return sorted(found)
+
+
+def _link(row: sqlite3.Row) -> Link:
+    return Link(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        code=row["code"],
+        destination_url=row["destination_url"],
+        title=row["title"],
+        expires_at=None if row["expires_at"] is None else from_ms(row["expires_at"]),
+        campaign=row["campaign"],
+        contact_id=row["contact_id"],
+        created_at=from_ms(row["created_at"]),
+        updated_at=from_ms(row["updated_at"]),
+    )
+
+
+def _tenant(row: sqlite3.Row) -> Tenant:
+    return Tenant(
+        id=row["id"],
+        name=row["name"],
+        collect_metadata=bool(row["collect_metadata"]),
+        created_at=from_ms(row["created_at"]),
+    )
+
+
+def _api_key(row: sqlite3.Row) -> ApiKey:
+    return ApiKey(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=from_ms(row["created_at"]),
+        revoked_at=None if row["revoked_at"] is None else from_ms(row["revoked_at"]),
+    )
+
+
+class SQLiteLinkStore:
+    def __init__(self, path: Path, threads: int = 4) -> None:
+        self.path = path
+        self._threads = threads
+        self._executor: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            self._local.conn = conn
+            with self._connections_lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout
+        # instead of one failing with "database is locked" halfway through.
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise RuntimeError("store is not open")
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    def migrate_sync(self) -> list[str]:
+        """Apply pending migrations; return the names applied. Safe to run concurrently."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        applied = []
+        with self._write() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
+            )
+            done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, sql in migrations():
+                if version in done:
+                    continue
+                for statement in sql.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, to_ms(utcnow())),
+                )
+                applied.append(name)
+        return applied
+
+    async def open(self) -> None:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="sqlite")
+        await self._run(self.migrate_sync)
+
+    async def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+    async def ping(self) -> None:
+        await self._run(lambda: self._connection().execute("SELECT 1").fetchone())
+
+    # -- tenants and keys -------------------------------------------------------------
+
+    def _create_tenant(self, name: str) -> Tenant:
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=utcnow())
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, 1, ?)",
+                (tenant.id, tenant.name, to_ms(tenant.created_at)),
+            )
+        return tenant
+
+    async def create_tenant(self, name: str) -> Tenant:
+        return await self._run(self._create_tenant, name)
+
+    def _get_tenant(self, tenant_id: str) -> Tenant | None:
+        row = self._connection().execute("SELECT * FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
+        return None if row is None else _tenant(row)
+
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
+        return await self._run(self._get_tenant, tenant_id)
+
+    async def count_tenants(self) -> int:
+        def count() -> int:
+            return int(self._connection().execute("SELECT count(*) FROM tenants").fetchone()[0])
+
+        return await self._run(count)
+
+    def _set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        with self._write() as conn:
+            conn.execute("UPDATE tenants SET collect_metadata = ? WHERE id = ?", (int(value), tenant_id))
+        tenant = self._get_tenant(tenant_id)
+        if tenant is None:
+            raise KeyError(tenant_id)
+        return tenant
+
+    async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        return await self._run(self._set_collect_metadata, tenant_id, value)
+
+    def _create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
+        key = new_api_key()
+        record = ApiKey(
+            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=utcnow(), revoked_at=None
+        )
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at)),
+            )
+        return record, key
+
+    async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
+        return await self._run(self._create_api_key, tenant_id, name)
+
+    def _tenant_for_api_key(self, key: str) -> Tenant | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT t.* FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
+                " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+                (hash_api_key(key),),
+            )
+            .fetchone()
+        )
+        return None if row is None else _tenant(row)
+
+    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        return await self._run(self._tenant_for_api_key, key)
+
+    async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
+        def select() -> list[ApiKey]:
+            rows = self._connection().execute(
+                "SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY id DESC", (tenant_id,)
+            )
+            return [_api_key(row) for row in rows]
+
+        return await self._run(select)
+
+    async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
+        def revoke() -> bool:
+            with self._write() as conn:
+                cursor = conn.execute(
+                    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                    (to_ms(utcnow()), key_id, tenant_id),
+                )
+                return cursor.rowcount > 0
+
+        return await self._run(revoke)
+
+    # -- links ------------------------------------------------------------------------
+
+    def _create_link(self, new: NewLink) -> Link:
+        now = utcnow()
+        attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
+        for _ in range(attempts):
+            link = Link(
+                id=new_id(),
+                tenant_id=new.tenant_id,
+                code=new.code if new.code is not None else generate_code(),
+                destination_url=new.destination_url,
+                title=new.title,
+                expires_at=new.expires_at,
+                campaign=new.campaign,
+                contact_id=new.contact_id,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                with self._write() as conn:
+                    conn.execute(
+                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title, expires_at,"
+                        " campaign, contact_id, search_text, created_at, updated_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            link.id,
+                            link.tenant_id,
+                            link.code,
+                            link.destination_url,
+                            to_header_url(link.destination_url),
+                            link.title,
+                            None if link.expires_at is None else to_ms(link.expires_at),
+                            link.campaign,
+                            link.contact_id,
+                            search_text(link.title, link.destination_url),
+                            to_ms(now),
+                            to_ms(now),
+                        ),
+                    )
+                return link
+            except sqlite3.IntegrityError as exc:
+                if "links.code" not in str(exc):
+                    raise
+        if new.code is not None:
+            raise CodeTaken(new.code)
+        raise CodeSpaceExhausted()
+
+    async def create_link(self, new: NewLink) -> Link:
+        return await self._run(self._create_link, new)
+
+    def _get_link(self, tenant_id: str, link_id: str) -> Link | None:
+        row = (
+            self._connection()
+            .execute(
+                f"SELECT {_LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                (link_id, tenant_id),
+            )
+            .fetchone()
+        )
+        return None if row is None else _link(row)
+
+    async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
+        return await self._run(self._get_link, tenant_id, link_id)
+
+    def _list_links(self, query: LinkQuery) -> LinkPage:
+        where = ["tenant_id = ?", "deleted_at IS NULL"]
+        params: list[Any] = [query.tenant_id]
+        if query.after_id is not None:
+            where.append("id < ?")
+            params.append(query.after_id)
+        if query.campaign is not None:
+            where.append("campaign = ?")
+            params.append(query.campaign)
+        if query.status is not None:
+            now = to_ms(utcnow())
+            if query.status == "active":
+                where.append("(expires_at IS NULL OR expires_at > ?)")
+            else:
+                where.append("expires_at <= ?")
+            params.append(now)
+        if query.search:
+            where.append("instr(search_text, ?) > 0")
+            params.append(query.search.casefold())
+        params.append(query.limit + 1)
+        rows = (
+            self._connection()
+            .execute(
+                f"SELECT {_LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+                params,
+            )
+            .fetchall()
+        )
+        items = [_link(row) for row in rows[: query.limit]]
+        next_after = items[-1].id if len(rows) > query.limit else None
+        return LinkPage(items=items, next_after_id=next_after)
+
+    async def list_links(self, query: LinkQuery) -> LinkPage:
+        return await self._run(self._list_links, query)
+
+    def _update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
+        with self._write() as conn:
+            current = self._get_link(tenant_id, link_id)
+            if current is None:
+                return None
+            destination = current.destination_url if patch.destination_url is UNSET else patch.destination_url
+            title = current.title if patch.title is UNSET else patch.title
+            expires_at = current.expires_at if patch.expires_at is UNSET else patch.expires_at
+            assert isinstance(destination, str)
+            assert title is None or isinstance(title, str)
+            assert expires_at is None or not isinstance(expires_at, type(UNSET))
+            now = utcnow()
+            conn.execute(
+                "UPDATE links SET destination_url = ?, location = ?, title = ?, expires_at = ?,"
+                " search_text = ?, updated_at = ? WHERE id = ?",
+                (
+                    destination,
+                    to_header_url(destination),
+                    title,
+                    None if expires_at is None else to_ms(expires_at),
+                    search_text(title, destination),
+                    to_ms(now),
+                    link_id,
+                ),
+            )
+        return self._get_link(tenant_id, link_id)
+
+    async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
+        return await self._run(self._update_link, tenant_id, link_id, patch)
+
+    def _delete_link(self, tenant_id: str, link_id: str) -> Link | None:
+        with self._write() as conn:
+            current = self._get_link(tenant_id, link_id)
+            if current is None:
+                return None
+            conn.execute("UPDATE links SET deleted_at = ? WHERE id = ?", (to_ms(utcnow()), link_id))
+        return current
+
+    async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
+        return await self._run(self._delete_link, tenant_id, link_id)
+
+    def _resolve(self, code: str) -> ResolvedLink | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id,"
+                " t.collect_metadata FROM links l JOIN tenants t ON t.id = l.tenant_id"
+                " WHERE l.code = ? AND l.deleted_at IS NULL",
+                (code,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return ResolvedLink(
+            link_id=row["id"],
+            tenant_id=row["tenant_id"],
+            code=code,
+            location=row["location"],
+            expires_at_ms=row["expires_at"],
+            campaign=row["campaign"],
+            contact_id=row["contact_id"],
+            collect_metadata=bool(row["collect_metadata"]),
+        )
+
+    async def resolve(self, code: str) -> ResolvedLink | None:
+        return await self._run(self._resolve, code)

@@ -1,0 +1,83 @@
+"""Destination URLs: what we accept, and the ASCII form we put in a ``Location`` header."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
+
+MAX_URL_LENGTH = 4096
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters that are legal in a URL but must be percent-encoded to be ASCII-only; already
+# encoded sequences ("%20") and reserved delimiters are kept as they are.
+_SAFE = "!#$%&'()*+,-./:;=?@[]~_"
+
+
+class InvalidURL(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def validate_destination(url: str) -> str:
+    """Check a destination URL and return it trimmed, or raise ``InvalidURL`` with a code."""
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidURL("invalid_url", "destination_url must be a non-empty absolute http(s) URL")
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise InvalidURL("url_too_long", f"destination_url may be at most {MAX_URL_LENGTH} characters")
+    if _CONTROL.search(url) or " " in url:
+        raise InvalidURL("url_control_characters", "destination_url must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        raise InvalidURL("invalid_url", "destination_url is not a valid URL") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidURL("unsupported_scheme", "destination_url must use http or https")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise InvalidURL("url_has_credentials", "destination_url must not contain a user name or password")
+    host = parts.hostname
+    if not host or host.startswith(".") or ".." in host:
+        raise InvalidURL("invalid_url", "destination_url must have a host name")
+    if "\\" in url:
+        # Browsers read "\" as "/", so "https://a.com\@b.com" would go somewhere else than it says.
+        raise InvalidURL("invalid_url", "destination_url must not contain backslashes")
+    try:
+        _idna_host(host)
+    except UnicodeError:
+        raise InvalidURL("invalid_url", "destination_url has a host name that is not valid") from None
+    del port
+    return url
+
+
+def _idna_host(host: str) -> str:
+    if host.isascii():
+        return host
+    return ".".join(label.encode("idna").decode("ascii") if not label.isascii() else label
+                    for label in host.split("."))
+
+
+def to_header_url(url: str) -> str:
+    """The URL as an ASCII-only ``Location`` value: punycode host, percent-encoded path and query."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    host = _idna_host(parts.hostname or "")
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((
+        parts.scheme,
+        netloc,
+        quote(parts.path, safe=_SAFE),
+        quote(parts.query, safe=_SAFE),
+        quote(parts.fragment, safe=_SAFE),
+    ))
+
+
+def display_host(url: str) -> str:
+    """The host as punycode, so look-alike (homograph) domains are visible as what they are."""
+    host = urlsplit(url).hostname or ""
+    return _idna_host(host)
