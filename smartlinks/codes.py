@@ -19,9 +19,30 @@ MAX_LENGTH = 12
 RESERVED = frozenset(
     word.lower()
     for word in (
-        "api", "dashboard", "healthz", "readyz", "livez", "metrics", "static", "assets",
-        "admin", "login", "logout", "signin", "signout", "settings", "favicon", "robots",
-        "docs", "openapi", "webhooks", "status", "health", "www", "help", "about",
+        "api",
+        "dashboard",
+        "healthz",
+        "readyz",
+        "livez",
+        "metrics",
+        "static",
+        "assets",
+        "admin",
+        "login",
+        "logout",
+        "signin",
+        "signout",
+        "settings",
+        "favicon",
+        "robots",
+        "docs",
+        "openapi",
+        "webhooks",
+        "status",
+        "health",
+        "www",
+        "help",
+        "about",
     )
 )
 

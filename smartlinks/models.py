@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 
@@ -79,8 +79,21 @@ UNSET = _Unset()
 @dataclass(frozen=True, slots=True)
 class LinkPatch:
     destination_url: str | _Unset = UNSET
-    title: str | None | _Unset = UNSET
-    expires_at: datetime | None | _Unset = UNSET
+    title: str | _Unset | None = UNSET
+    expires_at: datetime | _Unset | None = UNSET
+
+    def applied_to(self, link: Link, now: datetime) -> Link:
+        """``link`` with this patch's fields changed and ``updated_at`` set to ``now``."""
+        destination = self.destination_url
+        if isinstance(destination, _Unset):
+            destination = link.destination_url
+        return replace(
+            link,
+            destination_url=destination,
+            title=link.title if isinstance(self.title, _Unset) else self.title,
+            expires_at=link.expires_at if isinstance(self.expires_at, _Unset) else self.expires_at,
+            updated_at=now,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,12 @@ def validate_destination(url: str) -> str:
     if len(url) > MAX_URL_LENGTH:
         raise InvalidURL("url_too_long", f"destination_url may be at most {MAX_URL_LENGTH} characters")
     if _CONTROL.search(url) or " " in url:
-        raise InvalidURL("url_control_characters", "destination_url must not contain spaces or control characters")
+        raise InvalidURL(
+            "url_control_characters", "destination_url must not contain spaces or control characters"
+        )
+    if "\\" in url:
+        # Browsers read "\" as "/", so "https://a.com\@b.com" would go somewhere else than it says.
+        raise InvalidURL("invalid_url", "destination_url must not contain backslashes")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises on a malformed port
@@ -41,9 +46,6 @@ def validate_destination(url: str) -> str:
     host = parts.hostname
     if not host or host.startswith(".") or ".." in host:
         raise InvalidURL("invalid_url", "destination_url must have a host name")
-    if "\\" in url:
-        # Browsers read "\" as "/", so "https://a.com\@b.com" would go somewhere else than it says.
-        raise InvalidURL("invalid_url", "destination_url must not contain backslashes")
     try:
         _idna_host(host)
     except UnicodeError:
@@ -55,8 +57,9 @@ def validate_destination(url: str) -> str:
 def _idna_host(host: str) -> str:
     if host.isascii():
         return host
-    return ".".join(label.encode("idna").decode("ascii") if not label.isascii() else label
-                    for label in host.split("."))
+    return ".".join(
+        label.encode("idna").decode("ascii") if not label.isascii() else label for label in host.split(".")
+    )
 
 
 def to_header_url(url: str) -> str:
@@ -68,13 +71,15 @@ def to_header_url(url: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if parts.port is not None:
         netloc += f":{parts.port}"
-    return urlunsplit((
-        parts.scheme,
-        netloc,
-        quote(parts.path, safe=_SAFE),
-        quote(parts.query, safe=_SAFE),
-        quote(parts.fragment, safe=_SAFE),
-    ))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            quote(parts.path, safe=_SAFE),
+            quote(parts.query, safe=_SAFE),
+            quote(parts.fragment, safe=_SAFE),
+        )
+    )
 
 
 def display_host(url: str) -> str:

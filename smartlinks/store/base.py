@@ -74,11 +74,13 @@ class LinkStore(Protocol):
     # links
     async def create_link(self, new: NewLink) -> Link:
         """Insert a link; raise ``CodeTaken`` if its custom code is in use."""
+
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None: ...
     async def list_links(self, query: LinkQuery) -> LinkPage: ...
     async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None: ...
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
         """Mark a link deleted. Its code stays taken for good, so old short URLs never
         start pointing somewhere new."""
+
     async def resolve(self, code: str) -> ResolvedLink | None:
         """The live link behind a code, for the redirector (None if unknown or deleted)."""

@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 from smartlinks.codes import generate_code
 from smartlinks.ids import new_id
 from smartlinks.models import (
-    UNSET,
     ApiKey,
     Link,
     LinkPatch,
@@ -260,7 +259,8 @@ class SQLiteLinkStore:
         def revoke() -> bool:
             with self._write() as conn:
                 cursor = conn.execute(
-                    "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                    "UPDATE api_keys SET revoked_at = ?"
+                    " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
                     (to_ms(utcnow()), key_id, tenant_id),
                 )
                 return cursor.rowcount > 0
@@ -288,8 +288,8 @@ class SQLiteLinkStore:
             try:
                 with self._write() as conn:
                     conn.execute(
-                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title, expires_at,"
-                        " campaign, contact_id, search_text, created_at, updated_at)"
+                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title,"
+                        " expires_at, campaign, contact_id, search_text, created_at, updated_at)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             link.id,
@@ -371,23 +371,17 @@ class SQLiteLinkStore:
             current = self._get_link(tenant_id, link_id)
             if current is None:
                 return None
-            destination = current.destination_url if patch.destination_url is UNSET else patch.destination_url
-            title = current.title if patch.title is UNSET else patch.title
-            expires_at = current.expires_at if patch.expires_at is UNSET else patch.expires_at
-            assert isinstance(destination, str)
-            assert title is None or isinstance(title, str)
-            assert expires_at is None or not isinstance(expires_at, type(UNSET))
-            now = utcnow()
+            link = patch.applied_to(current, utcnow())
             conn.execute(
                 "UPDATE links SET destination_url = ?, location = ?, title = ?, expires_at = ?,"
                 " search_text = ?, updated_at = ? WHERE id = ?",
                 (
-                    destination,
-                    to_header_url(destination),
-                    title,
-                    None if expires_at is None else to_ms(expires_at),
-                    search_text(title, destination),
-                    to_ms(now),
+                    link.destination_url,
+                    to_header_url(link.destination_url),
+                    link.title,
+                    None if link.expires_at is None else to_ms(link.expires_at),
+                    search_text(link.title, link.destination_url),
+                    to_ms(link.updated_at),
                     link_id,
                 ),
             )

@@ -1,0 +1,105 @@
+"""Assembling the redirector: the hot edge in front of a small Starlette router.
+
+The router serves what is not a redirect (health, readiness, metrics, the 404 page for
+paths that cannot be a code). Resources are opened by whoever runs the redirector (the
+embedded process or the ``smartlinks redirector`` command), in their lifespan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.routing import BaseRoute, Router
+
+from redirector import pages
+from redirector.cache import LinkCache
+from redirector.edge import RedirectEdge
+from smartlinks.bus import ClickPublisher
+from smartlinks.metrics import Sample, StatsCollector
+from smartlinks.settings import Settings
+from smartlinks.types import Receive, Scope, Send
+
+
+async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] != "http":
+        return
+    body = b"" if scope.get("method") == "HEAD" else pages.NOT_FOUND
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 404,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(pages.NOT_FOUND)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_redirector(
+    settings: Settings,
+    cache: LinkCache,
+    publisher: ClickPublisher,
+    visitor_key: bytes,
+    routes: list[BaseRoute],
+) -> RedirectEdge:
+    fallback = Router(routes=routes, default=not_found)
+    return RedirectEdge(settings, cache, publisher, visitor_key, fallback)
+
+
+def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
+    cache, bus = edge.cache, edge.publisher
+
+    def outcomes() -> Mapping[str, float]:
+        s = edge.stats
+        return {"redirect": s.redirects, "not_found": s.not_found, "gone": s.gone, "rejected": s.rejected}
+
+    def lookups() -> Mapping[str, float]:
+        s = cache.stats
+        return {"hit": s.hits, "negative_hit": s.negative_hits, "miss": s.misses}
+
+    return StatsCollector(
+        [
+            Sample(
+                "redirect_requests_total",
+                "Requests for short codes by outcome.",
+                "counter",
+                lambda: dict(outcomes()),
+                label="outcome",
+            ),
+            Sample(
+                "link_cache_lookups_total",
+                "Link cache lookups by result.",
+                "counter",
+                lambda: dict(lookups()),
+                label="result",
+            ),
+            Sample(
+                "link_cache_store_lookups_total",
+                "Lookups that reached the link store.",
+                "counter",
+                lambda: cache.stats.store_lookups,
+            ),
+            Sample(
+                "link_cache_entries",
+                "Links and unknown codes held in the cache.",
+                "gauge",
+                lambda: len(cache),
+            ),
+            Sample(
+                "click_events_published_total",
+                "Click events handed to the bus.",
+                "counter",
+                lambda: bus.stats.published,
+            ),
+            Sample(
+                "click_events_spilled_total",
+                "Click events written to the disk spool.",
+                "counter",
+                lambda: bus.stats.spilled,
+            ),
+            Sample("click_events_queued", "Click events waiting in memory.", "gauge", bus.queued),
+        ]
+    )

@@ -1,0 +1,116 @@
+"""The redirector's in-process link cache: bounded, with expiry and negative entries.
+
+A hit is a dict lookup. Unknown codes are cached as misses for a few seconds, so a flood
+of requests for a code that does not exist reaches the store once, not once per request;
+concurrent misses for one code share a single store query. Link-change events evict
+entries, so an edit or a delete takes effect on the next redirect; the TTL only bounds how
+long an entry is trusted should a change event ever be missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from schemas.events import LinkChange
+from smartlinks.models import ResolvedLink
+
+Resolver = Callable[[str], Awaitable[ResolvedLink | None]]
+
+
+@dataclass(slots=True)
+class CacheStats:
+    hits: int = 0
+    negative_hits: int = 0
+    misses: int = 0
+    store_lookups: int = 0
+    evictions: int = 0
+
+
+class LinkCache:
+    def __init__(self, resolver: Resolver, capacity: int, ttl: float, negative_ttl: float) -> None:
+        self._resolve = resolver
+        self.capacity = capacity
+        self.ttl = ttl
+        self.negative_ttl = negative_ttl
+        self.stats = CacheStats()
+        # code -> (link or None for "known unknown", monotonic deadline)
+        self._entries: OrderedDict[str, tuple[ResolvedLink | None, float]] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[ResolvedLink | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def peek(self, code: str) -> tuple[bool, ResolvedLink | None]:
+        """(found, link) from memory only; ``found`` with ``None`` is a cached unknown code."""
+        entry = self._entries.get(code)
+        if entry is None or entry[1] < time.monotonic():
+            return False, None
+        self._entries.move_to_end(code)
+        if entry[0] is None:
+            self.stats.negative_hits += 1
+        else:
+            self.stats.hits += 1
+        return True, entry[0]
+
+    async def get(self, code: str) -> ResolvedLink | None:
+        found, link = self.peek(code)
+        if found:
+            return link
+        self.stats.misses += 1
+        pending = self._inflight.get(code)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[ResolvedLink | None] = asyncio.get_running_loop().create_future()
+        self._inflight[code] = future
+        try:
+            self.stats.store_lookups += 1
+            link = await self._resolve(code)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters (if any) re-raise it themselves
+            raise
+        else:
+            future.set_result(link)
+            # An eviction may have raced with this lookup; only a still-current answer is kept.
+            if self._inflight.get(code) is future:
+                self._store(code, link)
+        finally:
+            if self._inflight.get(code) is future:
+                del self._inflight[code]
+        return link
+
+    def _store(self, code: str, link: ResolvedLink | None) -> None:
+        ttl = self.ttl if link is not None else self.negative_ttl
+        if ttl <= 0:
+            return
+        self._entries[code] = (link, time.monotonic() + ttl)
+        self._entries.move_to_end(code)
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+            self.stats.evictions += 1
+
+    def evict(self, code: str) -> None:
+        self._entries.pop(code, None)
+        # A lookup under way may have read the old row: do not let it fill the cache.
+        self._inflight.pop(code, None)
+
+    def evict_tenant(self, tenant_id: str) -> None:
+        stale = [
+            code
+            for code, (link, _) in self._entries.items()
+            if link is not None and link.tenant_id == tenant_id
+        ]
+        for code in stale:
+            del self._entries[code]
+        self._inflight.clear()
+
+    def apply(self, change: LinkChange) -> None:
+        """Forget what a committed change made stale (a new code may be cached as unknown)."""
+        if change.kind == "tenant_updated":
+            self.evict_tenant(change.tenant_id)
+        else:
+            self.evict(change.code)

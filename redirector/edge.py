@@ -1,0 +1,162 @@
+"""The redirect hot path: ``GET|HEAD /{code}`` as a plain ASGI callable.
+
+Everything here runs on every click, so it parses only what it needs, allocates little,
+logs nothing and never awaits the network on a cache hit: the code is looked up in memory,
+the response is sent, and the click event is handed to a publisher that returns at once.
+Anything that is not a redirect goes to the ``fallback`` app (health, metrics, 404 page).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from redirector import pages
+from redirector.cache import LinkCache
+from redirector.client_ip import ClientAddress
+from redirector.query import merge_query
+from schemas.events import ClickEvent
+from smartlinks.bus import ClickPublisher
+from smartlinks.codes import is_possible_code, is_reserved
+from smartlinks.ids import new_id
+from smartlinks.settings import Settings
+from smartlinks.types import ASGIApp, Receive, Scope, Send
+from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
+
+_COOKIE_PREFIX = COOKIE_NAME + "="
+_HTML_HEADERS = [
+    (b"content-type", b"text/html; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+@dataclass(slots=True)
+class EdgeStats:
+    redirects: int = 0
+    not_found: int = 0
+    gone: int = 0
+    rejected: int = 0  # wrong methods
+
+
+def _cookie_value(header: str) -> str | None:
+    # A hand-rolled scan: SimpleCookie costs ~20 µs and we want one cookie only.
+    for part in header.split(";"):
+        part = part.strip()
+        if part.startswith(_COOKIE_PREFIX):
+            value = part[len(_COOKIE_PREFIX) :]
+            return value if valid_cookie(value) else None
+    return None
+
+
+class RedirectEdge:
+    def __init__(
+        self,
+        settings: Settings,
+        cache: LinkCache,
+        publisher: ClickPublisher,
+        visitor_key: bytes,
+        fallback: ASGIApp,
+    ) -> None:
+        self.cache = cache
+        self.publisher = publisher
+        self.fallback = fallback
+        self.stats = EdgeStats()
+        self._visitor_key = visitor_key
+        self._forward_query = settings.forward_query
+        self._status = settings.redirect_status
+        self._client = ClientAddress(settings.trusted_proxies)
+        self._trust_forwarded = bool(settings.trusted_proxies)
+        secure = "; Secure" if settings.base_url.startswith("https://") else ""
+        self._cookie_suffix = f"; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{secure}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.fallback(scope, receive, send)
+            return
+        code = scope["path"][1:]
+        if not is_possible_code(code) or is_reserved(code):
+            await self.fallback(scope, receive, send)
+            return
+        method = scope["method"]
+        if method != "GET" and method != "HEAD":
+            self.stats.rejected += 1
+            await _page(send, 405, pages.METHOD_NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
+            return
+
+        found, link = self.cache.peek(code)
+        if not found:
+            link = await self.cache.get(code)
+        if link is None:
+            self.stats.not_found += 1
+            await _page(send, 404, pages.NOT_FOUND, method)
+            return
+        now_ms = int(time.time() * 1000)
+        if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
+            self.stats.gone += 1
+            await _page(send, 410, pages.GONE, method)
+            return
+
+        user_agent = referer = accept_language = ""
+        cookie: str | None = None
+        forwarded_for: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                user_agent = value.decode("latin-1")
+            elif name == b"referer":
+                referer = value.decode("latin-1")
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
+            elif name == b"cookie":
+                cookie = _cookie_value(value.decode("latin-1"))
+            elif name == b"x-forwarded-for" and self._trust_forwarded:
+                forwarded_for = value.decode("latin-1")
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        ip = self._client.resolve(peer, forwarded_for) if forwarded_for is not None else peer
+
+        location = link.location
+        query = scope["query_string"]
+        if query and self._forward_query:
+            location = merge_query(location, query)
+        headers = [
+            (b"location", location.encode("latin-1")),
+            (b"cache-control", b"no-store"),
+            (b"content-length", b"0"),
+            (b"referrer-policy", b"no-referrer-when-downgrade"),
+        ]
+        if cookie is None:
+            value = visitor_hash(self._visitor_key, ip, user_agent)
+            headers.append((b"set-cookie", (_COOKIE_PREFIX + value + self._cookie_suffix).encode()))
+        # Recorded before the response goes out: a redirect that was served is never unrecorded.
+        self.publisher.publish(
+            ClickEvent(
+                event_id=new_id(),
+                ts=now_ms,
+                tenant_id=link.tenant_id,
+                link_id=link.link_id,
+                code=code,
+                campaign=link.campaign,
+                contact_id=link.contact_id,
+                method=method,
+                ip=ip,
+                user_agent=user_agent,
+                referer=referer,
+                accept_language=accept_language,
+                visitor_cookie=cookie,
+                collect_metadata=link.collect_metadata,
+            )
+        )
+        await send({"type": "http.response.start", "status": self._status, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        self.stats.redirects += 1
+
+
+async def _page(
+    send: Send, status: int, body: bytes, method: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [*_HTML_HEADERS, (b"content-length", str(len(body)).encode())]
+    if extra:
+        headers.extend(extra)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

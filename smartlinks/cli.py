@@ -1,0 +1,133 @@
+"""The ``smartlinks`` command: run the product, manage tenants, apply migrations."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from smartlinks.settings import Settings, SettingsError
+from smartlinks.store import open_store
+from smartlinks.store.base import LinkStore
+
+DEFAULT_TENANT = "default"
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format='{"ts":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
+        stream=sys.stderr,
+    )
+
+
+async def _with_store(settings: Settings) -> LinkStore:
+    store = open_store(settings)
+    await store.open()  # applies pending migrations
+    return store
+
+
+async def _bootstrap(settings: Settings) -> str | None:
+    """Create the default tenant and its first key on the very first start; return the key."""
+    store = await _with_store(settings)
+    try:
+        if await store.count_tenants() > 0:
+            return None
+        tenant = await store.create_tenant(DEFAULT_TENANT)
+        _, key = await store.create_api_key(tenant.id, "first key")
+        return key
+    finally:
+        await store.close()
+
+
+def cmd_up(settings: Settings) -> int:
+    import uvicorn
+
+    from smartlinks.embedded import EmbeddedApp
+
+    key = asyncio.run(_bootstrap(settings))
+    app = EmbeddedApp(settings)
+    base = settings.base_url
+    print(f"Smart Links is running (embedded mode, data in {settings.data_dir.resolve()})")
+    print(f"  short links: {base}/<code>")
+    print(f"  API:         {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)")
+    print(f"  dashboard:   {base}/dashboard")
+    if key:
+        print("  API key of the default tenant (shown once, keep it):")
+        print(f"  {key}")
+    sys.stdout.flush()
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        proxy_headers=False,  # X-Forwarded-For is judged by our own trusted-proxy list
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_tenant_create(settings: Settings, name: str) -> int:
+    async def create() -> tuple[str, str]:
+        store = await _with_store(settings)
+        try:
+            tenant = await store.create_tenant(name)
+            _, key = await store.create_api_key(tenant.id, "first key")
+            return tenant.id, key
+        finally:
+            await store.close()
+
+    tenant_id, key = asyncio.run(create())
+    print(f"tenant {name!r} created with id {tenant_id}; its API key (shown once):")
+    print(key)
+    return 0
+
+
+def cmd_migrate(settings: Settings) -> int:
+    from smartlinks.store.sqlite import SQLiteLinkStore
+
+    store = open_store(settings)
+    if isinstance(store, SQLiteLinkStore):
+        applied = store.migrate_sync()
+        print(
+            f"link store: {len(applied)} migration(s) applied"
+            + (f": {', '.join(applied)}" if applied else "")
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="smartlinks", description="Short links with click analytics.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run everything in one process (embedded mode)")
+    commands.add_parser("migrate", help="apply link-store and ClickHouse migrations")
+    tenant = commands.add_parser("tenant", help="manage tenants")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    create = tenant_commands.add_parser("create", help="create a tenant and print its first API key")
+    create.add_argument("name")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"smartlinks: configuration error: {exc}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+    if args.command == "up":
+        return cmd_up(settings)
+    if args.command == "migrate":
+        return cmd_migrate(settings)
+    if args.command == "tenant" and args.tenant_command == "create":
+        return cmd_tenant_create(settings, args.name)
+    parser.error("unknown command")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

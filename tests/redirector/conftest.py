@@ -1,0 +1,90 @@
+"""A redirector served over real HTTP, with a SQLite store and an in-process bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from redirector.app import create_redirector
+from redirector.cache import LinkCache
+from smartlinks.bus import InProcessBus
+from smartlinks.changes import InProcessChangeFeed
+from smartlinks.models import NewLink
+from smartlinks.settings import Settings
+from smartlinks.store.sqlite import SQLiteLinkStore
+from smartlinks.types import Receive, Scope, Send
+from tests.support.server import serve
+
+
+class CountingStore(SQLiteLinkStore):
+    """The real SQLite store, counting how often the redirector reaches it."""
+
+    resolves = 0
+
+    async def resolve(self, code: str) -> Any:
+        self.resolves += 1
+        return await super().resolve(code)
+
+
+@dataclass
+class Edge:
+    url: str
+    store: CountingStore
+    bus: InProcessBus
+    changes: InProcessChangeFeed
+    cache: LinkCache
+    tenant_id: str
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, coro: Any) -> Any:
+        """Run a store coroutine on the server's loop (the store's executor lives there)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+
+    def link(self, destination: str = "https://example.com/landing", **fields: Any) -> Any:
+        link = self.call(
+            self.store.create_link(NewLink(tenant_id=self.tenant_id, destination_url=destination, **fields))
+        )
+        return link
+
+
+def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
+    settings = replace(Settings(data_dir=tmp_path), **overrides)
+    store = CountingStore(tmp_path / "links.sqlite3")
+    bus = InProcessBus(settings.event_buffer_size, tmp_path / "spool")
+    changes = InProcessChangeFeed()
+    cache = LinkCache(
+        store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
+    )
+    changes.subscribe(cache.apply)
+    edge = create_redirector(settings, cache, bus, b"k" * 32, routes=[])
+    state: dict[str, Any] = {}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await store.open()
+                    await bus.start()
+                    tenant = await store.create_tenant("t1")
+                    state["tenant"] = tenant.id
+                    state["loop"] = asyncio.get_running_loop()
+                    await send({"type": "lifespan.startup.complete"})
+                else:
+                    await store.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await edge(scope, receive, send)
+
+    with serve(app) as url:
+        yield Edge(url, store, bus, changes, cache, state["tenant"], state["loop"])
+
+
+@pytest.fixture
+def edge(tmp_path: Path) -> Iterator[Edge]:
+    yield from make_edge(tmp_path)
