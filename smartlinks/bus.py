@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from schemas.events import ClickEvent, InvalidEvent
+from schemas.events import ClickEvent
 from smartlinks.spool import Spool
 
 
@@ -23,7 +23,6 @@ class BusStats:
     published: int = 0
     spilled: int = 0
     delivered: int = 0
-    unreadable_spooled: int = 0
 
 
 class ClickPublisher(Protocol):
@@ -80,8 +79,11 @@ class InProcessBus:
 
     # -- consumer side ---------------------------------------------------------------
 
-    async def take(self, max_items: int, max_wait: float) -> list[ClickEvent]:
-        """Up to ``max_items`` events; waits at most ``max_wait`` seconds for the first."""
+    async def take(self, max_items: int, max_wait: float) -> list[ClickEvent | bytes]:
+        """Up to ``max_items`` events; waits at most ``max_wait`` seconds for the first.
+
+        Events read back from the spool come as their encoded bytes: decoding them is the
+        consumer's job, so a damaged line becomes a dead letter there like any bad message."""
         if not self._queue and not self._spilling:
             wakeup = self._wakeup
             if wakeup is None:
@@ -91,7 +93,7 @@ class InProcessBus:
                 await asyncio.wait_for(wakeup.wait(), max_wait)
             except TimeoutError:
                 return []
-        batch: list[ClickEvent] = []
+        batch: list[ClickEvent | bytes] = []
         queue = self._queue
         while queue and len(batch) < max_items:
             batch.append(queue.popleft())
@@ -100,22 +102,16 @@ class InProcessBus:
         self.stats.delivered += len(batch)
         return batch
 
-    def _read_spool(self) -> list[ClickEvent]:
+    def _read_spool(self) -> list[bytes]:
         taken = self.spool.take_segment(skip=self._unacked)
         if taken is None:
             self._spilling = False
             return []
         segment, lines = taken
-        events = []
-        for line in lines:
-            try:
-                events.append(ClickEvent.from_json(line))
-            except (InvalidEvent, TypeError):
-                self.stats.unreadable_spooled += 1  # a torn last line after a crash
         # The segment is deleted only on ``ack``, after the consumer's insert: a crash in
         # between re-reads it, and the consumer's de-duplication by event id counts nothing twice.
         self._unacked.append(segment)
-        return events
+        return lines
 
     def ack(self) -> None:
         """The consumer has stored everything ``take`` returned so far."""
