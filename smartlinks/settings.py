@@ -38,6 +38,10 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("LINK_CACHE_TTL", "300", "Seconds a cached link is trusted without hearing of a change."),
     ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
     ("EVENT_BUFFER_SIZE", "100000", "Click events held in memory before spilling to the spool."),
+    ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
+    ("GEOIP_DB", "", "A MaxMind-format City database; empty means the bundled DB-IP City Lite."),
+    ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
+    ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
     ("LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
 )
 
@@ -87,6 +91,10 @@ class Settings:
     link_cache_ttl: float = 300.0
     negative_cache_ttl: float = 5.0
     event_buffer_size: int = 100_000
+    clickhouse_url: str = ""
+    geoip_db: str = ""
+    consumer_batch_size: int = 10_000
+    consumer_max_wait: float = 0.5
     log_level: str = "info"
 
     @property
@@ -99,6 +107,13 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "links.sqlite3"
+
+    @property
+    def clickhouse_dsn(self) -> str:
+        """Where ClickHouse is: the configured server, or chDB in the data directory."""
+        if self.clickhouse_url:
+            return self.clickhouse_url
+        return f"chdb://{(self.data_dir / 'clickhouse').resolve()}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +143,10 @@ class Settings:
             link_cache_ttl=float(_parse_int("LINK_CACHE_TTL", raw["LINK_CACHE_TTL"], minimum=1)),
             negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
             event_buffer_size=_parse_int("EVENT_BUFFER_SIZE", raw["EVENT_BUFFER_SIZE"], minimum=1),
+            clickhouse_url=raw["CLICKHOUSE_URL"].strip(),
+            geoip_db=raw["GEOIP_DB"].strip(),
+            consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
+            consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,
             log_level=log_level,
         )
 

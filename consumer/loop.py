@@ -1,0 +1,148 @@
+"""The consumer's pipeline: take a batch → enrich → insert → acknowledge, in that order.
+
+Offsets (or, in embedded mode, the spool) are acknowledged only after ClickHouse has the
+rows, so a crash anywhere re-delivers the batch; the sink's de-duplication by event id
+makes that harmless. An event that cannot be decoded or enriched goes to the dead-letter
+table with its reason and never stops the loop. When ClickHouse is down the same batch is
+retried with backoff: nothing is dropped, and the bus buffers (and spools) meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from schemas.events import ClickEvent, InvalidEvent
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+
+
+class Source(Protocol):
+    async def take(self, max_items: int, max_wait: float) -> list[ClickEvent | bytes]: ...
+
+    def ack(self) -> None: ...
+
+
+class Enricher(Protocol):
+    def enrich(self, event: ClickEvent) -> object: ...
+
+
+class Sink(Protocol):
+    def insert(self, rows: list[object]) -> int: ...
+
+    def dead_letter(self, letters: list[tuple[str, str, bytes]]) -> None: ...
+
+
+@dataclass(slots=True)
+class ConsumerStats:
+    batches: int = 0
+    events: int = 0
+    inserted: int = 0
+    duplicates: int = 0  # redelivered events the sink already had (or of deleted links)
+    dead_letters: Counter[str] = field(default_factory=Counter)
+    insert_failures: int = 0
+    last_batch_seconds: float = 0.0
+    lag_ms: int = 0  # age of the newest event of the last batch when it was stored
+
+
+class ClickConsumer:
+    def __init__(
+        self,
+        source: Source,
+        enricher: Enricher,
+        sink: Sink,
+        batch_size: int = 10_000,
+        max_wait: float = 0.5,
+    ) -> None:
+        self.source = source
+        self.enricher = enricher
+        self.sink = sink
+        self.batch_size = batch_size
+        self.max_wait = max_wait
+        self.stats = ConsumerStats()
+        self._stopping = False
+
+    def process(
+        self, messages: list[ClickEvent | bytes]
+    ) -> tuple[list[object], list[tuple[str, str, bytes]]]:
+        """Decode and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
+        rows: list[object] = []
+        letters: list[tuple[str, str, bytes]] = []
+        enrich = self.enricher.enrich
+        for message in messages:
+            try:
+                event = ClickEvent.from_json(message) if isinstance(message, bytes) else message
+                rows.append(enrich(event))
+            except InvalidEvent as exc:
+                letters.append((exc.reason, exc.detail, _payload(message)))
+            except Exception as exc:  # a bug in a step must not stop the consumer
+                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], _payload(message)))
+        return rows, letters
+
+    def _store(self, rows: list[object], letters: list[tuple[str, str, bytes]]) -> int:
+        inserted = self.sink.insert(rows) if rows else 0
+        if letters:
+            self.sink.dead_letter(letters)
+        return inserted
+
+    async def run_once(self) -> int:
+        """One batch through the pipeline; returns the number of events taken."""
+        events = await self.source.take(self.batch_size, self.max_wait)
+        if not events:
+            return 0
+        started = time.perf_counter()
+        rows, letters = await asyncio.to_thread(self.process, events)
+        backoff = 0.5
+        while True:
+            try:
+                inserted = await asyncio.to_thread(self._store, rows, letters)
+                break
+            except Exception:
+                self.stats.insert_failures += 1
+                log.exception("insert into ClickHouse failed; retrying the same batch in %.1fs", backoff)
+                if self._stopping:
+                    raise
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        self.source.ack()
+        stats = self.stats
+        stats.batches += 1
+        stats.events += len(events)
+        stats.inserted += inserted
+        stats.duplicates += len(rows) - inserted
+        for reason, _, _ in letters:
+            stats.dead_letters[reason] += 1
+        stats.last_batch_seconds = time.perf_counter() - started
+        if rows:
+            stats.lag_ms = int(time.time() * 1000) - max(_ts(row) for row in rows)
+        return len(events)
+
+    async def run(self) -> None:
+        while not self._stopping:
+            await self.run_once()
+
+    async def drain(self) -> None:
+        """Store what is already queued, then return (at shutdown)."""
+        self._stopping = True
+        while await self.run_once():
+            pass
+
+
+def _payload(message: ClickEvent | bytes) -> bytes:
+    if isinstance(message, bytes):
+        return message
+    try:
+        return message.to_json()
+    except Exception:
+        return repr(message).encode()
+
+
+def _ts(row: object) -> int:
+    ts = getattr(row, "ts", 0)
+    return ts if isinstance(ts, int) else 0

@@ -1,0 +1,143 @@
+"""The ``smartlinks`` command as a user runs it: a real process, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import free_port
+
+SMARTLINKS = [sys.executable, "-m", "smartlinks.cli"]
+
+
+def env_for(data_dir: Path, port: int = 8080, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTLINKS_")}
+    env.update({"SMARTLINKS_DATA_DIR": str(data_dir), "SMARTLINKS_PORT": str(port), **extra})
+    return env
+
+
+@dataclass
+class Running:
+    url: str
+    key: str
+    env: dict[str, str]
+    output: list[str]
+
+
+def start(data_dir: Path) -> tuple[subprocess.Popen[str], Running]:
+    """Start ``smartlinks up``; return once it answers /healthz (its banner is printed before)."""
+    port = free_port()
+    env = env_for(data_dir, port)
+    process = subprocess.Popen(
+        [*SMARTLINKS, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    os.set_blocking(process.stdout.fileno(), False)
+    url = f"http://127.0.0.1:{port}"
+    output = ""
+    deadline = time.monotonic() + 60
+    while True:
+        output += process.stdout.read() or ""
+        if process.poll() is not None:
+            raise AssertionError("smartlinks up exited:\n" + output)
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError("smartlinks up did not answer /healthz within 60 s:\n" + output)
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    output += process.stdout.read() or ""
+    lines = output.splitlines()
+    keys = [line.strip() for line in lines if line.strip().startswith("sl_")]
+    return process, Running(url, keys[0] if keys else "", env, lines)
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[Running]:
+    process, info = start(tmp_path / "data")
+    try:
+        yield info
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_up_serves_a_link_created_through_the_api(running: Running) -> None:
+    assert running.key, "the first start prints an API key:\n" + "\n".join(running.output)
+    assert any("short links: " + running.url in line for line in running.output)
+    auth = {"Authorization": f"Bearer {running.key}"}
+    created = httpx.post(
+        running.url + "/api/v1/links", headers=auth, json={"destination_url": "https://example.com/landing"}
+    )
+    assert created.status_code == 201, created.text
+    link = created.json()
+    assert link["short_url"] == f"{running.url}/{link['code']}"
+    redirect = httpx.get(link["short_url"], follow_redirects=False)
+    assert redirect.status_code == 302
+    assert redirect.headers["location"] == "https://example.com/landing"
+    metrics = httpx.get(running.url + "/metrics").text
+    assert 'smartlinks_redirect_requests_total{outcome="redirect"} 1.0' in metrics
+    assert httpx.get(running.url + "/readyz").json()["status"] == "ready"
+
+
+def test_tenant_create_works_while_up_runs_and_tenants_are_isolated(running: Running) -> None:
+    result = subprocess.run(
+        [*SMARTLINKS, "tenant", "create", "Acme"],
+        env=running.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    acme_key = result.stdout.strip().splitlines()[-1]
+    assert acme_key.startswith("sl_")
+    acme = {"Authorization": f"Bearer {acme_key}"}
+    default = {"Authorization": f"Bearer {running.key}"}
+    link = httpx.post(
+        running.url + "/api/v1/links", headers=acme, json={"destination_url": "https://acme.example/"}
+    ).json()
+    assert httpx.get(f"{running.url}/api/v1/links/{link['id']}", headers=acme).status_code == 200
+    assert httpx.get(f"{running.url}/api/v1/links/{link['id']}", headers=default).status_code == 404
+    assert httpx.get(running.url + "/api/v1/links", headers=default).json()["items"] == []
+
+
+def test_second_start_prints_no_new_key(tmp_path: Path) -> None:
+    first, info = start(tmp_path / "data")
+    first.terminate()
+    first.wait(timeout=30)
+    assert info.key
+    second, again = start(tmp_path / "data")
+    try:
+        assert again.key == ""
+        # the first key still works
+        listed = httpx.get(again.url + "/api/v1/links", headers={"Authorization": f"Bearer {info.key}"})
+        assert listed.status_code == 200
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+
+
+def test_migrate_applies_once(tmp_path: Path) -> None:
+    env = env_for(tmp_path / "data")
+    first = subprocess.run([*SMARTLINKS, "migrate"], env=env, capture_output=True, text=True, check=True)
+    assert "0001_links" in first.stdout
+    second = subprocess.run([*SMARTLINKS, "migrate"], env=env, capture_output=True, text=True, check=True)
+    assert "0 migration(s) applied" in second.stdout
+
+
+def test_bad_configuration_fails_fast_with_the_variable_named(tmp_path: Path) -> None:
+    env = env_for(tmp_path / "data", SMARTLINKS_REDIRECT_STATUS="303")
+    result = subprocess.run([*SMARTLINKS, "up"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "SMARTLINKS_REDIRECT_STATUS" in result.stderr
