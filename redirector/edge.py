@@ -24,6 +24,10 @@ from smartlinks.types import ASGIApp, Receive, Scope, Send
 from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
 
 _COOKIE_PREFIX = COOKIE_NAME + "="
+_REDIRECT_HEADERS = (
+    (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
+    (b"content-length", b"0"),
+)
 _HTML_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"cache-control", b"no-store"),
@@ -119,12 +123,7 @@ class RedirectEdge:
         query = scope["query_string"]
         if query and self._forward_query:
             location = merge_query(location, query)
-        headers = [
-            (b"location", location.encode("latin-1")),
-            (b"cache-control", b"no-store"),
-            (b"content-length", b"0"),
-            (b"referrer-policy", b"no-referrer-when-downgrade"),
-        ]
+        headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
         if cookie is None:
             value = visitor_hash(self._visitor_key, ip, user_agent)
             headers.append((b"set-cookie", (_COOKIE_PREFIX + value + self._cookie_suffix).encode()))

@@ -6,7 +6,6 @@ cannot be a code before any lookup), so both agree on the same rules.
 
 from __future__ import annotations
 
-import re
 import secrets
 import string
 
@@ -46,12 +45,12 @@ RESERVED = frozenset(
     )
 )
 
-_CODE_RE = re.compile(rf"[A-Za-z0-9]{{{MIN_LENGTH},{MAX_LENGTH}}}")
-
-
 def is_possible_code(text: str) -> bool:
-    """Whether ``text`` could be a code at all: cheap, for the redirect hot path."""
-    return _CODE_RE.fullmatch(text) is not None
+    """Whether ``text`` could be a code at all: cheap, for the redirect hot path.
+
+    String methods instead of a regex: about three times faster, and ``isascii`` first
+    keeps Unicode letters and digits (which ``isalnum`` accepts) out."""
+    return MIN_LENGTH <= len(text) <= MAX_LENGTH and text.isascii() and text.isalnum()
 
 
 def is_reserved(code: str) -> bool:

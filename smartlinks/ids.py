@@ -6,26 +6,29 @@ ClickHouse inserts of event ids arrive nearly in order.
 
 from __future__ import annotations
 
-import os
+import random
 import threading
 import time
 import uuid
 
 _lock = threading.Lock()
 _last = 0
+_getrandbits = random.getrandbits
+_LOW62 = (1 << 62) - 1
 
 
 def uuid7_int(now_ms: int | None = None) -> int:
-    """A UUIDv7 as an int: 48 bits of Unix milliseconds, then random bits.
+    """A UUIDv7 as an int: 48 bits of Unix milliseconds, version, 74 random bits, variant.
 
     Within one process values strictly increase, even within the same millisecond, so
-    ids created in a burst (bulk link creation) still sort in creation order.
+    ids created in a burst (bulk link creation) still sort in creation order. The random
+    bits come from ``random`` (seeded from the OS, reseeded in forked children): ids must
+    be unique, not secret, and this runs on every redirect where a syscall would show.
     """
     global _last
-    ms = int(time.time() * 1000) if now_ms is None else now_ms
-    rand = int.from_bytes(os.urandom(10), "big")
-    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | (0x7 << 76) | (rand & ((1 << 76) - 1))
-    value = value & ~(0xC << 60) | (0x8 << 60)  # variant bits 10xx
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    rand = _getrandbits(74)
+    value = (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62 | (rand & _LOW62)
     with _lock:
         if value <= _last:
             value = _last + 1
