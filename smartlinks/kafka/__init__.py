@@ -1,0 +1,1 @@
+"""Kafka transport for the distributed mode: click publisher, click source, link-change feed."""

@@ -1,0 +1,214 @@
+"""Publishing click events to Kafka without ever making a redirect wait.
+
+``publish`` appends to a bounded in-memory queue and returns. A background task ships the
+queue to Kafka in batches through an idempotent ``acks=all`` producer. When Kafka is slow
+or down, the queue fills and further events spill to the on-disk spool; the spool is
+shipped, oldest first, once Kafka answers again, and survives a restart of the process.
+An event leaves memory or the spool only after Kafka has acknowledged it: a crash in
+between may send it twice, which the consumer's de-duplication by event id absorbs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiokafka import AIOKafkaProducer
+
+from schemas.events import CLICKS_TOPIC, ClickEvent
+from smartlinks.spool import Spool
+
+log = logging.getLogger(__name__)
+
+SHIP_BATCH = 5_000
+RETRY_BACKOFF_MAX = 10.0
+
+
+@dataclass(slots=True)
+class KafkaPublisherStats:
+    published: int = 0
+    spilled: int = 0
+    delivered: int = 0
+    publish_errors: int = 0
+    oldest_unsent_ms: int = 0  # ts of the oldest event not yet acknowledged by Kafka (0: none)
+
+
+class KafkaClickPublisher:
+    def __init__(
+        self, bootstrap_servers: str, capacity: int, spool_dir: Path, topic: str = CLICKS_TOPIC
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.capacity = capacity
+        self.topic = topic
+        self.spool = Spool(spool_dir)
+        self.stats = KafkaPublisherStats()
+        self._queue: collections.deque[ClickEvent] = collections.deque()
+        self._spilling = self.spool.pending()
+        self._wakeup = asyncio.Event()
+        self._producer: AIOKafkaProducer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # -- hot path ----------------------------------------------------------------------
+
+    def publish(self, event: ClickEvent) -> None:
+        self.stats.published += 1
+        if self._spilling or len(self._queue) >= self.capacity:
+            self._spilling = True
+            self.stats.spilled += 1
+            self.spool.append(event.to_json())
+        else:
+            self._queue.append(event)
+        if not self._wakeup.is_set():
+            self._wakeup.set()
+
+    def queued(self) -> int:
+        return len(self._queue)
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="kafka-click-publisher")
+
+    async def stop(self, flush_timeout: float = 10.0) -> None:
+        """Ship what is queued (for at most ``flush_timeout``), spool the rest, close."""
+        self._stopping = True
+        self._wakeup.set()
+        if self._task is not None:
+            # On timeout wait_for cancels the task; what is left is spooled below.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._task, flush_timeout)
+        while self._queue:
+            self.spool.append(self._queue.popleft().to_json())
+        if self._producer is not None:
+            try:
+                await asyncio.wait_for(self._producer.stop(), 5)
+            except Exception:
+                log.warning("Kafka producer did not close cleanly", exc_info=True)
+
+    async def ping(self) -> None:
+        """Readiness: raise unless the producer is connected."""
+        if self._producer is None:
+            raise ConnectionError(f"not connected to Kafka at {self.bootstrap_servers}")
+        await self._producer.client.fetch_all_metadata()
+
+    # -- shipping ----------------------------------------------------------------------
+
+    async def _connect(self) -> AIOKafkaProducer:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            enable_idempotence=True,
+            acks="all",
+            compression_type="lz4",
+            linger_ms=5,
+            max_batch_size=256 * 1024,
+            request_timeout_ms=10_000,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        return producer
+
+    async def _run(self) -> None:
+        backoff = 0.2
+        while True:
+            try:
+                if self._producer is None:
+                    self._producer = await self._connect()
+                    log.info("connected to Kafka at %s", self.bootstrap_servers)
+                # The queue holds what came before the spill began, so it goes first.
+                shipped = await self._ship_queue() + await self._ship_spool()
+                backoff = 0.2
+                if self._stopping and not self._queue and not self._spilling:
+                    return
+                if not shipped:
+                    self._wakeup.clear()
+                    if not self._queue and not self._spilling:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wakeup.wait(), 1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.stats.publish_errors += 1
+                log.warning("publishing to Kafka failed (%s); events are kept and retried", exc)
+                if self._stopping:
+                    return
+                await self._drop_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, RETRY_BACKOFF_MAX)
+
+    async def _drop_producer(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 5)
+            except Exception:
+                log.debug("closing a failed producer", exc_info=True)
+
+    async def _send_all(self, messages: list[tuple[bytes, bytes]]) -> None:
+        producer = self._producer
+        assert producer is not None
+        futures = [await producer.send(self.topic, value=value, key=key) for key, value in messages]
+        await asyncio.gather(*futures)
+
+    async def _ship_queue(self) -> int:
+        queue = self._queue
+        if not queue:
+            self.stats.oldest_unsent_ms = 0
+            return 0
+        batch = [queue[i] for i in range(min(SHIP_BATCH, len(queue)))]
+        self.stats.oldest_unsent_ms = batch[0].ts
+        # Only removed from the queue once Kafka acknowledged them all.
+        await self._send_all([(event.key, event.to_json()) for event in batch])
+        for _ in batch:
+            queue.popleft()
+        self.stats.delivered += len(batch)
+        return len(batch)
+
+    async def _ship_spool(self) -> int:
+        if not self._spilling:
+            return 0
+        taken = self.spool.take_segment()
+        if taken is None:
+            self._spilling = False
+            return 0
+        segment, lines = taken
+        messages = []
+        for line in lines:
+            key = _link_key(line)
+            messages.append((key, line))
+        if messages:
+            self.stats.oldest_unsent_ms = _ts_of(lines[0])
+        await self._send_all(messages)
+        self.spool.done(segment)
+        self.stats.delivered += len(messages)
+        if not self.spool.pending():
+            self._spilling = False
+        return len(messages)
+
+
+def _link_key(line: bytes) -> bytes:
+    # Avoid a full decode per spooled line: the key is only for partitioning.
+    start = line.find(b'"link_id":"')
+    if start < 0:
+        return b""
+    start += len(b'"link_id":"')
+    return line[start : line.find(b'"', start)]
+
+
+def _ts_of(line: bytes) -> int:
+    start = line.find(b'"ts":')
+    if start < 0:
+        return int(time.time() * 1000)
+    end = line.find(b",", start)
+    try:
+        return int(line[start + 5 : end])
+    except ValueError:
+        return int(time.time() * 1000)
