@@ -1,0 +1,1 @@
+"""The HTTP API under ``/api/v1``: link management, tenant settings and API keys."""

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Integer arithmetic, not float timestamps: a float loses sub-millisecond precision far in
+# the future, so 9999-12-31T23:59:59.999Z would round up to year 10000 and fail to load.
 def to_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
+    if value.tzinfo is None:
+        value = value.astimezone(UTC)  # naive means local time, as datetime.timestamp() reads it
+    return (value - _EPOCH) // _MS
 
 
 def from_ms(value: int) -> datetime:
-    return datetime.fromtimestamp(value / 1000, UTC)
+    return _EPOCH + value * _MS
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from smartlinks.metrics import CONTENT_TYPE, render
 
@@ -16,7 +16,7 @@ Check = Callable[[], Awaitable[object]]
 READY_TIMEOUT = 2.0
 
 
-def service_routes(checks: Mapping[str, Check], registry: CollectorRegistry) -> list[Route]:
+def service_routes(checks: Mapping[str, Check], registry: CollectorRegistry) -> list[BaseRoute]:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 

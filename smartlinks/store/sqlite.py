@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -57,6 +58,11 @@ def migrations() -> list[tuple[int, str, str]]:
             version = int(entry.name.split("_", 1)[0])
             found.append((version, entry.name.removesuffix(".sql"), entry.read_text()))
     return sorted(found)
+
+
+def _now() -> datetime:
+    """Now, cut to the millisecond the store keeps, so a write returns what a read will."""
+    return from_ms(to_ms(utcnow()))
 
 
 def _link(row: sqlite3.Row) -> Link:
@@ -180,7 +186,7 @@ class SQLiteLinkStore:
     # -- tenants and keys -------------------------------------------------------------
 
     def _create_tenant(self, name: str) -> Tenant:
-        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=utcnow())
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=_now())
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, 1, ?)",
@@ -218,7 +224,7 @@ class SQLiteLinkStore:
     def _create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
         key = new_api_key()
         record = ApiKey(
-            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=utcnow(), revoked_at=None
+            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=_now(), revoked_at=None
         )
         with self._write() as conn:
             conn.execute(
@@ -270,7 +276,8 @@ class SQLiteLinkStore:
     # -- links ------------------------------------------------------------------------
 
     def _create_link(self, new: NewLink) -> Link:
-        now = utcnow()
+        now = _now()
+        expires_at = None if new.expires_at is None else from_ms(to_ms(new.expires_at))
         attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
         for _ in range(attempts):
             link = Link(
@@ -279,7 +286,7 @@ class SQLiteLinkStore:
                 code=new.code if new.code is not None else generate_code(),
                 destination_url=new.destination_url,
                 title=new.title,
-                expires_at=new.expires_at,
+                expires_at=expires_at,
                 campaign=new.campaign,
                 contact_id=new.contact_id,
                 created_at=now,

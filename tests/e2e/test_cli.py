@@ -41,11 +41,18 @@ def start(data_dir: Path) -> tuple[subprocess.Popen[str], Running]:
     )
     assert process.stdout is not None
     os.set_blocking(process.stdout.fileno(), False)
+
+    def available() -> str:
+        try:
+            return process.stdout.read() or ""  # type: ignore[union-attr]
+        except TypeError:  # a non-blocking text pipe with nothing to read (Python 3.11)
+            return ""
+
     url = f"http://127.0.0.1:{port}"
     output = ""
     deadline = time.monotonic() + 60
     while True:
-        output += process.stdout.read() or ""
+        output += available()
         if process.poll() is not None:
             raise AssertionError("smartlinks up exited:\n" + output)
         if time.monotonic() > deadline:
@@ -57,10 +64,17 @@ def start(data_dir: Path) -> tuple[subprocess.Popen[str], Running]:
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    output += process.stdout.read() or ""
+    output += available()
     lines = output.splitlines()
     keys = [line.strip() for line in lines if line.strip().startswith("sl_")]
     return process, Running(url, keys[0] if keys else "", env, lines)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=30)
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 @pytest.fixture
@@ -69,8 +83,7 @@ def running(tmp_path: Path) -> Iterator[Running]:
     try:
         yield info
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def test_up_serves_a_link_created_through_the_api(running: Running) -> None:
@@ -114,8 +127,7 @@ def test_tenant_create_works_while_up_runs_and_tenants_are_isolated(running: Run
 
 def test_second_start_prints_no_new_key(tmp_path: Path) -> None:
     first, info = start(tmp_path / "data")
-    first.terminate()
-    first.wait(timeout=30)
+    stop(first)
     assert info.key
     second, again = start(tmp_path / "data")
     try:
@@ -124,8 +136,7 @@ def test_second_start_prints_no_new_key(tmp_path: Path) -> None:
         listed = httpx.get(again.url + "/api/v1/links", headers={"Authorization": f"Bearer {info.key}"})
         assert listed.status_code == 200
     finally:
-        second.terminate()
-        second.wait(timeout=30)
+        stop(second)
 
 
 def test_migrate_applies_once(tmp_path: Path) -> None:

@@ -1,0 +1,38 @@
+"""The API as a Starlette app: every route under ``/api/v1``, with no lifespan of its own
+(the host opens and closes the store, the feed and analytics)."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from api.auth import BearerAuth
+from api.clicks import ClickCounter, ZeroClickCounter
+from api.context import ApiContext
+from api.errors import EXCEPTION_HANDLERS
+from api.keys import key_routes
+from api.links import LinkEndpoints
+from api.openapi import PATH as OPENAPI_PATH
+from api.openapi import openapi_route
+from api.settings_routes import settings_routes
+
+__all__ = ["ApiContext", "ClickCounter", "ZeroClickCounter", "create_api"]
+
+PUBLIC_PATHS = frozenset({OPENAPI_PATH})
+
+
+def create_api(ctx: ApiContext) -> Starlette:
+    routes = [
+        *LinkEndpoints(ctx).routes(),
+        *settings_routes(ctx),
+        *key_routes(ctx),
+        openapi_route(ctx.settings),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(BearerAuth, store=ctx.store, public_paths=PUBLIC_PATHS)],
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
+    # An API path is exact: "/api/v1/links/" is a 404, not a redirect a client may not follow.
+    app.router.redirect_slashes = False
+    return app

@@ -1,0 +1,120 @@
+"""API errors: one exception type, the JSON error body, and the handlers that turn every
+failure into that body, so a client never sees a stack trace and no input reaches a 5xx."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ExceptionHandler
+
+from api.responses import json_response
+
+log = logging.getLogger(__name__)
+
+# Every machine code the API answers with, and what it means. The OpenAPI document lists
+# these, and a test checks that every code raised in api/ is registered here.
+ERROR_CODES: dict[str, str] = {
+    "invalid_json": "The body is not valid UTF-8 JSON.",
+    "body_not_object": "The body is JSON but not an object.",
+    "body_too_large": "The body is larger than 1 MiB.",
+    "unsupported_media_type": "The body is not sent as application/json.",
+    "client_disconnected": "The client went away before sending the whole body.",
+    "unknown_field": "The body has a field this operation does not accept.",
+    "missing_field": "A required field is missing.",
+    "invalid_type": "A field has the wrong JSON type (or is null where null is not allowed).",
+    "too_long": "A text field is longer than allowed.",
+    "blank": "A text field that must say something is empty.",
+    "control_characters": "A text field contains control characters.",
+    "invalid_url": "destination_url is not an absolute http(s) URL with a valid host.",
+    "url_too_long": "destination_url is longer than 4096 characters.",
+    "url_control_characters": "destination_url contains spaces or control characters.",
+    "unsupported_scheme": "destination_url uses a scheme other than http or https.",
+    "url_has_credentials": "destination_url contains a user name or password.",
+    "invalid_code": "code is not 4-12 ASCII letters and digits.",
+    "code_reserved": "code is a path the service uses itself.",
+    "code_taken": "code already belongs to a link (possibly a deleted one).",
+    "code_immutable": "A link's code cannot be changed.",
+    "invalid_datetime": "expires_at is not an RFC 3339 timestamp with a time zone, or a date.",
+    "expires_in_past": "expires_at is not in the future.",
+    "invalid_limit": "limit is not a whole number from 1 to 200.",
+    "invalid_status": "status is neither active nor expired.",
+    "invalid_cursor": "cursor is not one this API handed out.",
+    "invalid_search": "search is longer than 200 characters or contains control characters.",
+    "invalid_campaign": "campaign is longer than 200 characters or contains control characters.",
+    "unauthorized": "The API key is missing, unknown or revoked.",
+    "link_not_found": "No link with this id belongs to the key's tenant.",
+    "key_not_found": "No API key with this id belongs to the key's tenant.",
+    "last_active_key": "Revoking this key would leave the tenant without an active key.",
+    "not_found": "No such path.",
+    "method_not_allowed": "The path does not support this method.",
+    "bad_request": "The request cannot be served as sent.",
+    "internal_error": "The server failed (a dependency is down, not something the client sent).",
+}
+
+
+class ApiError(Exception):
+    """A request the API refuses: raised anywhere in a handler, rendered as a JSON error."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return json_response({"error": error}, status, headers)
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+_HTTP_CODES = {
+    404: ("not_found", "No such path."),
+    405: ("method_not_allowed", "This path does not support this method."),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    # The router raises these for unknown paths (404) and wrong methods (405, with Allow).
+    assert isinstance(exc, HTTPException)
+    code, message = _HTTP_CODES.get(exc.status_code, ("bad_request", str(exc.detail)))
+    return error_response(exc.status_code, code, message, headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    # Reached only when a dependency (store, analytics) fails; Starlette re-raises after
+    # this response is sent, so the traceback is still logged by the server.
+    return error_response(500, "internal_error", "The server could not complete the request.")
+
+
+EXCEPTION_HANDLERS: dict[Any, ExceptionHandler] = {
+    ApiError: _api_error,
+    HTTPException: _http_error,
+    Exception: _server_error,
+}

@@ -1,0 +1,65 @@
+"""A tenant's API keys: list, create (the plaintext is shown once) and revoke.
+
+Revoking is refused (409 ``last_active_key``) when it would leave the tenant without any
+active key, since nothing in the API could then let the tenant back in. Revoking the
+key that makes the request is allowed when another active key exists: that is how a
+key is rotated. Revoking an already revoked key is a no-op (204).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.auth import tenant_of
+from api.context import ApiContext
+from api.errors import ApiError
+from api.listing import is_id
+from api.responses import json_response
+from api.routing import resource
+from api.serialize import key_json
+from api.validation import read_object, reject_unknown, text
+
+PATH = "/api/v1/keys"
+MAX_NAME = 100
+
+
+def key_routes(ctx: ApiContext) -> list[Route]:
+    async def list_keys(request: Request) -> Response:
+        keys = await ctx.store.list_api_keys(tenant_of(request).id)
+        return json_response({"items": [key_json(key) for key in keys]})
+
+    async def create_key(request: Request) -> Response:
+        tenant = tenant_of(request)
+        body = await read_object(request)
+        reject_unknown(body, ("name",), "a key has a name.")
+        if "name" not in body:
+            raise ApiError(422, "missing_field", "name is required.", field="name")
+        name = text("name", body["name"], MAX_NAME, nullable=False) or ""
+        if not name.strip():
+            raise ApiError(422, "blank", "name must not be empty.", field="name")
+        record, key = await ctx.store.create_api_key(tenant.id, name)
+        return json_response(
+            {**key_json(record), "key": key}, status=201, headers={"Location": f"{PATH}/{record.id}"}
+        )
+
+    async def revoke_key(request: Request) -> Response:
+        tenant = tenant_of(request)
+        key_id: str = request.path_params["id"]
+        keys = await ctx.store.list_api_keys(tenant.id) if is_id(key_id) else []
+        target = next((key for key in keys if key.id == key_id), None)
+        if target is None:
+            raise ApiError(404, "key_not_found", "No API key with this id.", field="id")
+        if target.revoked_at is None:
+            if not any(key.revoked_at is None and key.id != key_id for key in keys):
+                raise ApiError(
+                    409,
+                    "last_active_key",
+                    "This is the tenant's last active key; create another one before revoking it.",
+                    field="id",
+                )
+            await ctx.store.revoke_api_key(tenant.id, key_id)
+        return Response(status_code=204)
+
+    return [resource(PATH, get=list_keys, post=create_key), resource(PATH + "/{id}", delete=revoke_key)]

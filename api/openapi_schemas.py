@@ -1,0 +1,117 @@
+"""The JSON Schemas of the OpenAPI document: every body the API reads or writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.errors import ERROR_CODES
+from api.link_input import MAX_LABEL, MAX_TITLE
+from smartlinks.urls import MAX_URL_LENGTH
+
+_ID = {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "32 lowercase hex characters."}
+_TIME = {
+    "type": "string",
+    "format": "date-time",
+    "description": "RFC 3339 in UTC, e.g. 2030-01-31T12:00:00.000Z.",
+}
+_NULLABLE_TIME = {**_TIME, "type": ["string", "null"]}
+_URL = {
+    "type": "string",
+    "maxLength": MAX_URL_LENGTH,
+    "description": "Absolute http(s) URL; IDN hosts allowed; no credentials, spaces or control characters.",
+}
+_TITLE = {"type": ["string", "null"], "maxLength": MAX_TITLE, "description": "No control characters."}
+_LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}
+_EXPIRES_IN = {
+    "type": ["string", "null"],
+    "description": "RFC 3339 timestamp with a time zone, or a date (meaning midnight UTC at its start);"
+    " must be in the future. Stored to the millisecond.",
+}
+
+
+def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+def _list_of(ref: str, paginated: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {"items": {"type": "array", "items": {"$ref": ref}}}
+    if paginated:
+        properties["next_cursor"] = {
+            "type": ["string", "null"],
+            "description": "Pass as `cursor` for the next page; null on the last page.",
+        }
+    return _object(properties, tuple(properties))
+
+
+_LINK = {
+    "id": _ID,
+    "code": {"type": "string", "pattern": "^[A-Za-z0-9]{4,12}$"},
+    "short_url": {"type": "string"},
+    "destination_url": {"type": "string"},
+    "title": {"type": ["string", "null"]},
+    "status": {"type": "string", "enum": ["active", "expired"]},
+    "expires_at": _NULLABLE_TIME,
+    "created_at": _TIME,
+    "updated_at": _TIME,
+    "campaign": {"type": ["string", "null"]},
+    "contact_id": {"type": ["string", "null"]},
+    "clicks": {"type": "integer", "minimum": 0, "description": "Lifetime total."},
+}
+_KEY = {
+    "id": _ID,
+    "name": {"type": "string"},
+    "prefix": {"type": "string", "description": "The key's first characters, to tell keys apart."},
+    "created_at": _TIME,
+    "revoked_at": _NULLABLE_TIME,
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Link": _object(_LINK, tuple(_LINK)),
+    "LinkList": _list_of("#/components/schemas/Link", paginated=True),
+    "LinkCreate": _object(
+        {
+            "destination_url": _URL,
+            "code": {
+                "type": ["string", "null"],
+                "pattern": "^[A-Za-z0-9]{4,12}$",
+                "description": "Custom code, case-sensitive; reserved words are refused."
+                " Left out or null: 7 random characters.",
+            },
+            "title": _TITLE,
+            "expires_at": _EXPIRES_IN,
+            "campaign": _LABEL,
+            "contact_id": _LABEL,
+        },
+        ("destination_url",),
+    ),
+    "LinkPatch": {
+        **_object({"destination_url": _URL, "title": _TITLE, "expires_at": _EXPIRES_IN}),
+        "description": "Fields left out stay as they are; null clears title or expires_at."
+        " Sending `code` is refused with `code_immutable`.",
+    },
+    "Settings": _object({"collect_metadata": {"type": "boolean"}}, ("collect_metadata",)),
+    "SettingsPatch": _object({"collect_metadata": {"type": "boolean"}}),
+    "ApiKey": _object(_KEY, tuple(_KEY)),
+    "ApiKeyList": _list_of("#/components/schemas/ApiKey", paginated=False),
+    "ApiKeyCreate": _object({"name": {"type": "string", "minLength": 1, "maxLength": 100}}, ("name",)),
+    "ApiKeyCreated": _object(
+        {**_KEY, "key": {"type": "string", "description": "The key itself: shown this once only."}},
+        (*_KEY, "key"),
+    ),
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+                    "message": {"type": "string"},
+                    "field": {"type": "string", "description": "The field or parameter at fault."},
+                },
+                ("code", "message"),
+            )
+        },
+        ("error",),
+    ),
+}

@@ -1,0 +1,43 @@
+"""The JSON shapes of API objects: links, API keys and timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from smartlinks.models import ApiKey, Link
+from smartlinks.settings import Settings
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a ``Z``, to the millisecond (what the store keeps)."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "code": link.code,
+        "short_url": f"{settings.base_url}/{link.code}",
+        "destination_url": link.destination_url,
+        "title": link.title,
+        "status": link.status(now),
+        "expires_at": timestamp(link.expires_at),
+        "created_at": timestamp(link.created_at),
+        "updated_at": timestamp(link.updated_at),
+        "campaign": link.campaign,
+        "contact_id": link.contact_id,
+        "clicks": clicks,
+    }
+
+
+def key_json(key: ApiKey) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "created_at": timestamp(key.created_at),
+        "revoked_at": timestamp(key.revoked_at),
+    }

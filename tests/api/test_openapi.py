@@ -1,0 +1,130 @@
+"""The OpenAPI document against the app: every route documented, nothing else, and the
+bodies the API really sends validate against the documented schemas."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from jsonschema import Draft202012Validator
+
+from api.errors import _HTTP_CODES, ERROR_CODES
+from tests.api.conftest import ApiServer, create, served_routes
+
+ROOT = Path(__file__).parents[2]
+METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
+
+
+@pytest.fixture
+def document(api: ApiServer) -> dict[str, Any]:
+    response = httpx.get(api.url + "/api/v1/openapi.json")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _validator(document: dict[str, Any], schema: str) -> Draft202012Validator:
+    # OpenAPI 3.1 schemas are JSON Schema 2020-12; "$ref"s resolve against the document.
+    return Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema}"})
+
+
+def test_is_openapi_3_1_with_bearer_auth(document: dict[str, Any]) -> None:
+    assert document["openapi"] == "3.1.0"
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert document["security"] == [{"bearerAuth": []}]
+    assert document["servers"] == [{"url": "https://sl.example"}]
+
+
+def test_documents_exactly_the_routes_served(document: dict[str, Any]) -> None:
+    documented = {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method in METHODS
+    }
+    assert documented == set(served_routes())
+
+
+def test_every_operation_is_complete(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        for method, operation in ((m, o) for m, o in item.items() if m in METHODS):
+            assert operation["operationId"] and operation["summary"]
+            assert any(status.startswith("2") for status in operation["responses"]), (method, path)
+            if path.endswith("openapi.json"):
+                assert operation["security"] == []
+            else:
+                assert "401" in operation["responses"]
+            if method in ("post", "patch"):
+                assert {"400", "413", "415", "422"} <= set(operation["responses"]), (method, path)
+            for param in item.get("parameters", []):
+                assert "{" + param["name"] + "}" in path
+
+
+def test_every_schema_is_valid_json_schema(document: dict[str, Any]) -> None:
+    for name in document["components"]["schemas"]:
+        Draft202012Validator.check_schema(document["components"]["schemas"][name])
+        _validator(document, name)  # refs resolve
+
+
+def _literal_codes(source: Path, arguments: dict[str, int]) -> set[str]:
+    """String literals passed as the code argument of the named calls in ``source``."""
+    codes = set()
+    for node in ast.walk(ast.parse(source.read_text())):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in arguments:
+            code = node.args[arguments[node.func.id]]
+            if isinstance(code, ast.Constant):
+                codes.add(code.value)
+            else:  # passed on from a variable: the caller names it, and is scanned too
+                assert isinstance(code, ast.Name | ast.Attribute), ast.dump(code)
+    return codes
+
+
+def test_every_error_code_is_registered_and_documented(document: dict[str, Any]) -> None:
+    used = {code for code, _ in _HTTP_CODES.values()}
+    for source in (ROOT / "api").glob("*.py"):
+        used |= _literal_codes(source, {"ApiError": 1, "error_response": 1, "_filter": 2})
+    used |= _literal_codes(ROOT / "smartlinks" / "urls.py", {"InvalidURL": 0})
+    assert len(used) > 30
+    assert used == set(ERROR_CODES) - {"bad_request"}  # bad_request: any other router HTTPException
+    documented = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"][
+        "enum"
+    ]
+    assert set(documented) == set(ERROR_CODES)
+    # Each code an operation can answer with is named in that operation's responses.
+    in_operations = str(document["paths"])
+    unnamed = {code for code in ERROR_CODES if f"`{code}`" not in in_operations}
+    assert unnamed == {"not_found", "method_not_allowed", "bad_request", "internal_error"}
+
+
+def test_responses_match_their_schemas(api: ApiServer, a: httpx.Client, document: dict[str, Any]) -> None:
+    link = create(a, title="t", campaign="c", contact_id="p", expires_at="2999-01-01")
+    bare = create(a)
+    checks: list[tuple[str, Any]] = [
+        ("Link", link),
+        ("Link", bare),
+        ("Link", a.get(f"/api/v1/links/{link['id']}").json()),
+        ("Link", a.patch(f"/api/v1/links/{link['id']}", json={"title": None}).json()),
+        ("LinkList", a.get("/api/v1/links", params={"limit": 1}).json()),
+        ("Settings", a.get("/api/v1/settings").json()),
+        ("Settings", a.patch("/api/v1/settings", json={"collect_metadata": False}).json()),
+        ("ApiKeyCreated", a.post("/api/v1/keys", json={"name": "k"}).json()),
+        ("ApiKeyList", a.get("/api/v1/keys").json()),
+        ("Error", a.post("/api/v1/links", json={}).json()),
+        ("Error", a.get("/api/v1/links/x").json()),
+        ("Error", httpx.get(api.url + "/api/v1/links").json()),
+        ("Error", a.put("/api/v1/links").json()),
+    ]
+    for schema, body in checks:
+        _validator(document, schema).validate(body)
+
+
+def test_request_schemas_accept_what_the_api_accepts(document: dict[str, Any]) -> None:
+    _validator(document, "LinkCreate").validate(
+        {"destination_url": "https://x.org", "code": "abcd", "title": None, "expires_at": "2999-01-01"}
+    )
+    _validator(document, "LinkPatch").validate({"title": None, "expires_at": None})
+    assert not _validator(document, "LinkPatch").is_valid({"code": "abcd"})
+    assert not _validator(document, "LinkCreate").is_valid({"title": "no url"})

@@ -1,0 +1,208 @@
+"""The SQLite link store on its own: tenants, keys, links, codes, cursors and resolution."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smartlinks import codes
+from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
+from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LinkQuery
+from smartlinks.store.sqlite import SQLiteLinkStore
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteLinkStore]:
+    store = SQLiteLinkStore(tmp_path / "links.sqlite3")
+    await store.open()
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+async def tenant(store: SQLiteLinkStore) -> Tenant:
+    return await store.create_tenant("acme")
+
+
+async def test_create_and_get_round_trip(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    expires = datetime(2999, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
+    new = NewLink(tenant.id, "https://example.com/", code="Hello1", title="T", expires_at=expires,
+                  campaign="c", contact_id="p")  # fmt: skip
+    link = await store.create_link(new)
+    assert (link.code, link.title, link.expires_at, link.campaign, link.contact_id) == (
+        "Hello1", "T", expires, "c", "p"
+    )  # fmt: skip
+    stored = await store.get_link(tenant.id, link.id)
+    assert stored is not None
+    assert replace(stored, created_at=link.created_at, updated_at=link.updated_at) == link
+    assert to_ms(stored.created_at) == to_ms(link.created_at)
+
+
+async def test_the_far_future_survives_the_store(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    last = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+    link = await store.create_link(NewLink(tenant.id, "https://example.com/", expires_at=last))
+    stored = await store.get_link(tenant.id, link.id)
+    assert stored is not None and stored.expires_at == last
+    assert from_ms(to_ms(last)) == last
+
+
+async def test_generated_codes_are_seven_base62_characters(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    links = [await store.create_link(NewLink(tenant.id, "https://example.com/")) for _ in range(50)]
+    assert all(len(link.code) == 7 and set(link.code) <= set(codes.ALPHABET) for link in links)
+    assert len({link.code for link in links}) == 50
+
+
+async def test_a_taken_custom_code_raises_for_any_tenant(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    other = await store.create_tenant("other")
+    await store.create_link(NewLink(tenant.id, "https://a.example/", code="dup1"))
+    for owner in (tenant, other):
+        with pytest.raises(CodeTaken):
+            await store.create_link(NewLink(owner.id, "https://b.example/", code="dup1"))
+    assert (await store.create_link(NewLink(tenant.id, "https://c.example/", code="DUP1"))).code == "DUP1"
+
+
+async def test_generated_code_collisions_are_retried(
+    store: SQLiteLinkStore, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.create_link(NewLink(tenant.id, "https://a.example/", code="Taken77"))
+    draws = iter(["Taken77", "Taken77", "Fresh77"])
+    monkeypatch.setattr("smartlinks.store.sqlite.generate_code", lambda: next(draws))
+    assert (await store.create_link(NewLink(tenant.id, "https://b.example/"))).code == "Fresh77"
+    monkeypatch.setattr("smartlinks.store.sqlite.generate_code", lambda: "Taken77")
+    with pytest.raises(CodeSpaceExhausted):
+        await store.create_link(NewLink(tenant.id, "https://c.example/"))
+
+
+async def test_list_pages_newest_first_with_a_cursor(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    ids = [(await store.create_link(NewLink(tenant.id, f"https://e.example/{i}"))).id for i in range(7)]
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await store.list_links(LinkQuery(tenant.id, limit=3, after_id=after))
+        seen += [link.id for link in page.items]
+        if page.next_after_id is None:
+            break
+        assert page.next_after_id == page.items[-1].id
+        after = page.next_after_id
+    assert seen == list(reversed(ids))
+
+
+async def test_list_filters(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    past = utcnow() - timedelta(hours=1)
+    expired = await store.create_link(NewLink(tenant.id, "https://e.example/", expires_at=past))
+    spring = await store.create_link(
+        NewLink(tenant.id, "https://e.example/", title="Straße", campaign="spring")
+    )
+    other = await store.create_tenant("other")
+    await store.create_link(NewLink(other.id, "https://e.example/", title="Straße", campaign="spring"))
+
+    async def ids(**filters: Any) -> list[str]:
+        page = await store.list_links(LinkQuery(tenant.id, **filters))
+        return [link.id for link in page.items]
+
+    assert await ids(status="expired") == [expired.id]
+    assert await ids(status="active") == [spring.id]
+    assert await ids(campaign="spring") == [spring.id]
+    assert await ids(search="STRASSE") == [spring.id]
+    assert await ids(search="E.EXAMPLE") == [spring.id, expired.id]
+
+
+async def test_update_changes_only_what_the_patch_says(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    link = await store.create_link(NewLink(tenant.id, "https://old.example/", code="upd1", title="keep"))
+    updated = await store.update_link(
+        tenant.id, link.id, LinkPatch(destination_url="https://bücher.example/ä")
+    )
+    assert updated is not None
+    assert (updated.destination_url, updated.title, updated.code) == (
+        "https://bücher.example/ä",
+        "keep",
+        "upd1",
+    )
+    assert updated.updated_at >= link.updated_at
+    resolved = await store.resolve("upd1")
+    assert resolved is not None and resolved.location == "https://xn--bcher-kva.example/%C3%A4"
+    cleared = await store.update_link(tenant.id, link.id, LinkPatch(title=None))
+    assert cleared is not None and cleared.title is None
+    other = await store.create_tenant("other")
+    assert await store.update_link(other.id, link.id, LinkPatch(title="x")) is None
+
+
+async def test_delete_keeps_the_code_taken(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    link = await store.create_link(NewLink(tenant.id, "https://e.example/", code="gone1"))
+    other = await store.create_tenant("other")
+    assert await store.delete_link(other.id, link.id) is None
+    assert await store.resolve("gone1") is not None
+    assert (await store.delete_link(tenant.id, link.id)) == link
+    assert await store.get_link(tenant.id, link.id) is None
+    assert await store.resolve("gone1") is None
+    assert await store.delete_link(tenant.id, link.id) is None
+    assert await store.update_link(tenant.id, link.id, LinkPatch(title="x")) is None
+    assert (await store.list_links(LinkQuery(tenant.id))).items == []
+    with pytest.raises(CodeTaken):
+        await store.create_link(NewLink(tenant.id, "https://e.example/", code="gone1"))
+
+
+async def test_resolve_carries_what_a_redirect_needs(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    expires = utcnow() + timedelta(days=1)
+    await store.create_link(
+        NewLink(
+            tenant.id, "https://e.example/", code="res1", expires_at=expires, campaign="c", contact_id="p"
+        )
+    )
+    resolved = await store.resolve("res1")
+    assert resolved is not None
+    assert (resolved.tenant_id, resolved.code, resolved.location) == (tenant.id, "res1", "https://e.example/")
+    assert (resolved.expires_at_ms, resolved.campaign, resolved.contact_id) == (to_ms(expires), "c", "p")
+    assert resolved.collect_metadata is True
+    await store.set_collect_metadata(tenant.id, False)
+    again = await store.resolve("res1")
+    assert again is not None and again.collect_metadata is False
+    assert await store.resolve("RES1") is None  # case-sensitive
+    assert await store.resolve("nothing") is None
+
+
+async def test_api_keys(store: SQLiteLinkStore, tenant: Tenant) -> None:
+    first, first_key = await store.create_api_key(tenant.id, "first")
+    second, second_key = await store.create_api_key(tenant.id, "second")
+    assert first_key.startswith("sl_") and first_key.startswith(first.prefix)
+    assert [key.id for key in await store.list_api_keys(tenant.id)] == [second.id, first.id]
+    assert (await store.tenant_for_api_key(first_key)) == tenant
+    assert await store.tenant_for_api_key("sl_unknown") is None
+    other = await store.create_tenant("other")
+    assert await store.revoke_api_key(other.id, first.id) is False
+    assert await store.revoke_api_key(tenant.id, first.id) is True
+    assert await store.revoke_api_key(tenant.id, first.id) is False
+    assert await store.tenant_for_api_key(first_key) is None
+    assert (await store.tenant_for_api_key(second_key)) == tenant
+    [revoked] = [key for key in await store.list_api_keys(tenant.id) if key.id == first.id]
+    assert revoked.revoked_at is not None
+
+
+async def test_tenants_and_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "links.sqlite3"
+    store = SQLiteLinkStore(path)
+    await store.open()
+    tenant = await store.create_tenant("acme")
+    assert await store.count_tenants() == 1
+    assert (await store.set_collect_metadata(tenant.id, False)).collect_metadata is False
+    await store.close()
+    again = SQLiteLinkStore(path)
+    await again.open()  # migrations already applied: a no-op
+    try:
+        assert await again.get_tenant(tenant.id) == replace(tenant, collect_metadata=False)
+        assert await again.get_tenant("nope") is None
+        await again.ping()
+    finally:
+        await again.close()
