@@ -56,7 +56,7 @@ class LinkEndpoints:
             link = await self.ctx.store.create_link(new)
         except CodeTaken:
             raise ApiError(409, "code_taken", f"code {new.code!r} is already taken.", field="code") from None
-        await self.ctx.announce("created", tenant.id, link.id, link.code)
+        await self.ctx.deliver_changes()
         return json_response(
             link_json(link, self.ctx.settings, 0, now),
             status=201,
@@ -88,7 +88,7 @@ class LinkEndpoints:
         updated = await self.ctx.store.update_link(tenant.id, link.id, patch)
         if updated is None:  # deleted between the read and the write
             raise _not_found()
-        await self.ctx.announce("updated", tenant.id, updated.id, updated.code)
+        await self.ctx.deliver_changes()
         [body] = await self._render(tenant.id, [updated], utcnow())
         return json_response(body)
 
@@ -98,7 +98,7 @@ class LinkEndpoints:
         deleted = await self.ctx.store.delete_link(tenant.id, link_id) if is_id(link_id) else None
         if deleted is None:
             raise _not_found()
-        await self.ctx.announce("deleted", tenant.id, deleted.id, deleted.code)
+        await self.ctx.deliver_changes()
         return Response(status_code=204)
 
 

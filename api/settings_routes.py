@@ -33,7 +33,7 @@ def settings_routes(ctx: ApiContext) -> list[Route]:
             value = boolean("collect_metadata", body["collect_metadata"])
             tenant = await ctx.store.set_collect_metadata(tenant.id, value)
             # Redirectors cache collect_metadata with every link of the tenant.
-            await ctx.announce("tenant_updated", tenant.id)
+            await ctx.deliver_changes()
         return json_response(settings_json(tenant))
 
     return [resource(PATH, get=read_settings, patch=change_settings)]

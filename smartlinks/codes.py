@@ -45,6 +45,7 @@ RESERVED = frozenset(
     )
 )
 
+
 def is_possible_code(text: str) -> bool:
     """Whether ``text`` could be a code at all: cheap, for the redirect hot path.
 

@@ -11,12 +11,12 @@ import logging
 from contextlib import AsyncExitStack
 
 from api.app import ApiContext, ZeroClickCounter, create_api
-
 from redirector.app import create_redirector, redirector_metrics
 from redirector.cache import LinkCache
 from smartlinks.bus import InProcessBus
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.metrics import new_registry
+from smartlinks.outbox import ChangeRelay
 from smartlinks.service import service_routes
 from smartlinks.settings import Settings
 from smartlinks.store import open_store
@@ -35,7 +35,8 @@ class EmbeddedApp:
             self.store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
         )
         self.changes.subscribe(self.cache.apply)
-        self.api = create_api(ApiContext(settings, self.store, self.changes, ZeroClickCounter()))
+        self.relay = ChangeRelay(self.store, self.changes)
+        self.api = create_api(ApiContext(settings, self.store, self.relay, ZeroClickCounter()))
         self.registry = new_registry()
         routes = service_routes({"link_store": self.store.ping}, self.registry)
         self.edge = create_redirector(settings, self.cache, self.bus, settings.load_secret_key(), routes)
@@ -47,6 +48,8 @@ class EmbeddedApp:
         self._exit.push_async_callback(self.store.close)
         await self.bus.start()
         self._exit.push_async_callback(self.bus.stop)
+        await self.relay.start()
+        self._exit.push_async_callback(self.relay.stop)
 
     async def shutdown(self) -> None:
         await self._exit.aclose()

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+from schemas.events import LinkChange
 from smartlinks.models import ApiKey, Link, LinkPatch, NewLink, ResolvedLink, Tenant
 
 API_KEY_PREFIX = "sl_"
@@ -84,3 +85,10 @@ class LinkStore(Protocol):
 
     async def resolve(self, code: str) -> ResolvedLink | None:
         """The live link behind a code, for the redirector (None if unknown or deleted)."""
+
+    # the outbox: every mutation above writes a LinkChange in its own transaction
+    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
+        """Committed changes not yet published, oldest first, with their sequence numbers."""
+
+    async def forget_changes(self, seqs: list[int]) -> None:
+        """Drop published changes from the outbox."""

@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+from schemas.events import LinkChange
 from smartlinks.codes import generate_code
 from smartlinks.ids import new_id
 from smartlinks.models import (
@@ -138,6 +139,15 @@ class SQLiteLinkStore:
             raise
         conn.execute("COMMIT")
 
+    @staticmethod
+    def _outbox(
+        conn: sqlite3.Connection, kind: str, tenant_id: str, link_id: str = "", code: str = ""
+    ) -> None:
+        conn.execute(
+            "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at) VALUES (?, ?, ?, ?, ?)",
+            (kind, tenant_id, link_id, code, to_ms(utcnow())),
+        )
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._executor is None:
             raise RuntimeError("store is not open")
@@ -213,6 +223,7 @@ class SQLiteLinkStore:
     def _set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
         with self._write() as conn:
             conn.execute("UPDATE tenants SET collect_metadata = ? WHERE id = ?", (int(value), tenant_id))
+            self._outbox(conn, "tenant_updated", tenant_id)
         tenant = self._get_tenant(tenant_id)
         if tenant is None:
             raise KeyError(tenant_id)
@@ -313,6 +324,7 @@ class SQLiteLinkStore:
                             to_ms(now),
                         ),
                     )
+                    self._outbox(conn, "created", link.tenant_id, link.id, link.code)
                 return link
             except sqlite3.IntegrityError as exc:
                 if "links.code" not in str(exc):
@@ -392,6 +404,7 @@ class SQLiteLinkStore:
                     link_id,
                 ),
             )
+            self._outbox(conn, "updated", tenant_id, link_id, current.code)
         return self._get_link(tenant_id, link_id)
 
     async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
@@ -403,10 +416,29 @@ class SQLiteLinkStore:
             if current is None:
                 return None
             conn.execute("UPDATE links SET deleted_at = ? WHERE id = ?", (to_ms(utcnow()), link_id))
+            self._outbox(conn, "deleted", tenant_id, link_id, current.code)
         return current
 
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
         return await self._run(self._delete_link, tenant_id, link_id)
+
+    # -- the outbox of link changes ---------------------------------------------------
+
+    def _pending_changes(self, limit: int) -> list[tuple[int, LinkChange]]:
+        rows = self._connection().execute(
+            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT ?", (limit,)
+        )
+        return [(row[0], LinkChange(row[1], row[2], row[3], row[4], row[5])) for row in rows]
+
+    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
+        return await self._run(self._pending_changes, limit)
+
+    def _forget_changes(self, seqs: list[int]) -> None:
+        with self._write() as conn:
+            conn.executemany("DELETE FROM link_outbox WHERE seq = ?", [(seq,) for seq in seqs])
+
+    async def forget_changes(self, seqs: list[int]) -> None:
+        await self._run(self._forget_changes, seqs)
 
     def _resolve(self, code: str) -> ResolvedLink | None:
         row = (

@@ -19,6 +19,7 @@ from api.app import ApiContext, ZeroClickCounter, create_api
 from schemas.events import LinkChange
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.models import Link, NewLink
+from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
 from smartlinks.types import Receive, Scope, Send
@@ -69,6 +70,7 @@ class ApiServer:
     loop: asyncio.AbstractEventLoop
     changes: list[LinkChange]
     feed: FlakyFeed
+    relay: ChangeRelay
     a: Account = field(init=False)
     b: Account = field(init=False)
 
@@ -100,7 +102,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     changes: list[LinkChange] = []
     feed.subscribe(changes.append)
     clicks = FakeClicks()
-    inner = create_api(ApiContext(settings, store, feed, clicks))
+    relay = ChangeRelay(store, feed)
+    inner = create_api(ApiContext(settings, store, relay, clicks))
     loops: list[asyncio.AbstractEventLoop] = []
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -119,13 +122,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
                 return
 
     with serve(app) as url:
-        yield ApiServer(url, store, clicks, loops[0], changes, feed)
+        yield ApiServer(url, store, clicks, loops[0], changes, feed, relay)
 
 
 @pytest.fixture
 def api(server: ApiServer) -> ApiServer:
     server.a = server.new_account("tenant a")
     server.b = server.new_account("tenant b")
+    server.feed.fail = False
+    server.call(server.relay.deliver())  # what an earlier test left in the outbox
     server.changes.clear()
     server.clicks.counts.clear()
     server.clicks.fail = server.feed.fail = False
@@ -166,7 +171,8 @@ def error_of(response: httpx.Response) -> tuple[int, str, str | None]:
 def served_routes() -> list[tuple[str, str]]:
     """Every (method, path template) the API app serves, HEAD aside."""
     unopened = SQLiteLinkStore(Path("unused.sqlite3"))
-    app = create_api(ApiContext(Settings(), unopened, InProcessChangeFeed(), ZeroClickCounter()))
+    relay = ChangeRelay(unopened, InProcessChangeFeed())
+    app = create_api(ApiContext(Settings(), unopened, relay, ZeroClickCounter()))
     found = []
     for route in app.routes:
         assert isinstance(route, Route) and route.methods

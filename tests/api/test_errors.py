@@ -138,3 +138,7 @@ def test_a_committed_write_succeeds_even_when_the_change_feed_fails(api: ApiServ
     assert a.patch(f"/api/v1/links/{link['id']}", json={"title": "t"}).status_code == 200
     assert a.get(f"/api/v1/links/{link['id']}").json()["title"] == "t"
     assert api.changes == []
+    # Nothing was lost: the outbox kept both changes, and the relay delivers them in order.
+    api.feed.fail = False
+    assert api.call(api.relay.deliver()) == 2
+    assert [(c.kind, c.link_id) for c in api.changes] == [("created", link["id"]), ("updated", link["id"])]

@@ -1,0 +1,59 @@
+"""The relay from the store's outbox to the link-change feed.
+
+Mutations write their ``LinkChange`` into the outbox in the same transaction; the relay
+publishes pending changes in order and forgets them only after publishing. The API calls
+``deliver`` right after a write so the change reaches caches before the response is sent
+(an edit takes effect on the next redirect); the background loop catches changes written
+by other processes and any left over from a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from smartlinks.changes import LinkChangeFeed
+from smartlinks.store.base import LinkStore
+
+log = logging.getLogger(__name__)
+
+
+class ChangeRelay:
+    def __init__(self, store: LinkStore, feed: LinkChangeFeed, poll_interval: float = 0.5) -> None:
+        self.store = store
+        self.feed = feed
+        self.poll_interval = poll_interval
+        self.delivered = 0
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def deliver(self) -> int:
+        """Publish every pending change now; returns how many were published."""
+        published = 0
+        async with self._lock:  # one relay pass at a time keeps the order
+            while pending := await self.store.pending_changes():
+                for _, change in pending:
+                    await self.feed.publish(change)
+                await self.store.forget_changes([seq for seq, _ in pending])
+                published += len(pending)
+        self.delivered += published
+        return published
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="link-change-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.deliver()
+            except Exception:
+                log.exception("relaying link changes failed; retrying")
+            await asyncio.sleep(self.poll_interval)
