@@ -1,0 +1,249 @@
+"""Redirect throughput: the product's ``GET /{code}`` against nginx's ``return 302``.
+
+Each server in turn runs pinned to CPU 0, wrk (one thread, 64 connections) to CPU 1. Run it with
+``.venv/bin/python bench/redirect_bench.py``; it installs wrk and nginx-light with apt-get when
+they are missing (the test suite needs neither) and writes bench/results/redirect.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DESTINATION = "https://example.com/landing?utm_source=x"
+UNKNOWN_CODE = "zzzNoSuchC0d"  # a well-formed code no link has: answered from the negative cache
+NGINX_CONF = """daemon off; worker_processes 1; error_log stderr; pid nginx.pid; events {{}}
+http {{ access_log off;
+  server {{ listen 127.0.0.1:{port}; location / {{ return 302 https://example.com/landing; }} }} }}
+"""  # paths are relative to the prefix (-p), a temp dir: nginx needs no system directory
+_TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+class BenchError(RuntimeError):
+    """Something the bench needs is missing or broken; the message says what."""
+
+
+@dataclass
+class Result:
+    server: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx_3xx: int  # as wrk counts them: every response of the 404 flood
+    socket_errors: str
+    ratio_to_nginx: float = 0.0
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def ensure_tools() -> None:
+    if shutil.which("wrk") and find_nginx():
+        return
+    if os.geteuid() != 0:
+        raise BenchError("wrk and nginx are missing: run `apt-get install -y wrk nginx-light` as root")
+    print("installing wrk and nginx-light with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "wrk", "nginx-light"]):
+        if subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            raise BenchError(f"`{' '.join(cmd)}` failed; install wrk and nginx-light by hand")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request(port: int, method: str, path: str, body: bytes = b"", key: str = "") -> tuple[int, str, bytes]:
+    """(status, Location header, body), without following redirects."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"} if key else {}
+    try:
+        conn.request(method, path, body=body or None, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.getheader("location", ""), resp.read()
+    finally:
+        conn.close()
+
+
+def answers(port: int, path: str) -> bool:
+    with suppress(OSError):
+        return request(port, "GET", path)[0] < 500
+    return False
+
+
+def parse_wrk(name: str, out: str) -> Result:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    if not (rps and total):
+        raise BenchError(f"cannot parse wrk output for {name}:\n{out}")
+    pattern = r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$"  # the --latency distribution
+    latency = {pct: float(num) * _TO_MS[unit] for pct, num, unit in re.findall(pattern, out, re.M)}
+    bad, errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out), re.search(r"Socket errors: (.*)", out)
+    p50, p99, errs = latency.get("50", 0.0), latency.get("99", 0.0), errors[1] if errors else "none"
+    return Result(name, float(rps[1]), p50, p99, int(total[1]), int(bad[1]) if bad else 0, errs)
+
+
+def click_events(port: int) -> dict[str, int]:
+    """Click events ``published`` so far, and of them ``spilled`` to disk (the memory buffer was full)."""
+    text = request(port, "GET", "/metrics")[2].decode()
+    found = re.findall(r"^smartlinks_click_events_(published|spilled)_total (\S+)$", text, re.M)
+    if len(found) != 2:
+        raise BenchError("/metrics lacks smartlinks_click_events_published_total or _spilled_total")
+    return {name: int(float(value)) for name, value in found}
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    tmp: Path
+    wrk_cpu: str
+
+    def log(self, name: str) -> str:
+        return (self.tmp / f"{name}.log").read_text(errors="replace")
+
+    @contextmanager
+    def server(self, name: str, cmd: list[str], port: int, path: str, env: dict[str, str]) -> Iterator[None]:
+        """Run ``cmd`` on CPU 0 in its own process group until ready; stop the group on leaving."""
+        with open(self.tmp / f"{name}.log", "wb") as log:
+            cmd = ["taskset", "-c", "0", *cmd]
+            proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while not answers(port, path):
+                if proc.poll() is not None:
+                    raise BenchError(f"{name} exited with {proc.returncode}:\n{self.log(name)[-3000:]}")
+                if time.monotonic() > deadline:
+                    raise BenchError(f"{name} not ready on port {port} after 60 s")
+                time.sleep(0.2)
+            yield
+        finally:  # the whole group: nginx's worker too
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+    def wrk(self, name: str, url: str, seconds: float) -> Result:
+        cmd = ["taskset", "-c", self.wrk_cpu, "wrk", "-t1", f"-c{self.args.connections}", f"-d{seconds:g}s"]
+        done = subprocess.run([*cmd, "--latency", url], capture_output=True, text=True, timeout=seconds + 60)
+        result = parse_wrk(name, done.stdout + done.stderr)
+        print(f"  {name}: {result.requests_per_s:,.0f} requests/s over {seconds:g} s", flush=True)
+        return result
+
+    def measure(self, name: str, url: str) -> Result:
+        self.wrk("warm-up", url, self.args.warmup)
+        return self.wrk(name, url, self.args.duration)
+
+    def product(self) -> tuple[Result, Result, dict[str, int]]:
+        port = free_port()
+        env = {**os.environ, "SMARTLINKS_DATA_DIR": str(self.tmp / "data"), "SMARTLINKS_PORT": str(port)}
+        cmd = [str(Path(sys.executable).parent / "smartlinks"), "up"]  # the venv's entry point
+        with self.server("smartlinks", cmd, port, "/healthz", env):
+            return self.measure_product(port)
+
+    def measure_product(self, port: int) -> tuple[Result, Result, dict[str, int]]:
+        key = re.search(r"API key of the default tenant.*\n\s*(\S+)", self.log("smartlinks"))
+        if not key:
+            raise BenchError(f"no API key in the product's output:\n{self.log('smartlinks')[-3000:]}")
+        body = json.dumps({"destination_url": DESTINATION}).encode()
+        status, _, answer = request(port, "POST", "/api/v1/links", body, key=key[1])
+        if status != 201:
+            raise BenchError(f"creating a link answered {status}: {answer[:500]!r}")
+        code = json.loads(answer)["code"]
+        status, location, _ = request(port, "GET", f"/{code}")
+        if status != 302 or not location.startswith("https://example.com/landing"):
+            raise BenchError(f"GET /{code} answered {status} with Location {location!r}")
+        print(f"redirect checked: GET /{code} -> {status} {location}", flush=True)
+        url = f"http://127.0.0.1:{port}/{code}"
+        self.wrk("warm-up", url, self.args.warmup)
+        before = click_events(port)
+        redirect = self.wrk("smartlinks redirect", url, self.args.duration)
+        after = click_events(port)
+        events = {name: after[name] - before[name] for name in after}
+        unknown = self.measure("smartlinks 404 (unknown code)", f"http://127.0.0.1:{port}/{UNKNOWN_CODE}")
+        return redirect, unknown, events
+
+    def nginx(self) -> Result:
+        port, conf = free_port(), self.tmp / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(port=port))
+        cmd = [str(find_nginx()), "-p", str(self.tmp), "-c", str(conf), "-e", "stderr"]
+        with self.server("nginx", cmd, port, "/", dict(os.environ)):
+            return self.measure("nginx return 302", f"http://127.0.0.1:{port}/")
+
+
+def report(results: list[Result], events: dict[str, int], connections: int) -> None:
+    print(f"\n| {'server':<29} | {'requests/s':>10} | {'p50':>9} | {'p99':>9} | ratio to nginx |")
+    print(f"|{'-' * 31}|{'-' * 11}:|{'-' * 10}:|{'-' * 10}:|{'-' * 15}:|")
+    for r in results:
+        figures = f"{r.requests_per_s:>10,.0f} | {r.p50_ms:>6.2f} ms | {r.p99_ms:>6.2f} ms"
+        print(f"| {r.server:<29} | {figures} | {r.ratio_to_nginx:>14.2f} |")
+    made = results[0].requests
+    # A click is published before its response goes out: at most one per connection beyond wrk's count.
+    verdict = "ok" if 0 <= events["published"] - made <= connections else "MISMATCH"
+    print(f"\nclick events published while measuring: {events['published']:,} ({verdict}: wrk saw {made:,})")
+    print(f"  of them spilled to the disk spool (buffer full): {events['spilled']:,}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=15, help="seconds measured per server")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up before each")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench/results/redirect.json")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: the servers are stopped
+    try:
+        ensure_tools()
+        wrk_cpu = "1" if (os.cpu_count() or 1) >= 2 else "0"  # on one CPU, wrk shares it with the server
+        if (load := os.getloadavg()[0]) > 0.5:
+            print(f"warning: load average {load:.2f}: other work shares the CPUs, figures will suffer")
+        with tempfile.TemporaryDirectory(prefix="redirect-bench-") as tmp:
+            bench = Bench(args, Path(tmp), wrk_cpu)
+            redirect, unknown, events = bench.product()
+            nginx = bench.nginx()
+    except (BenchError, KeyboardInterrupt) as exc:  # the servers are stopped by now
+        print(f"redirect_bench: {exc or 'interrupted'}", file=sys.stderr)
+        return 1
+    results = [redirect, unknown, nginx]
+    for r in results:
+        r.ratio_to_nginx = round(r.requests_per_s / nginx.requests_per_s, 3)
+    report(results, events, args.connections)
+    doc = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()},
+        "load_average_before": round(load, 2),
+        "wrk": {"args": f"-t1 -c{args.connections} -d{args.duration:g}s --latency", "warmup_s": args.warmup},
+        "results": [asdict(r) for r in results],
+        "click_events_in_redirect_run": events,
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    print(f"written to {args.json} (load average now {os.getloadavg()[0]:.2f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
