@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from api.analytics.query import AnalyticsQueries
 from api.clicks import ClickCounter
 from smartlinks.settings import Settings
 from smartlinks.store.base import LinkStore
@@ -26,6 +27,7 @@ class ApiContext:
     store: LinkStore  # already opened by the caller
     changes: ChangeDelivery
     clicks: ClickCounter
+    analytics: AnalyticsQueries | None = None  # None: no analytics endpoints (no ClickHouse)
 
     async def deliver_changes(self) -> None:
         """Publish the changes the last write put in the store's outbox, before answering,

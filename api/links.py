@@ -41,7 +41,8 @@ class LinkEndpoints:
         )
         return [link_json(link, self.ctx.settings, counts.get(link.id, 0), now) for link in links]
 
-    async def _link(self, request: Request) -> Link:
+    async def link_of(self, request: Request) -> Link:
+        """The link the path names, if it is the tenant's; else 404."""
         link_id: str = request.path_params["id"]
         link = await self.ctx.store.get_link(tenant_of(request).id, link_id) if is_id(link_id) else None
         if link is None:
@@ -74,13 +75,13 @@ class LinkEndpoints:
         )
 
     async def get_link(self, request: Request) -> Response:
-        link = await self._link(request)
+        link = await self.link_of(request)
         [body] = await self._render(link.tenant_id, [link], utcnow())
         return json_response(body)
 
     async def patch_link(self, request: Request) -> Response:
         tenant = tenant_of(request)
-        link = await self._link(request)
+        link = await self.link_of(request)
         patch = link_patch(await read_object(request), utcnow())
         if patch == LinkPatch():  # nothing sent: no write, no change event
             [body] = await self._render(tenant.id, [link], utcnow())

@@ -86,6 +86,27 @@ _LIST_PARAMETERS = [
     _query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
 ]
 
+_ANALYTICS_PARAMETERS = [
+    _query(
+        "preset",
+        "7d, 30d or 90d back from now (default 7d when no from/to).",
+        {"type": "string", "enum": ["7d", "30d", "90d"]},
+    ),
+    _query("from", "Start: a date (YYYY-MM-DD, in tz) or an RFC 3339 timestamp.", {"type": "string"}),
+    _query(
+        "to",
+        "End: a date (that whole day included) or an RFC 3339 timestamp; default now.",
+        {"type": "string"},
+    ),
+    _query(
+        "interval", "Bucket size, default day.", {"type": "string", "enum": ["hour", "day", "week", "month"]}
+    ),
+    _query(
+        "exclude_bots", "Leave bots out of every figure but totals.bots; default false.", {"type": "boolean"}
+    ),
+    _query("tz", "IANA time zone for buckets and dates, default UTC.", {"type": "string"}),
+]
+
 _PATHS: dict[str, Any] = {
     "/api/v1/links": {
         "get": _operation(
@@ -129,6 +150,42 @@ _PATHS: dict[str, Any] = {
             "deleteLink",
             "Delete a link: it stops redirecting at once; its code is never reused.",
             {"204": {"description": "Deleted."}, "404": _LINK_NOT_FOUND},
+        ),
+    },
+    "/api/v1/links/{id}/analytics": {
+        "parameters": [_ID_PARAMETER],
+        "get": _operation(
+            "getLinkAnalytics",
+            "Totals, time series and breakdowns of a link's clicks in a range.",
+            {
+                "200": _ok("The link's analytics.", "Analytics"),
+                "400": _error(
+                    "invalid_preset",
+                    "invalid_range",
+                    "invalid_datetime",
+                    "invalid_interval",
+                    "invalid_tz",
+                    "invalid_boolean",
+                ),
+                "404": _LINK_NOT_FOUND,
+            },
+            parameters=_ANALYTICS_PARAMETERS,
+        ),
+    },
+    "/api/v1/links/{id}/clicks": {
+        "parameters": [_ID_PARAMETER],
+        "get": _operation(
+            "listLinkClicks",
+            "The click log, newest first; `kind` is unique (the visitor's first click), repeat or bot.",
+            {
+                "200": _ok("A page of clicks.", "ClickList"),
+                "400": _error("invalid_limit", "invalid_cursor"),
+                "404": _LINK_NOT_FOUND,
+            },
+            parameters=[
+                _query("limit", "Page size, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
+                _query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+            ],
         ),
     },
     "/api/v1/settings": {

@@ -68,6 +68,21 @@ _KEY = {
     "revoked_at": _NULLABLE_TIME,
 }
 
+_COUNT = {"type": "integer", "minimum": 0}
+_NAMED_COUNT = _object({"name": {"type": "string"}, "clicks": _COUNT}, ("name", "clicks"))
+_CLICK = {
+    "id": _ID,
+    "ts": _TIME,
+    "kind": {"type": "string", "enum": ["unique", "repeat", "bot"]},
+    "country": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2."},
+    "city": {"type": ["string", "null"]},
+    "device": {"type": ["string", "null"], "enum": ["desktop", "mobile", "tablet", "other", None]},
+    "browser": {"type": ["string", "null"]},
+    "os": {"type": ["string", "null"]},
+    "referrer": {"type": ["string", "null"]},
+    "contact_id": {"type": ["string", "null"]},
+}
+
 SCHEMAS: dict[str, Any] = {
     "Link": _object(_LINK, tuple(_LINK)),
     "LinkList": _list_of("#/components/schemas/Link", paginated=True),
@@ -101,6 +116,78 @@ SCHEMAS: dict[str, Any] = {
         {**_KEY, "key": {"type": "string", "description": "The key itself: shown this once only."}},
         (*_KEY, "key"),
     ),
+    "Analytics": {
+        **_object(
+            {
+                "link": {"$ref": "#/components/schemas/Link"},
+                "range": _object(
+                    {
+                        "from": _TIME,
+                        "to": _TIME,
+                        "interval": {"type": "string", "enum": ["hour", "day", "week", "month"]},
+                        "tz": {"type": "string"},
+                        "exclude_bots": {"type": "boolean"},
+                    },
+                    ("from", "to", "interval", "tz", "exclude_bots"),
+                ),
+                "totals": _object(
+                    {"total": _COUNT, "unique": _COUNT, "bots": _COUNT}, ("total", "unique", "bots")
+                ),
+                "timeseries": {
+                    "type": "array",
+                    "description": "Every bucket of the range in order, empty ones included; `t` is the"
+                    " bucket's start in `tz`, with its offset.",
+                    "items": _object(
+                        {"t": {"type": "string"}, "total": _COUNT, "unique": _COUNT, "bots": _COUNT},
+                        ("t", "total", "unique", "bots"),
+                    ),
+                },
+                "countries": {
+                    "type": "array",
+                    "items": _object(
+                        {"country": {"type": "string"}, "clicks": _COUNT, "unique": _COUNT},
+                        ("country", "clicks", "unique"),
+                    ),
+                },
+                "cities": {
+                    "type": "array",
+                    "items": _object(
+                        {"country": {"type": "string"}, "city": {"type": "string"}, "clicks": _COUNT},
+                        ("country", "city", "clicks"),
+                    ),
+                },
+                "locations": {
+                    "type": "array",
+                    "items": _object(
+                        {"lat": {"type": "number"}, "lon": {"type": "number"}, "clicks": _COUNT},
+                        ("lat", "lon", "clicks"),
+                    ),
+                },
+                "browsers": {"type": "array", "items": _NAMED_COUNT},
+                "platforms": {"type": "array", "items": _NAMED_COUNT},
+                "os": {"type": "array", "items": _NAMED_COUNT},
+                "referrers": {"type": "array", "items": _NAMED_COUNT},
+            },
+            (
+                "link",
+                "range",
+                "totals",
+                "timeseries",
+                "countries",
+                "cities",
+                "locations",
+                "browsers",
+                "platforms",
+                "os",
+                "referrers",
+            ),
+        ),
+        "description": "`unique` is exact: distinct human visitors (a bot is never unique)."
+        " `totals.total` = humans + bots and `totals.bots` counts bots whatever `exclude_bots` says;"
+        " with `exclude_bots` every other figure leaves bots out.",
+    },
+    "Click": _object(_CLICK, tuple(_CLICK)),
+    "ClickList": _list_of("#/components/schemas/Click", paginated=True),
     "Error": _object(
         {
             "error": _object(

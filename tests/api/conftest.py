@@ -15,6 +15,7 @@ import httpx
 import pytest
 from starlette.routing import Route
 
+from api.analytics.query import AnalyticsQueries
 from api.app import ApiContext, ZeroClickCounter, create_api
 from schemas.events import LinkChange
 from smartlinks.changes import InProcessChangeFeed
@@ -172,7 +173,9 @@ def served_routes() -> list[tuple[str, str]]:
     """Every (method, path template) the API app serves, HEAD aside."""
     unopened = SQLiteLinkStore(Path("unused.sqlite3"))
     relay = ChangeRelay(unopened, InProcessChangeFeed())
-    app = create_api(ApiContext(Settings(), unopened, relay, ZeroClickCounter()))
+    # The analytics routes exist only with a ClickHouse client; an unused one serves here.
+    analytics = AnalyticsQueries(client=None)
+    app = create_api(ApiContext(Settings(), unopened, relay, ZeroClickCounter(), analytics))
     found = []
     for route in app.routes:
         assert isinstance(route, Route) and route.methods

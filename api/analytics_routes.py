@@ -1,0 +1,201 @@
+"""``GET /api/v1/links/{id}/analytics`` and ``/clicks``: the HTTP side of analytics.
+
+Parses and checks the query (range, interval, zone, bot toggle, cursor), runs the
+ClickHouse queries of ``api.analytics`` in a worker thread (chDB has no async client), and
+wraps their answer with the link and the resolved range.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.analytics.buckets import INTERVALS, RangeError
+from api.analytics.query import AnalyticsQueries, ClickCursor
+from api.context import ApiContext
+from api.errors import ApiError
+from api.links import PREFIX, LinkEndpoints
+from api.responses import json_response
+from api.routing import resource
+from api.serialize import link_json
+from smartlinks.models import utcnow
+
+PRESETS = {"7d": 7, "30d": 30, "90d": 90}
+DEFAULT_PRESET = "7d"
+DEFAULT_CLICKS_LIMIT = 50
+MAX_CLICKS_LIMIT = 200
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LIMIT = re.compile(r"[0-9]{1,4}")
+_CLICK_CURSOR = re.compile(r"([0-9]{1,15}):([0-9a-f]{32})")
+
+
+def _zone(params: QueryParams) -> tuple[str, ZoneInfo]:
+    name = params.get("tz") or "UTC"
+    try:
+        if len(name) > 64:
+            raise ValueError(name)
+        return name, ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ApiError(
+            400, "invalid_tz", "tz must be an IANA time zone such as Europe/Berlin.", field="tz"
+        ) from None
+
+
+def _instant(name: str, raw: str, zone: ZoneInfo, end_of_day: bool) -> datetime:
+    """A ``from``/``to`` value: a date (a whole day in ``tz``; ``to`` includes it) or an
+    RFC 3339 timestamp with an offset."""
+    try:
+        if _DATE.fullmatch(raw):
+            day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
+            return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ApiError(
+            400,
+            "invalid_datetime",
+            f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp.",
+            field=name,
+        )
+    return value.astimezone(UTC)
+
+
+def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datetime, str, str, ZoneInfo]:
+    """(start, end, interval, tz name, zone) of an analytics request; end is exclusive."""
+    tz_name, zone = _zone(params)
+    interval = params.get("interval") or "day"
+    if interval not in INTERVALS:
+        raise ApiError(
+            400, "invalid_interval", "interval must be hour, day, week or month.", field="interval"
+        )
+    preset = params.get("preset") or None
+    raw_from, raw_to = params.get("from") or None, params.get("to") or None
+    if preset is not None and (raw_from or raw_to):
+        raise ApiError(400, "invalid_range", "Give either preset or from/to, not both.", field="preset")
+    if raw_from is None and raw_to is None:
+        preset = preset or DEFAULT_PRESET
+        if preset not in PRESETS:
+            raise ApiError(400, "invalid_preset", "preset must be 7d, 30d or 90d.", field="preset")
+        return now - timedelta(days=PRESETS[preset]), now, interval, tz_name, zone
+    if raw_from is None:
+        raise ApiError(400, "invalid_range", "from is required with to.", field="from")
+    start = _instant("from", raw_from, zone, end_of_day=False)
+    end = _instant("to", raw_to, zone, end_of_day=True) if raw_to is not None else now
+    if end <= start:
+        raise ApiError(400, "invalid_range", "to must be after from.", field="to")
+    return start, end, interval, tz_name, zone
+
+
+def _bool(params: QueryParams, name: str) -> bool:
+    raw = (params.get(name) or "false").lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise ApiError(400, "invalid_boolean", f"{name} must be true or false.", field=name)
+    return raw in ("true", "1")
+
+
+def _limit(params: QueryParams) -> int:
+    raw = params.get("limit")
+    if not raw:
+        return DEFAULT_CLICKS_LIMIT
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= MAX_CLICKS_LIMIT:
+        raise ApiError(
+            400, "invalid_limit", f"limit must be a whole number from 1 to {MAX_CLICKS_LIMIT}.", field="limit"
+        )
+    return int(raw)
+
+
+def encode_click_cursor(cursor: ClickCursor) -> str:
+    return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
+
+
+def decode_click_cursor(raw: str) -> ClickCursor:
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii") if len(raw) < 96 else ""
+    except (binascii.Error, ValueError):
+        text = ""
+    match = _CLICK_CURSOR.fullmatch(text)
+    if match is None:
+        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
+    return int(match.group(1)), match.group(2)
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class AnalyticsEndpoints:
+    def __init__(self, ctx: ApiContext, queries: AnalyticsQueries, links: LinkEndpoints) -> None:
+        self.ctx = ctx
+        self.queries = queries
+        self.links = links
+
+    def routes(self) -> list[Route]:
+        return [
+            resource(PREFIX + "/{id}/analytics", get=self.analytics),
+            resource(PREFIX + "/{id}/clicks", get=self.clicks),
+        ]
+
+    async def analytics(self, request: Request) -> Response:
+        link = await self.links.link_of(request)
+        now = utcnow()
+        start, end, interval, tz_name, _ = analytics_range(request.query_params, now)
+        exclude_bots = _bool(request.query_params, "exclude_bots")
+        try:
+            figures = await asyncio.to_thread(
+                self.queries.link_analytics,
+                link.tenant_id,
+                link.id,
+                start,
+                end,
+                interval,
+                tz_name,
+                exclude_bots,
+            )
+        except RangeError as exc:
+            raise ApiError(400, "invalid_range", str(exc)) from None
+        lifetime = await self.ctx.clicks.lifetime_clicks(link.tenant_id, [link.id])
+        body: dict[str, Any] = {
+            "link": link_json(link, self.ctx.settings, lifetime.get(link.id, 0), now),
+            "range": {
+                "from": _rfc3339(start),
+                "to": _rfc3339(end),
+                "interval": interval,
+                "tz": tz_name,
+                "exclude_bots": exclude_bots,
+            },
+            **figures,
+        }
+        return json_response(body)
+
+    async def clicks(self, request: Request) -> Response:
+        link = await self.links.link_of(request)
+        limit = _limit(request.query_params)
+        raw_cursor = request.query_params.get("cursor") or None
+        before = decode_click_cursor(raw_cursor) if raw_cursor else None
+        items, following = await asyncio.to_thread(
+            self.queries.click_log, link.tenant_id, link.id, limit, before
+        )
+        return json_response(
+            {"items": items, "next_cursor": None if following is None else encode_click_cursor(following)}
+        )
+
+
+class AnalyticsClickCounter:
+    """Lifetime click totals for link objects, from the hourly rollup (a few rows a link)."""
+
+    def __init__(self, queries: AnalyticsQueries) -> None:
+        self.queries = queries
+
+    async def lifetime_clicks(self, tenant_id: str, link_ids: list[str]) -> dict[str, int]:
+        return await asyncio.to_thread(self.queries.lifetime_clicks, tenant_id, link_ids)
