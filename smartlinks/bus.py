@@ -45,7 +45,9 @@ class InProcessBus:
         self.capacity = capacity
         self.stats = BusStats()
         self.spool = Spool(spool_dir)
-        self._queue: collections.deque[ClickEvent] = collections.deque()
+        # Encoded events, not objects: a deque of bytes costs the garbage collector nothing,
+        # while 100k queued objects made each full collection a redirect-stalling ~17 ms.
+        self._queue: collections.deque[bytes] = collections.deque()
         self._wakeup: asyncio.Event | None = None
         # Once anything is spooled, new events go to the spool too until it is drained, so
         # that a link's clicks keep their order.
@@ -56,12 +58,13 @@ class InProcessBus:
 
     def publish(self, event: ClickEvent) -> None:
         self.stats.published += 1
+        encoded = event.to_json()
         if self._spilling or len(self._queue) >= self.capacity:
             self._spilling = True
             self.stats.spilled += 1
-            self.spool.append(event.to_json())
+            self.spool.append(encoded)
         else:
-            self._queue.append(event)
+            self._queue.append(encoded)
         wakeup = self._wakeup
         if wakeup is not None and not wakeup.is_set():
             wakeup.set()
@@ -74,16 +77,17 @@ class InProcessBus:
 
     async def stop(self) -> None:
         # Events still in memory go to the spool, so a restart delivers them.
-        while self._queue:
-            self.spool.append(self._queue.popleft().to_json())
+        self.spool.append_many(list(self._queue))
+        self._queue.clear()
+        self.spool.close()
 
     # -- consumer side ---------------------------------------------------------------
 
-    async def take(self, max_items: int, max_wait: float) -> list[ClickEvent | bytes]:
-        """Up to ``max_items`` events; waits at most ``max_wait`` seconds for the first.
+    async def take(self, max_items: int, max_wait: float) -> list[bytes]:
+        """Up to ``max_items`` encoded events; waits at most ``max_wait`` seconds for the first.
 
-        Events read back from the spool come as their encoded bytes: decoding them is the
-        consumer's job, so a damaged line becomes a dead letter there like any bad message."""
+        Decoding is the consumer's job, as for Kafka messages, so a damaged line read back
+        from the spool becomes a dead letter there like any other bad message."""
         if not self._queue and not self._spilling:
             wakeup = self._wakeup
             if wakeup is None:
@@ -93,7 +97,7 @@ class InProcessBus:
                 await asyncio.wait_for(wakeup.wait(), max_wait)
             except TimeoutError:
                 return []
-        batch: list[ClickEvent | bytes] = []
+        batch: list[bytes] = []
         queue = self._queue
         while queue and len(batch) < max_items:
             batch.append(queue.popleft())

@@ -12,6 +12,7 @@ import pytest
 
 from redirector.app import create_redirector
 from redirector.cache import LinkCache
+from schemas.events import ClickEvent
 from smartlinks.bus import InProcessBus
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.models import NewLink
@@ -40,6 +41,10 @@ class Edge:
     cache: LinkCache
     tenant_id: str
     loop: asyncio.AbstractEventLoop
+
+    def events(self) -> list[ClickEvent]:
+        """The click events published so far, decoded from the bus."""
+        return [ClickEvent.from_json(encoded) for encoded in self.bus._queue]
 
     def call(self, coro: Any) -> Any:
         """Run a store coroutine on the server's loop (the store's executor lives there)."""

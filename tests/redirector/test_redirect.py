@@ -6,12 +6,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import jsonschema
+import orjson
 import pytest
 
 from schemas.events import LinkChange
 from smartlinks.models import LinkPatch, utcnow
 from smartlinks.visitor import COOKIE_NAME, visitor_hash
 from tests.redirector.conftest import Edge, make_edge
+
+CLICK_SCHEMA = orjson.loads((Path(__file__).parents[2] / "schemas" / "click_event.v1.json").read_bytes())
 
 
 def get(edge: Edge, path: str, **kwargs: object) -> httpx.Response:
@@ -30,7 +34,7 @@ def test_redirects_with_302_and_records_one_click(edge: Edge) -> None:
     assert response.headers["cache-control"] == "no-store"
     assert response.content == b""
     assert edge.bus.queued() == 1
-    event = edge.bus._queue[0]
+    event = edge.events()[0]
     assert (event.link_id, event.tenant_id, event.code) == (link.id, edge.tenant_id, link.code)
     assert (event.campaign, event.contact_id, event.method) == ("spring", "c-42", "GET")
     assert (event.user_agent, event.referer, event.accept_language) == ("UA/1", "https://wa.me/", "pt-BR")
@@ -38,6 +42,8 @@ def test_redirects_with_302_and_records_one_click(edge: Edge) -> None:
     assert event.visitor_cookie is None
     assert event.collect_metadata is True
     assert len(event.event_id) == 32
+    # What goes on the bus is exactly the documented contract.
+    jsonschema.validate(orjson.loads(edge.bus._queue[0]), CLICK_SCHEMA)
 
 
 def test_sets_a_visitor_cookie_that_matches_the_fallback_hash(edge: Edge) -> None:
@@ -50,21 +56,21 @@ def test_sets_a_visitor_cookie_that_matches_the_fallback_hash(edge: Edge) -> Non
     # A browser that sends it back gets no new cookie, and the event carries it.
     again = get(edge, f"/{link.code}", headers={"Cookie": f"other=1; {COOKIE_NAME}={expected}"})
     assert "set-cookie" not in again.headers
-    assert edge.bus._queue[-1].visitor_cookie == expected
+    assert edge.events()[-1].visitor_cookie == expected
 
 
 def test_a_forged_cookie_is_ignored(edge: Edge) -> None:
     link = edge.link()
     response = get(edge, f"/{link.code}", headers={"Cookie": f"{COOKIE_NAME}=<script>"})
     assert "set-cookie" in response.headers
-    assert edge.bus._queue[-1].visitor_cookie is None
+    assert edge.events()[-1].visitor_cookie is None
 
 
 def test_head_redirects_and_is_recorded_as_head(edge: Edge) -> None:
     link = edge.link()
     response = httpx.head(f"{edge.url}/{link.code}")
     assert response.status_code == 302
-    assert edge.bus._queue[-1].method == "HEAD"
+    assert edge.events()[-1].method == "HEAD"
 
 
 def test_other_methods_are_refused_without_a_click(edge: Edge) -> None:
@@ -204,13 +210,13 @@ def test_tenant_settings_change_refreshes_collect_metadata(edge: Edge) -> None:
     edge.call(edge.store.set_collect_metadata(edge.tenant_id, False))
     edge.call(edge.changes.publish(LinkChange("tenant_updated", edge.tenant_id, "", "", 0)))
     get(edge, f"/{link.code}")
-    assert [e.collect_metadata for e in edge.bus._queue] == [True, False]
+    assert [e.collect_metadata for e in edge.events()] == [True, False]
 
 
 def test_x_forwarded_for_is_ignored_without_trusted_proxies(edge: Edge) -> None:
     link = edge.link()
     get(edge, f"/{link.code}", headers={"X-Forwarded-For": "8.8.8.8"})
-    assert edge.bus._queue[-1].ip == "127.0.0.1"
+    assert edge.events()[-1].ip == "127.0.0.1"
 
 
 def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(tmp_path: Path) -> None:
@@ -222,6 +228,6 @@ def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(tmp_path: Path) -> Non
         link = edge.link()
         # The client claims 1.2.3.4; our proxy chain appended the real peer 8.8.8.8, then 10.0.0.5.
         get(edge, f"/{link.code}", headers={"X-Forwarded-For": "1.2.3.4, 8.8.8.8, 10.0.0.5"})
-        assert edge.bus._queue[-1].ip == "8.8.8.8"
+        assert edge.events()[-1].ip == "8.8.8.8"
         get(edge, f"/{link.code}", headers={"X-Forwarded-For": "garbage"})
-        assert edge.bus._queue[-1].ip == "127.0.0.1"
+        assert edge.events()[-1].ip == "127.0.0.1"
