@@ -1,0 +1,38 @@
+"""The enriched click: what the consumer writes to ClickHouse for one click event.
+
+Never the raw IP: it becomes a location and a visitor id inside the enricher and stops
+there. Missing values are empty strings (``None`` only for coordinates), because the
+columns are plain ``String`` / ``LowCardinality(String)``, cheaper than ``Nullable``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class ClickRow:
+    event_id: str
+    ts: int  # Unix milliseconds, UTC
+    tenant_id: str
+    link_id: str
+    code: str
+    campaign: str = ""
+    contact_id: str = ""
+    method: str = "GET"
+    # '' for a person, else one of bots.BOT_KINDS: head, empty_ua, preview, cli, crawler.
+    is_bot: bool = False
+    bot_kind: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+    region: str = ""  # first subdivision's English name
+    city: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    # desktop | mobile | tablet | other; '' when the tenant does not collect metadata.
+    device: str = ""
+    browser: str = ""  # one of useragent.BROWSERS
+    browser_version: str = ""  # major only
+    os: str = ""  # one of useragent.OPERATING_SYSTEMS
+    os_version: str = ""  # major only
+    referrer_host: str = ""
+    visitor_id: str = ""

