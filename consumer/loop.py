@@ -13,9 +13,12 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from consumer.enrich.row import ClickRow
+from consumer.sink import DeadLetter
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -30,13 +33,13 @@ class Source(Protocol):
 
 
 class Enricher(Protocol):
-    def enrich(self, event: ClickEvent) -> object: ...
+    def enrich(self, event: ClickEvent) -> ClickRow: ...
 
 
 class Sink(Protocol):
-    def insert(self, rows: list[object]) -> int: ...
+    def insert(self, rows: Sequence[ClickRow]) -> int: ...
 
-    def dead_letter(self, letters: list[tuple[str, str, bytes]]) -> None: ...
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -68,12 +71,10 @@ class ClickConsumer:
         self.stats = ConsumerStats()
         self._stopping = False
 
-    def process(
-        self, messages: list[ClickEvent | bytes]
-    ) -> tuple[list[object], list[tuple[str, str, bytes]]]:
+    def process(self, messages: Sequence[ClickEvent | bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Decode and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
-        rows: list[object] = []
-        letters: list[tuple[str, str, bytes]] = []
+        rows: list[ClickRow] = []
+        letters: list[DeadLetter] = []
         enrich = self.enricher.enrich
         for message in messages:
             try:
@@ -85,7 +86,7 @@ class ClickConsumer:
                 letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], _payload(message)))
         return rows, letters
 
-    def _store(self, rows: list[object], letters: list[tuple[str, str, bytes]]) -> int:
+    def _store(self, rows: list[ClickRow], letters: list[DeadLetter]) -> int:
         inserted = self.sink.insert(rows) if rows else 0
         if letters:
             self.sink.dead_letter(letters)
@@ -120,7 +121,7 @@ class ClickConsumer:
             stats.dead_letters[reason] += 1
         stats.last_batch_seconds = time.perf_counter() - started
         if rows:
-            stats.lag_ms = int(time.time() * 1000) - max(_ts(row) for row in rows)
+            stats.lag_ms = int(time.time() * 1000) - max(row.ts for row in rows)
         return len(events)
 
     async def run(self) -> None:
@@ -141,8 +142,3 @@ def _payload(message: ClickEvent | bytes) -> bytes:
         return message.to_json()
     except Exception:
         return repr(message).encode()
-
-
-def _ts(row: object) -> int:
-    ts = getattr(row, "ts", 0)
-    return ts if isinstance(ts, int) else 0

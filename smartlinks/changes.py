@@ -8,15 +8,18 @@ the very next redirect; the distributed mode carries the same events over Kafka.
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from schemas.events import LinkChange
 
 log = logging.getLogger(__name__)
 
-Subscriber = Callable[[LinkChange], None]
+# A subscriber may be async: the analytics side deletes a link's clicks before the change
+# counts as delivered, so a crash in between leaves it in the outbox to be done again.
+Subscriber = Callable[[LinkChange], Awaitable[None] | None]
 
 
 class LinkChangeFeed(Protocol):
@@ -33,9 +36,17 @@ class InProcessChangeFeed:
         self._subscribers.append(subscriber)
 
     async def publish(self, change: LinkChange) -> None:
+        """Hand the change to every subscriber; raise if any failed (after all were tried),
+        so the relay keeps the change and delivers it again. Subscribers are idempotent."""
+        failed: Exception | None = None
         for subscriber in self._subscribers:
             try:
-                subscriber(change)
-            except Exception:
+                result = subscriber(change)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:
                 # One broken subscriber must not keep the change from the others.
                 log.exception("link change subscriber failed", extra={"change": change.kind})
+                failed = exc
+        if failed is not None:
+            raise failed

@@ -39,6 +39,7 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
     ("EVENT_BUFFER_SIZE", "100000", "Click events held in memory before spilling to the spool."),
     ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
+    ("CLICKHOUSE_DATABASE", "smartlinks", "ClickHouse database of the clicks, rollups and links mirror."),
     ("GEOIP_DB", "", "A MaxMind-format City database; empty means the bundled DB-IP City Lite."),
     ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
     ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
@@ -92,6 +93,7 @@ class Settings:
     negative_cache_ttl: float = 5.0
     event_buffer_size: int = 100_000
     clickhouse_url: str = ""
+    clickhouse_database: str = "smartlinks"
     geoip_db: str = ""
     consumer_batch_size: int = 10_000
     consumer_max_wait: float = 0.5
@@ -144,6 +146,7 @@ class Settings:
             negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
             event_buffer_size=_parse_int("EVENT_BUFFER_SIZE", raw["EVENT_BUFFER_SIZE"], minimum=1),
             clickhouse_url=raw["CLICKHOUSE_URL"].strip(),
+            clickhouse_database=raw["CLICKHOUSE_DATABASE"].strip(),
             geoip_db=raw["GEOIP_DB"].strip(),
             consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
             consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,

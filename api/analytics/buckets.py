@@ -23,7 +23,8 @@ _HOUR = timedelta(hours=1)
 
 
 class RangeError(ValueError):
-    """The range, interval or time zone cannot be answered; the API maps it to a 4xx."""
+    """A request the queries cannot answer (range, interval, time zone, page size or
+    cursor); the API maps it to a 4xx."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +125,44 @@ def _next(bucket: datetime, unit: Interval, zone: ZoneInfo) -> datetime:
     else:
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return _midnight(day, zone)
+
+
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True, slots=True)
+class DaySplit:
+    """[start, end) as whole UTC days of a daily rollup plus signed raw windows."""
+
+    first_day: int  # days since 1970-01-01, inclusive
+    end_day: int  # exclusive; first_day == end_day means no rollup days
+    windows: tuple[tuple[int, int, int], ...]  # (start ms, end ms, +1 or -1)
+
+
+def split_days(start: int, end: int) -> DaySplit:
+    """Cover [start, end) (Unix ms) with whole UTC days and as little raw time as can be.
+
+    A partial day at either end is read raw when less than half of it is inside the
+    range; otherwise the whole day comes from the rollup and the part outside the range
+    is subtracted, read raw. So at most 12 hours per end are read raw: 0 for UTC, 1 to 3
+    for most zones, 11 for Asia/Kolkata.
+    """
+    first, last = start // DAY_MS, end // DAY_MS
+    if first == last:  # within one UTC day: raw is as cheap as anything
+        return DaySplit(first, first, ((start, end, 1),))
+    windows = []
+    if start % DAY_MS:
+        inside = (first + 1) * DAY_MS - start
+        if inside * 2 <= DAY_MS:
+            windows.append((start, (first + 1) * DAY_MS, 1))
+            first += 1
+        else:
+            windows.append((first * DAY_MS, start, -1))
+    if end % DAY_MS:
+        inside = end - last * DAY_MS
+        if inside * 2 <= DAY_MS:
+            windows.append((last * DAY_MS, end, 1))
+        else:
+            windows.append((end, (last + 1) * DAY_MS, -1))
+            last += 1
+    return DaySplit(first, last, tuple(windows))

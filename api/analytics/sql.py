@@ -1,11 +1,13 @@
-"""The SQL of the analytics queries, each written once for both sources.
+"""The SQL of the time series, the per-country visitors, lifetime totals and the click
+log (the breakdowns are in breakdowns.py).
 
-Two sources answer the same questions with the same figures:
+Series and visitors have two sources that give the same figures:
 
-- ``rollup``: ``clicks_hourly_country`` and ``clicks_daily_dims`` (a few thousand rows
-  per page); exact when the range and every bucket boundary are whole UTC hours.
+- ``rollup``: ``clicks_hourly``, ``visitors_hourly`` and ``country_visitors_hourly``;
+  exact when the range and every bucket boundary are whole UTC hours, i.e. in every
+  zone with a whole-hour offset.
 - ``raw``: ``clicks`` itself, for the rest (half-hour zones such as Asia/Kolkata,
-  ranges that start mid-hour) and for the partial UTC days at the edges of a range.
+  ranges that start mid-hour).
 
 Unique visitors are counts, not hash sets: a human click starts a visit in a range
 [s, e) when the visitor's previous click on the link is before s (see the comment in
@@ -17,8 +19,6 @@ Bound parameters: tenant, link (String); start, end (Unix ms, Int64); tz (String
 from __future__ import annotations
 
 from typing import Literal
-
-from schemas.clickhouse import DIMENSIONS_ARRAY
 
 Source = Literal["raw", "rollup"]
 
@@ -34,89 +34,69 @@ _RANGE = (
     "fromUnixTimestamp64Milli({start:Int64}, 'UTC') AS range_start,"
     " fromUnixTimestamp64Milli({end:Int64}, 'UTC') AS range_end"
 )
+_LINK = "tenant_id = {tenant:String} AND link_id = {link:String}"
 
 
-def by_bucket_and_country(source: Source, interval: str) -> str:
-    """Clicks, bots and the three unique counts per (bucket, country).
-
-    ``bucket_unique``: visitors of the bucket (within the range); ``range_unique``:
-    visitors of the whole range, summed over all rows; ``country_unique``: visitors of the
-    range from that country, summed over buckets.
-    """
+def series(source: Source, interval: str) -> str:
+    """Per bucket: clicks, bots, visitors of the bucket (within the range), and visitors
+    of the whole range whose visit starts in the bucket (their sum is the range's)."""
     if source == "raw":
-        table, time, prev, prev_country = "clicks", "ts", "visitor_prev_ts", "visitor_prev_country_ts"
-        total = "count()"
-
-        def count_if(condition: str) -> str:
-            return f"countIf({condition})"
-    else:
-        table, time, prev, prev_country = "clicks_hourly_country", "hour", "prev_hour", "prev_country_hour"
-        total = "sum(clicks)"
-
-        def count_if(condition: str) -> str:
-            return f"sumIf(clicks, {condition})"
-
-    bucket = BUCKET_START[interval].format(col=time)
-    return f"""
+        bucket = BUCKET_START[interval].format(col="ts")
+        return f"""
 WITH {_RANGE}, {bucket} AS bucket_start
 SELECT
     toUnixTimestamp(bucket_start) AS bucket,
-    toString(country) AS country_code,
-    {total} AS n_clicks,
-    {count_if("is_bot")} AS n_bots,
-    {count_if(f"NOT is_bot AND {prev} < greatest(bucket_start, range_start)")} AS bucket_unique,
-    {count_if(f"NOT is_bot AND {prev} < range_start")} AS range_unique,
-    {count_if(f"NOT is_bot AND {prev_country} < range_start")} AS country_unique
-FROM {table}
-WHERE tenant_id = {{tenant:String}} AND link_id = {{link:String}}
-    AND {time} >= range_start AND {time} < range_end
-GROUP BY bucket, country_code
+    count() AS n_clicks,
+    countIf(is_bot) AS n_bots,
+    countIf(NOT is_bot AND visitor_prev_ts < greatest(bucket_start, range_start)) AS bucket_unique,
+    countIf(NOT is_bot AND visitor_prev_ts < range_start) AS range_unique
+FROM clicks
+WHERE {_LINK} AND ts >= range_start AND ts < range_end
+GROUP BY bucket
 """
-
-
-# Raw clicks of up to two time windows (the edges of a range) as dimension rows.
-_RAW_DIMENSIONS = f"""
-SELECT tupleElement(dim, 1) AS dimension, tupleElement(dim, 2) AS country, tupleElement(dim, 3) AS value,
-    count() AS clicks, countIf(is_bot) AS bots
-FROM
-(
-    SELECT is_bot, arrayJoin({DIMENSIONS_ARRAY}) AS dim
-    FROM clicks
-    WHERE tenant_id = {{tenant:String}} AND link_id = {{link:String}}
-        AND ((ts >= fromUnixTimestamp64Milli({{w1_start:Int64}}, 'UTC')
-              AND ts < fromUnixTimestamp64Milli({{w1_end:Int64}}, 'UTC'))
-          OR (ts >= fromUnixTimestamp64Milli({{w2_start:Int64}}, 'UTC')
-              AND ts < fromUnixTimestamp64Milli({{w2_end:Int64}}, 'UTC')))
-)
-GROUP BY dimension, country, value
-"""
-
-# Whole UTC days from the daily rollup.
-_ROLLUP_DIMENSIONS = """
-SELECT dimension, country, value, sum(clicks) AS clicks, sum(bots) AS bots
-FROM clicks_daily_dims
-WHERE tenant_id = {tenant:String} AND link_id = {link:String}
-    AND day >= {first_day:Date} AND day < {end_day:Date}
-GROUP BY dimension, country, value
-"""
-
-
-def dimensions(with_days: bool) -> str:
-    """The top values of every breakdown, most clicks first: raw windows, plus whole days
-    from the rollup when ``with_days``. ``exclude_bots`` (UInt8) ranks by human clicks;
-    cities and locations without a value are left out (they cannot be named or placed)."""
-    parts = f"{_ROLLUP_DIMENSIONS}\n    UNION ALL\n{_RAW_DIMENSIONS}" if with_days else _RAW_DIMENSIONS
+    bucket = BUCKET_START[interval].format(col="hour")
     return f"""
-SELECT dimension, toString(country) AS country_code, value,
-    sum(clicks) - {{exclude_bots:UInt8}} * sum(bots) AS n
+WITH {_RANGE}
+SELECT bucket, sum(n_clicks), sum(n_bots), sum(bucket_unique), sum(range_unique)
 FROM
 (
-{parts}
+    SELECT toUnixTimestamp({bucket}) AS bucket,
+        sum(clicks) AS n_clicks, sum(bots) AS n_bots, 0 AS bucket_unique, 0 AS range_unique
+    FROM clicks_hourly
+    WHERE {_LINK} AND hour >= range_start AND hour < range_end
+    GROUP BY bucket
+    UNION ALL
+    WITH {bucket} AS bucket_start
+    SELECT toUnixTimestamp(bucket_start) AS bucket, 0, 0,
+        sumIf(visits, prev_hour < greatest(bucket_start, range_start)),
+        sumIf(visits, prev_hour < range_start)
+    FROM visitors_hourly
+    WHERE {_LINK} AND hour >= range_start AND hour < range_end
+    GROUP BY bucket
 )
-GROUP BY dimension, country, value
-HAVING n > 0 AND NOT (dimension IN ('city', 'location') AND value = '')
-ORDER BY dimension, n DESC, country_code, value
-LIMIT {{limit:UInt32}} BY dimension
+GROUP BY bucket
+"""
+
+
+def country_visitors(source: Source) -> str:
+    """Unique visitors of the range per country."""
+    if source == "raw":
+        return f"""
+WITH {_RANGE}
+SELECT toString(country), countIf(visitor_prev_country_ts < range_start)
+FROM clicks
+WHERE {_LINK} AND ts >= range_start AND ts < range_end AND NOT is_bot
+GROUP BY country
+"""
+    # Recent returns (previous click within 48 hours) only matter in the first 48 hours.
+    return f"""
+WITH {_RANGE}
+SELECT toString(country), sumIf(visits, prev_hour < range_start)
+FROM country_visitors_hourly
+WHERE {_LINK} AND hour >= range_start
+    AND ((NOT recent AND hour < range_end)
+        OR (recent AND hour < least(range_end, range_start + toIntervalHour(48))))
+GROUP BY country
 """
 
 
@@ -154,9 +134,8 @@ READS: dict[str, set[str]] = {
         "longitude", "device", "browser", "os", "referrer_host", "contact_id", "visitor_prev_ts",
         "visitor_prev_country_ts",
     },
-    "clicks_hourly_country": {
-        "tenant_id", "link_id", "hour", "country", "is_bot", "prev_hour", "prev_country_hour", "clicks",
-    },
+    "visitors_hourly": {"tenant_id", "link_id", "hour", "prev_hour", "visits"},
+    "country_visitors_hourly": {"tenant_id", "link_id", "recent", "hour", "country", "prev_hour", "visits"},
     "clicks_daily_dims": {"tenant_id", "link_id", "day", "dimension", "country", "value", "clicks", "bots"},
-    "clicks_hourly": {"tenant_id", "link_id", "hour", "clicks"},
+    "clicks_hourly": {"tenant_id", "link_id", "hour", "clicks", "bots"},
 }  # fmt: skip

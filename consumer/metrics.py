@@ -1,0 +1,81 @@
+"""The consumer's Prometheus metrics, read from its stats at scrape time."""
+
+from __future__ import annotations
+
+from consumer.enrich.pipeline import Enricher
+from consumer.loop import ClickConsumer
+from smartlinks.metrics import Sample, StatsCollector
+
+
+def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollector:
+    stats = consumer.stats
+    return StatsCollector(
+        [
+            Sample(
+                "consumer_events_total", "Click events taken from the bus.", "counter", lambda: stats.events
+            ),
+            Sample(
+                "consumer_rows_inserted_total",
+                "Rows inserted into ClickHouse.",
+                "counter",
+                lambda: stats.inserted,
+            ),
+            Sample(
+                "consumer_duplicates_total",
+                "Redelivered events or events of deleted links, not inserted.",
+                "counter",
+                lambda: stats.duplicates,
+            ),
+            Sample(
+                "consumer_dead_letters_total",
+                "Events sent to the dead-letter table, by reason.",
+                "counter",
+                lambda: {reason: float(count) for reason, count in stats.dead_letters.items()},
+                label="reason",
+            ),
+            Sample(
+                "consumer_insert_failures_total",
+                "Failed ClickHouse inserts (retried).",
+                "counter",
+                lambda: stats.insert_failures,
+            ),
+            Sample(
+                "consumer_batch_seconds",
+                "Duration of the last batch, enrich to insert.",
+                "gauge",
+                lambda: stats.last_batch_seconds,
+            ),
+            Sample(
+                "consumer_lag_milliseconds",
+                "Age of the newest click of the last batch when it was stored.",
+                "gauge",
+                lambda: stats.lag_ms,
+            ),
+            Sample(
+                "enrich_step_calls_total",
+                "Calls of each enrichment step.",
+                "counter",
+                lambda: _steps(enricher, "calls"),
+                label="step",
+            ),
+            Sample(
+                "enrich_step_seconds_total",
+                "Time spent in each enrichment step (estimated from samples).",
+                "counter",
+                lambda: _steps(enricher, "ns", 1e-9),
+                label="step",
+            ),
+            Sample(
+                "enrich_dropped_total",
+                "Events an enrichment step rejected, by reason.",
+                "counter",
+                lambda: {reason: float(n) for reason, n in enricher.stats.dropped.items()},
+                label="reason",
+            ),
+        ]
+    )
+
+
+def _steps(enricher: Enricher, key: str, scale: float = 1.0) -> dict[str, float]:
+    steps = enricher.stats.as_dict()["steps"]
+    return {name: float(step[key]) * scale for name, step in steps.items()}

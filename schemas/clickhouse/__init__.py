@@ -1,0 +1,148 @@
+"""The ClickHouse contract: the ordered DDL migrations beside this file, and the columns
+the code writes and reads, written down once.
+
+``TABLES`` is what the migrations must produce; a test applies them and compares
+``system.columns`` with it, so the DDL, the sink and the queries cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+# table -> column -> type, exactly as ClickHouse reports it in system.columns.
+TABLES: dict[str, dict[str, str]] = {
+    "clicks": {
+        "event_id": "UUID",
+        "ts": "DateTime64(3, 'UTC')",
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "code": "String",
+        "campaign": "LowCardinality(String)",
+        "contact_id": "String",
+        "method": "LowCardinality(String)",
+        "kind": "Enum8('unique' = 1, 'repeat' = 2, 'bot' = 3)",
+        "is_bot": "Bool",
+        "bot_kind": "LowCardinality(String)",
+        "country": "FixedString(2)",
+        "region": "LowCardinality(String)",
+        "city": "LowCardinality(String)",
+        "latitude": "Nullable(Float32)",
+        "longitude": "Nullable(Float32)",
+        "device": "LowCardinality(String)",
+        "browser": "LowCardinality(String)",
+        "browser_version": "LowCardinality(String)",
+        "os": "LowCardinality(String)",
+        "os_version": "LowCardinality(String)",
+        "referrer_host": "LowCardinality(String)",
+        "visitor_id": "String",
+        "visitor_prev_ts": "DateTime64(3, 'UTC')",
+        "visitor_prev_country_ts": "DateTime64(3, 'UTC')",
+    },
+    "link_visitors": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "visitor_id": "String",
+        "country": "FixedString(2)",
+        "first_ts": "SimpleAggregateFunction(min, DateTime64(3, 'UTC'))",
+        "last_ts": "SimpleAggregateFunction(max, DateTime64(3, 'UTC'))",
+        "clicks": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "clicks_hourly": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "hour": "DateTime('UTC')",
+        "clicks": "SimpleAggregateFunction(sum, UInt64)",
+        "bots": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "visitors_hourly": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "hour": "DateTime('UTC')",
+        "prev_hour": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "country_visitors_hourly": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "recent": "Bool",
+        "hour": "DateTime('UTC')",
+        "country": "FixedString(2)",
+        "prev_hour": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "clicks_daily_dims": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "day": "Date",
+        "dimension": "LowCardinality(String)",
+        "country": "FixedString(2)",
+        "value": "LowCardinality(String)",
+        "clicks": "SimpleAggregateFunction(sum, UInt64)",
+        "bots": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "links": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "code": "String",
+        "destination_url": "String",
+        "title": "String",
+        "campaign": "LowCardinality(String)",
+        "contact_id": "String",
+        "expires_at": "Nullable(DateTime64(3, 'UTC'))",
+        "created_at": "DateTime64(3, 'UTC')",
+        "updated_at": "DateTime64(3, 'UTC')",
+        "deleted": "UInt8",
+    },
+    "deleted_links": {
+        "tenant_id": "LowCardinality(String)",
+        "link_id": "String",
+        "deleted_at": "DateTime64(3, 'UTC')",
+    },
+    "dead_letters": {
+        "received_at": "DateTime64(3, 'UTC')",
+        "reason": "LowCardinality(String)",
+        "detail": "String",
+        "payload": "String",
+    },
+    "schema_migrations": {
+        "version": "UInt32",
+        "name": "String",
+        "applied_at": "DateTime64(3, 'UTC')",
+    },
+}
+
+CLICK_COLUMNS: tuple[str, ...] = tuple(TABLES["clicks"])
+LINK_COLUMNS: tuple[str, ...] = tuple(TABLES["links"])
+DEAD_LETTER_COLUMNS: tuple[str, ...] = tuple(TABLES["dead_letters"])
+
+# Tables holding a link's clicks or figures derived from them: what deleting a link empties.
+CLICK_DATA_TABLES: tuple[str, ...] = (
+    "clicks",
+    "link_visitors",
+    "clicks_hourly",
+    "visitors_hourly",
+    "country_visitors_hourly",
+    "clicks_daily_dims",
+)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The ordered (version, name, sql) ClickHouse migrations shipped in the package."""
+    found = []
+    for entry in resources.files(__package__).iterdir():
+        if entry.name.endswith(".sql"):
+            version = int(entry.name.split("_", 1)[0])
+            found.append((version, entry.name.removesuffix(".sql"), entry.read_text()))
+    return sorted(found)
+
+
+def statements(sql: str) -> list[str]:
+    """Split a migration into statements: each ends with ';' at the end of a line.
+
+    Comment-only chunks are dropped, so files can carry prose between statements."""
+    out = []
+    for chunk in sql.split(";\n"):
+        body = "\n".join(line for line in chunk.splitlines() if not line.lstrip().startswith("--"))
+        if body.strip():
+            out.append(body.strip().removesuffix(";"))
+    return out

@@ -1,0 +1,37 @@
+"""ClickHouse fixtures: one chDB engine for the whole pytest process, a fresh database per test.
+
+chDB opens one data path per process, so the path is session-scoped and every test gets
+its own migrated database inside it. Set SMARTLINKS_TEST_CLICKHOUSE_URL (e.g.
+``http://default:@127.0.0.1:8123``) to run the same tests against a ClickHouse server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from smartlinks.clickhouse import Client, connect, migrate
+from tests.clickhouse.databases import default_url, new_database
+
+
+@pytest.fixture(scope="session")
+def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The ClickHouse of this test run; the chDB path is the only one this process opens."""
+    return default_url(str(tmp_path_factory.mktemp("chdb").resolve()))
+
+
+@pytest.fixture
+def clickhouse_database(clickhouse_url: str) -> Iterator[tuple[str, str]]:
+    """(url, name) of an empty database of this test's own."""
+    with new_database(clickhouse_url) as name:
+        yield clickhouse_url, name
+
+
+@pytest.fixture
+def clickhouse(clickhouse_database: tuple[str, str]) -> Iterator[Client]:
+    """A client on a fresh database with every migration applied."""
+    client = connect(*clickhouse_database)
+    migrate(client)
+    yield client
+    client.close()
