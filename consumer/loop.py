@@ -29,7 +29,7 @@ MAX_BACKOFF = 30.0
 class Source(Protocol):
     async def take(self, max_items: int, max_wait: float) -> list[bytes]: ...
 
-    def ack(self) -> None: ...
+    async def ack(self) -> None: ...
 
 
 class Enricher(Protocol):
@@ -111,7 +111,7 @@ class ClickConsumer:
                     raise
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-        self.source.ack()
+        await self.source.ack()
         stats = self.stats
         stats.batches += 1
         stats.events += len(events)

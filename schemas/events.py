@@ -17,6 +17,7 @@ LINK_CHANGE_VERSION = 1
 
 CLICKS_TOPIC = "smartlinks.clicks"
 LINKS_TOPIC = "smartlinks.links"
+DEAD_LETTER_TOPIC = "smartlinks.clicks.dead-letters"
 
 
 class InvalidEvent(ValueError):

@@ -26,7 +26,8 @@ class BusStats:
 
 
 class ClickPublisher(Protocol):
-    stats: BusStats
+    @property
+    def stats(self) -> BusStats: ...
 
     def publish(self, event: ClickEvent) -> None:
         """Take an event without blocking; never raises for a full or slow bus."""
@@ -117,7 +118,7 @@ class InProcessBus:
         self._unacked.append(segment)
         return lines
 
-    def ack(self) -> None:
+    async def ack(self) -> None:
         """The consumer has stored everything ``take`` returned so far."""
         for segment in self._unacked:
             self.spool.done(segment)

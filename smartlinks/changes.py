@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 Subscriber = Callable[[LinkChange], Awaitable[None] | None]
 
 
-class LinkChangeFeed(Protocol):
-    async def publish(self, change: LinkChange) -> None: ...
+class ChangePublisher(Protocol):
+    """Where the outbox relay sends committed changes (in process, or Kafka)."""
 
-    def subscribe(self, subscriber: Subscriber) -> None: ...
+    async def publish(self, change: LinkChange) -> None: ...
 
 
 class InProcessChangeFeed:

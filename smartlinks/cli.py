@@ -13,6 +13,19 @@ from smartlinks.store import open_store
 from smartlinks.store.base import LinkStore
 
 DEFAULT_TENANT = "default"
+ROLES = frozenset({"redirector", "api", "consumer"})
+PARTS = {
+    "redirector": frozenset({"redirector"}),
+    "api": frozenset({"api"}),
+    "consumer": frozenset({"consumer"}),
+    "analytics": frozenset({"api", "consumer"}),
+}
+PARTS_HELP = {
+    "redirector": "serve short links and publish clicks to Kafka",
+    "api": "serve the API and the dashboard",
+    "consumer": "enrich clicks from Kafka into ClickHouse",
+    "analytics": "consumer and API in one process (a single analytics node on chDB)",
+}
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -42,24 +55,13 @@ async def _bootstrap(settings: Settings) -> str | None:
         await store.close()
 
 
-def cmd_up(settings: Settings) -> int:
+def _serve(settings: Settings, roles: frozenset[str]) -> None:
     import uvicorn
 
-    from smartlinks.embedded import EmbeddedApp
+    from smartlinks.assembly import SmartLinksApp
 
-    key = asyncio.run(_bootstrap(settings))
-    app = EmbeddedApp(settings)
-    base = settings.base_url
-    print(f"Smart Links is running (embedded mode, data in {settings.data_dir.resolve()})")
-    print(f"  short links: {base}/<code>")
-    print(f"  API:         {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)")
-    print(f"  dashboard:   {base}/dashboard")
-    if key:
-        print("  API key of the default tenant (shown once, keep it):")
-        print(f"  {key}")
-    sys.stdout.flush()
     uvicorn.run(
-        app,
+        SmartLinksApp(settings, roles),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
@@ -70,6 +72,34 @@ def cmd_up(settings: Settings) -> int:
         proxy_headers=False,  # X-Forwarded-For is judged by our own trusted-proxy list
         server_header=False,
     )
+
+
+def cmd_up(settings: Settings) -> int:
+    key = asyncio.run(_bootstrap(settings))
+    base = settings.base_url
+    print(f"Smart Links is running (embedded mode, data in {settings.data_dir.resolve()})")
+    print(f"  short links: {base}/<code>")
+    print(f"  API:         {base}/api/v1   (OpenAPI: {base}/api/v1/openapi.json)")
+    print(f"  dashboard:   {base}/dashboard")
+    if key:
+        print("  API key of the default tenant (shown once, keep it):")
+        print(f"  {key}")
+    sys.stdout.flush()
+    _serve(settings, ROLES)
+    return 0
+
+
+def cmd_part(settings: Settings, roles: frozenset[str]) -> int:
+    """One or two parts as a service of their own (the distributed deployment)."""
+    if "api" in roles:
+        key = asyncio.run(_bootstrap(settings))
+        if key:
+            print(f"API key of the default tenant (shown once, keep it):\n{key}")
+    names = " + ".join(sorted(roles))
+    kafka = settings.kafka_bootstrap_servers
+    print(f"smartlinks {names} on http://{settings.host}:{settings.port} (Kafka {kafka})")
+    sys.stdout.flush()
+    _serve(settings, roles)
     return 0
 
 
@@ -106,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smartlinks", description="Short links with click analytics.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="run everything in one process (embedded mode)")
+    for name, help_text in PARTS_HELP.items():
+        commands.add_parser(name, help=help_text)
     commands.add_parser("migrate", help="apply link-store and ClickHouse migrations")
     tenant = commands.add_parser("tenant", help="manage tenants")
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
@@ -121,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(settings)
     if args.command == "up":
         return cmd_up(settings)
+    if args.command in PARTS:
+        try:
+            return cmd_part(settings, PARTS[args.command])
+        except SettingsError as exc:
+            print(f"smartlinks: configuration error: {exc}", file=sys.stderr)
+            return 2
     if args.command == "migrate":
         return cmd_migrate(settings)
     if args.command == "tenant" and args.tenant_command == "create":

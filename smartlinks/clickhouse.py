@@ -25,8 +25,8 @@ from schemas.clickhouse import migrations, statements
 
 __all__ = ["ClickHouseConfigError", "Client", "connect", "migrate", "quote_identifier"]
 
-# Settings every client gets. The analytics queries rely on lightweight DELETE being
-# synchronous, so a deleted link's figures are gone when delete_link returns.
+# Settings every client gets: lightweight DELETE waits until done, so a deleted link's
+# figures are gone when ClickSink.delete_link returns.
 _CLIENT_SETTINGS = {"lightweight_deletes_sync": 2}
 
 

@@ -13,14 +13,14 @@ import asyncio
 import contextlib
 import logging
 
-from smartlinks.changes import LinkChangeFeed
+from smartlinks.changes import ChangePublisher
 from smartlinks.store.base import LinkStore
 
 log = logging.getLogger(__name__)
 
 
 class ChangeRelay:
-    def __init__(self, store: LinkStore, feed: LinkChangeFeed, poll_interval: float = 0.5) -> None:
+    def __init__(self, store: LinkStore, feed: ChangePublisher, poll_interval: float = 0.5) -> None:
         self.store = store
         self.feed = feed
         self.poll_interval = poll_interval

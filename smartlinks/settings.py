@@ -38,6 +38,9 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("LINK_CACHE_TTL", "300", "Seconds a cached link is trusted without hearing of a change."),
     ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
     ("EVENT_BUFFER_SIZE", "100000", "Click events held in memory before spilling to the spool."),
+    ("KAFKA_BOOTSTRAP_SERVERS", "", "Kafka brokers (`host:port,...`); empty means the in-process bus."),
+    ("KAFKA_CLICK_PARTITIONS", "6", "Partitions of `smartlinks.clicks` when the services create it."),
+    ("CONSUMER_GROUP", "smartlinks-consumer", "Kafka consumer group of the click consumers."),
     ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
     ("CLICKHOUSE_DATABASE", "smartlinks", "ClickHouse database of the clicks, rollups and links mirror."),
     ("GEOIP_DB", "", "A MaxMind-format City database; empty means the bundled DB-IP City Lite."),
@@ -92,6 +95,9 @@ class Settings:
     link_cache_ttl: float = 300.0
     negative_cache_ttl: float = 5.0
     event_buffer_size: int = 100_000
+    kafka_bootstrap_servers: str = ""
+    kafka_click_partitions: int = 6
+    consumer_group: str = "smartlinks-consumer"
     clickhouse_url: str = ""
     clickhouse_database: str = "smartlinks"
     geoip_db: str = ""
@@ -145,6 +151,9 @@ class Settings:
             link_cache_ttl=float(_parse_int("LINK_CACHE_TTL", raw["LINK_CACHE_TTL"], minimum=1)),
             negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
             event_buffer_size=_parse_int("EVENT_BUFFER_SIZE", raw["EVENT_BUFFER_SIZE"], minimum=1),
+            kafka_bootstrap_servers=raw["KAFKA_BOOTSTRAP_SERVERS"].strip(),
+            kafka_click_partitions=_parse_int("KAFKA_CLICK_PARTITIONS", raw["KAFKA_CLICK_PARTITIONS"], 1),
+            consumer_group=raw["CONSUMER_GROUP"].strip(),
             clickhouse_url=raw["CLICKHOUSE_URL"].strip(),
             clickhouse_database=raw["CLICKHOUSE_DATABASE"].strip(),
             geoip_db=raw["GEOIP_DB"].strip(),

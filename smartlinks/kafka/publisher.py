@@ -21,6 +21,7 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from schemas.events import CLICKS_TOPIC, ClickEvent
+from smartlinks.bus import BusStats
 from smartlinks.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -30,10 +31,7 @@ RETRY_BACKOFF_MAX = 10.0
 
 
 @dataclass(slots=True)
-class KafkaPublisherStats:
-    published: int = 0
-    spilled: int = 0
-    delivered: int = 0
+class KafkaPublisherStats(BusStats):
     publish_errors: int = 0
     oldest_unsent_ms: int = 0  # ts of the oldest event not yet acknowledged by Kafka (0: none)
 

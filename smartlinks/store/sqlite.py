@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -41,6 +40,7 @@ from smartlinks.store.base import (
     new_api_key,
     search_text,
 )
+from smartlinks.store.migrations import migrations
 from smartlinks.urls import to_header_url
 
 T = TypeVar("T")
@@ -48,17 +48,6 @@ _GENERATE_ATTEMPTS = 8
 _LINK_COLUMNS = (
     "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
 )
-
-
-def migrations() -> list[tuple[int, str, str]]:
-    """The ordered (version, name, sql) migrations shipped in the package."""
-    folder = resources.files("smartlinks.store.migrations").joinpath("sqlite")
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            version = int(entry.name.split("_", 1)[0])
-            found.append((version, entry.name.removesuffix(".sql"), entry.read_text()))
-    return sorted(found)
 
 
 def _now() -> datetime:
@@ -163,7 +152,7 @@ class SQLiteLinkStore:
                 " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"
             )
             done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-            for version, name, sql in migrations():
+            for version, name, sql in migrations("sqlite"):
                 if version in done:
                     continue
                 for statement in sql.split(";\n"):

@@ -41,7 +41,7 @@ async def drain(bus: InProcessBus, damaged: list[bytes] | None = None) -> list[i
             except InvalidEvent:
                 assert damaged is not None, item
                 damaged.append(item)
-        bus.ack()
+        await bus.ack()
     return seen
 
 

@@ -1,0 +1,248 @@
+"""Assembling a process from the parts it runs: redirector, API, consumer.
+
+``smartlinks up`` runs all three in one process on embedded parts (in-process bus and
+change feed, SQLite, chDB). ``smartlinks redirector|api|consumer|analytics`` run one or
+two of them as separate services that talk through Kafka. Only the transport differs:
+the parts, the SQL and the event formats are the same code.
+
+HTTP: with the API, ``/api/`` and ``/dashboard`` go to it; with the redirector, every
+other path goes to the redirect edge; ``/healthz``, ``/readyz`` and ``/metrics`` are
+served in every process. One lifespan opens everything in order and closes it in reverse,
+draining queued clicks before it stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
+
+from starlette.routing import Router
+
+from api.analytics.query import AnalyticsQueries
+from api.analytics_routes import AnalyticsClickCounter
+from api.app import ApiContext, create_api
+from consumer.enrich.geo import GeoLocator
+from consumer.enrich.pipeline import Enricher
+from consumer.link_changes import AnalyticsLinkChanges
+from consumer.loop import ClickConsumer, Source
+from consumer.metrics import consumer_metrics
+from consumer.sink import ClickSink
+from redirector.app import create_redirector, not_found, redirector_metrics
+from redirector.cache import LinkCache
+from redirector.edge import RedirectEdge
+from smartlinks import clickhouse
+from smartlinks.bus import ClickPublisher, InProcessBus
+from smartlinks.changes import ChangePublisher, InProcessChangeFeed, Subscriber
+from smartlinks.metrics import new_registry
+from smartlinks.outbox import ChangeRelay
+from smartlinks.service import Check, service_routes
+from smartlinks.settings import Settings, SettingsError
+from smartlinks.store import open_store
+from smartlinks.types import ASGIApp, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+ROLES = frozenset({"redirector", "api", "consumer"})
+
+
+class SmartLinksApp:
+    def __init__(self, settings: Settings, roles: frozenset[str] = ROLES) -> None:
+        if not roles or not roles <= ROLES:
+            raise ValueError(f"roles must be a non-empty subset of {sorted(ROLES)}")
+        self.kafka = settings.kafka_bootstrap_servers
+        if roles != ROLES and not self.kafka:
+            raise SettingsError(
+                "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS is required when the parts run as separate processes"
+            )
+        self.settings = settings
+        self.roles = roles
+        self.store = open_store(settings)
+        self.registry = new_registry()
+        self.checks: dict[str, Check] = {"link_store": self.store.ping}
+        self.visitor_key = settings.load_secret_key()
+        self.feed = InProcessChangeFeed()  # in-process subscribers; Kafka adds its own below
+        self.bus: InProcessBus | None = None
+        if not self.kafka:
+            self.bus = InProcessBus(settings.event_buffer_size, settings.data_dir / "spool")
+        self.edge: RedirectEdge | None = None
+        self.cache: LinkCache | None = None
+        self.api: ASGIApp | None = None  # built at startup, once ClickHouse is connected
+        self.consumer: ClickConsumer | None = None
+        service = Router(routes=service_routes(self.checks, self.registry), default=not_found)
+        self.service: ASGIApp = service
+        if "redirector" in roles:
+            self._build_redirector(service)
+        self._exit = AsyncExitStack()
+
+    # -- construction -------------------------------------------------------------------
+
+    def _build_redirector(self, service: Router) -> None:
+        settings = self.settings
+        self.cache = LinkCache(
+            self.store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
+        )
+        publisher: ClickPublisher
+        if self.bus is not None:
+            publisher = self.bus
+        else:
+            from smartlinks.kafka.publisher import KafkaClickPublisher
+
+            spool = settings.data_dir / "spool"
+            kafka_publisher = KafkaClickPublisher(self.kafka, settings.event_buffer_size, spool)
+            self.checks["kafka"] = kafka_publisher.ping
+            publisher = kafka_publisher
+        self.edge = create_redirector(settings, self.cache, publisher, self.visitor_key, list(service.routes))
+        self.registry.register(redirector_metrics(self.edge))
+
+    # -- lifespan -------------------------------------------------------------------------
+
+    async def _enter(
+        self, start: Callable[[], Awaitable[object]], stop: Callable[[], Awaitable[object]]
+    ) -> None:
+        await start()
+        self._exit.push_async_callback(stop)
+
+    async def startup(self) -> None:
+        settings = self.settings
+        await self._enter(self.store.open, self.store.close)
+        if self.kafka:
+            from smartlinks.kafka.topics import ensure_topics
+
+            await ensure_topics(self.kafka, settings.kafka_click_partitions)
+        if self.bus is not None:
+            await self._enter(self.bus.start, self.bus.stop)
+
+        sink: ClickSink | None = None
+        if self.roles & {"api", "consumer"}:
+            sink = await self._open_clickhouse()
+        if "consumer" in self.roles:
+            assert sink is not None
+            await self._start_consumer(sink)
+        if self.cache is not None:
+            await self._start_redirector(self.cache)
+        if "api" in self.roles:
+            await self._start_relay()
+
+    async def _open_clickhouse(self) -> ClickSink:
+        dsn, database = self.settings.clickhouse_dsn, self.settings.clickhouse_database
+        # One client per user: the sink keeps a session-scoped staging table.
+        sink_client = await asyncio.to_thread(clickhouse.connect, dsn, database)
+        self._exit.callback(sink_client.close)
+        applied = await asyncio.to_thread(clickhouse.migrate, sink_client)
+        if applied:
+            log.info("ClickHouse migrations applied: %s", ", ".join(applied))
+        if "api" in self.roles:
+            query_client = await asyncio.to_thread(clickhouse.connect, dsn, database)
+            self._exit.callback(query_client.close)
+            queries = AnalyticsQueries(query_client)
+            self.checks["clickhouse"] = lambda: asyncio.to_thread(query_client.command, "SELECT 1")
+            relay = self.relay = ChangeRelay(self.store, self._change_publisher())
+            self.api = create_api(
+                ApiContext(self.settings, self.store, relay, AnalyticsClickCounter(queries), queries)
+            )
+        return ClickSink(sink_client)
+
+    def _change_publisher(self) -> ChangePublisher:
+        if not self.kafka:
+            return self.feed
+        from smartlinks.kafka.changes import KafkaChangeFeed
+
+        self._kafka_feed = KafkaChangeFeed(self.kafka)
+        return self._kafka_feed
+
+    async def _start_consumer(self, sink: ClickSink) -> None:
+        settings = self.settings
+        geo = GeoLocator(settings.geoip_db or None)
+        self._exit.callback(geo.close)
+        enricher = Enricher(geo, self.visitor_key)
+        source: Source
+        if self.bus is not None:
+            source = self.bus
+        else:
+            from smartlinks.kafka.source import KafkaClickSource
+
+            kafka_source = KafkaClickSource(self.kafka, settings.consumer_group)
+            await self._enter(kafka_source.start, kafka_source.stop)
+            self.checks["kafka_consumer"] = kafka_source.ping
+            source = kafka_source
+        self.consumer = ClickConsumer(
+            source, enricher, sink, settings.consumer_batch_size, settings.consumer_max_wait
+        )
+        self.registry.register(consumer_metrics(self.consumer, enricher))
+        await self._listen(
+            AnalyticsLinkChanges(self.store, sink).apply, group=settings.consumer_group + "-links"
+        )
+        task = asyncio.create_task(self.consumer.run(), name="click-consumer")
+        self._exit.push_async_callback(self._stop_consumer, task)
+
+    async def _start_redirector(self, cache: LinkCache) -> None:
+        assert self.edge is not None
+        publisher = self.edge.publisher
+        if publisher is not self.bus:
+            await self._enter(publisher.start, publisher.stop)
+        await self._listen(cache.apply, group=None)
+
+    async def _listen(self, apply: Subscriber, group: str | None) -> None:
+        """Hear of link changes: directly in one process, from Kafka across processes."""
+        if not self.kafka:
+            self.feed.subscribe(apply)
+            return
+        from smartlinks.kafka.changes import KafkaChangeListener
+
+        listener = KafkaChangeListener(self.kafka, apply, group_id=group)
+        await self._enter(listener.start, listener.stop)
+
+    async def _start_relay(self) -> None:
+        if self.kafka:
+            await self._enter(self._kafka_feed.start, self._kafka_feed.stop)
+        await self._enter(self.relay.start, self.relay.stop)
+
+    async def _stop_consumer(self, task: asyncio.Task[None]) -> None:
+        assert self.consumer is not None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # What was published last goes into ClickHouse before the process ends.
+        try:
+            await asyncio.wait_for(self.consumer.drain(), 30)
+        except Exception:
+            log.exception("could not drain the click queue; it is delivered again on the next start")
+
+    async def shutdown(self) -> None:
+        await self._exit.aclose()
+
+    # -- ASGI ---------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path: str = scope["path"]
+            if self.api is not None and (path.startswith("/api/") or path.startswith("/dashboard")):
+                await self.api(scope, receive, send)
+            elif self.edge is not None:
+                await self.edge(scope, receive, send)
+            else:
+                await self.service(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        else:  # websockets: nothing here speaks them
+            await self.service(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.exception("startup failed")
+                    await self._exit.aclose()
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

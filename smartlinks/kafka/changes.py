@@ -1,0 +1,120 @@
+"""Link changes over Kafka: published by the API's relay, read by redirectors and consumers.
+
+``smartlinks.links`` is compacted and keyed by link id. A redirector reads it without a
+consumer group, from the end: it only needs to hear of changes made while it runs (its
+cache fills from the store), and every redirector must see every change. The analytics
+consumer reads it in a group, from the beginning, committing after each change is
+applied, so a deletion is never skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from schemas.events import LINKS_TOPIC, InvalidEvent, LinkChange
+from smartlinks.changes import Subscriber
+
+log = logging.getLogger(__name__)
+
+
+class KafkaChangeFeed:
+    """The publishing side: ``publish`` returns once Kafka has the change (acks=all)."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers,
+            enable_idempotence=True,
+            acks="all",
+            request_timeout_ms=10_000,
+        )
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None
+
+    async def publish(self, change: LinkChange) -> None:
+        if self._producer is None:
+            raise ConnectionError("the link-change producer is not started")
+        key = (change.link_id or change.tenant_id).encode()
+        await self._producer.send_and_wait(LINKS_TOPIC, value=change.to_json(), key=key)
+
+
+class KafkaChangeListener:
+    """Reads ``smartlinks.links`` and applies each change, in order."""
+
+    def __init__(self, bootstrap_servers: str, apply: Subscriber, group_id: str | None = None) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.apply = apply
+        self.group_id = group_id
+        self.applied = 0
+        self._consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest" if self.group_id else "latest",
+        )
+        await consumer.start()
+        if self.group_id:
+            consumer.subscribe([LINKS_TOPIC])
+        else:
+            partitions = consumer.partitions_for_topic(LINKS_TOPIC) or {0}
+            assigned = [TopicPartition(LINKS_TOPIC, p) for p in sorted(partitions)]
+            consumer.assign(assigned)
+            await consumer.seek_to_end(*assigned)
+        self._consumer = consumer
+        self._task = asyncio.create_task(self._run(), name="link-change-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._consumer is not None:
+            await self._consumer.stop()
+        self._task = self._consumer = None
+
+    async def _run(self) -> None:
+        consumer = self._consumer
+        assert consumer is not None
+        while True:
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    await self._apply(record.value)
+            if batches and self.group_id:
+                await consumer.commit()
+
+    async def _apply(self, value: bytes | None) -> None:
+        if value is None:
+            return
+        try:
+            change = LinkChange.from_json(value)
+        except InvalidEvent as exc:
+            log.warning("skipping an unreadable link change: %s", exc)
+            return
+        while True:
+            try:
+                result = self.apply(change)
+                if result is not None:
+                    await result
+                self.applied += 1
+                return
+            except Exception:
+                # Not skipped: a deletion that failed (ClickHouse down) is tried until it is done.
+                log.exception("applying a link change failed; retrying in 1 s")
+                await asyncio.sleep(1)
