@@ -34,6 +34,10 @@ def _configure_logging(settings: Settings) -> None:
         format='{"ts":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
         stream=sys.stderr,
     )
+    if settings.log_level != "debug":
+        # aiokafka logs an ERROR on every reconnect attempt (ten a second while a broker is
+        # away); our own publisher and consumer report outages once per backoff instead.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
 
 
 async def _with_store(settings: Settings) -> LinkStore:
@@ -120,15 +124,17 @@ def cmd_tenant_create(settings: Settings, name: str) -> int:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    from smartlinks.store.sqlite import SQLiteLinkStore
+    from smartlinks import clickhouse
 
-    store = open_store(settings)
-    if isinstance(store, SQLiteLinkStore):
-        applied = store.migrate_sync()
-        print(
-            f"link store: {len(applied)} migration(s) applied"
-            + (f": {', '.join(applied)}" if applied else "")
-        )
+    def report(what: str, applied: list[str]) -> None:
+        print(f"{what}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}" if applied else ""))
+
+    report("link store", asyncio.run(open_store(settings).migrate()))
+    client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    try:
+        report("ClickHouse", clickhouse.migrate(client))
+    finally:
+        client.close()
     return 0
 
 

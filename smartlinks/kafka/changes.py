@@ -39,9 +39,12 @@ class KafkaChangeFeed:
         self._producer = producer
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            await self._producer.stop()
-            self._producer = None
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 10)
+            except TimeoutError:
+                log.warning("the link-change producer did not stop within 10 s")
 
     async def publish(self, change: LinkChange) -> None:
         if self._producer is None:
@@ -85,7 +88,10 @@ class KafkaChangeListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._consumer is not None:
-            await self._consumer.stop()
+            try:
+                await asyncio.wait_for(self._consumer.stop(), 10)
+            except TimeoutError:
+                log.warning("the link-change listener did not stop within 10 s")
         self._task = self._consumer = None
 
     async def _run(self) -> None:

@@ -8,6 +8,7 @@ owner, and the sink's de-duplication by event id counts nothing twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -16,6 +17,8 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from schemas.events import CLICKS_TOPIC
 
 log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 10.0
 
 
 class KafkaClickSource:
@@ -40,9 +43,13 @@ class KafkaClickSource:
         await self._consumer.start()
 
     async def stop(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            # Leaving the group needs the broker; do not hang a shutdown on one that is away.
+            try:
+                await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("the Kafka consumer did not stop within %s s", STOP_TIMEOUT)
 
     async def ping(self) -> None:
         if self._consumer is None:

@@ -9,7 +9,8 @@ from smartlinks.store.base import LinkStore
 
 
 def open_store(settings: Settings) -> LinkStore:
-    """The store the settings name (not yet opened): SQLite in the data directory by default."""
+    """The store the settings name (not yet opened): SQLite in the data directory by default,
+    PostgreSQL for a ``postgresql://`` (or ``postgres://``) URL."""
     url = settings.database_url
     if not url:
         from smartlinks.store.sqlite import SQLiteLinkStore
@@ -19,4 +20,8 @@ def open_store(settings: Settings) -> LinkStore:
         from smartlinks.store.sqlite import SQLiteLinkStore
 
         return SQLiteLinkStore(Path(url.removeprefix("sqlite:///")))
+    if url.startswith(("postgresql://", "postgres://")):
+        from smartlinks.store.postgres import PostgresLinkStore
+
+        return PostgresLinkStore(url)
     raise SettingsError(f"SMARTLINKS_DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}")

@@ -57,6 +57,9 @@ def search_text(title: str | None, destination_url: str) -> str:
 
 
 class LinkStore(Protocol):
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations without opening the store; return the names applied."""
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
     async def ping(self) -> None:

@@ -165,6 +165,13 @@ class SQLiteLinkStore:
                 applied.append(name)
         return applied
 
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations (``open`` does too); return the names applied."""
+        try:
+            return await asyncio.to_thread(self.migrate_sync)
+        finally:
+            await self.close()
+
     async def open(self) -> None:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="sqlite")

@@ -43,7 +43,7 @@ CURL = "curl/8.5.0"
 @dataclass
 class Product:
     running: Running
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     data_dir: Path
 
     @property

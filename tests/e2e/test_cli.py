@@ -78,8 +78,10 @@ def test_migrate_applies_once(tmp_path: Path) -> None:
     env = env_for(tmp_path / "data")
     first = subprocess.run([*SMARTLINKS, "migrate"], env=env, capture_output=True, text=True, check=True)
     assert "0001_links" in first.stdout
+    assert "ClickHouse: 4 migration(s) applied: 0001_clicks" in first.stdout
     second = subprocess.run([*SMARTLINKS, "migrate"], env=env, capture_output=True, text=True, check=True)
-    assert "0 migration(s) applied" in second.stdout
+    assert "link store: 0 migration(s) applied" in second.stdout
+    assert "ClickHouse: 0 migration(s) applied" in second.stdout
 
 
 def test_bad_configuration_fails_fast_with_the_variable_named(tmp_path: Path) -> None:

@@ -30,46 +30,45 @@ class Running:
     output: list[str]
 
 
-def start(data_dir: Path, **extra_env: str) -> tuple[subprocess.Popen[str], Running]:
-    """Start ``smartlinks up``; return once it answers /healthz (its banner is printed before)."""
+def start(
+    data_dir: Path, command: str = "up", ready: str = "/healthz", **extra_env: str
+) -> tuple[subprocess.Popen[bytes], Running]:
+    """Start ``smartlinks <command>``; return once it answers ``ready`` (its banner is printed before)."""
     port = free_port()
     env = env_for(data_dir, port, **extra_env)
-    process = subprocess.Popen(
-        [*SMARTLINKS, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    assert process.stdout is not None
-    os.set_blocking(process.stdout.fileno(), False)
-
-    def available() -> str:
-        try:
-            return process.stdout.read() or ""  # type: ignore[union-attr]
-        except TypeError:  # a non-blocking text pipe with nothing to read (Python 3.11)
-            return ""
-
+    # Output goes to a file, never a pipe: a pipe nobody drains fills up, and then the
+    # process blocks in the middle of writing a log line.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}-{command}-{port}.log"
+    with open(log_path, "wb") as log_file:
+        process = subprocess.Popen([*SMARTLINKS, command], env=env, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    output = ""
     deadline = time.monotonic() + 60
     while True:
-        output += available()
         if process.poll() is not None:
-            raise AssertionError("smartlinks up exited:\n" + output)
+            raise AssertionError(f"smartlinks {command} exited:\n" + log_path.read_text())
         if time.monotonic() > deadline:
             process.kill()
-            raise AssertionError("smartlinks up did not answer /healthz within 60 s:\n" + output)
+            raise AssertionError(
+                f"smartlinks {command} did not answer {ready} within 60 s:\n" + log_path.read_text()
+            )
         try:
-            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+            if httpx.get(url + ready, timeout=1).status_code == 200:
                 break
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    output += available()
-    lines = output.splitlines()
+    lines = log_path.read_text().splitlines()
     keys = [line.strip() for line in lines if line.strip().startswith("sl_")]
     return process, Running(url, keys[0] if keys else "", env, lines)
 
 
-def stop(process: subprocess.Popen[str]) -> None:
-    process.terminate()
-    process.wait(timeout=30)
-    if process.stdout is not None:
-        process.stdout.close()
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+        raise AssertionError(f"{process.args} did not stop within 30 s of SIGTERM") from None

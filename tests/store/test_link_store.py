@@ -1,42 +1,24 @@
-"""The SQLite link store on its own: tenants, keys, links, codes, cursors and resolution."""
+"""The link store on its own, on every engine: tenants, keys, links, codes, cursors,
+resolution and the outbox of changes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from smartlinks import codes
 from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LinkQuery
-from smartlinks.store.sqlite import SQLiteLinkStore
+from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LinkQuery, LinkStore
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SQLiteLinkStore]:
-    store = SQLiteLinkStore(tmp_path / "links.sqlite3")
-    await store.open()
-    yield store
-    await store.close()
-
-
-@pytest.fixture
-async def tenant(store: SQLiteLinkStore) -> Tenant:
-    return await store.create_tenant("acme")
-
-
-async def test_create_and_get_round_trip(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_create_and_get_round_trip(store: LinkStore, tenant: Tenant) -> None:
     expires = datetime(2999, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     new = NewLink(tenant.id, "https://example.com/", code="Hello1", title="T", expires_at=expires,
                   campaign="c", contact_id="p")  # fmt: skip
@@ -50,7 +32,7 @@ async def test_create_and_get_round_trip(store: SQLiteLinkStore, tenant: Tenant)
     assert to_ms(stored.created_at) == to_ms(link.created_at)
 
 
-async def test_the_far_future_survives_the_store(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_the_far_future_survives_the_store(store: LinkStore, tenant: Tenant) -> None:
     last = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
     link = await store.create_link(NewLink(tenant.id, "https://example.com/", expires_at=last))
     stored = await store.get_link(tenant.id, link.id)
@@ -58,13 +40,13 @@ async def test_the_far_future_survives_the_store(store: SQLiteLinkStore, tenant:
     assert from_ms(to_ms(last)) == last
 
 
-async def test_generated_codes_are_seven_base62_characters(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_generated_codes_are_seven_base62_characters(store: LinkStore, tenant: Tenant) -> None:
     links = [await store.create_link(NewLink(tenant.id, "https://example.com/")) for _ in range(50)]
     assert all(len(link.code) == 7 and set(link.code) <= set(codes.ALPHABET) for link in links)
     assert len({link.code for link in links}) == 50
 
 
-async def test_a_taken_custom_code_raises_for_any_tenant(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_a_taken_custom_code_raises_for_any_tenant(store: LinkStore, tenant: Tenant) -> None:
     other = await store.create_tenant("other")
     await store.create_link(NewLink(tenant.id, "https://a.example/", code="dup1"))
     for owner in (tenant, other):
@@ -74,18 +56,18 @@ async def test_a_taken_custom_code_raises_for_any_tenant(store: SQLiteLinkStore,
 
 
 async def test_generated_code_collisions_are_retried(
-    store: SQLiteLinkStore, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+    store: LinkStore, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.create_link(NewLink(tenant.id, "https://a.example/", code="Taken77"))
     draws = iter(["Taken77", "Taken77", "Fresh77"])
-    monkeypatch.setattr("smartlinks.store.sqlite.generate_code", lambda: next(draws))
+    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: next(draws))
     assert (await store.create_link(NewLink(tenant.id, "https://b.example/"))).code == "Fresh77"
-    monkeypatch.setattr("smartlinks.store.sqlite.generate_code", lambda: "Taken77")
+    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: "Taken77")
     with pytest.raises(CodeSpaceExhausted):
         await store.create_link(NewLink(tenant.id, "https://c.example/"))
 
 
-async def test_list_pages_newest_first_with_a_cursor(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_list_pages_newest_first_with_a_cursor(store: LinkStore, tenant: Tenant) -> None:
     ids = [(await store.create_link(NewLink(tenant.id, f"https://e.example/{i}"))).id for i in range(7)]
     seen: list[str] = []
     after = None
@@ -99,7 +81,7 @@ async def test_list_pages_newest_first_with_a_cursor(store: SQLiteLinkStore, ten
     assert seen == list(reversed(ids))
 
 
-async def test_list_filters(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_list_filters(store: LinkStore, tenant: Tenant) -> None:
     past = utcnow() - timedelta(hours=1)
     expired = await store.create_link(NewLink(tenant.id, "https://e.example/", expires_at=past))
     spring = await store.create_link(
@@ -119,7 +101,7 @@ async def test_list_filters(store: SQLiteLinkStore, tenant: Tenant) -> None:
     assert await ids(search="E.EXAMPLE") == [spring.id, expired.id]
 
 
-async def test_update_changes_only_what_the_patch_says(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_update_changes_only_what_the_patch_says(store: LinkStore, tenant: Tenant) -> None:
     link = await store.create_link(NewLink(tenant.id, "https://old.example/", code="upd1", title="keep"))
     updated = await store.update_link(
         tenant.id, link.id, LinkPatch(destination_url="https://bücher.example/ä")
@@ -139,7 +121,7 @@ async def test_update_changes_only_what_the_patch_says(store: SQLiteLinkStore, t
     assert await store.update_link(other.id, link.id, LinkPatch(title="x")) is None
 
 
-async def test_delete_keeps_the_code_taken(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_delete_keeps_the_code_taken(store: LinkStore, tenant: Tenant) -> None:
     link = await store.create_link(NewLink(tenant.id, "https://e.example/", code="gone1"))
     other = await store.create_tenant("other")
     assert await store.delete_link(other.id, link.id) is None
@@ -154,7 +136,7 @@ async def test_delete_keeps_the_code_taken(store: SQLiteLinkStore, tenant: Tenan
         await store.create_link(NewLink(tenant.id, "https://e.example/", code="gone1"))
 
 
-async def test_resolve_carries_what_a_redirect_needs(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_resolve_carries_what_a_redirect_needs(store: LinkStore, tenant: Tenant) -> None:
     expires = utcnow() + timedelta(days=1)
     await store.create_link(
         NewLink(
@@ -173,7 +155,7 @@ async def test_resolve_carries_what_a_redirect_needs(store: SQLiteLinkStore, ten
     assert await store.resolve("nothing") is None
 
 
-async def test_api_keys(store: SQLiteLinkStore, tenant: Tenant) -> None:
+async def test_api_keys(store: LinkStore, tenant: Tenant) -> None:
     first, first_key = await store.create_api_key(tenant.id, "first")
     second, second_key = await store.create_api_key(tenant.id, "second")
     assert first_key.startswith("sl_") and first_key.startswith(first.prefix)
@@ -190,15 +172,12 @@ async def test_api_keys(store: SQLiteLinkStore, tenant: Tenant) -> None:
     assert revoked.revoked_at is not None
 
 
-async def test_tenants_and_reopening(tmp_path: Path) -> None:
-    path = tmp_path / "links.sqlite3"
-    store = SQLiteLinkStore(path)
-    await store.open()
+async def test_tenants_and_reopening(store: LinkStore, same_database: Callable[[], LinkStore]) -> None:
     tenant = await store.create_tenant("acme")
     assert await store.count_tenants() == 1
     assert (await store.set_collect_metadata(tenant.id, False)).collect_metadata is False
     await store.close()
-    again = SQLiteLinkStore(path)
+    again = same_database()
     await again.open()  # migrations already applied: a no-op
     try:
         assert await again.get_tenant(tenant.id) == replace(tenant, collect_metadata=False)
@@ -206,3 +185,123 @@ async def test_tenants_and_reopening(tmp_path: Path) -> None:
         await again.ping()
     finally:
         await again.close()
+
+
+async def test_concurrent_creates_with_generated_codes_all_succeed(store: LinkStore, tenant: Tenant) -> None:
+    links = await asyncio.gather(
+        *(store.create_link(NewLink(tenant.id, f"https://e.example/{i}")) for i in range(50))
+    )
+    assert len({link.code for link in links}) == 50
+    assert len({link.id for link in links}) == 50
+    page = await store.list_links(LinkQuery(tenant.id, limit=100))
+    assert {link.id for link in page.items} == {link.id for link in links}
+
+
+async def test_concurrent_code_collisions_are_retried(
+    store: LinkStore, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every code is drawn twice, so concurrent creates keep racing for the same code; the
+    # loser of each race must retry with a fresh draw rather than fail.
+    draws = iter([f"Race{i // 2:03d}" for i in range(400)])
+    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: next(draws))
+    links = await asyncio.gather(
+        *(store.create_link(NewLink(tenant.id, f"https://e.example/{i}")) for i in range(20))
+    )
+    assert len({link.code for link in links}) == 20
+    changes = [change for _, change in await store.pending_changes()]
+    assert sorted(change.code for change in changes) == sorted(link.code for link in links)
+
+
+async def test_concurrent_patches_of_different_fields_are_both_kept(
+    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+) -> None:
+    other = same_database()
+    await other.open()
+    try:
+        for round_ in range(5):
+            link = await store.create_link(NewLink(tenant.id, "https://old.example/", title="old"))
+            await asyncio.gather(
+                store.update_link(tenant.id, link.id, LinkPatch(title=f"new {round_}")),
+                other.update_link(tenant.id, link.id, LinkPatch(destination_url="https://new.example/")),
+            )
+            stored = await store.get_link(tenant.id, link.id)
+            assert stored is not None
+            assert (stored.title, stored.destination_url) == (f"new {round_}", "https://new.example/")
+    finally:
+        await other.close()
+
+
+async def test_every_mutation_writes_its_change(store: LinkStore, tenant: Tenant) -> None:
+    assert await store.pending_changes() == []
+    link = await store.create_link(NewLink(tenant.id, "https://e.example/", code="out1"))
+    with pytest.raises(CodeTaken):
+        await store.create_link(NewLink(tenant.id, "https://e.example/", code="out1"))
+    await store.update_link(tenant.id, link.id, LinkPatch(title="t"))
+    await store.update_link(tenant.id, "nope", LinkPatch(title="t"))
+    await store.set_collect_metadata(tenant.id, False)
+    await store.delete_link(tenant.id, link.id)
+    await store.delete_link(tenant.id, link.id)  # already gone: no change
+    before = to_ms(utcnow())
+    pending = await store.pending_changes()
+    assert [(c.kind, c.tenant_id, c.link_id, c.code) for _, c in pending] == [
+        ("created", tenant.id, link.id, "out1"),
+        ("updated", tenant.id, link.id, "out1"),
+        ("tenant_updated", tenant.id, "", ""),
+        ("deleted", tenant.id, link.id, "out1"),
+    ]
+    seqs = [seq for seq, _ in pending]
+    assert seqs == sorted(seqs) and len(set(seqs)) == 4
+    ats = [change.at for _, change in pending]
+    assert ats == sorted(ats) and to_ms(link.created_at) <= ats[0] <= before
+
+
+async def test_pending_changes_come_oldest_first_and_forgetting_drops_them(
+    store: LinkStore, tenant: Tenant
+) -> None:
+    links = [await store.create_link(NewLink(tenant.id, f"https://e.example/{i}")) for i in range(5)]
+    first = await store.pending_changes(limit=2)
+    assert [change.link_id for _, change in first] == [links[0].id, links[1].id]
+    await store.forget_changes([seq for seq, _ in first])
+    await store.forget_changes([seq for seq, _ in first])  # a second relay forgetting: a no-op
+    await store.forget_changes([])
+    rest = await store.pending_changes()
+    assert [change.link_id for _, change in rest] == [link.id for link in links[2:]]
+    await store.forget_changes([rest[1][0]])
+    assert [seq for seq, _ in await store.pending_changes()] == [rest[0][0], rest[2][0]]
+
+
+async def test_two_stores_on_one_database_share_links_and_outbox(
+    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+) -> None:
+    # Two API processes on one database: each sees the other's writes at once, and the
+    # outbox holds the changes of both in the order they were made.
+    other = same_database()
+    await other.open()
+    try:
+        assert await other.get_tenant(tenant.id) == tenant
+        mine = await store.create_link(NewLink(tenant.id, "https://a.example/", code="mine1"))
+        theirs = await other.create_link(NewLink(tenant.id, "https://b.example/", code="their1"))
+        assert await other.get_link(tenant.id, mine.id) == mine
+        assert await store.get_link(tenant.id, theirs.id) == theirs
+        with pytest.raises(CodeTaken):
+            await store.create_link(NewLink(tenant.id, "https://c.example/", code="their1"))
+        updated = await store.update_link(tenant.id, theirs.id, LinkPatch(title="edited"))
+        assert await other.get_link(tenant.id, theirs.id) == updated
+        await other.delete_link(tenant.id, mine.id)
+        assert await store.resolve("mine1") is None
+        await store.set_collect_metadata(tenant.id, False)
+        resolved = await other.resolve("their1")
+        assert resolved is not None and resolved.collect_metadata is False
+        expected = [
+            ("created", mine.id),
+            ("created", theirs.id),
+            ("updated", theirs.id),
+            ("deleted", mine.id),
+            ("tenant_updated", ""),
+        ]
+        for reader in (store, other):
+            assert [(c.kind, c.link_id) for _, c in await reader.pending_changes()] == expected
+        await other.forget_changes([seq for seq, _ in await store.pending_changes()])
+        assert await store.pending_changes() == []
+    finally:
+        await other.close()

@@ -1,0 +1,428 @@
+"""The link store on PostgreSQL: the distributed mode.
+
+Several API processes and redirectors share one database, so everything the SQLite store
+gets from its single writer comes from the database here: unique codes from a constraint,
+ordered outbox rows from row locks, one migration run at a time from an advisory lock.
+Queries run on a ``psycopg_pool.AsyncConnectionPool`` in autocommit; writes open an
+explicit transaction so each change and its outbox row commit together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.errors import UniqueViolation
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from schemas.events import LinkChange
+from smartlinks.codes import generate_code
+from smartlinks.ids import new_id
+from smartlinks.models import (
+    ApiKey,
+    Link,
+    LinkPatch,
+    NewLink,
+    ResolvedLink,
+    Tenant,
+    from_ms,
+    to_ms,
+    utcnow,
+)
+from smartlinks.store.base import (
+    CodeSpaceExhausted,
+    CodeTaken,
+    LinkPage,
+    LinkQuery,
+    hash_api_key,
+    new_api_key,
+    search_text,
+)
+from smartlinks.store.migrations import migrations
+from smartlinks.urls import to_header_url
+
+_GENERATE_ATTEMPTS = 8
+_CODE_CONSTRAINT = "links_code_key"  # named in migrations/postgres/0001_links.sql
+# Any fixed number works: every process that migrates this database takes the same lock.
+_MIGRATION_LOCK = 0x736D_6172_746C_6E6B  # "smartlnk"
+_LINK_COLUMNS = (
+    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
+)
+_TENANT_COLUMNS = "id, name, collect_metadata, created_at"
+_API_KEY_COLUMNS = "id, tenant_id, name, prefix, created_at, revoked_at"
+
+Connection = AsyncConnection[DictRow]
+
+
+def _now() -> datetime:
+    """Now, cut to the millisecond the store keeps, so a write returns what a read will."""
+    return from_ms(to_ms(utcnow()))
+
+
+def _link(row: DictRow) -> Link:
+    return Link(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        code=row["code"],
+        destination_url=row["destination_url"],
+        title=row["title"],
+        expires_at=None if row["expires_at"] is None else from_ms(row["expires_at"]),
+        campaign=row["campaign"],
+        contact_id=row["contact_id"],
+        created_at=from_ms(row["created_at"]),
+        updated_at=from_ms(row["updated_at"]),
+    )
+
+
+def _tenant(row: DictRow) -> Tenant:
+    return Tenant(
+        id=row["id"],
+        name=row["name"],
+        collect_metadata=row["collect_metadata"],
+        created_at=from_ms(row["created_at"]),
+    )
+
+
+def _api_key(row: DictRow) -> ApiKey:
+    return ApiKey(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=from_ms(row["created_at"]),
+        revoked_at=None if row["revoked_at"] is None else from_ms(row["revoked_at"]),
+    )
+
+
+class PostgresLinkStore:
+    def __init__(self, dsn: str, min_connections: int = 2, max_connections: int = 10) -> None:
+        self.dsn = dsn
+        self._min = min_connections
+        self._max = max_connections
+        self._pool: AsyncConnectionPool[Connection] | None = None
+
+    # -- plumbing -------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Connection]:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        async with self._pool.connection() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[Connection]:
+        async with self._connection() as conn, conn.transaction():
+            yield conn
+
+    async def _one(self, query: str, params: Sequence[Any]) -> DictRow | None:
+        async with self._connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchone()
+
+    async def _all(self, query: str, params: Sequence[Any]) -> list[DictRow]:
+        async with self._connection() as conn:
+            cursor = await conn.execute(query, params)
+            return await cursor.fetchall()
+
+    @staticmethod
+    async def _outbox(conn: Connection, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
+        await conn.execute(
+            "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at) VALUES (%s, %s, %s, %s, %s)",
+            (kind, tenant_id, link_id, code, to_ms(utcnow())),
+        )
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations; return the names applied. Safe to run concurrently:
+        the advisory lock queues other migrators until this transaction commits, and they
+        then find the work done."""
+        applied = []
+        conn = await AsyncConnection.connect(self.dsn, autocommit=True)
+        async with conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            )
+            cursor = await conn.execute("SELECT version FROM schema_migrations")
+            done = {row[0] for row in await cursor.fetchall()}
+            for version, name, sql in migrations("postgres"):
+                if version in done:
+                    continue
+                # Without parameters psycopg sends the file as one simple query, so a
+                # migration may hold several statements.
+                await conn.execute(sql.encode())
+                await conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                    (version, name, to_ms(utcnow())),
+                )
+                applied.append(name)
+        return applied
+
+    async def open(self) -> None:
+        if self._pool is not None:
+            return
+        # Migrating on a connection of its own also fails fast, with libpq's own words,
+        # when the database cannot be reached, before a pool starts retrying in the back.
+        await self.migrate()
+        pool: AsyncConnectionPool[Connection] = AsyncConnectionPool(
+            self.dsn,
+            connection_class=Connection,
+            kwargs={"autocommit": True, "row_factory": dict_row},
+            min_size=self._min,
+            max_size=self._max,
+            open=False,
+            name="smartlinks-store",
+        )
+        try:
+            await pool.open(wait=True)
+        except BaseException:
+            await pool.close()
+            raise
+        self._pool = pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+    async def ping(self) -> None:
+        await self._one("SELECT 1", ())
+
+    # -- tenants and keys -------------------------------------------------------------
+
+    async def create_tenant(self, name: str) -> Tenant:
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=_now())
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (%s, %s, TRUE, %s)",
+                (tenant.id, tenant.name, to_ms(tenant.created_at)),
+            )
+        return tenant
+
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
+        row = await self._one(f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE id = %s", (tenant_id,))
+        return None if row is None else _tenant(row)
+
+    async def count_tenants(self) -> int:
+        row = await self._one("SELECT count(*) AS n FROM tenants", ())
+        return 0 if row is None else int(row["n"])
+
+    async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                f"UPDATE tenants SET collect_metadata = %s WHERE id = %s RETURNING {_TENANT_COLUMNS}",
+                (value, tenant_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                raise KeyError(tenant_id)  # rolls back: no change announced for nobody
+            await self._outbox(conn, "tenant_updated", tenant_id)
+        return _tenant(row)
+
+    async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
+        key = new_api_key()
+        record = ApiKey(
+            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=_now(), revoked_at=None
+        )
+        async with self._write() as conn:
+            await conn.execute(
+                "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at)),
+            )
+        return record, key
+
+    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        row = await self._one(
+            "SELECT t.id, t.name, t.collect_metadata, t.created_at"
+            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
+            " WHERE k.key_hash = %s AND k.revoked_at IS NULL",
+            (hash_api_key(key),),
+        )
+        return None if row is None else _tenant(row)
+
+    async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
+        rows = await self._all(
+            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = %s ORDER BY id DESC", (tenant_id,)
+        )
+        return [_api_key(row) for row in rows]
+
+    async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "UPDATE api_keys SET revoked_at = %s WHERE id = %s AND tenant_id = %s AND revoked_at IS NULL",
+                (to_ms(utcnow()), key_id, tenant_id),
+            )
+            return cursor.rowcount > 0
+
+    # -- links ------------------------------------------------------------------------
+
+    async def create_link(self, new: NewLink) -> Link:
+        now = _now()
+        expires_at = None if new.expires_at is None else from_ms(to_ms(new.expires_at))
+        attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
+        for _ in range(attempts):
+            link = Link(
+                id=new_id(),
+                tenant_id=new.tenant_id,
+                code=new.code if new.code is not None else generate_code(),
+                destination_url=new.destination_url,
+                title=new.title,
+                expires_at=expires_at,
+                campaign=new.campaign,
+                contact_id=new.contact_id,
+                created_at=now,
+                updated_at=now,
+            )
+            try:
+                async with self._write() as conn:
+                    await conn.execute(
+                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title,"
+                        " expires_at, campaign, contact_id, search_text, created_at, updated_at)"
+                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (
+                            link.id,
+                            link.tenant_id,
+                            link.code,
+                            link.destination_url,
+                            to_header_url(link.destination_url),
+                            link.title,
+                            None if link.expires_at is None else to_ms(link.expires_at),
+                            link.campaign,
+                            link.contact_id,
+                            search_text(link.title, link.destination_url),
+                            to_ms(now),
+                            to_ms(now),
+                        ),
+                    )
+                    await self._outbox(conn, "created", link.tenant_id, link.id, link.code)
+                return link
+            except UniqueViolation as exc:
+                if exc.diag.constraint_name != _CODE_CONSTRAINT:
+                    raise
+        if new.code is not None:
+            raise CodeTaken(new.code)
+        raise CodeSpaceExhausted()
+
+    async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
+        row = await self._one(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL",
+            (link_id, tenant_id),
+        )
+        return None if row is None else _link(row)
+
+    async def list_links(self, query: LinkQuery) -> LinkPage:
+        where = ["tenant_id = %s", "deleted_at IS NULL"]
+        params: list[Any] = [query.tenant_id]
+        if query.after_id is not None:
+            where.append("id < %s")
+            params.append(query.after_id)
+        if query.campaign is not None:
+            where.append("campaign = %s")
+            params.append(query.campaign)
+        if query.status is not None:
+            if query.status == "active":
+                where.append("(expires_at IS NULL OR expires_at > %s)")
+            else:
+                where.append("expires_at <= %s")
+            params.append(to_ms(utcnow()))
+        if query.search:
+            where.append("strpos(search_text, %s) > 0")
+            params.append(query.search.casefold())
+        params.append(query.limit + 1)
+        rows = await self._all(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
+            params,
+        )
+        items = [_link(row) for row in rows[: query.limit]]
+        next_after = items[-1].id if len(rows) > query.limit else None
+        return LinkPage(items=items, next_after_id=next_after)
+
+    async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
+        async with self._write() as conn:
+            # FOR UPDATE: a concurrent edit waits for this one, so neither patch is lost and
+            # their outbox rows come in commit order.
+            cursor = await conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM links"
+                " WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL FOR UPDATE",
+                (link_id, tenant_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            link = patch.applied_to(_link(row), utcnow())
+            cursor = await conn.execute(
+                "UPDATE links SET destination_url = %s, location = %s, title = %s, expires_at = %s,"
+                f" search_text = %s, updated_at = %s WHERE id = %s RETURNING {_LINK_COLUMNS}",
+                (
+                    link.destination_url,
+                    to_header_url(link.destination_url),
+                    link.title,
+                    None if link.expires_at is None else to_ms(link.expires_at),
+                    search_text(link.title, link.destination_url),
+                    to_ms(link.updated_at),
+                    link_id,
+                ),
+            )
+            stored = await cursor.fetchone()
+            await self._outbox(conn, "updated", tenant_id, link_id, link.code)
+        return None if stored is None else _link(stored)
+
+    async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
+        async with self._write() as conn:
+            cursor = await conn.execute(
+                "UPDATE links SET deleted_at = %s"
+                f" WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL RETURNING {_LINK_COLUMNS}",
+                (to_ms(utcnow()), link_id, tenant_id),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            await self._outbox(conn, "deleted", tenant_id, link_id, row["code"])
+        return _link(row)
+
+    # -- the outbox of link changes ---------------------------------------------------
+
+    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
+        # No claiming (FOR UPDATE SKIP LOCKED would have to hold a transaction open while
+        # the relay publishes): with several API processes, their relays may read and
+        # publish the same rows. That is harmless, since every subscriber handles a change
+        # idempotently (drop a cache entry, delete a link's clicks), and forgetting a seq
+        # twice deletes nothing the second time.
+        rows = await self._all(
+            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT %s", (limit,)
+        )
+        return [
+            (row["seq"], LinkChange(row["kind"], row["tenant_id"], row["link_id"], row["code"], row["at"]))
+            for row in rows
+        ]
+
+    async def forget_changes(self, seqs: list[int]) -> None:
+        if seqs:
+            async with self._connection() as conn:
+                await conn.execute("DELETE FROM link_outbox WHERE seq = ANY(%s::bigint[])", (seqs,))
+
+    async def resolve(self, code: str) -> ResolvedLink | None:
+        row = await self._one(
+            "SELECT l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id,"
+            " t.collect_metadata FROM links l JOIN tenants t ON t.id = l.tenant_id"
+            " WHERE l.code = %s AND l.deleted_at IS NULL",
+            (code,),
+        )
+        if row is None:
+            return None
+        return ResolvedLink(
+            link_id=row["id"],
+            tenant_id=row["tenant_id"],
+            code=code,
+            location=row["location"],
+            expires_at_ms=row["expires_at"],
+            campaign=row["campaign"],
+            contact_id=row["contact_id"],
+            collect_metadata=row["collect_metadata"],
+        )

@@ -1,0 +1,244 @@
+"""The distributed deployment for real: a local Kafka broker, PostgreSQL, two redirector
+processes and one analytics process (consumer + API on chDB), all over HTTP.
+
+Every served redirect must end up in ClickHouse exactly once, through edits, deletions, a
+SIGKILLed broker and a SIGKILLed consumer.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.kafka import KafkaBroker, local_kafka
+from tests.support.postgres import PostgresServer, local_postgres
+from tests.support.product import Running, start, stop
+
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
+
+SECRET = "distributed-test-secret"
+UA = "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0"
+
+
+@dataclass
+class Cluster:
+    root: Path
+    env: dict[str, str]
+    analytics: Running
+    redirectors: list[Running]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    key: str = ""
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        return httpx.request(method, self.analytics.url + path, headers=headers, timeout=30, **kwargs)
+
+    def restart_analytics(self) -> None:
+        process, self.analytics = start(self.root / "analytics", "analytics", **self.env)
+        self.processes["analytics"] = process
+
+
+@pytest.fixture(scope="module")
+def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    with local_kafka(tmp_path_factory.mktemp("kafka")) as broker:
+        yield broker
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    with local_postgres(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    kafka: KafkaBroker, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    root = tmp_path_factory.mktemp("cluster")
+    env = {
+        "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
+        "SMARTLINKS_DATABASE_URL": postgres.dsn,
+        "SMARTLINKS_SECRET_KEY": SECRET,
+        "SMARTLINKS_KAFKA_CLICK_PARTITIONS": "3",
+        "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "200",
+    }
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        process, analytics = start(root / "analytics", "analytics", ready="/readyz", **env)
+        processes["analytics"] = process
+        redirectors = []
+        for name in ("r1", "r2"):
+            process, running = start(root / name, "redirector", ready="/readyz", **env)
+            processes[name] = process
+            redirectors.append(running)
+        key = next(line.strip() for line in analytics.output if line.strip().startswith("sl_"))
+        yield Cluster(root, env, analytics, redirectors, processes, key)
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                stop(process)
+
+
+def create_link(cluster: Cluster, destination: str = "https://example.com/") -> dict[str, Any]:
+    response = cluster.api("POST", "/api/v1/links", json={"destination_url": destination})
+    assert response.status_code == 201, response.text
+    link: dict[str, Any] = response.json()
+    return link
+
+
+def click_log_ids(cluster: Cluster, link_id: str) -> list[str]:
+    ids: list[str] = []
+    cursor = ""
+    while True:
+        page = cluster.api("GET", f"/api/v1/links/{link_id}/clicks?limit=200&cursor={cursor}").json()
+        ids.extend(item["id"] for item in page["items"])
+        if not page["next_cursor"]:
+            return ids
+        cursor = page["next_cursor"]
+
+
+def wait_for_total(cluster: Cluster, link_id: str, expected: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    total = -1
+    while time.monotonic() < deadline:
+        response = cluster.api("GET", f"/api/v1/links/{link_id}/analytics?preset=7d")
+        if response.status_code == 200:
+            total = response.json()["totals"]["total"]
+            if total >= expected:
+                time.sleep(1)  # anything more (a duplicate) would show up by now
+                return int(cluster.api("GET", f"/api/v1/links/{link_id}/analytics").json()["totals"]["total"])
+        time.sleep(0.2)
+    return total
+
+
+def test_clicks_through_both_redirectors_are_counted_exactly_once(cluster: Cluster) -> None:
+    link = create_link(cluster)
+    served = 0
+    for i in range(60):
+        redirector = cluster.redirectors[i % 2]
+        response = httpx.get(
+            f"{redirector.url}/{link['code']}", headers={"User-Agent": UA}, follow_redirects=False
+        )
+        assert response.status_code == 302
+        served += 1
+    assert wait_for_total(cluster, link["id"], served) == served
+    ids = click_log_ids(cluster, link["id"])
+    assert len(ids) == served
+    assert len(set(ids)) == served
+
+
+def until(condition: Any, timeout: float) -> float:
+    """Seconds until ``condition()`` held (raises after ``timeout``)."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"not within {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - started
+
+
+def test_an_edit_reaches_every_redirector_within_a_second(cluster: Cluster) -> None:
+    link = create_link(cluster, "https://old.example/")
+    for redirector in cluster.redirectors:  # both have it cached
+        assert httpx.get(f"{redirector.url}/{link['code']}").headers["location"] == "https://old.example/"
+    edited = cluster.api(
+        "PATCH", f"/api/v1/links/{link['id']}", json={"destination_url": "https://new.example/"}
+    )
+    assert edited.status_code == 200
+    for redirector in cluster.redirectors:
+        url = f"{redirector.url}/{link['code']}"
+        elapsed = until(lambda url=url: httpx.get(url).headers.get("location") == "https://new.example/", 5)
+        assert elapsed < 1.0
+
+
+def test_a_delete_removes_the_link_everywhere_and_its_analytics(cluster: Cluster) -> None:
+    link = create_link(cluster)
+    for redirector in cluster.redirectors:
+        assert httpx.get(f"{redirector.url}/{link['code']}", headers={"User-Agent": UA}).status_code in (
+            200,
+            302,
+        )
+    assert wait_for_total(cluster, link["id"], 2) == 2
+    assert cluster.api("DELETE", f"/api/v1/links/{link['id']}").status_code == 204
+    for redirector in cluster.redirectors:
+        url = f"{redirector.url}/{link['code']}"
+        assert until(lambda url=url: httpx.get(url).status_code == 404, 5) < 1.0
+    assert cluster.api("GET", f"/api/v1/links/{link['id']}/analytics").status_code == 404
+
+
+class ClickStream:
+    """Clicks sent steadily from a thread; counts what was served (302)."""
+
+    def __init__(self, urls: list[str], interval: float = 0.01) -> None:
+        self.urls = urls
+        self.interval = interval
+        self.served = 0
+        self.failed = 0
+        self.failures: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        with httpx.Client(follow_redirects=False, timeout=5, headers={"User-Agent": UA}) as client:
+            i = 0
+            while not self._stop.is_set():
+                try:
+                    response = client.get(self.urls[i % len(self.urls)])
+                    if response.status_code == 302:
+                        self.served += 1
+                    else:
+                        self.failed += 1
+                        self.failures.append(f"{response.status_code}: {response.text[:200]}")
+                except httpx.HTTPError as exc:
+                    self.failed += 1
+                    self.failures.append(repr(exc))
+                i += 1
+                time.sleep(self.interval)
+
+    def __enter__(self) -> ClickStream:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def test_a_killed_broker_loses_no_click(cluster: Cluster, kafka: KafkaBroker) -> None:
+    link = create_link(cluster)
+    urls = [f"{r.url}/{link['code']}" for r in cluster.redirectors]
+    with ClickStream(urls) as stream:
+        time.sleep(1.5)
+        kafka.kill()  # SIGKILL, mid-stream
+        time.sleep(3)
+        kafka.restart()
+        time.sleep(2)
+    assert stream.failures == []  # the redirect never depended on Kafka
+    assert stream.served > 100
+    assert wait_for_total(cluster, link["id"], stream.served, timeout=120) == stream.served
+    ids = click_log_ids(cluster, link["id"])
+    assert len(ids) == len(set(ids)) == stream.served
+
+
+def test_a_killed_consumer_loses_nothing_and_counts_nothing_twice(cluster: Cluster) -> None:
+    link = create_link(cluster)
+    urls = [f"{r.url}/{link['code']}" for r in cluster.redirectors]
+    with ClickStream(urls) as stream:
+        time.sleep(1.5)
+        cluster.processes["analytics"].kill()  # SIGKILL, mid-batch
+        cluster.processes["analytics"].wait()
+        time.sleep(1)
+        cluster.restart_analytics()
+        time.sleep(1.5)
+    assert stream.failures == []
+    assert wait_for_total(cluster, link["id"], stream.served, timeout=120) == stream.served
+    ids = click_log_ids(cluster, link["id"])
+    assert len(ids) == len(set(ids)) == stream.served

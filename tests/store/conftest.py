@@ -1,0 +1,63 @@
+"""The link store fixtures: every store test runs on SQLite and on PostgreSQL.
+
+One PostgreSQL server serves the whole session (started only when a PostgreSQL test runs),
+and each test gets a database of its own, so tests see only their own rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from smartlinks.models import Tenant
+from smartlinks.store.base import LinkStore
+from smartlinks.store.postgres import PostgresLinkStore
+from smartlinks.store.sqlite import SQLiteLinkStore
+from tests.support.postgres import PostgresServer, local_postgres
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    # A server that cannot start fails the tests that need it, with pg.sh's message.
+    with local_postgres(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LinkStore]:
+    """An open store on an empty database of the engine in the test's id."""
+    opened: LinkStore
+    if request.param == "sqlite":
+        opened = SQLiteLinkStore(tmp_path / "links.sqlite3")
+    else:
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        opened = PostgresLinkStore(server.create_database())
+    await opened.open()
+    yield opened
+    await opened.close()  # a second close after a test closed it is a no-op
+
+
+@pytest.fixture
+def same_database(store: LinkStore) -> Callable[[], LinkStore]:
+    """Makes more stores (not yet open) on the database of ``store``, as another process
+    would open it."""
+
+    def make() -> LinkStore:
+        if isinstance(store, SQLiteLinkStore):
+            return SQLiteLinkStore(store.path)
+        assert isinstance(store, PostgresLinkStore)
+        return PostgresLinkStore(store.dsn)
+
+    return make
+
+
+@pytest.fixture
+async def tenant(store: LinkStore) -> Tenant:
+    return await store.create_tenant("acme")

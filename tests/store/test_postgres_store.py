@@ -1,0 +1,65 @@
+"""What only the PostgreSQL store has to get right: migrating from several processes at
+once, the schema it migrates to, and a clear error when the server is not there."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import psycopg
+import pytest
+
+from smartlinks.store.migrations import migrations
+from smartlinks.store.postgres import PostgresLinkStore
+from tests.support.postgres import PostgresServer
+from tests.support.server import free_port
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+async def test_stores_opening_together_migrate_once(postgres_server: PostgresServer) -> None:
+    dsn = postgres_server.create_database()
+    stores = [PostgresLinkStore(dsn, min_connections=1, max_connections=2) for _ in range(6)]
+    try:
+        await asyncio.gather(*(store.open() for store in stores))
+        tenant = await stores[0].create_tenant("acme")
+        assert await stores[-1].get_tenant(tenant.id) == tenant
+    finally:
+        for store in stores:
+            await store.close()
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        cursor = await conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")
+        assert await cursor.fetchall() == [(version, name) for version, name, _ in migrations("postgres")]
+    assert await PostgresLinkStore(dsn).migrate() == []
+
+
+async def test_the_schema_mirrors_sqlite(postgres_server: PostgresServer) -> None:
+    assert [name for _, name, _ in migrations("postgres")] == [name for _, name, _ in migrations("sqlite")]
+    dsn = postgres_server.create_database()
+    assert await PostgresLinkStore(dsn).migrate() == ["0001_links", "0002_link_outbox"]
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        cursor = await conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'links' ORDER BY indexname"
+        )
+        indexes: dict[str, str] = dict(await cursor.fetchall())
+        cursor = await conn.execute(
+            "SELECT column_name, data_type, collation_name FROM information_schema.columns"
+            " WHERE table_name = 'links' AND column_name IN ('id', 'code', 'created_at')"
+            " ORDER BY column_name"
+        )
+        columns = await cursor.fetchall()
+    assert set(indexes) == {"links_pkey", "links_code_key", "links_tenant_live", "links_tenant_campaign"}
+    assert indexes["links_tenant_live"].endswith("WHERE (deleted_at IS NULL)")
+    assert indexes["links_tenant_campaign"].endswith("WHERE (deleted_at IS NULL)")
+    assert "UNIQUE" in indexes["links_code_key"]
+    assert columns == [("code", "text", "C"), ("created_at", "bigint", None), ("id", "text", "C")]
+
+
+async def test_an_unreachable_server_fails_open_with_the_reason() -> None:
+    port = free_port()
+    store = PostgresLinkStore(f"postgresql://postgres@127.0.0.1:{port}/nothing")
+    with pytest.raises(psycopg.OperationalError, match=re.escape(f'127.0.0.1", port {port} failed')):
+        await store.open()
+    await store.close()
+    with pytest.raises(RuntimeError, match="not open"):
+        await store.ping()
