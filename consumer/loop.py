@@ -42,6 +42,10 @@ class Sink(Protocol):
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
 
 
+class DeadLetterTopic(Protocol):
+    async def forward(self, letters: Sequence[DeadLetter]) -> None: ...
+
+
 @dataclass(slots=True)
 class ConsumerStats:
     batches: int = 0
@@ -62,8 +66,10 @@ class ClickConsumer:
         sink: Sink,
         batch_size: int = 10_000,
         max_wait: float = 0.5,
+        dead_letter_topic: DeadLetterTopic | None = None,
     ) -> None:
         self.source = source
+        self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
         self.batch_size = batch_size
@@ -111,6 +117,12 @@ class ClickConsumer:
                     raise
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+        if letters and self.dead_letter_topic is not None:
+            try:
+                await self.dead_letter_topic.forward(letters)
+            except Exception:
+                # They are in ClickHouse's dead_letters already; the topic is a convenience.
+                log.exception("forwarding %d dead letters to Kafka failed", len(letters))
         await self.source.ack()
         stats = self.stats
         stats.batches += 1

@@ -27,7 +27,7 @@ from api.app import ApiContext, create_api
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.link_changes import AnalyticsLinkChanges
-from consumer.loop import ClickConsumer, Source
+from consumer.loop import ClickConsumer, DeadLetterTopic, Source
 from consumer.metrics import consumer_metrics
 from consumer.sink import ClickSink
 from redirector.app import create_redirector, not_found, redirector_metrics
@@ -159,17 +159,22 @@ class SmartLinksApp:
         self._exit.callback(geo.close)
         enricher = Enricher(geo, self.visitor_key)
         source: Source
+        dead_letters: DeadLetterTopic | None = None
         if self.bus is not None:
             source = self.bus
         else:
+            from smartlinks.kafka.dead_letters import KafkaDeadLetters
             from smartlinks.kafka.source import KafkaClickSource
 
             kafka_source = KafkaClickSource(self.kafka, settings.consumer_group)
             await self._enter(kafka_source.start, kafka_source.stop)
             self.checks["kafka_consumer"] = kafka_source.ping
             source = kafka_source
+            kafka_dead_letters = KafkaDeadLetters(self.kafka)
+            await self._enter(kafka_dead_letters.start, kafka_dead_letters.stop)
+            dead_letters = kafka_dead_letters
         self.consumer = ClickConsumer(
-            source, enricher, sink, settings.consumer_batch_size, settings.consumer_max_wait
+            source, enricher, sink, settings.consumer_batch_size, settings.consumer_max_wait, dead_letters
         )
         self.registry.register(consumer_metrics(self.consumer, enricher))
         await self._listen(

@@ -7,6 +7,7 @@ SIGKILLed broker and a SIGKILLed consumer.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import threading
 import time
@@ -17,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
 from tests.support.kafka import KafkaBroker, local_kafka
 from tests.support.postgres import PostgresServer, local_postgres
 from tests.support.product import Running, start, stop
@@ -242,3 +245,33 @@ def test_a_killed_consumer_loses_nothing_and_counts_nothing_twice(cluster: Clust
     assert wait_for_total(cluster, link["id"], stream.served, timeout=120) == stream.served
     ids = click_log_ids(cluster, link["id"])
     assert len(ids) == len(set(ids)) == stream.served
+
+
+def test_an_undecodable_message_goes_to_the_dead_letter_topic(cluster: Cluster, kafka: KafkaBroker) -> None:
+    async def produce_then_read() -> list[tuple[bytes, dict[str, bytes]]]:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(CLICKS_TOPIC, b"\xff not an event", key=b"poison")
+        finally:
+            await producer.stop()
+        consumer = AIOKafkaConsumer(
+            DEAD_LETTER_TOPIC, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            found: list[tuple[bytes, dict[str, bytes]]] = []
+            deadline = time.monotonic() + 30
+            while not found and time.monotonic() < deadline:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found.extend((r.value or b"", dict(r.headers)) for r in records)
+            return found
+        finally:
+            await consumer.stop()
+
+    letters = asyncio.run(produce_then_read())
+    assert (b"\xff not an event", b"not_json") in [(value, headers["reason"]) for value, headers in letters]
+    # and the consumer goes on
+    link = create_link(cluster)
+    httpx.get(f"{cluster.redirectors[0].url}/{link['code']}", headers={"User-Agent": UA})
+    assert wait_for_total(cluster, link["id"], 1) == 1

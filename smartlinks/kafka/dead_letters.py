@@ -1,0 +1,53 @@
+"""Forwarding undecodable or unenrichable click messages to ``smartlinks.clicks.dead-letters``.
+
+The consumer stores every dead letter in ClickHouse's ``dead_letters`` table (for SQL), and
+with Kafka also here, byte for byte with the reason in headers, so a fixed consumer can
+replay them from the topic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+
+from schemas.events import DEAD_LETTER_TOPIC
+
+log = logging.getLogger(__name__)
+
+DeadLetter = tuple[str, str, bytes | str]  # (reason, detail, payload), as the sink takes them
+
+
+class KafkaDeadLetters:
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.forwarded = 0
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap_servers, acks="all", request_timeout_ms=10_000
+        )
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await asyncio.wait_for(producer.stop(), 10)
+            except TimeoutError:
+                log.warning("the dead-letter producer did not stop within 10 s")
+
+    async def forward(self, letters: Sequence[DeadLetter]) -> None:
+        if self._producer is None:
+            raise ConnectionError("the dead-letter producer is not started")
+        futures = []
+        for reason, detail, payload in letters:
+            value = payload if isinstance(payload, bytes) else payload.encode("utf-8", "replace")
+            headers = [("reason", reason.encode()), ("detail", detail.encode("utf-8", "replace")[:1000])]
+            futures.append(await self._producer.send(DEAD_LETTER_TOPIC, value=value, headers=headers))
+        await asyncio.gather(*futures)
+        self.forwarded += len(letters)
