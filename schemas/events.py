@@ -105,25 +105,27 @@ class LinkChange:
 
 LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
 
-# field -> accepted JSON types; None in the tuple means the field may be null.
-_CLICK_FIELDS: dict[str, tuple[type | None, ...]] = {
+# field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,
+# not isinstance: JSON ``true`` must not pass for an int, and this runs per event.
+_NULL = type(None)
+_CLICK_FIELDS: dict[str, tuple[type, ...]] = {
     "event_id": (str,),
     "ts": (int,),
     "tenant_id": (str,),
     "link_id": (str,),
     "code": (str,),
-    "campaign": (str, None),
-    "contact_id": (str, None),
+    "campaign": (str, _NULL),
+    "contact_id": (str, _NULL),
     "method": (str,),
     "ip": (str,),
     "user_agent": (str,),
     "referer": (str,),
     "accept_language": (str,),
-    "visitor_cookie": (str, None),
+    "visitor_cookie": (str, _NULL),
     "collect_metadata": (bool,),
     "v": (int,),
 }
-_CHANGE_FIELDS: dict[str, tuple[type | None, ...]] = {
+_CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
     "kind": (str,),
     "tenant_id": (str,),
     "link_id": (str,),
@@ -133,17 +135,14 @@ _CHANGE_FIELDS: dict[str, tuple[type | None, ...]] = {
 }
 
 
-def _fields(raw: dict[str, Any], spec: dict[str, tuple[type | None, ...]]) -> dict[str, Any]:
+def _fields(raw: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> dict[str, Any]:
     out = {}
     for name, types in spec.items():
-        if name not in raw:
-            raise InvalidEvent("missing_field", name)
-        value = raw[name]
-        ok = (value is None and None in types) or any(
-            t is not None and isinstance(value, t) and not (t is int and isinstance(value, bool))
-            for t in types
-        )
-        if not ok:
+        try:
+            value = raw[name]
+        except KeyError:
+            raise InvalidEvent("missing_field", name) from None
+        if type(value) not in types:
             raise InvalidEvent("bad_field", f"{name} has the wrong type")
         out[name] = value
     return out
