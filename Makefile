@@ -1,5 +1,5 @@
 # The two commands of the README: `make up` runs the product, `make test` runs every check.
-.PHONY: up test lint bench
+.PHONY: up test bench dashboard
 
 up:
 	@scripts/bootstrap
@@ -7,6 +7,7 @@ up:
 
 test:
 	@scripts/bootstrap
+	@scripts/ensure-chromium
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
@@ -15,3 +16,7 @@ test:
 bench:
 	@scripts/bootstrap
 	.venv/bin/python bench/redirect_bench.py
+
+# Rebuild the dashboard bundle (committed under api/dashboard_static/) from dashboard/.
+dashboard:
+	cd dashboard && npm ci && npm test && npm run build

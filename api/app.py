@@ -1,14 +1,17 @@
 """The API as a Starlette app: every route under ``/api/v1``, with no lifespan of its own
-(the host opens and closes the store, the feed and analytics)."""
+(the host opens and closes the store, the feed and analytics). The dashboard rides along
+in front of it: ``/dashboard`` and below are public pages (see ``api.dashboard``)."""
 
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from api.auth import BearerAuth
+from api.analytics_routes import AnalyticsEndpoints
+from api.auth import BearerAuth, Sessions
 from api.clicks import ClickCounter, ZeroClickCounter
 from api.context import ApiContext
+from api.dashboard import DashboardMount, create_dashboard
 from api.errors import EXCEPTION_HANDLERS
 from api.keys import key_routes
 from api.links import LinkEndpoints
@@ -18,19 +21,28 @@ from api.settings_routes import settings_routes
 
 __all__ = ["ApiContext", "ClickCounter", "ZeroClickCounter", "create_api"]
 
+# Paths that need no key. /dashboard pages are public too, but never reach the auth
+# middleware: DashboardMount answers them before it.
 PUBLIC_PATHS = frozenset({OPENAPI_PATH})
 
 
 def create_api(ctx: ApiContext) -> Starlette:
+    links = LinkEndpoints(ctx)
+    analytics = [] if ctx.analytics is None else AnalyticsEndpoints(ctx, ctx.analytics, links).routes()
     routes = [
-        *LinkEndpoints(ctx).routes(),
+        *links.routes(),
+        *analytics,
         *settings_routes(ctx),
         *key_routes(ctx),
         openapi_route(ctx.settings),
     ]
+    sessions = Sessions(ctx.settings.load_secret_key)
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(BearerAuth, store=ctx.store, public_paths=PUBLIC_PATHS)],
+        middleware=[
+            Middleware(DashboardMount, dashboard=create_dashboard(ctx, sessions)),
+            Middleware(BearerAuth, store=ctx.store, public_paths=PUBLIC_PATHS, sessions=sessions),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
     )
     # An API path is exact: "/api/v1/links/" is a 404, not a redirect a client may not follow.

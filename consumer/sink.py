@@ -59,9 +59,11 @@ READS: dict[str, set[str]] = {
     "deleted_links": {"tenant_id", "link_id"},
     "links": set(LINK_COLUMNS),
 }
+
 # DateTime64(3) holds years 1900-2299; a timestamp outside 2000-2200 is a broken event.
 _MIN_TS = 946_684_800_000
 _MAX_TS = 7_258_118_400_000
+_MAX_PAYLOAD = 65_536  # characters of a dead letter's payload kept
 
 
 class RecentIds:
@@ -334,8 +336,10 @@ def _row_payload(row: ClickRow) -> bytes:
 
 
 def _scrub(payload: bytes | str) -> str:
-    """The payload as text, with a click event's client IP blanked: raw IPs are never stored."""
+    """The payload as text, with a click event's client IP blanked (raw IPs are never
+    stored), cut to 64 KiB: a dead letter is for diagnosis, not a second copy of a flood."""
     text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else payload
+    text = text[:_MAX_PAYLOAD]
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError:

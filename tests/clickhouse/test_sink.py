@@ -257,3 +257,8 @@ def test_insert_accepts_many_links_and_visitors_in_one_batch(clickhouse: Client)
     uniques = clickhouse.query("SELECT countIf(kind = 'unique') FROM clicks").result_rows[0][0]
     assert uniques == len({(row.link_id, row.visitor_id) for row in rows})
     assert AnalyticsQueries(clickhouse).lifetime_clicks(TENANT, [f"{0:032x}"]) == {f"{0:032x}": 100}
+
+
+def test_a_huge_dead_letter_is_cut(clickhouse: Client) -> None:
+    ClickSink(clickhouse).dead_letter([("not_json", "flood", b"x" * 1_000_000)])
+    assert clickhouse.query("SELECT length(payload) FROM dead_letters").result_rows == [(65_536,)]

@@ -1,0 +1,333 @@
+"""How fast a link's analytics page is at scale: 20M clicks, 5M of them on one link.
+
+    .venv/bin/python bench/analytics_bench.py [--rows 20000000] [--big 5000000] [--repeat 10]
+                                              [--data DIR]
+
+Clicks are generated inside ClickHouse (INSERT ... SELECT from numbers(), so the
+materialized views fill the rollups as they would from the consumer) into a chDB
+database in a temporary directory, with the columns the sink would write, including
+each visitor's previous-click times (computed with window functions).
+
+The big link is a 90-day campaign: 1.6M visitors, each first clicking at a random time
+and clicking again (about 3 clicks each in all) at exponentially spread gaps of a few
+hours; 8% bot clicks; a visitor keeps its country, city, device and browser, 2% of
+clicks come from elsewhere. The other clicks are spread over 3,000 links of 20 tenants
+and 180 days. Then: link_analytics of the big link (median of --repeat runs), lifetime
+totals of 50 links and the first page of the click log. Prints a table and writes
+bench/results/analytics.json. With --data the chDB data stays in DIR, and a later run
+with the same DIR, --rows and --big measures again without generating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from api.analytics import AnalyticsQueries  # noqa: E402
+from schemas.clickhouse import CLICK_DATA_TABLES  # noqa: E402
+from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
+
+TENANT = "0190000000007000800000000000aaaa"
+BIG_LINK = "0190000000007000800000000000bbbb"
+START = datetime(2025, 1, 1, tzinfo=UTC)  # the big link's campaign starts here
+END = START + timedelta(days=90)
+LINK_PREFIX, TENANT_PREFIX = "0190000000007000800000", "0190000000007000800000000000"
+
+# Weighted countries (a visitor's home), each with 40 cities around a centre point.
+COUNTRIES = str(
+    ["BR"] * 4
+    + ["IN"] * 2
+    + ["US", "MX", "DE", "GB", "ES", "AR", "CO", "PT", "FR", "ID", "NG", "ZA", "TR", "IT"]
+)
+BROWSERS = str(
+    ["Chrome"] * 3 + ["Safari"] * 2 + ["Samsung Internet", "Instagram", "Facebook", "Firefox", "Edge"]
+)
+SYSTEMS = str(["Android"] * 3 + ["iOS"] * 2 + ["Windows", "Mac OS X", "Linux"])
+DEVICES = str(["mobile"] * 4 + ["desktop"] * 2 + ["tablet", "other"])
+REFERRERS = str(
+    [""] * 3 + ["wa.me", "l.facebook.com", "t.co", "google.com", "l.instagram.com", "linkedin.com"]
+)
+
+# One SELECT yields raw clicks (without the previous-click columns) for a link family.
+# {n} rows; per row: link, visitor, a bot flag, and a time around the visitor's first click.
+CLICKS = """
+SELECT
+    generateUUIDv7(number) AS event_id,
+    ts, tenant_id, link_id, 'c0de123' AS code, campaign, contact_id,
+    if(bot, 'HEAD', 'GET') AS method, bot AS is_bot, if(bot, 'preview', '') AS bot_kind,
+    if(cityHash64(number, 'away') % 50 = 0, {countries}[1 + cityHash64(number, 'c') % 20], home) AS country,
+    concat(country, '-region') AS region,
+    concat(country, '-city-', toString(city_no)) AS city,
+    toFloat32(-30 + (cityHash64(country) % 60) + city_no / 10 + 0.0123) AS latitude,
+    toFloat32(-90 + (cityHash64(country, 1) % 180) + city_no / 7 + 0.0123) AS longitude,
+    {devices}[1 + cityHash64(visitor, 'd') % 8] AS device,
+    {browsers}[1 + cityHash64(visitor, 'b') % 10] AS browser, '120' AS browser_version,
+    {systems}[1 + cityHash64(visitor, 'o') % 8] AS os, '14' AS os_version,
+    {referrers}[1 + cityHash64(number, 'r') % 9] AS referrer_host,
+    visitor AS visitor_id
+FROM
+(
+    SELECT number, bot, link_id, tenant_id, campaign, contact_id,
+        if(bot, concat('bot-', toString(cityHash64(number) % 500)), visitor_base) AS visitor,
+        {countries}[1 + cityHash64(visitor_base, 'home') % 20] AS home,
+        cityHash64(visitor_base, 'city') % 40 AS city_no,
+        first_click + toIntervalMillisecond(
+            if(cityHash64(number, 'again') % 3 = 0, cityHash64(number, 'soon') % 60000,
+               toInt64(-log((cityHash64(number, 'gap') % 1000000 + 1) / 1000001) * {gap_ms}))) AS ts
+    FROM
+    (
+        SELECT number, cityHash64(number, 'bot') % 100 < 8 AS bot,
+            {link} AS link_id, {tenant} AS tenant_id, {campaign} AS campaign, '' AS contact_id,
+            concat('v', toString(cityHash64(number, 'who') % {visitors}), '-', link_id) AS visitor_base,
+            {start} + toIntervalMillisecond(cityHash64(visitor_base, 'first') % {span_ms}) AS first_click
+        FROM numbers({offset}, {n})
+    )
+)
+"""
+
+# The sink's previous-click columns and kind, from the visitor's earlier clicks.
+WITH_HISTORY = """
+INSERT INTO clicks
+SELECT event_id, ts, tenant_id, link_id, code, campaign, contact_id, method,
+    if(is_bot, 'bot', if(prev = 0, 'unique', 'repeat')) AS kind,
+    is_bot, bot_kind, country, region, city, latitude, longitude, device, browser,
+    browser_version, os, os_version, referrer_host, visitor_id,
+    fromUnixTimestamp64Milli(prev, 'UTC') AS visitor_prev_ts,
+    fromUnixTimestamp64Milli(prev_country, 'UTC') AS visitor_prev_country_ts
+FROM
+(
+    SELECT *,
+        if(is_bot, 0, lagInFrame(toUnixTimestamp64Milli(ts), 1, 0)
+            OVER (PARTITION BY link_id, visitor_id, is_bot ORDER BY ts, event_id
+                  ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) AS prev,
+        if(is_bot, 0, lagInFrame(toUnixTimestamp64Milli(ts), 1, 0)
+            OVER (PARTITION BY link_id, visitor_id, is_bot, country ORDER BY ts, event_id
+                  ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) AS prev_country
+    FROM ({clicks})
+)
+"""
+
+
+def generate(client: Client, rows: int, big: int) -> dict[str, float]:
+    """Fill ``clicks`` (and through the views every rollup); returns seconds per step."""
+    timings = {}
+    started = time.perf_counter()
+    common = {
+        "countries": COUNTRIES,
+        "browsers": BROWSERS,
+        "systems": SYSTEMS,
+        "devices": DEVICES,
+        "referrers": REFERRERS,
+    }
+    big_sql = CLICKS.format(
+        **common,
+        n=big,
+        offset=0,
+        link=f"'{BIG_LINK}'",
+        tenant=f"'{TENANT}'",
+        campaign="'spring'",
+        visitors=int(big / 3.1),
+        gap_ms=6 * 3_600_000,
+        start=f"toDateTime64('{START:%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
+        span_ms=90 * 86_400_000 - 2 * 86_400_000,  # so that the gaps stay inside the 90 days
+    )
+    client.command(WITH_HISTORY.format(clicks=big_sql), settings=_heavy())
+    timings["big_link_seconds"] = time.perf_counter() - started
+    rest, chunk = rows - big, 3_000_000
+    started = time.perf_counter()
+    for offset in range(0, rest, chunk):
+        n = min(chunk, rest - offset)
+        # 3,000 links of 20 tenants; a chunk holds whole links so windows stay per chunk.
+        link = f"concat('{LINK_PREFIX}', leftPad(toString({offset} + number % {n // 5000}), 10, '0'))"
+        other_sql = CLICKS.format(
+            **common,
+            n=n,
+            offset=offset,
+            link=link,
+            tenant=f"concat('{TENANT_PREFIX}', leftPad(toString(cityHash64(link_id) % 20), 4, '0'))",
+            campaign="concat('campaign-', toString(cityHash64(link_id) % 100))",
+            visitors=1_000_000,
+            gap_ms=24 * 3_600_000,
+            start=f"toDateTime64('{START - timedelta(days=90):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
+            span_ms=180 * 86_400_000,
+        )
+        client.command(WITH_HISTORY.format(clicks=other_sql), settings=_heavy())
+    timings["other_links_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    for table in CLICK_DATA_TABLES:
+        client.command(f"OPTIMIZE TABLE {table} FINAL")
+    timings["optimize_seconds"] = time.perf_counter() - started
+    settle(client)
+    return timings
+
+
+def settle(client: Client, timeout: float = 120.0) -> None:
+    """Wait for background merges to finish, so they do not compete with the timings."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.query("SELECT count() FROM system.merges").result_rows[0][0] == 0:
+            break
+        time.sleep(1)
+    time.sleep(5)
+
+
+def _heavy() -> dict[str, Any]:
+    # Big window sorts spill instead of failing on a small machine.
+    return {"max_bytes_before_external_sort": 4_000_000_000, "max_threads": os.cpu_count() or 2}
+
+
+def measure(call: Callable[[], object], repeat: int) -> dict[str, float]:
+    call()  # warm caches, as a dashboard that is in use has them
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
+
+
+def sizes(client: Client) -> dict[str, dict[str, float]]:
+    result = client.query(
+        "SELECT table, sum(rows), sum(data_compressed_bytes) FROM system.parts"
+        " WHERE database = currentDatabase() AND active GROUP BY table ORDER BY table"
+    )
+    big = {
+        table: client.query(
+            f"SELECT count() FROM {table} WHERE link_id = {{link:String}}", parameters={"link": BIG_LINK}
+        ).result_rows[0][0]
+        for table in CLICK_DATA_TABLES
+    }
+    return {
+        table: {"rows": rows, "mb": round(size / 1e6, 1), "big_link_rows": big.get(table, 0)}
+        for table, rows, size in result.result_rows
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=20_000_000)
+    parser.add_argument("--big", type=int, default=5_000_000)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--data", type=Path, help="keep (and reuse) the generated data here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="analytics-bench-") as scratch:
+        data = args.data.resolve() if args.data else Path(scratch)
+        client = connect(f"chdb://{data}", f"bench_{args.rows}_{args.big}")
+        migrate(client)
+        stored = client.query("SELECT count() FROM clicks").result_rows[0][0]
+        if stored == args.rows:
+            timings: dict[str, float] = {}
+            print(f"reusing {stored:,} clicks in {data}")
+        else:
+            client.command("TRUNCATE TABLE clicks")
+            for table in CLICK_DATA_TABLES:
+                client.command(f"TRUNCATE TABLE {table}")
+            timings = generate(client, args.rows, args.big)
+        if timings:
+            print(
+                f"generated {args.rows:,} clicks ({args.big:,} on one link) in"
+                f" {timings['big_link_seconds'] + timings['other_links_seconds']:.0f} s,"
+                f" merged in {timings['optimize_seconds']:.0f} s"
+            )
+        queries = AnalyticsQueries(client)
+        raw = AnalyticsQueries(client, use_rollups=False)
+
+        def page(
+            days: int, interval: str = "day", tz: str = "UTC", exclude: bool = False, source: Any = None
+        ) -> Callable[[], object]:
+            def call() -> object:
+                return (source or queries).link_analytics(
+                    TENANT, BIG_LINK, END - timedelta(days=days), END, interval, tz, exclude
+                )
+
+            return call
+
+        local_end = END.replace(tzinfo=None)
+        sao_paulo = datetime(
+            local_end.year, local_end.month, local_end.day, tzinfo=_zone("America/Sao_Paulo")
+        )
+        kolkata = datetime(local_end.year, local_end.month, local_end.day, tzinfo=_zone("Asia/Kolkata"))
+        links = [
+            row[0]
+            for row in client.query(
+                "SELECT link_id FROM clicks_hourly WHERE link_id != {big:String} GROUP BY link_id LIMIT 49",
+                parameters={"big": BIG_LINK},
+            ).result_rows
+        ]
+        cases: dict[str, Callable[[], object]] = {
+            "30d by day, UTC": page(30),
+            "90d by day, UTC": page(90),
+            "7d by hour, UTC": page(7, "hour"),
+            "30d by day, exclude_bots": page(30, exclude=True),
+            "90d by week, Europe/Berlin": page(90, "week", "Europe/Berlin"),
+            "30d by day, America/Sao_Paulo": lambda: queries.link_analytics(
+                TENANT, BIG_LINK, sao_paulo - timedelta(days=30), sao_paulo, "day", "America/Sao_Paulo"
+            ),
+            "30d by day, Asia/Kolkata (raw)": lambda: queries.link_analytics(
+                TENANT, BIG_LINK, kolkata - timedelta(days=30), kolkata, "day", "Asia/Kolkata"
+            ),
+            "30d by day, raw table only": page(30, source=raw),
+            "90d by day, raw table only": page(90, source=raw),
+            "lifetime_clicks, 50 links": lambda: queries.lifetime_clicks(TENANT, [BIG_LINK, *links]),
+            "click_log, first 50": lambda: queries.click_log(TENANT, BIG_LINK, 50),
+        }
+        results = {name: measure(call, args.repeat) for name, call in cases.items()}
+        totals = queries.link_analytics(TENANT, BIG_LINK, START, END)["totals"]
+        table_sizes = sizes(client)
+        client.close()
+
+    width = max(map(len, results))
+    print(f"\n{'query':<{width}}  median ms   min ms   max ms")
+    for name, figures in results.items():
+        print(
+            f"{name:<{width}}  {figures['median_ms']:9.1f} {figures['min_ms']:8.1f} {figures['max_ms']:8.1f}"
+        )
+    print(f"\nbig link, 90 days: {totals}")
+    print("\ntable                    rows     MB  big link rows")
+    for table, figures in table_sizes.items():
+        print(f"{table:<22} {figures['rows']:>10,} {figures['mb']:6.1f} {figures['big_link_rows']:>14,}")
+
+    out = {
+        "rows": args.rows,
+        "big_link_rows": args.big,
+        "repeat": args.repeat,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "generate": timings,
+        "queries": results,
+        "big_link_totals_90d": totals,
+        "tables": table_sizes,
+    }
+    path = ROOT / "bench" / "results" / "analytics.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"\nwrote {path.relative_to(ROOT)}")
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+if __name__ == "__main__":
+    main()

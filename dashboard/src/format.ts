@@ -1,0 +1,93 @@
+// How values are shown: in the viewer's locale, and URLs in a form that cannot pass for
+// another site. Pure functions, unit-tested in test/format.test.ts.
+
+const numbers = new Intl.NumberFormat();
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 1 });
+const dateTimes = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dates = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+let regions: Intl.DisplayNames | null = null;
+try {
+  regions = new Intl.DisplayNames(undefined, { type: "region", fallback: "none" });
+} catch {
+  regions = null; // very old engines: codes it is
+}
+
+export function number(value: number): string {
+  return numbers.format(value);
+}
+
+export function compactNumber(value: number): string {
+  return Math.abs(value) < 10_000 ? numbers.format(value) : compact.format(value);
+}
+
+export function percent(part: number, whole: number): string {
+  if (!whole) return "0%";
+  return new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(part / whole);
+}
+
+export function dateTime(iso: string | null): string {
+  return iso ? dateTimes.format(new Date(iso)) : "";
+}
+
+export function date(iso: string | null): string {
+  return iso ? dates.format(new Date(iso)) : "";
+}
+
+/** "Germany" for "DE"; the code itself when the engine has no name for it. */
+export function countryName(code: string | null | undefined): string {
+  if (!code || !/^[A-Za-z]{2}$/.test(code)) return "Unknown";
+  const upper = code.toUpperCase();
+  try {
+    return regions?.of(upper) ?? upper;
+  } catch {
+    return upper;
+  }
+}
+
+export interface ShownUrl {
+  text: string; // ASCII only: the host in punycode, the rest percent-encoded
+  host: string;
+  idn: boolean; // the host has non-ASCII labels: shown as xn--… so look-alikes stand out
+}
+
+/** A destination URL as it is safe to show. The URL parser turns a Unicode host into its
+ * punycode (xn--) form and percent-encodes the rest, so "аpple.com" spelled with a
+ * Cyrillic "а" cannot pass for apple.com, and bidi or invisible characters cannot reorder
+ * what the reader sees. */
+export function shownUrl(raw: string): ShownUrl {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { text: raw.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)), host: "", idn: false };
+  }
+  const idn = url.hostname.split(".").some((label) => label.startsWith("xn--"));
+  return { text: url.href, host: url.hostname, idn };
+}
+
+/** The local calendar date of a Date as YYYY-MM-DD (what <input type=date> holds). */
+export function isoDate(value: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+}
+
+/** The instant an "expires on" date ends in the viewer's zone: the next local midnight. */
+export function endOfLocalDay(day: string): string {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y, m - 1, d + 1).toISOString();
+}
+
+/** The local date an expiry instant falls on, counting an instant at local midnight as the
+ * end of the previous day (the inverse of endOfLocalDay). */
+export function expiryDay(iso: string | null): string {
+  if (!iso) return "";
+  return isoDate(new Date(new Date(iso).getTime() - 1));
+}
+
+export function timeZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}

@@ -1,0 +1,83 @@
+// The dashboard's entry: find out whether this browser has a session, then show the
+// sign-in screen or the screen its address names.
+
+import { render } from "preact";
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { ApiError, useSession } from "./api";
+import { Layout } from "./components/Layout";
+import { Notices, notify } from "./components/Notices";
+import { Failed, Loading } from "./components/States";
+import { AnalyticsPage } from "./pages/Analytics";
+import { LinksPage } from "./pages/Links";
+import { SettingsPage } from "./pages/Settings";
+import { SignIn } from "./pages/SignIn";
+import { navigate, useRoute } from "./router";
+import { currentSession, signOut, type Session } from "./session";
+import "./styles.css";
+
+function App() {
+  const route = useRoute();
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const load = useCallback(() => {
+    setError(null);
+    currentSession()
+      .then(setSession)
+      .catch((e: ApiError) => setError(e));
+  }, []);
+  useEffect(load, [load]);
+
+  const expired = useCallback(() => {
+    // A 401 from the API: the session expired or its key was revoked.
+    setSession(null);
+    notify("Your session has ended. Sign in again to continue.", "error");
+  }, []);
+  // Set during render, not in an effect: the screens' own effects run first and may write.
+  useSession(session?.csrf_token ?? "", expired);
+
+  useEffect(() => {
+    document.title = route.name === "settings" ? "Settings · Smart Links" : "Smart Links";
+    if (route.name === "links" && location.pathname.replace(/\/+$/, "") === "/dashboard") {
+      navigate("/dashboard/links", true);
+    }
+  }, [route]);
+
+  if (error) return <Failed error={error} retry={load} what="the dashboard" />;
+  if (session === undefined) return <Loading what="the dashboard" />;
+  if (session === null) return <SignIn onSignedIn={setSession} />;
+
+  const leave = async () => {
+    try {
+      await signOut();
+    } catch {
+      // the cookie is gone or the server is away: either way show the sign-in screen
+    }
+    setSession(null);
+  };
+
+  return (
+    <Layout route={route} tenant={session.tenant.name} onSignOut={leave}>
+      {route.name === "links" && <LinksPage />}
+      {route.name === "analytics" && <AnalyticsPage id={route.id} />}
+      {route.name === "settings" && <SettingsPage session={session} />}
+      {route.name === "not-found" && (
+        <div class="state">
+          <p class="state-title">There is no such page.</p>
+          <a href="/dashboard/links">Go to your links</a>
+        </div>
+      )}
+    </Layout>
+  );
+}
+
+function Root() {
+  return (
+    <>
+      <App />
+      <Notices />
+    </>
+  );
+}
+
+render(<Root />, document.getElementById("app")!);

@@ -1,0 +1,205 @@
+// The create/edit dialog and the delete confirmation, shared by the links table and the
+// analytics screen. The server validates; its errors are shown next to their field.
+
+import { useState } from "preact/hooks";
+import { api, ApiError, type Link } from "../api";
+import { Dialog } from "../components/Dialog";
+import { notify } from "../components/Notices";
+import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
+
+type Field = "destination_url" | "title" | "code" | "expires_at";
+const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at"];
+
+interface EditProps {
+  link?: Link; // absent: create a new link
+  onClose: () => void;
+  onSaved: (link: Link) => void;
+}
+
+export function LinkDialog({ link, onClose, onSaved }: EditProps) {
+  const [destination, setDestination] = useState(link?.destination_url ?? "");
+  const [title, setTitle] = useState(link?.title ?? "");
+  const [code, setCode] = useState("");
+  const [expires, setExpires] = useState(expiryDay(link?.expires_at ?? null));
+  const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!destination.trim()) {
+      setErrors({ destination_url: "Enter the address visitors should reach, e.g. https://example.com/sale." });
+      return;
+    }
+    const body: Record<string, unknown> = { destination_url: destination.trim() };
+    if (link) {
+      body.title = title.trim() || null;
+      // Only a changed date is sent, so an expiry set to the minute through the API is kept.
+      if (expires !== expiryDay(link.expires_at)) body.expires_at = expires ? endOfLocalDay(expires) : null;
+    } else {
+      if (title.trim()) body.title = title.trim();
+      if (code.trim()) body.code = code.trim();
+      if (expires) body.expires_at = endOfLocalDay(expires);
+    }
+    setBusy(true);
+    setErrors({});
+    try {
+      const saved = link ? await api.updateLink(link.id, body) : await api.createLink(body);
+      notify(link ? "Link saved." : `Link created: ${saved.short_url}`);
+      onSaved(saved);
+    } catch (e) {
+      const error = e as ApiError;
+      const field = FIELDS.find((name) => name === error.field);
+      setErrors(field ? { [field]: error.message } : { form: error.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const fieldError = (name: Field) =>
+    errors[name] && (
+      <span id={`${name}-error`} class="field-error" role="alert">
+        {errors[name]}
+      </span>
+    );
+  const invalid = (name: Field) => (errors[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
+
+  return (
+    <Dialog title={link ? "Edit link" : "New link"} onClose={onClose}>
+      <form class="form" onSubmit={submit} noValidate>
+        <label class="field">
+          <span class="label">
+            Destination URL <span class="required">(required)</span>
+          </span>
+          <input
+            name="destination_url"
+            type="url"
+            inputMode="url"
+            autoComplete="off"
+            spellcheck={false}
+            placeholder="https://example.com/landing-page"
+            value={destination}
+            onInput={(e) => setDestination(e.currentTarget.value)}
+            autoFocus
+            {...invalid("destination_url")}
+          />
+          {fieldError("destination_url")}
+        </label>
+        <label class="field">
+          <span class="label">Title</span>
+          <input
+            name="title"
+            maxLength={500}
+            placeholder="Spring sale"
+            value={title}
+            onInput={(e) => setTitle(e.currentTarget.value)}
+            {...invalid("title")}
+          />
+          {fieldError("title")}
+        </label>
+        <label class="field">
+          <span class="label">Custom code</span>
+          {link ? (
+            <input name="code" value={link.code} readOnly disabled aria-describedby="code-hint" />
+          ) : (
+            <input
+              name="code"
+              autoComplete="off"
+              spellcheck={false}
+              placeholder="Blank to generate one"
+              value={code}
+              onInput={(e) => setCode(e.currentTarget.value)}
+              aria-describedby="code-hint"
+              {...invalid("code")}
+            />
+          )}
+          <span id="code-hint" class="hint">
+            {link ? "A link's code cannot be changed." : "4–12 letters and digits. Leave blank for a random code."}
+          </span>
+          {fieldError("code")}
+        </label>
+        <label class="field">
+          <span class="label">Expiration date</span>
+          <input
+            name="expires_at"
+            type="date"
+            min={isoDate(new Date())}
+            value={expires}
+            onInput={(e) => setExpires(e.currentTarget.value)}
+            aria-describedby="expires-hint"
+            {...invalid("expires_at")}
+          />
+          <span id="expires-hint" class="hint">
+            Blank for never. The link stops redirecting when this day ends (your time zone).
+          </span>
+          {fieldError("expires_at")}
+        </label>
+        {errors.form && (
+          <p class="form-error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        <div class="dialog-actions">
+          <button type="button" class="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="button button-primary" disabled={busy}>
+            {busy ? "Saving…" : link ? "Save changes" : "Create link"}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+interface DeleteProps {
+  link: Link;
+  onClose: () => void;
+  onDeleted: () => void;
+}
+
+export function DeleteDialog({ link, onClose, onDeleted }: DeleteProps) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState("");
+  const remove = async () => {
+    setBusy(true);
+    setError("");
+    try {
+      await api.deleteLink(link.id);
+      notify("Link deleted.");
+      onDeleted();
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        notify("The link was already deleted.");
+        onDeleted();
+        return;
+      }
+      setError((e as Error).message);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title="Delete this link?" onClose={onClose}>
+      <p>
+        <strong dir="auto">{link.title || shownUrl(link.destination_url).host || link.code}</strong> (
+        <code>{link.short_url}</code>) will stop redirecting at once.
+      </p>
+      <p class="warning">
+        All of its analytics — {number(link.clicks)} {link.clicks === 1 ? "click" : "clicks"} and every
+        breakdown — will be lost permanently. This cannot be undone.
+      </p>
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="dialog-actions">
+        <button type="button" class="button" onClick={onClose} autoFocus>
+          Cancel
+        </button>
+        <button type="button" class="button button-danger" disabled={busy} onClick={remove}>
+          {busy ? "Deleting…" : "Delete link"}
+        </button>
+      </div>
+    </Dialog>
+  );
+}

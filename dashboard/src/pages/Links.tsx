@@ -1,0 +1,218 @@
+// Every link of the account: search as you type, cursor pagination (a page at a time, so
+// 100,000 links cost no more than 25), and each row's actions.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { api, ApiError, type Link, type Page } from "../api";
+import { CopyButton } from "../components/CopyButton";
+import { Menu } from "../components/Menu";
+import { Empty, Failed, Loading } from "../components/States";
+import { date, dateTime, number } from "../format";
+import { follow, href, navigate } from "../router";
+import { DeleteDialog, LinkDialog } from "./LinkDialogs";
+import { LinkName, StatusBadge } from "./parts";
+
+const PAGE_SIZE = 25;
+
+type Open = { kind: "create" } | { kind: "edit"; link: Link } | { kind: "delete"; link: Link } | null;
+
+export function LinksPage() {
+  const [typed, setTyped] = useState(() => new URLSearchParams(location.search).get("search") ?? "");
+  const [search, setSearch] = useState(typed);
+  const [cursors, setCursors] = useState<(string | null)[]>([null]); // cursor of each page so far
+  const [page, setPage] = useState<Page<Link> | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [open, setOpen] = useState<Open>(null);
+  const [reload, setReload] = useState(0);
+  const latest = useRef(0);
+
+  useEffect(() => {
+    if (typed.trim() === search) return; // nothing new to look for: keep the page
+    const timer = setTimeout(() => {
+      setSearch(typed.trim());
+      setCursors([null]);
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [typed, search]);
+
+  useEffect(() => {
+    // The search is kept in the address, so going back to the list finds it again.
+    const wanted = search ? `?search=${encodeURIComponent(search)}` : "";
+    if (location.search !== wanted) history.replaceState(null, "", location.pathname + wanted);
+  }, [search]);
+
+  const cursor = cursors[cursors.length - 1];
+  useEffect(() => {
+    const request = ++latest.current;
+    setLoading(true);
+    api
+      .links({ search, limit: PAGE_SIZE, cursor })
+      .then((result) => {
+        if (request !== latest.current) return; // an older search answered late
+        setPage(result);
+        setError(null);
+      })
+      .catch((e: ApiError) => request === latest.current && setError(e))
+      .finally(() => request === latest.current && setLoading(false));
+  }, [search, cursor, reload]);
+
+  const refresh = () => setReload((n) => n + 1);
+  const firstPage = () => (cursors.length === 1 ? refresh() : setCursors([null]));
+
+  return (
+    <section aria-labelledby="links-title">
+      <div class="page-head">
+        <h1 id="links-title">Links</h1>
+        <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+          New Link
+        </button>
+      </div>
+      <div class="toolbar">
+        <label class="search">
+          <span class="sr-only">Search links</span>
+          <input
+            type="search"
+            placeholder="Search by title or URL"
+            value={typed}
+            maxLength={200}
+            onInput={(e) => setTyped(e.currentTarget.value)}
+          />
+        </label>
+        {loading && page && <span class="spinner spinner-small" aria-label="Updating" />}
+      </div>
+
+      {error ? (
+        <Failed error={error} retry={refresh} what="your links" />
+      ) : !page ? (
+        <Loading what="your links" />
+      ) : page.items.length === 0 ? (
+        search ? (
+          <Empty title={`No links match “${search}”.`}>
+            <p>Search looks in titles and destination URLs. Try fewer letters.</p>
+          </Empty>
+        ) : cursors.length > 1 ? (
+          <Empty title="No more links.">
+            <button type="button" class="button" onClick={firstPage}>
+              Back to the first page
+            </button>
+          </Empty>
+        ) : (
+          <Empty title="No links yet.">
+            <p>Create a short link, share it, and every click shows up here.</p>
+            <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+              Create your first link
+            </button>
+          </Empty>
+        )
+      ) : (
+        <>
+          <table class="table links-table">
+            <thead>
+              <tr>
+                <th scope="col">Link</th>
+                <th scope="col">Short URL</th>
+                <th scope="col">Status</th>
+                <th scope="col" class="num">
+                  Clicks
+                </th>
+                <th scope="col">Created</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((link) => (
+                <tr key={link.id} data-code={link.code}>
+                  <td class="cell-link">
+                    <a href={href({ name: "analytics", id: link.id })} onClick={follow}>
+                      <LinkName link={link} />
+                    </a>
+                  </td>
+                  <td class="cell-short" data-label="Short URL">
+                    <code class="short-url">{link.short_url.replace(/^https?:\/\//, "")}</code>
+                    <CopyButton text={link.short_url} what="Copy short URL" class="button button-small" />
+                  </td>
+                  <td data-label="Status">
+                    <StatusBadge link={link} />
+                  </td>
+                  <td class="num" data-label="Clicks">
+                    {number(link.clicks)}
+                  </td>
+                  <td data-label="Created">
+                    <time dateTime={link.created_at} title={dateTime(link.created_at)}>
+                      {date(link.created_at)}
+                    </time>
+                  </td>
+                  <td class="cell-actions">
+                    <Menu
+                      label={`Actions for ${link.title || link.code}`}
+                      items={[
+                        { label: "View Analytics", onSelect: () => navigate(href({ name: "analytics", id: link.id })) },
+                        { label: "Edit", onSelect: () => setOpen({ kind: "edit", link }) },
+                        { label: "Delete", onSelect: () => setOpen({ kind: "delete", link }), danger: true },
+                      ]}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {(cursors.length > 1 || page.next_cursor) && (
+          <nav class="pager" aria-label="Pages">
+            <button
+              type="button"
+              class="button"
+              disabled={cursors.length === 1}
+              onClick={() => setCursors(cursors.slice(0, -1))}
+            >
+              Previous
+            </button>
+            <span class="muted">Page {number(cursors.length)}</span>
+            <button
+              type="button"
+              class="button"
+              disabled={!page.next_cursor}
+              onClick={() => page.next_cursor && setCursors([...cursors, page.next_cursor])}
+            >
+              Next
+            </button>
+          </nav>
+          )}
+        </>
+      )}
+
+      {open?.kind === "create" && (
+        <LinkDialog
+          onClose={() => setOpen(null)}
+          onSaved={() => {
+            setOpen(null);
+            setTyped("");
+            setSearch("");
+            firstPage();
+          }}
+        />
+      )}
+      {open?.kind === "edit" && (
+        <LinkDialog
+          link={open.link}
+          onClose={() => setOpen(null)}
+          onSaved={() => {
+            setOpen(null);
+            refresh();
+          }}
+        />
+      )}
+      {open?.kind === "delete" && (
+        <DeleteDialog
+          link={open.link}
+          onClose={() => setOpen(null)}
+          onDeleted={() => {
+            setOpen(null);
+            refresh();
+          }}
+        />
+      )}
+    </section>
+  );
+}
