@@ -34,6 +34,7 @@ http {{ access_log off;
   server {{ listen 127.0.0.1:{port}; location / {{ return 302 https://example.com/landing; }} }} }}
 """  # paths are relative to the prefix (-p), a temp dir: nginx needs no system directory
 _TO_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+SMARTLINKS = str(Path(sys.executable).parent / "smartlinks")  # the venv's entry point
 
 
 class BenchError(RuntimeError):
@@ -123,10 +124,12 @@ class Bench:
         return (self.tmp / f"{name}.log").read_text(errors="replace")
 
     @contextmanager
-    def server(self, name: str, cmd: list[str], port: int, path: str, env: dict[str, str]) -> Iterator[None]:
-        """Run ``cmd`` on CPU 0 in its own process group until ready; stop the group on leaving."""
+    def server(
+        self, name: str, cmd: list[str], port: int, path: str, env: dict[str, str], cpu: str = "0"
+    ) -> Iterator[None]:
+        """Run ``cmd`` on ``cpu`` in its own process group until ready; stop the group on leaving."""
         with open(self.tmp / f"{name}.log", "wb") as log:
-            cmd = ["taskset", "-c", "0", *cmd]
+            cmd = ["taskset", "-c", cpu, *cmd]
             proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, start_new_session=True)
         try:
             deadline = time.monotonic() + 60
@@ -160,16 +163,51 @@ class Bench:
     def product(self) -> tuple[Result, Result, dict[str, int]]:
         port = free_port()
         env = {**os.environ, "SMARTLINKS_DATA_DIR": str(self.tmp / "data"), "SMARTLINKS_PORT": str(port)}
-        cmd = [str(Path(sys.executable).parent / "smartlinks"), "up"]  # the venv's entry point
+        cmd = [SMARTLINKS, "up"]
         with self.server("smartlinks", cmd, port, "/healthz", env):
-            return self.measure_product(port)
+            return self.measure_product(port, port, "smartlinks")
 
-    def measure_product(self, port: int) -> tuple[Result, Result, dict[str, int]]:
-        key = re.search(r"API key of the default tenant.*\n\s*(\S+)", self.log("smartlinks"))
+    def product_on_kafka(self) -> tuple[Result, Result, dict[str, int]]:
+        """The distributed mode: ``smartlinks redirector`` on CPU 0 publishing to a local Kafka
+        broker; the broker and ``smartlinks analytics`` share CPU 1 with wrk."""
+        sys.path.insert(0, str(ROOT))
+        from tests.support.kafka import local_kafka
+
+        with local_kafka(self.tmp / "kafka") as broker:
+            shared = {
+                "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                "SMARTLINKS_DATABASE_URL": f"sqlite:///{self.tmp / 'links.sqlite3'}",
+                "SMARTLINKS_SECRET_KEY": "bench",
+            }
+            api_port, redirect_port = free_port(), free_port()
+            api_env = {
+                **os.environ,
+                **shared,
+                "SMARTLINKS_DATA_DIR": str(self.tmp / "analytics"),
+                "SMARTLINKS_PORT": str(api_port),
+            }
+            edge_env = {
+                **os.environ,
+                **shared,
+                "SMARTLINKS_DATA_DIR": str(self.tmp / "redirector"),
+                "SMARTLINKS_PORT": str(redirect_port),
+            }
+            with (
+                self.server(
+                    "analytics", [SMARTLINKS, "analytics"], api_port, "/readyz", api_env, cpu=self.wrk_cpu
+                ),
+                self.server("redirector", [SMARTLINKS, "redirector"], redirect_port, "/readyz", edge_env),
+            ):
+                return self.measure_product(api_port, redirect_port, "analytics", " on Kafka")
+
+    def measure_product(
+        self, api_port: int, port: int, log_name: str, label: str = ""
+    ) -> tuple[Result, Result, dict[str, int]]:
+        key = re.search(r"API key of the default tenant.*\n\s*(\S+)", self.log(log_name))
         if not key:
-            raise BenchError(f"no API key in the product's output:\n{self.log('smartlinks')[-3000:]}")
+            raise BenchError(f"no API key in the product's output:\n{self.log(log_name)[-3000:]}")
         body = json.dumps({"destination_url": DESTINATION}).encode()
-        status, _, answer = request(port, "POST", "/api/v1/links", body, key=key[1])
+        status, _, answer = request(api_port, "POST", "/api/v1/links", body, key=key[1])
         if status != 201:
             raise BenchError(f"creating a link answered {status}: {answer[:500]!r}")
         code = json.loads(answer)["code"]
@@ -180,10 +218,10 @@ class Bench:
         url = f"http://127.0.0.1:{port}/{code}"
         self.wrk("warm-up", url, self.args.warmup)
         before = click_events(port)
-        redirect = self.wrk("smartlinks redirect", url, self.args.duration)
+        redirect = self.wrk("smartlinks redirect" + label, url, self.args.duration)
         after = click_events(port)
         events = {name: after[name] - before[name] for name in after}
-        unknown = self.measure("smartlinks 404 (unknown code)", f"http://127.0.0.1:{port}/{UNKNOWN_CODE}")
+        unknown = self.measure("smartlinks 404" + label, f"http://127.0.0.1:{port}/{UNKNOWN_CODE}")
         return redirect, unknown, events
 
     def nginx(self) -> Result:
@@ -213,6 +251,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up before each")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--json", type=Path, default=ROOT / "bench/results/redirect.json")
+    parser.add_argument("--no-kafka", action="store_true", help="skip the run with Kafka publishing")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: the servers are stopped
     try:
@@ -223,11 +262,15 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="redirect-bench-") as tmp:
             bench = Bench(args, Path(tmp), wrk_cpu)
             redirect, unknown, events = bench.product()
+            on_kafka: list[Result] = []
+            if not args.no_kafka:
+                kafka_redirect, kafka_unknown, kafka_events = bench.product_on_kafka()
+                on_kafka = [kafka_redirect, kafka_unknown]
             nginx = bench.nginx()
     except (BenchError, KeyboardInterrupt) as exc:  # the servers are stopped by now
         print(f"redirect_bench: {exc or 'interrupted'}", file=sys.stderr)
         return 1
-    results = [redirect, unknown, nginx]
+    results = [redirect, unknown, *on_kafka, nginx]
     for r in results:
         r.ratio_to_nginx = round(r.requests_per_s / nginx.requests_per_s, 3)
     report(results, events, args.connections)
@@ -239,6 +282,11 @@ def main() -> int:
         "results": [asdict(r) for r in results],
         "click_events_in_redirect_run": events,
     }
+    if on_kafka:
+        doc["click_events_in_kafka_redirect_run"] = kafka_events
+        overhead = 1 - on_kafka[0].requests_per_s / redirect.requests_per_s
+        doc["kafka_publish_overhead"] = round(overhead, 3)
+        print(f"publishing to Kafka instead of the in-process bus: {overhead:+.1%} requests/s")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"written to {args.json} (load average now {os.getloadavg()[0]:.2f})")
