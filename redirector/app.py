@@ -7,6 +7,7 @@ embedded process or the ``smartlinks redirector`` command), in their lifespan.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from starlette.routing import BaseRoute, Router
@@ -101,5 +102,27 @@ def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
                 lambda: bus.stats.spilled,
             ),
             Sample("click_events_queued", "Click events waiting in memory.", "gauge", bus.queued),
+            Sample(
+                "click_events_spool_bytes",
+                "Size of the on-disk spool of unsent click events.",
+                "gauge",
+                bus.spool.size_bytes,
+            ),
+            Sample(
+                "click_events_publish_errors_total",
+                "Failed attempts to publish click events (retried).",
+                "counter",
+                lambda: bus.stats.publish_errors,
+            ),
+            Sample(
+                "click_events_oldest_unsent_age_seconds",
+                "Age of the oldest click event not yet published.",
+                "gauge",
+                lambda: _age_seconds(bus.stats.oldest_unsent_ms),
+            ),
         ]
     )
+
+
+def _age_seconds(ts_ms: int) -> float:
+    return max(0.0, time.time() - ts_ms / 1000) if ts_ms else 0.0

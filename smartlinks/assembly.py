@@ -131,7 +131,9 @@ class SmartLinksApp:
         # One client per user: the sink keeps a session-scoped staging table.
         sink_client = await asyncio.to_thread(clickhouse.connect, dsn, database)
         self._exit.callback(sink_client.close)
-        applied = await asyncio.to_thread(clickhouse.migrate, sink_client)
+        applied = await asyncio.to_thread(
+            clickhouse.migrate, sink_client, cluster=self.settings.clickhouse_cluster
+        )
         if applied:
             log.info("ClickHouse migrations applied: %s", ", ".join(applied))
         if "api" in self.roles:

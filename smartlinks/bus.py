@@ -23,11 +23,16 @@ class BusStats:
     published: int = 0
     spilled: int = 0
     delivered: int = 0
+    publish_errors: int = 0  # failed attempts to hand events on (Kafka unreachable); retried
+    oldest_unsent_ms: int = 0  # ts of the oldest event not yet handed on (0: none waiting)
 
 
 class ClickPublisher(Protocol):
     @property
     def stats(self) -> BusStats: ...
+
+    @property
+    def spool(self) -> Spool: ...
 
     def publish(self, event: ClickEvent) -> None:
         """Take an event without blocking; never raises for a full or slow bus."""

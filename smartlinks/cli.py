@@ -132,7 +132,7 @@ def cmd_migrate(settings: Settings) -> int:
     report("link store", asyncio.run(open_store(settings).migrate()))
     client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
-        report("ClickHouse", clickhouse.migrate(client))
+        report("ClickHouse", clickhouse.migrate(client, cluster=settings.clickhouse_cluster))
     finally:
         client.close()
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,9 @@ PREFIX = "SMARTLINKS_"
 REDIRECT_STATUSES = (301, 302, 307, 308)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# A cluster as named in the server's <remote_servers>; quoted into DDL, so nothing that needs escaping.
+_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class SettingsError(ValueError):
@@ -43,6 +47,7 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("CONSUMER_GROUP", "smartlinks-consumer", "Kafka consumer group of the click consumers."),
     ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
     ("CLICKHOUSE_DATABASE", "smartlinks", "ClickHouse database of the clicks, rollups and links mirror."),
+    ("CLICKHOUSE_CLUSTER", "", "ClickHouse cluster: DDL `ON CLUSTER`, replicated tables; empty: one server."),
     ("GEOIP_DB", "", "A MaxMind-format City database; empty means the bundled DB-IP City Lite."),
     ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
     ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
@@ -100,6 +105,7 @@ class Settings:
     consumer_group: str = "smartlinks-consumer"
     clickhouse_url: str = ""
     clickhouse_database: str = "smartlinks"
+    clickhouse_cluster: str = ""
     geoip_db: str = ""
     consumer_batch_size: int = 10_000
     consumer_max_wait: float = 0.5
@@ -137,6 +143,12 @@ class Settings:
         log_level = raw["LOG_LEVEL"].strip().lower()
         if log_level not in ("debug", "info", "warning", "error"):
             raise SettingsError(f"{PREFIX}LOG_LEVEL must be debug, info, warning or error")
+        cluster = raw["CLICKHOUSE_CLUSTER"].strip()
+        if cluster and not _CLUSTER_NAME.fullmatch(cluster):
+            raise SettingsError(f"{PREFIX}CLICKHOUSE_CLUSTER must be letters, digits, _ - and .: {cluster!r}")
+        if cluster and not raw["CLICKHOUSE_URL"].strip():
+            # chDB is one process on one machine: there is no cluster to run DDL on.
+            raise SettingsError(f"{PREFIX}CLICKHOUSE_CLUSTER needs a server in {PREFIX}CLICKHOUSE_URL")
         return cls(
             host=raw["HOST"],
             port=_parse_int("PORT", raw["PORT"]),
@@ -156,6 +168,7 @@ class Settings:
             consumer_group=raw["CONSUMER_GROUP"].strip(),
             clickhouse_url=raw["CLICKHOUSE_URL"].strip(),
             clickhouse_database=raw["CLICKHOUSE_DATABASE"].strip(),
+            clickhouse_cluster=cluster,
             geoip_db=raw["GEOIP_DB"].strip(),
             consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
             consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,

@@ -16,7 +16,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -33,12 +32,6 @@ PARTITION_CACHE_SIZE = 100_000
 RETRY_BACKOFF_MAX = 10.0
 
 
-@dataclass(slots=True)
-class KafkaPublisherStats(BusStats):
-    publish_errors: int = 0
-    oldest_unsent_ms: int = 0  # ts of the oldest event not yet acknowledged by Kafka (0: none)
-
-
 class KafkaClickPublisher:
     def __init__(
         self, bootstrap_servers: str, capacity: int, spool_dir: Path, topic: str = CLICKS_TOPIC
@@ -47,8 +40,10 @@ class KafkaClickPublisher:
         self.capacity = capacity
         self.topic = topic
         self.spool = Spool(spool_dir)
-        self.stats = KafkaPublisherStats()
-        self._queue: collections.deque[ClickEvent] = collections.deque()
+        self.stats = BusStats()
+        # (key, encoded event, ts): tuples of bytes and ints, which the garbage collector
+        # stops tracking, so a queue grown large while Kafka is away costs no GC pauses.
+        self._queue: collections.deque[tuple[bytes, bytes, int]] = collections.deque()
         self._spilling = self.spool.pending()
         self._wakeup = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
@@ -61,12 +56,13 @@ class KafkaClickPublisher:
 
     def publish(self, event: ClickEvent) -> None:
         self.stats.published += 1
+        encoded = event.to_json()
         if self._spilling or len(self._queue) >= self.capacity:
             self._spilling = True
             self.stats.spilled += 1
-            self.spool.append(event.to_json())
+            self.spool.append(encoded)
         else:
-            self._queue.append(event)
+            self._queue.append((event.key, encoded, event.ts))
         if not self._wakeup.is_set():
             self._wakeup.set()
 
@@ -86,8 +82,9 @@ class KafkaClickPublisher:
             # On timeout wait_for cancels the task; what is left is spooled below.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._task, flush_timeout)
-        while self._queue:
-            self.spool.append(self._queue.popleft().to_json())
+        self.spool.append_many([encoded for _, encoded, _ in self._queue])
+        self._queue.clear()
+        self.spool.close()
         if self._producer is not None:
             try:
                 await asyncio.wait_for(self._producer.stop(), 5)
@@ -192,9 +189,9 @@ class KafkaClickPublisher:
             self.stats.oldest_unsent_ms = 0
             return 0
         batch = [queue[i] for i in range(min(SHIP_BATCH, len(queue)))]
-        self.stats.oldest_unsent_ms = batch[0].ts
+        self.stats.oldest_unsent_ms = batch[0][2]
         # Only removed from the queue once Kafka acknowledged them all.
-        await self._send_all([(event.key, event.to_json()) for event in batch])
+        await self._send_all([(key, value) for key, value, _ in batch])
         for _ in batch:
             queue.popleft()
         self.stats.delivered += len(batch)
