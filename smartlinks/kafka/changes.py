@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas.events import LINKS_TOPIC, InvalidEvent, LinkChange
 from smartlinks.changes import Subscriber
+from smartlinks.kafka.clients import started_producer, stop_within
 
 log = logging.getLogger(__name__)
 
@@ -29,22 +30,14 @@ class KafkaChangeFeed:
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers,
-            enable_idempotence=True,
-            acks="all",
-            request_timeout_ms=10_000,
+        self._producer = await started_producer(
+            self.bootstrap_servers, enable_idempotence=True, acks="all", request_timeout_ms=10_000
         )
-        await producer.start()
-        self._producer = producer
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), 10)
-            except TimeoutError:
-                log.warning("the link-change producer did not stop within 10 s")
+            await stop_within(producer.stop(), 10, "the link-change producer")
 
     async def publish(self, change: LinkChange) -> None:
         if self._producer is None:
@@ -88,10 +81,7 @@ class KafkaChangeListener:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._consumer is not None:
-            try:
-                await asyncio.wait_for(self._consumer.stop(), 10)
-            except TimeoutError:
-                log.warning("the link-change listener did not stop within 10 s")
+            await stop_within(self._consumer.stop(), 10, "the link-change listener")
         self._task = self._consumer = None
 
     async def _run(self) -> None:

@@ -8,14 +8,12 @@ replay them from the topic.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 
 from schemas.events import DEAD_LETTER_TOPIC
-
-log = logging.getLogger(__name__)
+from smartlinks.kafka.clients import started_producer, stop_within
 
 DeadLetter = tuple[str, str, bytes | str]  # (reason, detail, payload), as the sink takes them
 
@@ -27,19 +25,12 @@ class KafkaDeadLetters:
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers, acks="all", request_timeout_ms=10_000
-        )
-        await producer.start()
-        self._producer = producer
+        self._producer = await started_producer(self.bootstrap_servers, acks="all", request_timeout_ms=10_000)
 
     async def stop(self) -> None:
         producer, self._producer = self._producer, None
         if producer is not None:
-            try:
-                await asyncio.wait_for(producer.stop(), 10)
-            except TimeoutError:
-                log.warning("the dead-letter producer did not stop within 10 s")
+            await stop_within(producer.stop(), 10, "the dead-letter producer")
 
     async def forward(self, letters: Sequence[DeadLetter]) -> None:
         if self._producer is None:

@@ -23,6 +23,7 @@ from aiokafka.partitioner import murmur2
 
 from schemas.events import CLICKS_TOPIC, ClickEvent
 from smartlinks.bus import BusStats
+from smartlinks.kafka.clients import started_producer, stop_within
 from smartlinks.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -85,11 +86,7 @@ class KafkaClickPublisher:
         self.spool.append_many([encoded for _, encoded, _ in self._queue])
         self._queue.clear()
         self.spool.close()
-        if self._producer is not None:
-            try:
-                await asyncio.wait_for(self._producer.stop(), 5)
-            except Exception:
-                log.warning("Kafka producer did not close cleanly", exc_info=True)
+        await self._drop_producer(logging.WARNING)
 
     async def ping(self) -> None:
         """Readiness: raise unless the producer is connected."""
@@ -100,8 +97,8 @@ class KafkaClickPublisher:
     # -- shipping ----------------------------------------------------------------------
 
     async def _connect(self) -> AIOKafkaProducer:
-        producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap_servers,
+        return await started_producer(
+            self.bootstrap_servers,
             enable_idempotence=True,
             acks="all",
             compression_type="lz4",
@@ -109,12 +106,6 @@ class KafkaClickPublisher:
             max_batch_size=256 * 1024,
             request_timeout_ms=10_000,
         )
-        try:
-            await producer.start()
-        except BaseException:
-            await producer.stop()
-            raise
-        return producer
 
     async def _run(self) -> None:
         backoff = 0.2
@@ -144,13 +135,14 @@ class KafkaClickPublisher:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, RETRY_BACKOFF_MAX)
 
-    async def _drop_producer(self) -> None:
+    async def _drop_producer(self, level: int = logging.DEBUG) -> None:
+        """Close the producer: at shutdown (``level`` WARNING), or quietly once it failed."""
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await asyncio.wait_for(producer.stop(), 5)
+                await stop_within(producer.stop(), 5, "the Kafka producer", level)
             except Exception:
-                log.debug("closing a failed producer", exc_info=True)
+                log.log(level, "the Kafka producer did not close cleanly", exc_info=True)
 
     async def _send_all(self, messages: list[tuple[bytes, bytes]]) -> None:
         producer = self._producer

@@ -8,13 +8,13 @@ owner, and the sink's de-duplication by event id counts nothing twice.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from schemas.events import CLICKS_TOPIC
+from smartlinks.kafka.clients import stop_within
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,7 @@ class KafkaClickSource:
     async def stop(self) -> None:
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
-            # Leaving the group needs the broker; do not hang a shutdown on one that is away.
-            try:
-                await asyncio.wait_for(consumer.stop(), STOP_TIMEOUT)
-            except TimeoutError:
-                log.warning("the Kafka consumer did not stop within %s s", STOP_TIMEOUT)
+            await stop_within(consumer.stop(), STOP_TIMEOUT, "the Kafka consumer")
 
     async def ping(self) -> None:
         if self._consumer is None:

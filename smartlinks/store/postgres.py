@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -29,10 +28,10 @@ from smartlinks.models import (
     NewLink,
     ResolvedLink,
     Tenant,
-    from_ms,
     to_ms,
     utcnow,
 )
+from smartlinks.store import rows
 from smartlinks.store.base import (
     CodeSpaceExhausted,
     CodeTaken,
@@ -40,62 +39,15 @@ from smartlinks.store.base import (
     LinkQuery,
     hash_api_key,
     new_api_key,
-    search_text,
 )
 from smartlinks.store.migrations import migrations
-from smartlinks.urls import to_header_url
 
 _GENERATE_ATTEMPTS = 8
 _CODE_CONSTRAINT = "links_code_key"  # named in migrations/postgres/0001_links.sql
 # Any fixed number works: every process that migrates this database takes the same lock.
 _MIGRATION_LOCK = 0x736D_6172_746C_6E6B  # "smartlnk"
-_LINK_COLUMNS = (
-    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
-)
-_TENANT_COLUMNS = "id, name, collect_metadata, created_at"
-_API_KEY_COLUMNS = "id, tenant_id, name, prefix, created_at, revoked_at"
 
 Connection = AsyncConnection[DictRow]
-
-
-def _now() -> datetime:
-    """Now, cut to the millisecond the store keeps, so a write returns what a read will."""
-    return from_ms(to_ms(utcnow()))
-
-
-def _link(row: DictRow) -> Link:
-    return Link(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        code=row["code"],
-        destination_url=row["destination_url"],
-        title=row["title"],
-        expires_at=None if row["expires_at"] is None else from_ms(row["expires_at"]),
-        campaign=row["campaign"],
-        contact_id=row["contact_id"],
-        created_at=from_ms(row["created_at"]),
-        updated_at=from_ms(row["updated_at"]),
-    )
-
-
-def _tenant(row: DictRow) -> Tenant:
-    return Tenant(
-        id=row["id"],
-        name=row["name"],
-        collect_metadata=row["collect_metadata"],
-        created_at=from_ms(row["created_at"]),
-    )
-
-
-def _api_key(row: DictRow) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        prefix=row["prefix"],
-        created_at=from_ms(row["created_at"]),
-        revoked_at=None if row["revoked_at"] is None else from_ms(row["revoked_at"]),
-    )
 
 
 class PostgresLinkStore:
@@ -196,7 +148,7 @@ class PostgresLinkStore:
     # -- tenants and keys -------------------------------------------------------------
 
     async def create_tenant(self, name: str) -> Tenant:
-        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=_now())
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=rows.now())
         async with self._write() as conn:
             await conn.execute(
                 "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (%s, %s, TRUE, %s)",
@@ -205,8 +157,8 @@ class PostgresLinkStore:
         return tenant
 
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
-        row = await self._one(f"SELECT {_TENANT_COLUMNS} FROM tenants WHERE id = %s", (tenant_id,))
-        return None if row is None else _tenant(row)
+        row = await self._one(f"SELECT {rows.TENANT_COLUMNS} FROM tenants WHERE id = %s", (tenant_id,))
+        return None if row is None else rows.tenant(row)
 
     async def count_tenants(self) -> int:
         row = await self._one("SELECT count(*) AS n FROM tenants", ())
@@ -215,20 +167,18 @@ class PostgresLinkStore:
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
         async with self._write() as conn:
             cursor = await conn.execute(
-                f"UPDATE tenants SET collect_metadata = %s WHERE id = %s RETURNING {_TENANT_COLUMNS}",
+                f"UPDATE tenants SET collect_metadata = %s WHERE id = %s RETURNING {rows.TENANT_COLUMNS}",
                 (value, tenant_id),
             )
             row = await cursor.fetchone()
             if row is None:
                 raise KeyError(tenant_id)  # rolls back: no change announced for nobody
             await self._outbox(conn, "tenant_updated", tenant_id)
-        return _tenant(row)
+        return rows.tenant(row)
 
     async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
         key = new_api_key()
-        record = ApiKey(
-            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=_now(), revoked_at=None
-        )
+        record = ApiKey(new_id(), tenant_id, name, prefix=key[:7], created_at=rows.now(), revoked_at=None)
         async with self._write() as conn:
             await conn.execute(
                 "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
@@ -244,13 +194,13 @@ class PostgresLinkStore:
             " WHERE k.key_hash = %s AND k.revoked_at IS NULL",
             (hash_api_key(key),),
         )
-        return None if row is None else _tenant(row)
+        return None if row is None else rows.tenant(row)
 
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
-        rows = await self._all(
-            f"SELECT {_API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = %s ORDER BY id DESC", (tenant_id,)
+        found = await self._all(
+            f"SELECT {rows.API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = %s ORDER BY id DESC", (tenant_id,)
         )
-        return [_api_key(row) for row in rows]
+        return [rows.api_key(row) for row in found]
 
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         async with self._write() as conn:
@@ -263,42 +213,16 @@ class PostgresLinkStore:
     # -- links ------------------------------------------------------------------------
 
     async def create_link(self, new: NewLink) -> Link:
-        now = _now()
-        expires_at = None if new.expires_at is None else from_ms(to_ms(new.expires_at))
+        now = rows.now()
         attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
         for _ in range(attempts):
-            link = Link(
-                id=new_id(),
-                tenant_id=new.tenant_id,
-                code=new.code if new.code is not None else generate_code(),
-                destination_url=new.destination_url,
-                title=new.title,
-                expires_at=expires_at,
-                campaign=new.campaign,
-                contact_id=new.contact_id,
-                created_at=now,
-                updated_at=now,
-            )
+            link = rows.new_link(new, new.code if new.code is not None else generate_code(), now)
             try:
                 async with self._write() as conn:
                     await conn.execute(
-                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title,"
-                        " expires_at, campaign, contact_id, search_text, created_at, updated_at)"
+                        f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
                         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        (
-                            link.id,
-                            link.tenant_id,
-                            link.code,
-                            link.destination_url,
-                            to_header_url(link.destination_url),
-                            link.title,
-                            None if link.expires_at is None else to_ms(link.expires_at),
-                            link.campaign,
-                            link.contact_id,
-                            search_text(link.title, link.destination_url),
-                            to_ms(now),
-                            to_ms(now),
-                        ),
+                        rows.link_values(link),
                     )
                     await self._outbox(conn, "created", link.tenant_id, link.id, link.code)
                 return link
@@ -311,10 +235,10 @@ class PostgresLinkStore:
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
         row = await self._one(
-            f"SELECT {_LINK_COLUMNS} FROM links WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL",
+            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL",
             (link_id, tenant_id),
         )
-        return None if row is None else _link(row)
+        return None if row is None else rows.link(row)
 
     async def list_links(self, query: LinkQuery) -> LinkPage:
         where = ["tenant_id = %s", "deleted_at IS NULL"]
@@ -335,12 +259,12 @@ class PostgresLinkStore:
             where.append("strpos(search_text, %s) > 0")
             params.append(query.search.casefold())
         params.append(query.limit + 1)
-        rows = await self._all(
-            f"SELECT {_LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
+        found = await self._all(
+            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT %s",
             params,
         )
-        items = [_link(row) for row in rows[: query.limit]]
-        next_after = items[-1].id if len(rows) > query.limit else None
+        items = [rows.link(row) for row in found[: query.limit]]
+        next_after = items[-1].id if len(found) > query.limit else None
         return LinkPage(items=items, next_after_id=next_after)
 
     async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
@@ -348,43 +272,35 @@ class PostgresLinkStore:
             # FOR UPDATE: a concurrent edit waits for this one, so neither patch is lost and
             # their outbox rows come in commit order.
             cursor = await conn.execute(
-                f"SELECT {_LINK_COLUMNS} FROM links"
+                f"SELECT {rows.LINK_COLUMNS} FROM links"
                 " WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL FOR UPDATE",
                 (link_id, tenant_id),
             )
             row = await cursor.fetchone()
             if row is None:
                 return None
-            link = patch.applied_to(_link(row), utcnow())
+            link = patch.applied_to(rows.link(row), utcnow())
             cursor = await conn.execute(
                 "UPDATE links SET destination_url = %s, location = %s, title = %s, expires_at = %s,"
-                f" search_text = %s, updated_at = %s WHERE id = %s RETURNING {_LINK_COLUMNS}",
-                (
-                    link.destination_url,
-                    to_header_url(link.destination_url),
-                    link.title,
-                    None if link.expires_at is None else to_ms(link.expires_at),
-                    search_text(link.title, link.destination_url),
-                    to_ms(link.updated_at),
-                    link_id,
-                ),
+                f" search_text = %s, updated_at = %s WHERE id = %s RETURNING {rows.LINK_COLUMNS}",
+                (*rows.edited_link_values(link), link_id),
             )
             stored = await cursor.fetchone()
             await self._outbox(conn, "updated", tenant_id, link_id, link.code)
-        return None if stored is None else _link(stored)
+        return None if stored is None else rows.link(stored)
 
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
         async with self._write() as conn:
             cursor = await conn.execute(
                 "UPDATE links SET deleted_at = %s"
-                f" WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL RETURNING {_LINK_COLUMNS}",
+                f" WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL RETURNING {rows.LINK_COLUMNS}",
                 (to_ms(utcnow()), link_id, tenant_id),
             )
             row = await cursor.fetchone()
             if row is None:
                 return None
             await self._outbox(conn, "deleted", tenant_id, link_id, row["code"])
-        return _link(row)
+        return rows.link(row)
 
     # -- the outbox of link changes ---------------------------------------------------
 
@@ -394,13 +310,10 @@ class PostgresLinkStore:
         # publish the same rows. That is harmless, since every subscriber handles a change
         # idempotently (drop a cache entry, delete a link's clicks), and forgetting a seq
         # twice deletes nothing the second time.
-        rows = await self._all(
+        found = await self._all(
             "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT %s", (limit,)
         )
-        return [
-            (row["seq"], LinkChange(row["kind"], row["tenant_id"], row["link_id"], row["code"], row["at"]))
-            for row in rows
-        ]
+        return [rows.change(row) for row in found]
 
     async def forget_changes(self, seqs: list[int]) -> None:
         if seqs:
@@ -414,15 +327,4 @@ class PostgresLinkStore:
             " WHERE l.code = %s AND l.deleted_at IS NULL",
             (code,),
         )
-        if row is None:
-            return None
-        return ResolvedLink(
-            link_id=row["id"],
-            tenant_id=row["tenant_id"],
-            code=code,
-            location=row["location"],
-            expires_at_ms=row["expires_at"],
-            campaign=row["campaign"],
-            contact_id=row["contact_id"],
-            collect_metadata=row["collect_metadata"],
-        )
+        return None if row is None else rows.resolved_link(row, code)

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,10 +26,10 @@ from smartlinks.models import (
     NewLink,
     ResolvedLink,
     Tenant,
-    from_ms,
     to_ms,
     utcnow,
 )
+from smartlinks.store import rows
 from smartlinks.store.base import (
     CodeSpaceExhausted,
     CodeTaken,
@@ -38,56 +37,11 @@ from smartlinks.store.base import (
     LinkQuery,
     hash_api_key,
     new_api_key,
-    search_text,
 )
 from smartlinks.store.migrations import migrations
-from smartlinks.urls import to_header_url
 
 T = TypeVar("T")
 _GENERATE_ATTEMPTS = 8
-_LINK_COLUMNS = (
-    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
-)
-
-
-def _now() -> datetime:
-    """Now, cut to the millisecond the store keeps, so a write returns what a read will."""
-    return from_ms(to_ms(utcnow()))
-
-
-def _link(row: sqlite3.Row) -> Link:
-    return Link(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        code=row["code"],
-        destination_url=row["destination_url"],
-        title=row["title"],
-        expires_at=None if row["expires_at"] is None else from_ms(row["expires_at"]),
-        campaign=row["campaign"],
-        contact_id=row["contact_id"],
-        created_at=from_ms(row["created_at"]),
-        updated_at=from_ms(row["updated_at"]),
-    )
-
-
-def _tenant(row: sqlite3.Row) -> Tenant:
-    return Tenant(
-        id=row["id"],
-        name=row["name"],
-        collect_metadata=bool(row["collect_metadata"]),
-        created_at=from_ms(row["created_at"]),
-    )
-
-
-def _api_key(row: sqlite3.Row) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        prefix=row["prefix"],
-        created_at=from_ms(row["created_at"]),
-        revoked_at=None if row["revoked_at"] is None else from_ms(row["revoked_at"]),
-    )
 
 
 class SQLiteLinkStore:
@@ -192,7 +146,7 @@ class SQLiteLinkStore:
     # -- tenants and keys -------------------------------------------------------------
 
     def _create_tenant(self, name: str) -> Tenant:
-        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=_now())
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=rows.now())
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, 1, ?)",
@@ -204,8 +158,12 @@ class SQLiteLinkStore:
         return await self._run(self._create_tenant, name)
 
     def _get_tenant(self, tenant_id: str) -> Tenant | None:
-        row = self._connection().execute("SELECT * FROM tenants WHERE id = ?", (tenant_id,)).fetchone()
-        return None if row is None else _tenant(row)
+        row = (
+            self._connection()
+            .execute(f"SELECT {rows.TENANT_COLUMNS} FROM tenants WHERE id = ?", (tenant_id,))
+            .fetchone()
+        )
+        return None if row is None else rows.tenant(row)
 
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
         return await self._run(self._get_tenant, tenant_id)
@@ -230,9 +188,7 @@ class SQLiteLinkStore:
 
     def _create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
         key = new_api_key()
-        record = ApiKey(
-            id=new_id(), tenant_id=tenant_id, name=name, prefix=key[:7], created_at=_now(), revoked_at=None
-        )
+        record = ApiKey(new_id(), tenant_id, name, prefix=key[:7], created_at=rows.now(), revoked_at=None)
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
@@ -254,17 +210,18 @@ class SQLiteLinkStore:
             )
             .fetchone()
         )
-        return None if row is None else _tenant(row)
+        return None if row is None else rows.tenant(row)
 
     async def tenant_for_api_key(self, key: str) -> Tenant | None:
         return await self._run(self._tenant_for_api_key, key)
 
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         def select() -> list[ApiKey]:
-            rows = self._connection().execute(
-                "SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY id DESC", (tenant_id,)
+            found = self._connection().execute(
+                f"SELECT {rows.API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY id DESC",
+                (tenant_id,),
             )
-            return [_api_key(row) for row in rows]
+            return [rows.api_key(row) for row in found]
 
         return await self._run(select)
 
@@ -283,42 +240,16 @@ class SQLiteLinkStore:
     # -- links ------------------------------------------------------------------------
 
     def _create_link(self, new: NewLink) -> Link:
-        now = _now()
-        expires_at = None if new.expires_at is None else from_ms(to_ms(new.expires_at))
+        now = rows.now()
         attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
         for _ in range(attempts):
-            link = Link(
-                id=new_id(),
-                tenant_id=new.tenant_id,
-                code=new.code if new.code is not None else generate_code(),
-                destination_url=new.destination_url,
-                title=new.title,
-                expires_at=expires_at,
-                campaign=new.campaign,
-                contact_id=new.contact_id,
-                created_at=now,
-                updated_at=now,
-            )
+            link = rows.new_link(new, new.code if new.code is not None else generate_code(), now)
             try:
                 with self._write() as conn:
                     conn.execute(
-                        "INSERT INTO links (id, tenant_id, code, destination_url, location, title,"
-                        " expires_at, campaign, contact_id, search_text, created_at, updated_at)"
+                        f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            link.id,
-                            link.tenant_id,
-                            link.code,
-                            link.destination_url,
-                            to_header_url(link.destination_url),
-                            link.title,
-                            None if link.expires_at is None else to_ms(link.expires_at),
-                            link.campaign,
-                            link.contact_id,
-                            search_text(link.title, link.destination_url),
-                            to_ms(now),
-                            to_ms(now),
-                        ),
+                        rows.link_values(link),
                     )
                     self._outbox(conn, "created", link.tenant_id, link.id, link.code)
                 return link
@@ -336,12 +267,13 @@ class SQLiteLinkStore:
         row = (
             self._connection()
             .execute(
-                f"SELECT {_LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                f"SELECT {rows.LINK_COLUMNS} FROM links"
+                " WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 (link_id, tenant_id),
             )
             .fetchone()
         )
-        return None if row is None else _link(row)
+        return None if row is None else rows.link(row)
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
         return await self._run(self._get_link, tenant_id, link_id)
@@ -366,16 +298,16 @@ class SQLiteLinkStore:
             where.append("instr(search_text, ?) > 0")
             params.append(query.search.casefold())
         params.append(query.limit + 1)
-        rows = (
+        found = (
             self._connection()
             .execute(
-                f"SELECT {_LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+                f"SELECT {rows.LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
                 params,
             )
             .fetchall()
         )
-        items = [_link(row) for row in rows[: query.limit]]
-        next_after = items[-1].id if len(rows) > query.limit else None
+        items = [rows.link(row) for row in found[: query.limit]]
+        next_after = items[-1].id if len(found) > query.limit else None
         return LinkPage(items=items, next_after_id=next_after)
 
     async def list_links(self, query: LinkQuery) -> LinkPage:
@@ -390,15 +322,7 @@ class SQLiteLinkStore:
             conn.execute(
                 "UPDATE links SET destination_url = ?, location = ?, title = ?, expires_at = ?,"
                 " search_text = ?, updated_at = ? WHERE id = ?",
-                (
-                    link.destination_url,
-                    to_header_url(link.destination_url),
-                    link.title,
-                    None if link.expires_at is None else to_ms(link.expires_at),
-                    search_text(link.title, link.destination_url),
-                    to_ms(link.updated_at),
-                    link_id,
-                ),
+                (*rows.edited_link_values(link), link_id),
             )
             self._outbox(conn, "updated", tenant_id, link_id, current.code)
         return self._get_link(tenant_id, link_id)
@@ -421,10 +345,10 @@ class SQLiteLinkStore:
     # -- the outbox of link changes ---------------------------------------------------
 
     def _pending_changes(self, limit: int) -> list[tuple[int, LinkChange]]:
-        rows = self._connection().execute(
+        found = self._connection().execute(
             "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT ?", (limit,)
         )
-        return [(row[0], LinkChange(row[1], row[2], row[3], row[4], row[5])) for row in rows]
+        return [rows.change(row) for row in found]
 
     async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
         return await self._run(self._pending_changes, limit)
@@ -447,18 +371,7 @@ class SQLiteLinkStore:
             )
             .fetchone()
         )
-        if row is None:
-            return None
-        return ResolvedLink(
-            link_id=row["id"],
-            tenant_id=row["tenant_id"],
-            code=code,
-            location=row["location"],
-            expires_at_ms=row["expires_at"],
-            campaign=row["campaign"],
-            contact_id=row["contact_id"],
-            collect_metadata=bool(row["collect_metadata"]),
-        )
+        return None if row is None else rows.resolved_link(row, code)
 
     async def resolve(self, code: str) -> ResolvedLink | None:
         return await self._run(self._resolve, code)

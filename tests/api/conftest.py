@@ -23,7 +23,7 @@ from smartlinks.models import Link, NewLink
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
-from smartlinks.types import Receive, Scope, Send
+from tests.support.lifespan import WithStore
 from tests.support.server import serve
 
 BASE_URL = "https://sl.example"
@@ -104,26 +104,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     feed.subscribe(changes.append)
     clicks = FakeClicks()
     relay = ChangeRelay(store, feed)
-    inner = create_api(ApiContext(settings, store, relay, clicks))
-    loops: list[asyncio.AbstractEventLoop] = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await inner(scope, receive, send)
-            return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await store.open()
-                loops.append(asyncio.get_running_loop())
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await store.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
+    app = WithStore(create_api(ApiContext(settings, store, relay, clicks)), store)
     with serve(app) as url:
-        yield ApiServer(url, store, clicks, loops[0], changes, feed, relay)
+        yield ApiServer(url, store, clicks, app.loop, changes, feed, relay)
 
 
 @pytest.fixture

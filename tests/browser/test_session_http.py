@@ -21,7 +21,7 @@ from smartlinks.changes import InProcessChangeFeed
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
-from smartlinks.types import Receive, Scope, Send
+from tests.support.lifespan import WithStore
 from tests.support.server import serve
 
 
@@ -49,28 +49,10 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     data_dir = tmp_path_factory.mktemp("dashboard")
     settings = Settings(data_dir=data_dir)
     store = SQLiteLinkStore(data_dir / "links.sqlite3")
-    inner = create_api(
-        ApiContext(settings, store, ChangeRelay(store, InProcessChangeFeed()), ZeroClickCounter())
-    )
-    loops: list[asyncio.AbstractEventLoop] = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "lifespan":
-            await inner(scope, receive, send)
-            return
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await store.open()
-                loops.append(asyncio.get_running_loop())
-                await send({"type": "lifespan.startup.complete"})
-            else:
-                await store.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-
+    relay = ChangeRelay(store, InProcessChangeFeed())
+    app = WithStore(create_api(ApiContext(settings, store, relay, ZeroClickCounter())), store)
     with serve(app) as url:
-        yield Dashboard(url, store, loops[0])
+        yield Dashboard(url, store, app.loop)
 
 
 @contextmanager

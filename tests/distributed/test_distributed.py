@@ -21,8 +21,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
-from tests.support.kafka import KafkaBroker, local_kafka
-from tests.support.postgres import PostgresServer, local_postgres
+from tests.support.kafka import KafkaBroker
+from tests.support.postgres import PostgresServer
 from tests.support.product import Running, start, stop
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
@@ -50,25 +50,13 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
-    with local_kafka(tmp_path_factory.mktemp("kafka")) as broker:
-        yield broker
-
-
-@pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    with local_postgres(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def cluster(
     kafka: KafkaBroker, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
     env = {
         "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "SMARTLINKS_DATABASE_URL": postgres.dsn,
+        "SMARTLINKS_DATABASE_URL": postgres.create_database(),  # the server is the session's
         "SMARTLINKS_SECRET_KEY": SECRET,
         "SMARTLINKS_KAFKA_CLICK_PARTITIONS": "3",
         "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "200",

@@ -167,8 +167,10 @@ def test_acked_messages_and_offsets_survive_sigkill(kafka: KafkaBroker) -> None:
     assert per_key(run(before_crash())) == per_key(before)
 
     kafka.kill()
-    assert not kafka.is_running()
-    kafka.restart()
+    try:
+        assert not kafka.is_running()
+    finally:
+        kafka.restart()  # whatever happens: the broker is the session's, later tests need it
 
     async def after_crash() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]], int]:
         producer = new_producer(kafka.bootstrap_servers)

@@ -1,12 +1,12 @@
 """The link store fixtures: every store test runs on SQLite and on PostgreSQL.
 
-One PostgreSQL server serves the whole session (started only when a PostgreSQL test runs),
-and each test gets a database of its own, so tests see only their own rows.
+The session's PostgreSQL server (tests/conftest.py, started only when a PostgreSQL test
+runs) gives each test a database of its own, so tests see only their own rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -15,19 +15,12 @@ from smartlinks.models import Tenant
 from smartlinks.store.base import LinkStore
 from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
-from tests.support.postgres import PostgresServer, local_postgres
+from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    # A server that cannot start fails the tests that need it, with pg.sh's message.
-    with local_postgres(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -37,7 +30,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "sqlite":
         opened = SQLiteLinkStore(tmp_path / "links.sqlite3")
     else:
-        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server: PostgresServer = request.getfixturevalue("postgres")
         opened = PostgresLinkStore(server.create_database())
     await opened.open()
     yield opened

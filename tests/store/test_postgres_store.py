@@ -17,8 +17,8 @@ from tests.support.server import free_port
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
 
 
-async def test_stores_opening_together_migrate_once(postgres_server: PostgresServer) -> None:
-    dsn = postgres_server.create_database()
+async def test_stores_opening_together_migrate_once(postgres: PostgresServer) -> None:
+    dsn = postgres.create_database()
     stores = [PostgresLinkStore(dsn, min_connections=1, max_connections=2) for _ in range(6)]
     try:
         await asyncio.gather(*(store.open() for store in stores))
@@ -33,9 +33,9 @@ async def test_stores_opening_together_migrate_once(postgres_server: PostgresSer
     assert await PostgresLinkStore(dsn).migrate() == []
 
 
-async def test_the_schema_mirrors_sqlite(postgres_server: PostgresServer) -> None:
+async def test_the_schema_mirrors_sqlite(postgres: PostgresServer) -> None:
     assert [name for _, name, _ in migrations("postgres")] == [name for _, name, _ in migrations("sqlite")]
-    dsn = postgres_server.create_database()
+    dsn = postgres.create_database()
     assert await PostgresLinkStore(dsn).migrate() == ["0001_links", "0002_link_outbox"]
     async with await psycopg.AsyncConnection.connect(dsn) as conn:
         cursor = await conn.execute(

@@ -17,11 +17,11 @@ quietly does not run is a test that does not exist.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.commands import run_script
 from tests.support.server import free_port
 
 KAFKA_SH = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "kafka.sh"
@@ -46,7 +46,6 @@ class KafkaBroker:
 
     def _run(self, command: str, timeout: float, hint: str = "") -> str:
         env = {
-            **os.environ,
             "KAFKA_HOST": "127.0.0.1",
             "KAFKA_PORT": str(self.port),
             "KAFKA_CONTROLLER_PORT": str(self.controller_port),
@@ -59,23 +58,7 @@ class KafkaBroker:
             # never reaches teardown: no stray JVMs holding ports on CI machines.
             "KAFKA_OWNER_PID": str(os.getpid()),
         }
-        try:
-            done = subprocess.run(
-                ["bash", str(KAFKA_SH), command],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(f"kafka.sh {command} took over {timeout:.0f} s (log: {self.log})") from exc
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"kafka.sh {command} failed (exit {done.returncode}):\n{done.stderr.strip()}"
-                + (f"\nTo fix: {hint}" if hint else "")
-            )
-        return done.stdout.strip()
+        return run_script(KAFKA_SH, command, env, timeout, hint=hint, log=self.log)
 
     def build(self) -> None:
         """Fetch the broker's jars if this machine has not yet (a no-op afterwards)."""

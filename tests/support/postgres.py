@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,9 +24,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from tests.support.commands import run_script
 from tests.support.server import free_port
 
 PG_SH = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "pg.sh"
+_INSTALL_HINT = "run `bash deploy/postgres/pg.sh install` as root (Debian's postgresql package)"
 
 
 class PostgresServer:
@@ -42,29 +43,8 @@ class PostgresServer:
         self.dsn = ""
 
     def _run(self, command: str, timeout: float) -> str:
-        env = {
-            **os.environ,
-            "PG_PORT": str(self.port),
-            "PG_DATA_DIR": str(self.data_dir),
-            "PG_FSYNC": "off",
-        }
-        try:
-            done = subprocess.run(
-                ["bash", str(PG_SH), command],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(f"pg.sh {command} took over {timeout:.0f} s") from exc
-        if done.returncode != 0:
-            raise RuntimeError(
-                f"pg.sh {command} failed (exit {done.returncode}):\n{done.stderr.strip()}\n"
-                "To fix: run `bash deploy/postgres/pg.sh install` as root (Debian's postgresql package)"
-            )
-        return done.stdout.strip()
+        env = {"PG_PORT": str(self.port), "PG_DATA_DIR": str(self.data_dir), "PG_FSYNC": "off"}
+        return run_script(PG_SH, command, env, timeout, hint=_INSTALL_HINT, log=self.log)
 
     def start(self) -> None:
         # Installing takes a minute on a bare machine; once installed, a start is ~1 s.
