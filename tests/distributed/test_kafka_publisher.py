@@ -1,0 +1,93 @@
+"""The redirector's Kafka publisher: while Kafka is away, clicks wait in memory and then in
+the disk spool; the spool survives a restart of the process and is shipped once Kafka
+answers, each event once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from schemas.events import CLICKS_TOPIC, ClickEvent
+from smartlinks.ids import new_id
+from smartlinks.kafka.publisher import KafkaClickPublisher
+from smartlinks.kafka.topics import ensure_topics
+from tests.support.kafka import KafkaBroker
+from tests.support.server import free_port
+
+pytestmark = pytest.mark.kafka
+
+
+def event(link_id: str) -> ClickEvent:
+    return ClickEvent(
+        event_id=new_id(), ts=int(time.time() * 1000), tenant_id="t", link_id=link_id, code="abcd",
+        campaign=None, contact_id=None, method="GET", ip="127.0.0.1", user_agent="UA", referer="",
+        accept_language="", visitor_cookie=None, collect_metadata=True,
+    )  # fmt: skip
+
+
+async def published_ids(bootstrap: str, wanted: set[str], timeout: float = 30) -> list[str]:
+    """Event ids of ``wanted`` found in the clicks topic, repeats included."""
+    consumer = AIOKafkaConsumer(CLICKS_TOPIC, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[str] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and set(found) < wanted:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    event_id = ClickEvent.from_json(record.value or b"").event_id
+                    if event_id in wanted:
+                        found.append(event_id)
+        # a moment more, so that a duplicate would show
+        for records in (await consumer.getmany(timeout_ms=1000)).values():
+            found.extend(e for r in records if (e := ClickEvent.from_json(r.value or b"").event_id) in wanted)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_clicks_spooled_while_kafka_is_away_survive_a_restart_and_arrive_once(
+    kafka: KafkaBroker, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    nowhere = f"127.0.0.1:{free_port()}"  # nothing listens there: Kafka is "down"
+
+    async def while_down() -> list[ClickEvent]:
+        publisher = KafkaClickPublisher(nowhere, capacity=5, spool_dir=spool)
+        await publisher.start()
+        events = [event(f"link-{n % 3}") for n in range(20)]
+        for item in events:
+            publisher.publish(item)  # never blocks, never raises
+        assert publisher.queued() == 5
+        assert publisher.stats.spilled == 15
+        await asyncio.sleep(0.5)
+        assert publisher.stats.delivered == 0
+        await publisher.stop(flush_timeout=1)  # the process ends: memory goes to the spool
+        return events
+
+    events = asyncio.run(while_down())
+    spooled = sum(len(p.read_bytes().splitlines()) for p in spool.glob("*.jsonl"))
+    assert spooled == 20
+
+    async def after_restart() -> int:
+        await ensure_topics(kafka.bootstrap_servers)
+        publisher = KafkaClickPublisher(kafka.bootstrap_servers, capacity=5, spool_dir=spool)
+        await publisher.start()
+        later = event("link-0")
+        publisher.publish(later)  # new clicks queue behind the spool, in order
+        events.append(later)
+        deadline = time.monotonic() + 60
+        while publisher.stats.delivered < 21 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        await publisher.stop()
+        return publisher.stats.delivered
+
+    assert asyncio.run(after_restart()) == 21
+    assert list(spool.glob("*.jsonl")) == []
+    wanted = {item.event_id for item in events}
+    found = asyncio.run(published_ids(kafka.bootstrap_servers, wanted))
+    assert sorted(found) == sorted(wanted)  # every click once
