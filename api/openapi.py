@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_schemas import SCHEMAS
 from api.responses import json_response
@@ -262,7 +263,22 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "security": [{"bearerAuth": []}],
         "paths": _PATHS,
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API key of the tenant.",
+                },
+                "dashboardSession": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": SESSION_COOKIE,
+                    "description": "The dashboard's session, from `POST /dashboard/session` with an API key."
+                    f" A cookie alone authorises reads: a change must also send `{CSRF_HEADER}` with the"
+                    " session's token and come from this origin, or it is answered 401. A request that"
+                    " sends `Authorization` is judged by that key alone.",
+                },
+            },
             "schemas": SCHEMAS,
         },
     }
