@@ -264,11 +264,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "paths": _PATHS,
         "components": {
             "securitySchemes": {
-                "bearerAuth": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "An API key of the tenant.",
-                },
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
                 "dashboardSession": {
                     "type": "apiKey",
                     "in": "cookie",
