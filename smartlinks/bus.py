@@ -44,23 +44,22 @@ class ClickPublisher(Protocol):
     async def stop(self) -> None: ...
 
 
-class InProcessBus:
-    """A bounded queue in memory with a spool behind it. One consumer reads it."""
+class SpillingBuffer:
+    """The producer side every publisher shares: a bounded queue in memory with the spool
+    behind it. ``publish`` is the redirect hot path: it encodes, appends and returns."""
 
     def __init__(self, capacity: int, spool_dir: Path) -> None:
         self.capacity = capacity
         self.stats = BusStats()
         self.spool = Spool(spool_dir)
-        # Encoded events, not objects: a deque of bytes costs the garbage collector nothing,
-        # while 100k queued objects made each full collection a redirect-stalling ~17 ms.
-        self._queue: collections.deque[bytes] = collections.deque()
-        self._wakeup: asyncio.Event | None = None
+        # (key, encoded event, ts): tuples of bytes and ints, which the garbage collector
+        # stops tracking; 100k queued event objects made each full collection a
+        # redirect-stalling ~17 ms pause.
+        self._queue: collections.deque[tuple[bytes, bytes, int]] = collections.deque()
+        self._wakeup = asyncio.Event()
         # Once anything is spooled, new events go to the spool too until it is drained, so
         # that a link's clicks keep their order.
         self._spilling = self.spool.pending()
-        self._unacked: list[Path] = []
-
-    # -- producer side (hot path) ----------------------------------------------------
 
     def publish(self, event: ClickEvent) -> None:
         self.stats.published += 1
@@ -70,22 +69,32 @@ class InProcessBus:
             self.stats.spilled += 1
             self.spool.append(encoded)
         else:
-            self._queue.append(encoded)
-        wakeup = self._wakeup
-        if wakeup is not None and not wakeup.is_set():
-            wakeup.set()
+            self._queue.append((event.key, encoded, event.ts))
+        if not self._wakeup.is_set():
+            self._wakeup.set()
 
     def queued(self) -> int:
         return len(self._queue)
 
-    async def start(self) -> None:
-        self._wakeup = asyncio.Event()
-
-    async def stop(self) -> None:
-        # Events still in memory go to the spool, so a restart delivers them.
-        self.spool.append_many(list(self._queue))
+    def spool_the_queue(self) -> None:
+        """At shutdown: what is still in memory goes to the spool, so a restart delivers it."""
+        self.spool.append_many([encoded for _, encoded, _ in self._queue])
         self._queue.clear()
         self.spool.close()
+
+
+class InProcessBus(SpillingBuffer):
+    """The embedded bus: one consumer in the same process reads the buffer and the spool."""
+
+    def __init__(self, capacity: int, spool_dir: Path) -> None:
+        super().__init__(capacity, spool_dir)
+        self._unacked: list[Path] = []
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        self.spool_the_queue()
 
     # -- consumer side ---------------------------------------------------------------
 
@@ -95,18 +104,15 @@ class InProcessBus:
         Decoding is the consumer's job, as for Kafka messages, so a damaged line read back
         from the spool becomes a dead letter there like any other bad message."""
         if not self._queue and not self._spilling:
-            wakeup = self._wakeup
-            if wakeup is None:
-                raise RuntimeError("bus not started")
-            wakeup.clear()
+            self._wakeup.clear()
             try:
-                await asyncio.wait_for(wakeup.wait(), max_wait)
+                await asyncio.wait_for(self._wakeup.wait(), max_wait)
             except TimeoutError:
                 return []
         batch: list[bytes] = []
         queue = self._queue
         while queue and len(batch) < max_items:
-            batch.append(queue.popleft())
+            batch.append(queue.popleft()[1])
         if not queue and self._spilling and len(batch) < max_items:
             batch.extend(self._read_spool())
         self.stats.delivered += len(batch)

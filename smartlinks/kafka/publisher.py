@@ -11,7 +11,6 @@ between may send it twice, which the consumer's de-duplication by event id absor
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import time
@@ -21,10 +20,9 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
-from schemas.events import CLICKS_TOPIC, ClickEvent
-from smartlinks.bus import BusStats
+from schemas.events import CLICKS_TOPIC
+from smartlinks.bus import SpillingBuffer
 from smartlinks.kafka.clients import started_producer, stop_within
-from smartlinks.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -33,42 +31,18 @@ PARTITION_CACHE_SIZE = 100_000
 RETRY_BACKOFF_MAX = 10.0
 
 
-class KafkaClickPublisher:
+class KafkaClickPublisher(SpillingBuffer):
     def __init__(
         self, bootstrap_servers: str, capacity: int, spool_dir: Path, topic: str = CLICKS_TOPIC
     ) -> None:
+        super().__init__(capacity, spool_dir)
         self.bootstrap_servers = bootstrap_servers
-        self.capacity = capacity
         self.topic = topic
-        self.spool = Spool(spool_dir)
-        self.stats = BusStats()
-        # (key, encoded event, ts): tuples of bytes and ints, which the garbage collector
-        # stops tracking, so a queue grown large while Kafka is away costs no GC pauses.
-        self._queue: collections.deque[tuple[bytes, bytes, int]] = collections.deque()
-        self._spilling = self.spool.pending()
-        self._wakeup = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._partition_cache: dict[bytes, int] = {}
         self._partition_count = 0
-
-    # -- hot path ----------------------------------------------------------------------
-
-    def publish(self, event: ClickEvent) -> None:
-        self.stats.published += 1
-        encoded = event.to_json()
-        if self._spilling or len(self._queue) >= self.capacity:
-            self._spilling = True
-            self.stats.spilled += 1
-            self.spool.append(encoded)
-        else:
-            self._queue.append((event.key, encoded, event.ts))
-        if not self._wakeup.is_set():
-            self._wakeup.set()
-
-    def queued(self) -> int:
-        return len(self._queue)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -83,9 +57,7 @@ class KafkaClickPublisher:
             # On timeout wait_for cancels the task; what is left is spooled below.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._task, flush_timeout)
-        self.spool.append_many([encoded for _, encoded, _ in self._queue])
-        self._queue.clear()
-        self.spool.close()
+        self.spool_the_queue()
         await self._drop_producer(logging.WARNING)
 
     async def ping(self) -> None:

@@ -44,7 +44,7 @@ class Edge:
 
     def events(self) -> list[ClickEvent]:
         """The click events published so far, decoded from the bus."""
-        return [ClickEvent.from_json(encoded) for encoded in self.bus._queue]
+        return [ClickEvent.from_json(encoded) for _, encoded, _ in self.bus._queue]
 
     def call(self, coro: Any) -> Any:
         """Run a store coroutine on the server's loop (the store's executor lives there)."""

@@ -43,7 +43,7 @@ def test_redirects_with_302_and_records_one_click(edge: Edge) -> None:
     assert event.collect_metadata is True
     assert len(event.event_id) == 32
     # What goes on the bus is exactly the documented contract.
-    jsonschema.validate(orjson.loads(edge.bus._queue[0]), CLICK_SCHEMA)
+    jsonschema.validate(orjson.loads(edge.bus._queue[0][1]), CLICK_SCHEMA)
 
 
 def test_sets_a_visitor_cookie_that_matches_the_fallback_hash(edge: Edge) -> None:
