@@ -24,6 +24,9 @@ from smartlinks.types import ASGIApp, Receive, Scope, Send
 from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
 
 _COOKIE_PREFIX = COOKIE_NAME + "="
+MAX_USER_AGENT = 1024
+MAX_REFERER = 2048
+MAX_ACCEPT_LANGUAGE = 256
 _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
@@ -105,12 +108,14 @@ class RedirectEdge:
         cookie: str | None = None
         forwarded_for: str | None = None
         for name, value in scope["headers"]:
+            # Caps keep one oversized header from making an event Kafka refuses; enrichment
+            # reads no further than this anyway.
             if name == b"user-agent":
-                user_agent = value.decode("latin-1")
+                user_agent = value[:MAX_USER_AGENT].decode("latin-1")
             elif name == b"referer":
-                referer = value.decode("latin-1")
+                referer = value[:MAX_REFERER].decode("latin-1")
             elif name == b"accept-language":
-                accept_language = value.decode("latin-1")
+                accept_language = value[:MAX_ACCEPT_LANGUAGE].decode("latin-1")
             elif name == b"cookie":
                 cookie = _cookie_value(value.decode("latin-1"))
             elif name == b"x-forwarded-for" and self._trust_forwarded:

@@ -117,13 +117,39 @@ class KafkaClickPublisher(SpillingBuffer):
                 log.log(level, "the Kafka producer did not close cleanly", exc_info=True)
 
     async def _send_all(self, messages: list[tuple[bytes, bytes]]) -> None:
+        """Send and wait until Kafka acknowledged every message.
+
+        Messages are appended to one record batch per partition and each batch is sent
+        whole: aiokafka's per-message ``send`` (a future, an accumulator lookup and a
+        partitioner call per click) was the largest cost of a busy redirector after HTTP."""
         producer = self._producer
         assert producer is not None
         partition_of = self._partitioner(producer)
-        futures = [
-            await producer.send(self.topic, value=value, key=key, partition=partition_of(key))
-            for key, value in messages
-        ]
+        by_partition: dict[int, list[tuple[bytes, bytes]]] = {}
+        futures = []
+        for key, value in messages:
+            partition = partition_of(key)
+            if partition is None:  # no metadata yet: let aiokafka place it
+                futures.append(await producer.send(self.topic, value=value, key=key))
+            else:
+                by_partition.setdefault(partition, []).append((key, value))
+        for partition, entries in by_partition.items():
+            batch, in_batch = producer.create_batch(), 0
+            for key, value in entries:
+                while batch.append(key=key, value=value, timestamp=None) is None:  # full
+                    if in_batch == 0:
+                        # Larger than a whole batch: cannot happen with the edge's field caps;
+                        # refusing it beats blocking every later click behind it forever.
+                        log.error("dropping a %d-byte click event larger than a Kafka batch", len(value))
+                        self.stats.publish_errors += 1
+                        break
+                    batch.close()
+                    futures.append(await producer.send_batch(batch, self.topic, partition=partition))
+                    batch, in_batch = producer.create_batch(), 0
+                else:
+                    in_batch += 1
+            batch.close()
+            futures.append(await producer.send_batch(batch, self.topic, partition=partition))
         await asyncio.gather(*futures)
 
     def _partitioner(self, producer: AIOKafkaProducer) -> Callable[[bytes], int | None]:

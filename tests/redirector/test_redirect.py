@@ -231,3 +231,14 @@ def test_x_forwarded_for_is_honoured_from_a_trusted_proxy(tmp_path: Path) -> Non
         assert edge.events()[-1].ip == "8.8.8.8"
         get(edge, f"/{link.code}", headers={"X-Forwarded-For": "garbage"})
         assert edge.events()[-1].ip == "127.0.0.1"
+
+
+def test_oversized_headers_are_capped_in_the_event(edge: Edge) -> None:
+    link = edge.link()
+    response = get(
+        edge, f"/{link.code}", headers={"User-Agent": "U" * 10_000, "Referer": "https://r/" + "x" * 5000}
+    )
+    assert response.status_code == 302
+    event = edge.events()[-1]
+    assert event.user_agent == "U" * 1024
+    assert len(event.referer) == 2048
