@@ -7,7 +7,7 @@ over. A change that breaks old messages gets a new version number, never an edit
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -146,7 +146,3 @@ def _fields(raw: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> dict[str,
             raise InvalidEvent("bad_field", f"{name} has the wrong type")
         out[name] = value
     return out
-
-
-def as_dict(event: ClickEvent | LinkChange) -> dict[str, Any]:
-    return asdict(event)
