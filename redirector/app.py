@@ -22,21 +22,9 @@ from smartlinks.types import Receive, Scope, Send
 
 
 async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    if scope["type"] != "http":
-        return
-    body = b"" if scope.get("method") == "HEAD" else pages.NOT_FOUND
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 404,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(pages.NOT_FOUND)).encode()),
-                (b"x-content-type-options", b"nosniff"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    """The router's answer for any path it does not serve: the same page as an unknown code."""
+    if scope["type"] == "http":
+        await pages.send_page(send, 404, pages.NOT_FOUND, scope["method"])
 
 
 def create_redirector(

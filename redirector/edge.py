@@ -31,11 +31,6 @@ _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
 )
-_HTML_HEADERS = [
-    (b"content-type", b"text/html; charset=utf-8"),
-    (b"cache-control", b"no-store"),
-    (b"x-content-type-options", b"nosniff"),
-]
 
 
 @dataclass(slots=True)
@@ -88,7 +83,7 @@ class RedirectEdge:
         method = scope["method"]
         if method != "GET" and method != "HEAD":
             self.stats.rejected += 1
-            await _page(send, 405, pages.METHOD_NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
+            await pages.send_page(send, 405, pages.METHOD_NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
             return
 
         found, link = self.cache.peek(code)
@@ -96,12 +91,12 @@ class RedirectEdge:
             link = await self.cache.get(code)
         if link is None:
             self.stats.not_found += 1
-            await _page(send, 404, pages.NOT_FOUND, method)
+            await pages.send_page(send, 404, pages.NOT_FOUND, method)
             return
         now_ms = int(time.time() * 1000)
         if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
             self.stats.gone += 1
-            await _page(send, 410, pages.GONE, method)
+            await pages.send_page(send, 410, pages.GONE, method)
             return
 
         user_agent = referer = accept_language = ""
@@ -154,13 +149,3 @@ class RedirectEdge:
         await send({"type": "http.response.start", "status": self._status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         self.stats.redirects += 1
-
-
-async def _page(
-    send: Send, status: int, body: bytes, method: str, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    headers = [*_HTML_HEADERS, (b"content-length", str(len(body)).encode())]
-    if extra:
-        headers.extend(extra)
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from smartlinks.types import Send
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -26,3 +28,20 @@ METHOD_NOT_ALLOWED = _PAGE.format(
     title="Method not allowed",
     text="Short links can only be opened (GET or HEAD).",
 ).encode()
+
+_HEADERS = [
+    (b"content-type", b"text/html; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+async def send_page(
+    send: Send, status: int, body: bytes, method: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """One of these pages as a complete response (headers only for HEAD)."""
+    headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+    if extra:
+        headers.extend(extra)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
