@@ -3,6 +3,7 @@
 
 import { useState } from "preact/hooks";
 import { api, ApiError, type Link } from "../api";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
 import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
@@ -158,27 +159,24 @@ interface DeleteProps {
 }
 
 export function DeleteDialog({ link, onClose, onDeleted }: DeleteProps) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState("");
   const remove = async () => {
-    setBusy(true);
-    setError("");
     try {
       await api.deleteLink(link.id);
       notify("Link deleted.");
-      onDeleted();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 404) {
-        notify("The link was already deleted.");
-        onDeleted();
-        return;
-      }
-      setError((e as Error).message);
-      setBusy(false);
+      if (!(e instanceof ApiError && e.status === 404)) throw e;
+      notify("The link was already deleted.");
     }
+    onDeleted();
   };
   return (
-    <Dialog title="Delete this link?" onClose={onClose}>
+    <ConfirmDialog
+      title="Delete this link?"
+      confirmLabel="Delete link"
+      busyLabel="Deleting…"
+      onConfirm={remove}
+      onClose={onClose}
+    >
       <p>
         <strong dir="auto">{link.title || shownUrl(link.destination_url).host || link.code}</strong> (
         <code>{link.short_url}</code>) will stop redirecting at once.
@@ -187,19 +185,6 @@ export function DeleteDialog({ link, onClose, onDeleted }: DeleteProps) {
         All of its analytics — {number(link.clicks)} {link.clicks === 1 ? "click" : "clicks"} and every
         breakdown — will be lost permanently. This cannot be undone.
       </p>
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" class="button button-danger" disabled={busy} onClick={remove}>
-          {busy ? "Deleting…" : "Delete link"}
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }

@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiError, type ApiKey } from "../api";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { CopyButton } from "../components/CopyButton";
 import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
@@ -219,37 +220,25 @@ interface RevokeProps {
 }
 
 function RevokeDialog({ apiKey, ownSession, onClose, onRevoked }: RevokeProps) {
-  const [error, setError] = useState("");
   const revoke = async () => {
-    try {
-      await api.revokeKey(apiKey.id);
-      notify(`Key “${apiKey.name}” revoked.`);
-      if (ownSession) location.reload(); // this session stood on that key: it has ended
-      else onRevoked();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    await api.revokeKey(apiKey.id);
+    notify(`Key “${apiKey.name}” revoked.`);
+    if (ownSession) location.reload(); // this session stood on that key: it has ended
+    else onRevoked();
   };
   return (
-    <Dialog title="Revoke this key?" onClose={onClose}>
+    <ConfirmDialog
+      title="Revoke this key?"
+      confirmLabel="Revoke key"
+      busyLabel="Revoking…"
+      onConfirm={revoke}
+      onClose={onClose}
+    >
       <p>
         Programs using <strong dir="auto">{apiKey.name}</strong> (<code>{apiKey.prefix}…</code>) will be refused
         at once. This cannot be undone.
       </p>
       {ownSession && <p class="warning">You signed in with this key: revoking it signs you out.</p>}
-      {error && (
-        <p class="form-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="dialog-actions">
-        <button type="button" class="button" onClick={onClose} autoFocus>
-          Cancel
-        </button>
-        <button type="button" class="button button-danger" onClick={revoke}>
-          Revoke key
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDialog>
   );
 }
