@@ -1,0 +1,54 @@
+"""Building blocks of the OpenAPI document, shared by the modules that describe a part
+of the API (``api/openapi.py`` gathers them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BODY_ERRORS = ("invalid_json", "body_not_object", "client_disconnected")
+LINK_FIELD_ERRORS = (
+    "unknown_field", "invalid_type", "too_long", "control_characters", "invalid_url", "url_too_long",
+    "url_control_characters", "unsupported_scheme", "url_has_credentials", "invalid_datetime",
+    "expires_in_past",
+)  # fmt: skip
+
+
+def ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def error(*codes: str) -> dict[str, Any]:
+    return {
+        "description": "Error: " + ", ".join(f"`{code}`" for code in codes) + ".",
+        "content": {"application/json": {"schema": ref("Error")}},
+    }
+
+
+def request_body(schema: str) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": ref(schema)}}}
+
+
+def operation(
+    operation_id: str, summary: str, responses: dict[str, Any], body: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    all_responses = {**responses, "401": error("unauthorized")}
+    if body is not None:
+        all_responses.setdefault("400", error(*BODY_ERRORS))
+        all_responses["413"] = error("body_too_large")
+        all_responses["415"] = error("unsupported_media_type")
+    spec = {
+        "operationId": operation_id,
+        "summary": summary,
+        "responses": dict(sorted(all_responses.items())),
+    }
+    if body is not None:
+        spec["requestBody"] = request_body(body)
+    return {**spec, **extra}
+
+
+def query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
