@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from schemas.events import LinkChange
@@ -108,9 +108,10 @@ class LinkCache:
             del self._entries[code]
         self._inflight.clear()
 
-    def apply(self, change: LinkChange) -> None:
-        """Forget what a committed change made stale (a new code may be cached as unknown)."""
-        if change.kind == "tenant_updated":
-            self.evict_tenant(change.tenant_id)
-        else:
-            self.evict(change.code)
+    def apply(self, changes: Sequence[LinkChange]) -> None:
+        """Forget what committed changes made stale (a new code may be cached as unknown)."""
+        for change in changes:
+            if change.kind == "tenant_updated":
+                self.evict_tenant(change.tenant_id)
+            else:
+                self.evict(change.code)

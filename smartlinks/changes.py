@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from schemas.events import LinkChange
 
 log = logging.getLogger(__name__)
 
-# A subscriber may be async: the analytics side deletes a link's clicks before the change
-# counts as delivered, so a crash in between leaves it in the outbox to be done again.
-Subscriber = Callable[[LinkChange], Awaitable[None] | None]
+# A subscriber takes changes in commit order, a batch at a time (a bulk create commits
+# thousands at once, and the analytics side mirrors them in one insert). It may be async:
+# the analytics side deletes a link's clicks before the change counts as delivered, so a
+# crash in between leaves it in the outbox to be done again.
+Subscriber = Callable[[Sequence[LinkChange]], Awaitable[None] | None]
 
 
 class ChangePublisher(Protocol):
     """Where the outbox relay sends committed changes (in process, or Kafka)."""
 
-    async def publish(self, change: LinkChange) -> None: ...
+    async def publish(self, changes: Sequence[LinkChange]) -> None: ...
 
 
 class InProcessChangeFeed:
@@ -35,18 +37,18 @@ class InProcessChangeFeed:
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
-    async def publish(self, change: LinkChange) -> None:
-        """Hand the change to every subscriber; raise if any failed (after all were tried),
+    async def publish(self, changes: Sequence[LinkChange]) -> None:
+        """Hand the changes to every subscriber; raise if any failed (after all were tried),
         so the relay keeps the change and delivers it again. Subscribers are idempotent."""
         failed: Exception | None = None
         for subscriber in self._subscribers:
             try:
-                result = subscriber(change)
+                result = subscriber(changes)
                 if inspect.isawaitable(result):
                     await result
             except Exception as exc:
                 # One broken subscriber must not keep the change from the others.
-                log.exception("link change subscriber failed", extra={"change": change.kind})
+                log.exception("link change subscriber failed", extra={"changes": len(changes)})
                 failed = exc
         if failed is not None:
             raise failed

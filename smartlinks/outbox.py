@@ -33,8 +33,7 @@ class ChangeRelay:
         published = 0
         async with self._lock:  # one relay pass at a time keeps the order
             while pending := await self.store.pending_changes():
-                for _, change in pending:
-                    await self.feed.publish(change)
+                await self.feed.publish([change for _, change in pending])
                 await self.store.forget_changes([seq for seq, _ in pending])
                 published += len(pending)
         self.delivered += published

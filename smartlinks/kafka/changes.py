@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
@@ -39,11 +40,18 @@ class KafkaChangeFeed:
         if producer is not None:
             await stop_within(producer.stop(), 10, "the link-change producer")
 
-    async def publish(self, change: LinkChange) -> None:
+    async def publish(self, changes: Sequence[LinkChange]) -> None:
         if self._producer is None:
             raise ConnectionError("the link-change producer is not started")
-        key = (change.link_id or change.tenant_id).encode()
-        await self._producer.send_and_wait(LINKS_TOPIC, value=change.to_json(), key=key)
+        # Queue them all, then wait for every acknowledgement: one round trip per batch, and
+        # per-key order holds (the producer is idempotent with one partition per key).
+        sent = [
+            await self._producer.send(
+                LINKS_TOPIC, value=change.to_json(), key=(change.link_id or change.tenant_id).encode()
+            )
+            for change in changes
+        ]
+        await asyncio.gather(*sent)
 
 
 class KafkaChangeListener:
@@ -90,25 +98,27 @@ class KafkaChangeListener:
         while True:
             batches = await consumer.getmany(timeout_ms=200)
             for records in batches.values():
-                for record in records:
-                    await self._apply(record.value)
+                await self._apply([record.value for record in records])
             if batches and self.group_id:
                 await consumer.commit()
 
-    async def _apply(self, value: bytes | None) -> None:
-        if value is None:
-            return
-        try:
-            change = LinkChange.from_json(value)
-        except InvalidEvent as exc:
-            log.warning("skipping an unreadable link change: %s", exc)
+    async def _apply(self, values: Sequence[bytes | None]) -> None:
+        changes = []
+        for value in values:
+            if value is None:  # a compaction tombstone
+                continue
+            try:
+                changes.append(LinkChange.from_json(value))
+            except InvalidEvent as exc:
+                log.warning("skipping an unreadable link change: %s", exc)
+        if not changes:
             return
         while True:
             try:
-                result = self.apply(change)
+                result = self.apply(changes)
                 if result is not None:
                     await result
-                self.applied += 1
+                self.applied += len(changes)
                 return
             except Exception:
                 # Not skipped: a deletion that failed (ClickHouse down) is tried until it is done.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -80,6 +81,9 @@ class LinkStore(Protocol):
         """Insert a link; raise ``CodeTaken`` if its custom code is in use."""
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None: ...
+    async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        """The tenant's live links among ``link_ids``, in no particular order."""
+
     async def list_links(self, query: LinkQuery) -> LinkPage: ...
     async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None: ...
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:

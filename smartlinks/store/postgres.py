@@ -240,6 +240,14 @@ class PostgresLinkStore:
         )
         return None if row is None else rows.link(row)
 
+    async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        found = await self._all(
+            f"SELECT {rows.LINK_COLUMNS} FROM links"
+            " WHERE tenant_id = %s AND id = ANY(%s) AND deleted_at IS NULL",
+            (tenant_id, list(link_ids)),
+        )
+        return [rows.link(row) for row in found]
+
     async def list_links(self, query: LinkQuery) -> LinkPage:
         where = ["tenant_id = %s", "deleted_at IS NULL"]
         params: list[Any] = [query.tenant_id]

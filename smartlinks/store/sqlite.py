@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +42,7 @@ from smartlinks.store.migrations import migrations
 
 T = TypeVar("T")
 _GENERATE_ATTEMPTS = 8
+_IN_CHUNK = 500  # ids per IN list: SQLite allows at most 32,766 bound parameters
 
 
 class SQLiteLinkStore:
@@ -277,6 +278,24 @@ class SQLiteLinkStore:
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
         return await self._run(self._get_link, tenant_id, link_id)
+
+    def _get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        found: list[Link] = []
+        conn = self._connection()
+        for start in range(0, len(link_ids), _IN_CHUNK):
+            chunk = link_ids[start : start + _IN_CHUNK]
+            found.extend(
+                rows.link(row)
+                for row in conn.execute(
+                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND deleted_at IS NULL"
+                    f" AND id IN ({', '.join('?' * len(chunk))})",
+                    (tenant_id, *chunk),
+                )
+            )
+        return found
+
+    async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        return await self._run(self._get_links, tenant_id, list(link_ids))
 
     def _list_links(self, query: LinkQuery) -> LinkPage:
         where = ["tenant_id = ?", "deleted_at IS NULL"]

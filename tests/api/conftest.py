@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import string
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,10 +47,10 @@ class FlakyFeed(InProcessChangeFeed):
 
     fail = False
 
-    async def publish(self, change: LinkChange) -> None:
+    async def publish(self, changes: Sequence[LinkChange]) -> None:
         if self.fail:
             raise ConnectionError("the bus is down")
-        await super().publish(change)
+        await super().publish(changes)
 
 
 @dataclass
@@ -101,7 +101,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     store = SQLiteLinkStore(data_dir / "links.sqlite3")
     feed = FlakyFeed()
     changes: list[LinkChange] = []
-    feed.subscribe(changes.append)
+    feed.subscribe(changes.extend)
     clicks = FakeClicks()
     relay = ChangeRelay(store, feed)
     app = WithStore(create_api(ApiContext(settings, store, relay, clicks)), store)

@@ -190,17 +190,17 @@ def test_edit_and_delete_take_effect_on_the_next_redirect(edge: Edge) -> None:
     edge.call(
         edge.store.update_link(edge.tenant_id, link.id, LinkPatch(destination_url="https://new.example/"))
     )
-    edge.call(edge.changes.publish(LinkChange("updated", edge.tenant_id, link.id, link.code, 0)))
+    edge.call(edge.changes.publish([LinkChange("updated", edge.tenant_id, link.id, link.code, 0)]))
     assert get(edge, f"/{link.code}").headers["location"] == "https://new.example/"
     edge.call(edge.store.delete_link(edge.tenant_id, link.id))
-    edge.call(edge.changes.publish(LinkChange("deleted", edge.tenant_id, link.id, link.code, 0)))
+    edge.call(edge.changes.publish([LinkChange("deleted", edge.tenant_id, link.id, link.code, 0)]))
     assert get(edge, f"/{link.code}").status_code == 404
 
 
 def test_a_new_link_replaces_a_cached_unknown_code(edge: Edge) -> None:
     assert get(edge, "/Later123").status_code == 404
     link = edge.link(code="Later123")
-    edge.call(edge.changes.publish(LinkChange("created", edge.tenant_id, link.id, link.code, 0)))
+    edge.call(edge.changes.publish([LinkChange("created", edge.tenant_id, link.id, link.code, 0)]))
     assert get(edge, "/Later123").status_code == 302
 
 
@@ -208,7 +208,7 @@ def test_tenant_settings_change_refreshes_collect_metadata(edge: Edge) -> None:
     link = edge.link()
     get(edge, f"/{link.code}")
     edge.call(edge.store.set_collect_metadata(edge.tenant_id, False))
-    edge.call(edge.changes.publish(LinkChange("tenant_updated", edge.tenant_id, "", "", 0)))
+    edge.call(edge.changes.publish([LinkChange("tenant_updated", edge.tenant_id, "", "", 0)]))
     get(edge, f"/{link.code}")
     assert [e.collect_metadata for e in edge.events()] == [True, False]
 
