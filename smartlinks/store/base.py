@@ -8,18 +8,61 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from schemas.events import LinkChange
 from smartlinks.models import ApiKey, Link, LinkPatch, NewLink, ResolvedLink, Tenant
+from smartlinks.webhooks import (
+    AttemptOutcome,
+    ClaimedDelivery,
+    DeliveryAttempt,
+    DeliveryPage,
+    NewDelivery,
+    NewWebhook,
+    Webhook,
+    WebhookPatch,
+)
 
 API_KEY_PREFIX = "sl_"
 
 
 class CodeTaken(Exception):
     """The requested code already belongs to a link (live or deleted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    """What a request sent with an Idempotency-Key was answered."""
+
+    request_hash: str  # of the request's body: a retry must send the same one
+    status: int
+    body: bytes
+
+
+class IdempotencyConflict(Exception):
+    """The Idempotency-Key was used already (maybe by a request still running a moment
+    ago); ``stored`` is what that request was answered. Nothing was written."""
+
+    def __init__(self, stored: StoredResponse) -> None:
+        super().__init__("idempotency key already used")
+        self.stored = stored
+
+
+# How long a response stays available to retries under its Idempotency-Key.
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentRequest:
+    """Keep the response of a write under ``key``, in the write's own transaction."""
+
+    key: str
+    request_hash: str
+    status: int
+    respond: Callable[[Sequence[Link | CodeTaken]], bytes]  # the body, from the write's results
 
 
 class CodeSpaceExhausted(Exception):
@@ -42,6 +85,17 @@ class LinkPage:
     next_after_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignSummary:
+    """A campaign as its live links make it: how many, and when the first and the last
+    of them were created."""
+
+    campaign: str
+    links: int
+    first_created_at: datetime
+    last_created_at: datetime
+
+
 def new_api_key() -> str:
     return API_KEY_PREFIX + secrets.token_urlsafe(32).replace("-", "x").replace("_", "y")
 
@@ -57,7 +111,67 @@ def search_text(title: str | None, destination_url: str) -> str:
     return f"{title or ''}\n{destination_url}".casefold()
 
 
+class WebhookStore(Protocol):
+    """Webhooks and their deliveries (``store.webhooks``): managed by the API, fed by the
+    consumer's trigger, drained by its delivery worker."""
+
+    # the API
+    async def create_webhook(self, new: NewWebhook, limit: int) -> Webhook:
+        """Insert a webhook with a fresh secret; raise ``WebhookLimitReached`` if the
+        tenant has ``limit`` already."""
+
+    async def get_webhook(self, tenant_id: str, webhook_id: str) -> Webhook | None: ...
+    async def list_webhooks(self, tenant_id: str) -> list[Webhook]:
+        """The tenant's webhooks, newest first."""
+
+    async def update_webhook(self, tenant_id: str, webhook_id: str, patch: WebhookPatch) -> Webhook | None:
+        """Apply ``patch``; enabling a webhook also forgets its failures."""
+
+    async def delete_webhook(self, tenant_id: str, webhook_id: str) -> bool:
+        """Delete a webhook with its deliveries."""
+
+    async def list_deliveries(
+        self, tenant_id: str, webhook_id: str, limit: int, after_id: str | None
+    ) -> DeliveryPage:
+        """A webhook's deliveries, newest first, each with its latest attempts."""
+
+    # the trigger
+    async def enabled_webhooks(self) -> list[Webhook]:
+        """Every enabled webhook of every tenant."""
+
+    async def links_by_id(self, link_ids: Collection[str]) -> dict[str, Link]:
+        """The live links among ``link_ids``, by id, whatever their tenant."""
+
+    async def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
+        """Insert pending deliveries in one transaction; skip those whose (webhook, event)
+        is already there or whose webhook is gone or disabled. Returns how many were new."""
+
+    # the delivery worker
+    async def claim_deliveries(
+        self, limit: int, lease_seconds: float, per_webhook: int, skip_webhooks: Collection[str] = ()
+    ) -> list[ClaimedDelivery]:
+        """Lease up to ``limit`` due deliveries of enabled webhooks, at most ``per_webhook``
+        of any one and none of ``skip_webhooks``, oldest due first, so that no other
+        worker attempts them until the lease ends."""
+
+    async def record_attempt(
+        self, claimed: ClaimedDelivery, attempt: DeliveryAttempt, outcome: AttemptOutcome
+    ) -> bool:
+        """Log an attempt and move the delivery on, if the lease is still held; track the
+        webhook's failures and disable it as ``outcome`` says. True if it was disabled."""
+
+    async def release_deliveries(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        """Give leased deliveries back unattempted: due again at once."""
+
+    async def count_pending(self) -> int: ...
+    async def prune_deliveries(self, before: datetime) -> int:
+        """Delete deliveries created before ``before``; return how many."""
+
+
 class LinkStore(Protocol):
+    @property
+    def webhooks(self) -> WebhookStore: ...
+
     async def migrate(self) -> list[str]:
         """Apply pending migrations without opening the store; return the names applied."""
 
@@ -80,11 +194,37 @@ class LinkStore(Protocol):
     async def create_link(self, new: NewLink) -> Link:
         """Insert a link; raise ``CodeTaken`` if its custom code is in use."""
 
+    async def create_links(
+        self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None = None
+    ) -> list[Link | CodeTaken]:
+        """Insert many of the tenant's links in one transaction, results in order: an item
+        whose custom code is taken (by an earlier item too) gets ``CodeTaken``, the rest are
+        created. With ``idempotency`` the response it builds is stored under its key in the
+        same transaction; if the key is used already, raise ``IdempotencyConflict`` and
+        create nothing."""
+
+    async def stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        """The response kept under an Idempotency-Key (for ``IDEMPOTENCY_RETENTION``)."""
+
+    async def reuse_or_create_links(
+        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+    ) -> list[Link]:
+        """For each destination (validated already), the tenant's oldest live, unexpired link
+        to it with exactly this campaign and contact, or a new one; results in order. Atomic:
+        two concurrent calls for the same campaign and contact end with one link each."""
+
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None: ...
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
         """The tenant's live links among ``link_ids``, in no particular order."""
 
     async def list_links(self, query: LinkQuery) -> LinkPage: ...
+    async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        """Every campaign of the tenant's live links (a campaign with none is gone), in no
+        particular order; links without a campaign (null or empty) belong to none."""
+
+    async def campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        """The ids of the campaign's live links, oldest first."""
+
     async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None: ...
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
         """Mark a link deleted. Its code stays taken for good, so old short URLs never

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -28,19 +29,26 @@ from smartlinks.models import (
     NewLink,
     ResolvedLink,
     Tenant,
+    from_ms,
     to_ms,
     utcnow,
 )
 from smartlinks.store import rows
 from smartlinks.store.base import (
+    IDEMPOTENCY_RETENTION,
+    CampaignSummary,
     CodeSpaceExhausted,
     CodeTaken,
+    IdempotencyConflict,
+    IdempotentRequest,
     LinkPage,
     LinkQuery,
+    StoredResponse,
     hash_api_key,
     new_api_key,
 )
 from smartlinks.store.migrations import migrations
+from smartlinks.store.webhooks_postgres import PostgresWebhookStore
 
 _GENERATE_ATTEMPTS = 8
 _CODE_CONSTRAINT = "links_code_key"  # named in migrations/postgres/0001_links.sql
@@ -56,6 +64,7 @@ class PostgresLinkStore:
         self._min = min_connections
         self._max = max_connections
         self._pool: AsyncConnectionPool[Connection] | None = None
+        self.webhooks = PostgresWebhookStore(self)
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -233,6 +242,147 @@ class PostgresLinkStore:
             raise CodeTaken(new.code)
         raise CodeSpaceExhausted()
 
+    async def create_links(
+        self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None = None
+    ) -> list[Link | CodeTaken]:
+        now = rows.now()
+        async with self._write() as conn:
+            if idempotency is not None and (
+                stored := await self._stored_response(conn, tenant_id, idempotency)
+            ):
+                raise IdempotencyConflict(stored)
+            results: list[Link | CodeTaken | None] = [None] * len(news)
+            pending = list(range(len(news)))
+            for _ in range(_GENERATE_ATTEMPTS):
+                if not pending:
+                    break
+                candidates = {
+                    i: rows.new_link(news[i], news[i].code or generate_code(), now) for i in pending
+                }
+                inserted = await self._insert_links(conn, list(candidates.values()))
+                pending = []
+                for i, link in candidates.items():
+                    if link.id in inserted:
+                        results[i] = link
+                    elif news[i].code is not None:
+                        results[i] = CodeTaken(link.code)
+                    else:  # a generated code collided: draw again
+                        pending.append(i)
+            if pending:
+                raise CodeSpaceExhausted()
+            done = [result for result in results if result is not None]
+            await self._outbox_created(conn, [link for link in done if isinstance(link, Link)])
+            if idempotency is not None:
+                await self._keep_response(conn, tenant_id, idempotency, idempotency.respond(done), now)
+        return done
+
+    @staticmethod
+    async def _insert_links(conn: Connection, links: Sequence[Link]) -> set[str]:
+        """Insert in one statement; return the ids inserted (a row whose code is taken,
+        in the table or earlier in the batch, is skipped)."""
+        columns = list(zip(*(rows.link_values(link) for link in links), strict=True))
+        cursor = await conn.execute(
+            f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
+            " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
+            " %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])"
+            " ON CONFLICT (code) DO NOTHING RETURNING id",
+            [list(column) for column in columns],
+        )
+        return {row["id"] for row in await cursor.fetchall()}
+
+    @staticmethod
+    async def _outbox_created(conn: Connection, links: Sequence[Link]) -> None:
+        if links:
+            await conn.execute(
+                "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
+                " SELECT 'created', t, l, c, %s"
+                " FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(t, l, c)",
+                (
+                    to_ms(utcnow()),
+                    [link.tenant_id for link in links],
+                    [link.id for link in links],
+                    [link.code for link in links],
+                ),
+            )
+
+    @staticmethod
+    async def _stored_response(
+        conn: Connection, tenant_id: str, idempotency: IdempotentRequest | str
+    ) -> StoredResponse | None:
+        key = idempotency if isinstance(idempotency, str) else idempotency.key
+        cursor = await conn.execute(
+            "SELECT request_hash, status, body FROM idempotency_keys"
+            " WHERE tenant_id = %s AND key = %s AND created_at >= %s",
+            (tenant_id, key, to_ms(utcnow() - IDEMPOTENCY_RETENTION)),
+        )
+        row = await cursor.fetchone()
+        return None if row is None else StoredResponse(row["request_hash"], row["status"], bytes(row["body"]))
+
+    async def _keep_response(
+        self, conn: Connection, tenant_id: str, idempotency: IdempotentRequest, body: bytes, now: datetime
+    ) -> None:
+        await conn.execute(
+            "DELETE FROM idempotency_keys WHERE created_at < %s", (to_ms(now - IDEMPOTENCY_RETENTION),)
+        )
+        cursor = await conn.execute(
+            "INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING key",
+            (tenant_id, idempotency.key, idempotency.request_hash, idempotency.status, body, to_ms(now)),
+        )
+        if await cursor.fetchone() is None:
+            # A concurrent request with the key committed first (we waited for it above):
+            # answer with its response, and roll our links back.
+            stored = await self._stored_response(conn, tenant_id, idempotency)
+            raise IdempotencyConflict(stored or StoredResponse(idempotency.request_hash, 409, b""))
+
+    async def stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        async with self._connection() as conn:
+            return await self._stored_response(conn, tenant_id, key)
+
+    async def reuse_or_create_links(
+        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+    ) -> list[Link]:
+        now = rows.now()
+        found: dict[str, Link] = {}
+        async with self._write() as conn:
+            # Serialise rewrites for one campaign and contact, so two at once cannot both create.
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                (repr(("reuse", tenant_id, campaign, contact_id)),),
+            )
+            for destination in dict.fromkeys(destinations):
+                cursor = await conn.execute(
+                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = %s"
+                    " AND md5(destination_url) = md5(%s) AND destination_url = %s"
+                    " AND campaign IS NOT DISTINCT FROM %s AND contact_id IS NOT DISTINCT FROM %s"
+                    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > %s) ORDER BY id LIMIT 1",
+                    (tenant_id, destination, destination, campaign, contact_id, to_ms(now)),
+                )
+                row = await cursor.fetchone()
+                if row is not None:
+                    found[destination] = rows.link(row)
+            missing = [destination for destination in dict.fromkeys(destinations) if destination not in found]
+            for _ in range(_GENERATE_ATTEMPTS):
+                if not missing:
+                    break
+                candidates = [
+                    rows.new_link(
+                        NewLink(tenant_id, destination, campaign=campaign, contact_id=contact_id),
+                        generate_code(),
+                        now,
+                    )
+                    for destination in missing
+                ]
+                inserted = await self._insert_links(conn, candidates)
+                for link in candidates:
+                    if link.id in inserted:
+                        found[link.destination_url] = link
+                await self._outbox_created(conn, [link for link in candidates if link.id in inserted])
+                missing = [destination for destination in missing if destination not in found]
+            if missing:
+                raise CodeSpaceExhausted()
+        return [found[destination] for destination in destinations]
+
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
         row = await self._one(
             f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = %s AND tenant_id = %s AND deleted_at IS NULL",
@@ -247,6 +397,24 @@ class PostgresLinkStore:
             (tenant_id, list(link_ids)),
         )
         return [rows.link(row) for row in found]
+
+    async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        found = await self._all(
+            "SELECT campaign, count(*) AS links, min(created_at) AS first_at, max(created_at) AS last_at"
+            " FROM links WHERE tenant_id = %s AND deleted_at IS NULL AND campaign <> '' GROUP BY campaign",
+            (tenant_id,),
+        )
+        return [
+            CampaignSummary(row["campaign"], row["links"], from_ms(row["first_at"]), from_ms(row["last_at"]))
+            for row in found
+        ]
+
+    async def campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        found = await self._all(
+            "SELECT id FROM links WHERE tenant_id = %s AND campaign = %s AND deleted_at IS NULL ORDER BY id",
+            (tenant_id, campaign),
+        )
+        return [row["id"] for row in found]
 
     async def list_links(self, query: LinkQuery) -> LinkPage:
         where = ["tenant_id = %s", "deleted_at IS NULL"]

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,19 +27,26 @@ from smartlinks.models import (
     NewLink,
     ResolvedLink,
     Tenant,
+    from_ms,
     to_ms,
     utcnow,
 )
 from smartlinks.store import rows
 from smartlinks.store.base import (
+    IDEMPOTENCY_RETENTION,
+    CampaignSummary,
     CodeSpaceExhausted,
     CodeTaken,
+    IdempotencyConflict,
+    IdempotentRequest,
     LinkPage,
     LinkQuery,
+    StoredResponse,
     hash_api_key,
     new_api_key,
 )
 from smartlinks.store.migrations import migrations
+from smartlinks.store.webhooks_sqlite import SQLiteWebhookStore
 
 T = TypeVar("T")
 _GENERATE_ATTEMPTS = 8
@@ -53,6 +61,7 @@ class SQLiteLinkStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
+        self.webhooks = SQLiteWebhookStore(self)
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -240,29 +249,125 @@ class SQLiteLinkStore:
 
     # -- links ------------------------------------------------------------------------
 
-    def _create_link(self, new: NewLink) -> Link:
-        now = rows.now()
+    @staticmethod
+    def _insert_link(conn: sqlite3.Connection, new: NewLink, now: datetime) -> Link | CodeTaken:
+        """Insert one link inside the caller's transaction (its outbox row is the caller's)."""
         attempts = 1 if new.code is not None else _GENERATE_ATTEMPTS
         for _ in range(attempts):
             link = rows.new_link(new, new.code if new.code is not None else generate_code(), now)
             try:
-                with self._write() as conn:
-                    conn.execute(
-                        f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        rows.link_values(link),
-                    )
-                    self._outbox(conn, "created", link.tenant_id, link.id, link.code)
+                # A failed statement is undone alone; the transaction goes on.
+                conn.execute(
+                    f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows.link_values(link),
+                )
                 return link
             except sqlite3.IntegrityError as exc:
                 if "links.code" not in str(exc):
                     raise
         if new.code is not None:
-            raise CodeTaken(new.code)
+            return CodeTaken(new.code)
         raise CodeSpaceExhausted()
+
+    @staticmethod
+    def _outbox_created(conn: sqlite3.Connection, links: Sequence[Link]) -> None:
+        at = to_ms(utcnow())
+        conn.executemany(
+            "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at) VALUES ('created', ?, ?, ?, ?)",
+            [(link.tenant_id, link.id, link.code, at) for link in links],
+        )
+
+    def _create_link(self, new: NewLink) -> Link:
+        with self._write() as conn:
+            link = self._insert_link(conn, new, rows.now())
+            if isinstance(link, CodeTaken):
+                raise link
+            self._outbox_created(conn, [link])
+        return link
 
     async def create_link(self, new: NewLink) -> Link:
         return await self._run(self._create_link, new)
+
+    def _create_links(
+        self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None
+    ) -> list[Link | CodeTaken]:
+        now = rows.now()
+        with self._write() as conn:
+            if idempotency is not None and (stored := self._stored_response(tenant_id, idempotency.key)):
+                raise IdempotencyConflict(stored)
+            results = [self._insert_link(conn, new, now) for new in news]
+            self._outbox_created(conn, [link for link in results if isinstance(link, Link)])
+            if idempotency is not None:
+                conn.execute(
+                    "DELETE FROM idempotency_keys WHERE created_at < ?",
+                    (to_ms(now - IDEMPOTENCY_RETENTION),),
+                )
+                conn.execute(
+                    "INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        tenant_id,
+                        idempotency.key,
+                        idempotency.request_hash,
+                        idempotency.status,
+                        idempotency.respond(results),
+                        to_ms(now),
+                    ),
+                )
+        return results
+
+    async def create_links(
+        self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None = None
+    ) -> list[Link | CodeTaken]:
+        return await self._run(self._create_links, tenant_id, news, idempotency)
+
+    def _stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT request_hash, status, body FROM idempotency_keys"
+                " WHERE tenant_id = ? AND key = ? AND created_at >= ?",
+                (tenant_id, key, to_ms(utcnow() - IDEMPOTENCY_RETENTION)),
+            )
+            .fetchone()
+        )
+        return None if row is None else StoredResponse(row[0], row[1], bytes(row[2]))
+
+    async def stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        return await self._run(self._stored_response, tenant_id, key)
+
+    def _reuse_or_create_links(
+        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+    ) -> list[Link]:
+        now = rows.now()
+        found: dict[str, Link] = {}
+        # One writer at a time (BEGIN IMMEDIATE), so the look-up and the inserts are atomic.
+        with self._write() as conn:
+            for destination in dict.fromkeys(destinations):
+                row = conn.execute(
+                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND destination_url = ?"
+                    " AND campaign IS ? AND contact_id IS ? AND deleted_at IS NULL"
+                    " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id LIMIT 1",
+                    (tenant_id, destination, campaign, contact_id, to_ms(now)),
+                ).fetchone()
+                if row is not None:
+                    found[destination] = rows.link(row)
+            created = []
+            for destination in dict.fromkeys(destinations):
+                if destination not in found:
+                    new = NewLink(tenant_id, destination, campaign=campaign, contact_id=contact_id)
+                    link = self._insert_link(conn, new, now)
+                    assert isinstance(link, Link)  # a generated code is never "taken"
+                    found[destination] = link
+                    created.append(link)
+            self._outbox_created(conn, created)
+        return [found[destination] for destination in destinations]
+
+    async def reuse_or_create_links(
+        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+    ) -> list[Link]:
+        return await self._run(self._reuse_or_create_links, tenant_id, destinations, campaign, contact_id)
 
     def _get_link(self, tenant_id: str, link_id: str) -> Link | None:
         row = (
@@ -331,6 +436,30 @@ class SQLiteLinkStore:
 
     async def list_links(self, query: LinkQuery) -> LinkPage:
         return await self._run(self._list_links, query)
+
+    def _list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        found = self._connection().execute(
+            "SELECT campaign, count(*) AS links, min(created_at) AS first_at, max(created_at) AS last_at"
+            " FROM links WHERE tenant_id = ? AND deleted_at IS NULL AND campaign <> '' GROUP BY campaign",
+            (tenant_id,),
+        )
+        return [
+            CampaignSummary(row["campaign"], row["links"], from_ms(row["first_at"]), from_ms(row["last_at"]))
+            for row in found
+        ]
+
+    async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        return await self._run(self._list_campaigns, tenant_id)
+
+    def _campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        found = self._connection().execute(
+            "SELECT id FROM links WHERE tenant_id = ? AND campaign = ? AND deleted_at IS NULL ORDER BY id",
+            (tenant_id, campaign),
+        )
+        return [row["id"] for row in found]
+
+    async def campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        return await self._run(self._campaign_link_ids, tenant_id, campaign)
 
     def _update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
         with self._write() as conn:
