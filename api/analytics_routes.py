@@ -1,8 +1,9 @@
 """``GET /api/v1/links/{id}/analytics`` and ``/clicks``: the HTTP side of analytics.
 
-Parses and checks the query (range, interval, zone, bot toggle, cursor), runs the
-ClickHouse queries of ``api.analytics`` in a worker thread (chDB has no async client), and
-wraps their answer with the link and the resolved range.
+Parses and checks the query (range, interval, zone, bot toggle, page size, cursor), runs
+the ClickHouse queries of ``api.analytics`` in a worker thread (chDB has no async client),
+and wraps their answer with the link and the resolved range. The campaign and contact
+endpoints (``api.campaigns``, ``api.contacts``) take their parsing from here.
 """
 
 from __future__ import annotations
@@ -11,24 +12,30 @@ import asyncio
 import base64
 import binascii
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, compile_path
 
 from api.analytics.buckets import INTERVALS, RangeError
 from api.analytics.query import AnalyticsQueries, ClickCursor
 from api.context import ApiContext
 from api.errors import ApiError
+from api.link_input import MAX_LABEL
 from api.links import PREFIX, LinkEndpoints
 from api.responses import json_response
-from api.routing import resource
+from api.routing import Endpoint, resource
 from api.serialize import link_json
+from api.validation import CONTROL
 from smartlinks.models import utcnow
+
+T = TypeVar("T")
 
 PRESETS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "7d"
@@ -97,14 +104,14 @@ def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datet
     return start, end, interval, tz_name, zone
 
 
-def _bool(params: QueryParams, name: str) -> bool:
+def boolean(params: QueryParams, name: str) -> bool:
     raw = (params.get(name) or "false").lower()
     if raw not in ("true", "false", "1", "0"):
         raise ApiError(400, "invalid_boolean", f"{name} must be true or false.", field=name)
     return raw in ("true", "1")
 
 
-def _limit(params: QueryParams) -> int:
+def page_limit(params: QueryParams) -> int:
     raw = params.get("limit")
     if not raw:
         return DEFAULT_CLICKS_LIMIT
@@ -115,8 +122,68 @@ def _limit(params: QueryParams) -> int:
     return int(raw)
 
 
+@dataclass(frozen=True, slots=True)
+class AnalyticsRequest:
+    """The query of an analytics request, checked: [start, end) in UTC and how to show it."""
+
+    start: datetime
+    end: datetime
+    interval: str
+    tz: str
+    exclude_bots: bool
+
+    def range_json(self) -> dict[str, Any]:
+        return {
+            "from": _rfc3339(self.start),
+            "to": _rfc3339(self.end),
+            "interval": self.interval,
+            "tz": self.tz,
+            "exclude_bots": self.exclude_bots,
+        }
+
+
+def analytics_request(params: QueryParams, now: datetime) -> AnalyticsRequest:
+    start, end, interval, tz_name, _ = analytics_range(params, now)
+    return AnalyticsRequest(start, end, interval, tz_name, boolean(params, "exclude_bots"))
+
+
+async def run_query(query: Callable[..., T], *args: Any) -> T:
+    """A ClickHouse query in a worker thread; a range the queries refuse is a 400."""
+    try:
+        return await asyncio.to_thread(query, *args)
+    except RangeError as exc:
+        raise ApiError(400, "invalid_range", str(exc)) from None
+
+
+def label(request: Request, name: str) -> str | None:
+    """A path parameter naming a campaign or contact, as links take them (any text of 1
+    to 200 characters without control characters), or None if it cannot be one."""
+    value: str = request.path_params[name]
+    return value if 0 < len(value) <= MAX_LABEL and not CONTROL.search(value) else None
+
+
+def label_route(template: str, name: str, **endpoints: Endpoint) -> Route:
+    """``resource`` for a path whose ``{name}`` segment holds a campaign or contact, which
+    may contain "/": the server decodes %2F before routing, so the segment is matched as a
+    path. The template's text after it keeps the match exact."""
+    route = resource(template, **endpoints)
+    regex, route.path_format, route.param_convertors = compile_path(
+        template.replace(f"{{{name}}}", f"{{{name}:path}}")
+    )
+    # DOTALL: a segment with a newline is a label no link has (404 by the endpoint), not
+    # an unknown path.
+    route.path_regex = re.compile(regex.pattern, re.DOTALL)
+    return route
+
+
 def encode_click_cursor(cursor: ClickCursor) -> str:
     return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
+
+
+def click_cursor(params: QueryParams) -> ClickCursor | None:
+    """The ``cursor`` of a click-log page, if one was sent."""
+    raw = params.get("cursor") or None
+    return None if raw is None else decode_click_cursor(raw)
 
 
 def decode_click_cursor(raw: str) -> ClickCursor:
@@ -149,40 +216,29 @@ class AnalyticsEndpoints:
     async def analytics(self, request: Request) -> Response:
         link = await self.links.link_of(request)
         now = utcnow()
-        start, end, interval, tz_name, _ = analytics_range(request.query_params, now)
-        exclude_bots = _bool(request.query_params, "exclude_bots")
-        try:
-            figures = await asyncio.to_thread(
-                self.queries.link_analytics,
-                link.tenant_id,
-                link.id,
-                start,
-                end,
-                interval,
-                tz_name,
-                exclude_bots,
-            )
-        except RangeError as exc:
-            raise ApiError(400, "invalid_range", str(exc)) from None
+        query = analytics_request(request.query_params, now)
+        figures = await run_query(
+            self.queries.link_analytics,
+            link.tenant_id,
+            link.id,
+            query.start,
+            query.end,
+            query.interval,
+            query.tz,
+            query.exclude_bots,
+        )
         lifetime = await self.ctx.clicks.lifetime_clicks(link.tenant_id, [link.id])
         body: dict[str, Any] = {
             "link": link_json(link, self.ctx.settings, lifetime.get(link.id, 0), now),
-            "range": {
-                "from": _rfc3339(start),
-                "to": _rfc3339(end),
-                "interval": interval,
-                "tz": tz_name,
-                "exclude_bots": exclude_bots,
-            },
+            "range": query.range_json(),
             **figures,
         }
         return json_response(body)
 
     async def clicks(self, request: Request) -> Response:
         link = await self.links.link_of(request)
-        limit = _limit(request.query_params)
-        raw_cursor = request.query_params.get("cursor") or None
-        before = decode_click_cursor(raw_cursor) if raw_cursor else None
+        limit = page_limit(request.query_params)
+        before = click_cursor(request.query_params)
         items, following = await asyncio.to_thread(
             self.queries.click_log, link.tenant_id, link.id, limit, before
         )

@@ -1,8 +1,195 @@
-"""OpenAPI paths and schemas of the campaigns endpoints (merged by ``api/openapi.py``)."""
+"""OpenAPI paths and schemas of the campaign and contact views (merged by ``api/openapi.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-PATHS: dict[str, Any] = {}
-SCHEMAS: dict[str, Any] = {}
+from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
+from api.campaigns import LINK_TABLE_LIMIT
+from api.link_input import MAX_LABEL
+from api.openapi_parts import ANALYTICS_PARAMETERS, error, object_schema, ok, operation, query
+from api.openapi_schemas import SCHEMAS as BASE
+
+_COUNT = {"type": "integer", "minimum": 0}
+_TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 in UTC."}
+_LABEL_TEXT = (
+    f"1 to {MAX_LABEL} characters without control characters, percent-encoded in the path (`/` as `%2F`)."
+)
+_PAGE = [
+    query(
+        "limit",
+        f"Page size, default {DEFAULT_CLICKS_LIMIT}.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_CLICKS_LIMIT},
+    ),
+    query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+]
+_NEXT_CURSOR = {
+    "type": ["string", "null"],
+    "description": "Pass as `cursor` for the next page; null on the last page.",
+}
+
+
+def _path_label(name: str, what: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": f"The {what}: {_LABEL_TEXT}",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL},
+    }
+
+
+_LINK_REF = {
+    name: BASE["Link"]["properties"][name] for name in ("id", "code", "short_url", "destination_url", "title")
+}
+_ANALYTICS = BASE["Analytics"]["properties"]
+
+PATHS: dict[str, Any] = {
+    "/api/v1/campaigns": {
+        "get": operation(
+            "listCampaigns",
+            "The tenant's campaigns (the campaign names of its live links), the one with the newest"
+            " link first, with lifetime clicks, unique visitors and bots of their live links.",
+            {
+                "200": ok("A page of campaigns.", "CampaignList"),
+                "400": error("invalid_limit", "invalid_cursor"),
+            },
+            parameters=_PAGE,
+        )
+    },
+    "/api/v1/campaigns/{campaign}/analytics": {
+        "parameters": [_path_label("campaign", "campaign's name")],
+        "get": operation(
+            "getCampaignAnalytics",
+            "A campaign's analytics in a range: the link analytics of its live links, figure by"
+            " figure the sum of theirs, with the distinct contacts who clicked and a per-link table.",
+            {
+                "200": ok("The campaign's analytics.", "CampaignAnalytics"),
+                "400": error(
+                    "invalid_preset",
+                    "invalid_range",
+                    "invalid_datetime",
+                    "invalid_interval",
+                    "invalid_tz",
+                    "invalid_boolean",
+                ),
+                "404": error("campaign_not_found"),
+            },
+            parameters=ANALYTICS_PARAMETERS,
+        ),
+    },
+    "/api/v1/contacts/{contact_id}/clicks": {
+        "parameters": [_path_label("contact_id", "contact_id links were made with")],
+        "get": operation(
+            "listContactClicks",
+            "A contact's clicks on every link and campaign, newest first. An id no click carries"
+            " has an empty list.",
+            {
+                "200": ok("A page of the contact's clicks.", "ContactClickList"),
+                "400": error("invalid_limit", "invalid_cursor"),
+            },
+            parameters=_PAGE,
+        ),
+    },
+}
+
+_CAMPAIGN_SUMMARY = {
+    "campaign": {"type": "string"},
+    "links": {**_COUNT, "description": "Live links with this campaign."},
+    "total": {**_COUNT, "description": "Lifetime clicks of those links, bots included."},
+    "unique": {**_COUNT, "description": "Lifetime unique visitors: the sum over the links."},
+    "bots": _COUNT,
+    "first_link_at": {**_TIME, "description": "When the oldest live link was created."},
+    "last_link_at": {**_TIME, "description": "When the newest live link was created."},
+}
+_CAMPAIGN_LINK = {
+    **_LINK_REF,
+    "contact_id": {"type": ["string", "null"]},
+    "total": {**_COUNT, "description": "Clicks in range (humans only with exclude_bots)."},
+    "unique": _COUNT,
+    "bots": _COUNT,
+}
+_CONTACT_CLICK = {
+    "id": BASE["Click"]["properties"]["id"],
+    "ts": BASE["Click"]["properties"]["ts"],
+    "kind": BASE["Click"]["properties"]["kind"],
+    "link": {
+        "oneOf": [{"$ref": "#/components/schemas/LinkRef"}, {"type": "null"}],
+        "description": "null: the link was deleted a moment ago (its clicks go with it).",
+    },
+    "campaign": {"type": ["string", "null"]},
+    **{
+        name: BASE["Click"]["properties"][name]
+        for name in ("country", "city", "device", "browser", "os", "referrer")
+    },
+}
+_ANALYTICS_FIELDS = (
+    "range",
+    "timeseries",
+    "countries",
+    "cities",
+    "locations",
+    "browsers",
+    "platforms",
+    "os",
+    "referrers",
+)
+
+SCHEMAS: dict[str, Any] = {
+    "LinkRef": object_schema(_LINK_REF, tuple(_LINK_REF)),
+    "CampaignSummary": object_schema(_CAMPAIGN_SUMMARY, tuple(_CAMPAIGN_SUMMARY)),
+    "CampaignList": object_schema(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/CampaignSummary"}},
+            "next_cursor": _NEXT_CURSOR,
+        },
+        ("items", "next_cursor"),
+    ),
+    "CampaignLink": object_schema(_CAMPAIGN_LINK, tuple(_CAMPAIGN_LINK)),
+    "CampaignAnalytics": {
+        **object_schema(
+            {
+                "campaign": object_schema(
+                    {"campaign": {"type": "string"}, "links": _COUNT}, ("campaign", "links")
+                ),
+                "totals": object_schema(
+                    {
+                        "total": _COUNT,
+                        "unique": _COUNT,
+                        "bots": _COUNT,
+                        "contacts": {
+                            **_COUNT,
+                            "description": "Distinct contacts (non-empty contact_id) who clicked in range;"
+                            " with exclude_bots, who clicked as people.",
+                        },
+                    },
+                    ("total", "unique", "bots", "contacts"),
+                ),
+                **{name: _ANALYTICS[name] for name in _ANALYTICS_FIELDS},
+                "links": {
+                    "type": "array",
+                    "description": f"The campaign's live links, most clicks in range first (then oldest"
+                    f" first), at most {LINK_TABLE_LIMIT}.",
+                    "items": {"$ref": "#/components/schemas/CampaignLink"},
+                },
+                "links_truncated": {
+                    "type": "boolean",
+                    "description": f"Whether the campaign has more than {LINK_TABLE_LIMIT} links.",
+                },
+            },
+            ("campaign", "range", "totals", *_ANALYTICS_FIELDS[1:], "links", "links_truncated"),
+        ),
+        "description": "The link analytics of the campaign's live links: every figure is the sum of"
+        " the links' own, so `unique` is the sum of each link's unique visitors (a person who"
+        " clicks two links counts on each). Links deleted since are left out, clicks and all.",
+    },
+    "ContactClick": object_schema(_CONTACT_CLICK, tuple(_CONTACT_CLICK)),
+    "ContactClickList": object_schema(
+        {
+            "contact_id": {"type": "string"},
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContactClick"}},
+            "next_cursor": _NEXT_CURSOR,
+        },
+        ("contact_id", "items", "next_cursor"),
+    ),
+}

@@ -33,6 +33,17 @@ def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dic
     }
 
 
+def link_ref(link: Link, settings: Settings) -> dict[str, Any]:
+    """A link as another object names it (a campaign's per-link table, a contact's clicks)."""
+    return {
+        "id": link.id,
+        "code": link.code,
+        "short_url": f"{settings.base_url}/{link.code}",
+        "destination_url": link.destination_url,
+        "title": link.title,
+    }
+
+
 def key_json(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,

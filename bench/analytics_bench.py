@@ -1,6 +1,8 @@
-"""How fast a link's analytics page is at scale: 20M clicks, 5M of them on one link.
+"""How fast a link's analytics page is at scale: 20M clicks, 5M of them on one link; and a
+campaign's, over 10,000 per-contact links.
 
     .venv/bin/python bench/analytics_bench.py [--rows 20000000] [--big 5000000] [--repeat 10]
+                                              [--campaign-links 10000] [--campaign-clicks 300000]
                                               [--data DIR]
 
 Clicks are generated inside ClickHouse (INSERT ... SELECT from numbers(), so the
@@ -12,10 +14,14 @@ The big link is a 90-day campaign: 1.6M visitors, each first clicking at a rando
 and clicking again (about 3 clicks each in all) at exponentially spread gaps of a few
 hours; 8% bot clicks; a visitor keeps its country, city, device and browser, 2% of
 clicks come from elsewhere. The other clicks are spread over 3,000 links of 20 tenants
-and 180 days. Then: link_analytics of the big link (median of --repeat runs), lifetime
-totals of 50 links and the first page of the click log. Prints a table and writes
+and 180 days. The campaign is a message to 10,000 contacts, each with a link of their
+own, over the last 30 days of the big link's: 30 clicks a link (one or two people and
+their link previews). Then: link_analytics of the big link (median of --repeat runs),
+lifetime totals of 50 links, the first page of the click log, the campaign's analytics
+(the link analytics of its 10,000 links, ids sent as parameters), its per-link table and
+lifetime figures, and a contact's clicks. Prints a table and writes
 bench/results/analytics.json. With --data the chDB data stays in DIR, and a later run
-with the same DIR, --rows and --big measures again without generating.
+with the same DIR and sizes measures again without generating.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.analytics import AnalyticsQueries  # noqa: E402
+from api.analytics.link_sets import LinkSet  # noqa: E402
 from schemas.clickhouse import CLICK_DATA_TABLES  # noqa: E402
 from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
 
@@ -45,6 +52,8 @@ BIG_LINK = "0190000000007000800000000000bbbb"
 START = datetime(2025, 1, 1, tzinfo=UTC)  # the big link's campaign starts here
 END = START + timedelta(days=90)
 LINK_PREFIX, TENANT_PREFIX = "0190000000007000800000", "0190000000007000800000000000"
+CAMPAIGN_LINK_PREFIX = "0190000000007000800001"  # then 10 digits: the campaign's links
+CAMPAIGN = "welcome"
 
 # Weighted countries (a visitor's home), each with 40 cities around a centre point.
 COUNTRIES = str(
@@ -90,7 +99,7 @@ FROM
     FROM
     (
         SELECT number, cityHash64(number, 'bot') % 100 < 8 AS bot,
-            {link} AS link_id, {tenant} AS tenant_id, {campaign} AS campaign, '' AS contact_id,
+            {link} AS link_id, {tenant} AS tenant_id, {campaign} AS campaign, {contact} AS contact_id,
             concat('v', toString(cityHash64(number, 'who') % {visitors}), '-', link_id) AS visitor_base,
             {start} + toIntervalMillisecond(cityHash64(visitor_base, 'first') % {span_ms}) AS first_click
         FROM numbers({offset}, {n})
@@ -121,7 +130,9 @@ FROM
 """
 
 
-def generate(client: Client, rows: int, big: int) -> dict[str, float]:
+def generate(
+    client: Client, rows: int, big: int, campaign_links: int, campaign_clicks: int
+) -> dict[str, float]:
     """Fill ``clicks`` (and through the views every rollup); returns seconds per step."""
     timings = {}
     started = time.perf_counter()
@@ -139,6 +150,7 @@ def generate(client: Client, rows: int, big: int) -> dict[str, float]:
         link=f"'{BIG_LINK}'",
         tenant=f"'{TENANT}'",
         campaign="'spring'",
+        contact="''",
         visitors=int(big / 3.1),
         gap_ms=6 * 3_600_000,
         start=f"toDateTime64('{START:%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
@@ -159,6 +171,7 @@ def generate(client: Client, rows: int, big: int) -> dict[str, float]:
             link=link,
             tenant=f"concat('{TENANT_PREFIX}', leftPad(toString(cityHash64(link_id) % 20), 4, '0'))",
             campaign="concat('campaign-', toString(cityHash64(link_id) % 100))",
+            contact="''",
             visitors=1_000_000,
             gap_ms=24 * 3_600_000,
             start=f"toDateTime64('{START - timedelta(days=90):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
@@ -166,6 +179,22 @@ def generate(client: Client, rows: int, big: int) -> dict[str, float]:
         )
         client.command(WITH_HISTORY.format(clicks=other_sql), settings=_heavy())
     timings["other_links_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    campaign_sql = CLICKS.format(
+        **common,
+        n=campaign_clicks,
+        offset=rows,
+        link=f"concat('{CAMPAIGN_LINK_PREFIX}', leftPad(toString(number % {campaign_links}), 10, '0'))",
+        tenant=f"'{TENANT}'",
+        campaign=f"'{CAMPAIGN}'",
+        contact=f"concat('contact-', toString(number % {campaign_links}))",
+        visitors=2,  # the contact, and now and then someone they forwarded the message to
+        gap_ms=24 * 3_600_000,
+        start=f"toDateTime64('{END - timedelta(days=30):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
+        span_ms=28 * 86_400_000,
+    )
+    client.command(WITH_HISTORY.format(clicks=campaign_sql), settings=_heavy())
+    timings["campaign_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for table in CLICK_DATA_TABLES:
         client.command(f"OPTIMIZE TABLE {table} FINAL")
@@ -223,27 +252,33 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000_000)
     parser.add_argument("--big", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--campaign-links", type=int, default=10_000)
+    parser.add_argument("--campaign-clicks", type=int, default=300_000)
     parser.add_argument("--data", type=Path, help="keep (and reuse) the generated data here")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="analytics-bench-") as scratch:
         data = args.data.resolve() if args.data else Path(scratch)
-        client = connect(f"chdb://{data}", f"bench_{args.rows}_{args.big}")
+        sizes_name = f"{args.rows}_{args.big}_{args.campaign_links}_{args.campaign_clicks}"
+        client = connect(f"chdb://{data}", f"bench_{sizes_name}")
         migrate(client)
         stored = client.query("SELECT count() FROM clicks").result_rows[0][0]
-        if stored == args.rows:
+        if stored == args.rows + args.campaign_clicks:
             timings: dict[str, float] = {}
             print(f"reusing {stored:,} clicks in {data}")
         else:
             client.command("TRUNCATE TABLE clicks")
             for table in CLICK_DATA_TABLES:
                 client.command(f"TRUNCATE TABLE {table}")
-            timings = generate(client, args.rows, args.big)
+            timings = generate(client, args.rows, args.big, args.campaign_links, args.campaign_clicks)
         if timings:
+            spent = sum(
+                timings[step] for step in ("big_link_seconds", "other_links_seconds", "campaign_seconds")
+            )
             print(
-                f"generated {args.rows:,} clicks ({args.big:,} on one link) in"
-                f" {timings['big_link_seconds'] + timings['other_links_seconds']:.0f} s,"
-                f" merged in {timings['optimize_seconds']:.0f} s"
+                f"generated {args.rows:,} clicks ({args.big:,} on one link) and {args.campaign_clicks:,}"
+                f" on a campaign of {args.campaign_links:,} links in"
+                f" {spent:.0f} s, merged in {timings['optimize_seconds']:.0f} s"
             )
         queries = AnalyticsQueries(client)
         raw = AnalyticsQueries(client, use_rollups=False)
@@ -286,6 +321,7 @@ def main() -> None:
             "90d by day, raw table only": page(90, source=raw),
             "lifetime_clicks, 50 links": lambda: queries.lifetime_clicks(TENANT, [BIG_LINK, *links]),
             "click_log, first 50": lambda: queries.click_log(TENANT, BIG_LINK, 50),
+            **campaign_cases(queries, args.campaign_links, sao_paulo),
         }
         results = {name: measure(call, args.repeat) for name, call in cases.items()}
         totals = queries.link_analytics(TENANT, BIG_LINK, START, END)["totals"]
@@ -306,6 +342,8 @@ def main() -> None:
     out = {
         "rows": args.rows,
         "big_link_rows": args.big,
+        "campaign_links": args.campaign_links,
+        "campaign_clicks": args.campaign_clicks,
         "repeat": args.repeat,
         "machine": {
             "cpus": os.cpu_count(),
@@ -321,6 +359,38 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
     print(f"\nwrote {path.relative_to(ROOT)}")
+
+
+def campaign_cases(
+    queries: AnalyticsQueries, n_links: int, sao_paulo: datetime
+) -> dict[str, Callable[[], object]]:
+    """What a campaign's page and the campaign list ask, each timed with the making of its
+    parameters (a request makes them afresh)."""
+    ids = [f"{CAMPAIGN_LINK_PREFIX}{n:010d}" for n in range(n_links)]
+    kolkata = datetime(END.year, END.month, END.day, tzinfo=_zone("Asia/Kolkata"))
+    label = f"campaign, {n_links:,} links"
+
+    def page(start: datetime, end: datetime, interval: str = "day", tz: str = "UTC") -> Callable[[], object]:
+        def call() -> object:
+            links = LinkSet(ids)
+            return queries.analytics(TENANT, links, start, end, interval, tz), queries.per_link(
+                TENANT, links, start, end
+            )
+
+        return call
+
+    return {
+        f"{label}: 30d by day + per-link table": page(END - timedelta(days=30), END),
+        f"{label}: 7d by hour, Europe/Berlin": page(END - timedelta(days=7), END, "hour", "Europe/Berlin"),
+        f"{label}: 30d by day, America/Sao_Paulo": page(
+            sao_paulo - timedelta(days=30), sao_paulo, "day", "America/Sao_Paulo"
+        ),
+        f"{label}: 30d by day, Asia/Kolkata (raw)": page(
+            kolkata - timedelta(days=30), kolkata, "day", "Asia/Kolkata"
+        ),
+        f"{label}: lifetime figures (list)": lambda: queries.lifetime_by_group(TENANT, [ids]),
+        "contact view, first 50": lambda: queries.contact_log(TENANT, "contact-1234", 50),
+    }
 
 
 def _zone(name: str) -> Any:

@@ -1,4 +1,5 @@
-"""The real servers the whole session shares: one Kafka broker, one PostgreSQL server.
+"""The real servers the whole session shares: one Kafka broker, one PostgreSQL server, and
+the one chDB data path this process may open.
 
 Each starts on the first test that asks for it (a run that needs neither starts neither)
 and stops when the session ends. Tests keep out of each other's way on them: a test that
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.clickhouse.databases import default_url
 from tests.support.kafka import KafkaBroker, local_kafka
 from tests.support.postgres import PostgresServer, local_postgres
 
@@ -21,6 +23,13 @@ from tests.support.postgres import PostgresServer, local_postgres
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
     with local_kafka(tmp_path_factory.mktemp("kafka")) as broker:
         yield broker
+
+
+@pytest.fixture(scope="session")
+def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The ClickHouse of this test run; the chDB path is the only one this process opens
+    (chDB allows one), so every test that needs ClickHouse shares it, in a database of its own."""
+    return default_url(str(tmp_path_factory.mktemp("chdb").resolve()))
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ _NAME_LISTS = {"browser": "browsers", "platform": "platforms", "os": "os", "refe
 ROLLUP = """
 SELECT dimension, toString(country), value, sum(clicks), sum(bots)
 FROM clicks_daily_dims
-WHERE tenant_id = {tenant:String} AND link_id = {link:String}
+WHERE tenant_id = {tenant:String} AND link_id IN {links:Array(String)}
     AND day >= {first_day:Date} AND day < {end_day:Date}
 GROUP BY dimension, country, value
 """
@@ -51,7 +51,7 @@ SELECT
     browser, device, os, referrer_host,
     sum(sign), sumIf(sign, is_bot)
 FROM clicks
-WHERE tenant_id = {tenant:String} AND link_id = {link:String}
+WHERE tenant_id = {tenant:String} AND link_id IN {links:Array(String)}
     AND ((ts >= fromUnixTimestamp64Milli({w1_start:Int64}, 'UTC')
           AND ts < fromUnixTimestamp64Milli({w1_end:Int64}, 'UTC'))
       OR (ts >= fromUnixTimestamp64Milli({w2_start:Int64}, 'UTC')

@@ -1,8 +1,9 @@
-"""Per-link analytics, the click log and lifetime totals, read from ClickHouse.
+"""Analytics of a link or a set of links, click logs and lifetime totals, read from
+ClickHouse.
 
 ``AnalyticsQueries`` returns plain dicts in the shapes of the API contract (API.md,
-Analytics); the HTTP layer adds ``link`` and ``range``. Every method is synchronous:
-call it from a worker thread.
+Analytics); the HTTP layer adds ``link`` (or ``campaign``) and ``range``. Every method is
+synchronous: call it from a worker thread.
 
 Figures:
 - ``totals.bots`` counts bot clicks whatever ``exclude_bots`` says; with
@@ -10,25 +11,44 @@ Figures:
 - ``unique`` is the exact number of distinct human visitors (no estimate, no hash
   sketch), in the range, in a bucket, or in the range from one country; bots never count.
   So ``total = humans + bots`` and ``unique <= humans``.
+- The analytics of a set of links (a campaign) are the sums of its links' analytics,
+  figure by figure; so its ``unique`` is the sum of its links' unique visitors (a person
+  who clicks two links of a campaign is a unique visitor of each).
 - Unknown browser, OS and platform are named "Unknown", no referrer is "Direct";
   clicks without a country, city or coordinates are left out of those lists
   (see ``breakdowns.py`` for the list lengths).
+
+A set of links is one bound parameter or a few (``link_sets.LinkSet``): each query reads
+the whole set in one statement, whatever its size.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import Buckets, DaySplit, RangeError, make_buckets, split_days
+from api.analytics.link_sets import LinkSet
 from smartlinks.clickhouse import Client
 
 ClickCursor = tuple[int, str]  # (ts in Unix ms, event id): where the next page starts
 MAX_PAGE = 1000
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR_MS = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class LinkFigures:
+    """One link's clicks in a range: all of them (bots included), bots, unique visitors."""
+
+    clicks: int
+    bots: int
+    unique: int
 
 
 class AnalyticsQueries:
@@ -47,24 +67,37 @@ class AnalyticsQueries:
         exclude_bots: bool = False,
     ) -> dict[str, Any]:
         """Totals, time series and breakdowns of [start, end); raises RangeError on bad input."""
+        return self.analytics(tenant_id, [link_id], start, end, interval, tz, exclude_bots)
+
+    def analytics(
+        self,
+        tenant_id: str,
+        links: LinkSet | Sequence[str],
+        start: datetime,
+        end: datetime,
+        interval: str = "day",
+        tz: str = "UTC",
+        exclude_bots: bool = False,
+    ) -> dict[str, Any]:
+        """``link_analytics`` of a set of links: each figure the sum of the links' own."""
         buckets = make_buckets(start, end, interval, tz)
-        rollup = self.use_rollups and buckets.hour_aligned
-        params = {
-            "tenant": tenant_id,
-            "link": link_id,
-            "start": _ms(buckets.start),
-            "end": _ms(buckets.end),
-            "tz": tz,
-        }
-        source: sql.Source = "rollup" if rollup else "raw"
-        series = self.client.query(sql.series(source, interval), parameters=params).result_rows
-        visitors = self.client.query(sql.country_visitors(source), parameters=params).result_rows
+        source: sql.Source = "rollup" if self.use_rollups and buckets.hour_aligned else "raw"
+        params = {"tenant": tenant_id, "start": _ms(buckets.start), "end": _ms(buckets.end), "tz": tz}
+        link_set = _link_set(links)
+        series = self._rows(sql.series(source, interval), params, link_set)
+        visitors: dict[str, int] = defaultdict(int)
+        for country, n in self._rows(sql.country_visitors(source), params, link_set):
+            visitors[country] += n
         out = _series(series, buckets, exclude_bots)
-        out.update(self._breakdowns(params, exclude_bots, {country: n for country, n in visitors}))
+        out.update(self._breakdowns(params, link_set, exclude_bots, visitors))
         return out
 
     def _breakdowns(
-        self, params: dict[str, Any], exclude_bots: bool, country_visitors: dict[str, int]
+        self,
+        params: dict[str, Any],
+        links: LinkSet,
+        exclude_bots: bool,
+        country_visitors: dict[str, int],
     ) -> dict[str, Any]:
         start, end = params["start"], params["end"]
         split = split_days(start, end) if self.use_rollups else DaySplit(0, 0, ((start, end, 1),))
@@ -72,51 +105,112 @@ class AnalyticsQueries:
         rollup_rows: Sequence[Sequence[Any]] = []
         raw_rows: Sequence[Sequence[Any]] = []
         if split.first_day < split.end_day:
-            rollup_rows = self.client.query(breakdowns.ROLLUP, parameters=query_params).result_rows
+            rollup_rows = self._rows(breakdowns.ROLLUP, query_params, links)
         if split.windows:
-            raw_rows = self.client.query(breakdowns.RAW, parameters=query_params).result_rows
+            raw_rows = self._rows(breakdowns.RAW, query_params, links)
         figures = breakdowns.merge(rollup_rows, raw_rows)
         return breakdowns.lists(figures, exclude_bots, country_visitors)
+
+    def per_link(
+        self, tenant_id: str, links: LinkSet | Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, LinkFigures]:
+        """Each link's figures in [start, end), for the links with clicks in it.
+
+        ``LinkFigures.unique`` of a link is its ``totals.unique``; with ``exclude_bots`` its
+        ``totals.total`` is ``clicks - bots``."""
+        start_ms, end_ms = _ms(start), _ms(end)
+        if end_ms <= start_ms:
+            raise RangeError("the range must end after it starts")
+        whole_hours = start_ms % _HOUR_MS == 0 and end_ms % _HOUR_MS == 0
+        source: sql.Source = "rollup" if self.use_rollups and whole_hours else "raw"
+        params = {"tenant": tenant_id, "start": start_ms, "end": end_ms}
+        return {
+            link_id: LinkFigures(clicks, bots, unique)
+            for link_id, clicks, bots, unique in self._rows(sql.per_link(source), params, _link_set(links))
+        }
 
     def lifetime_clicks(self, tenant_id: str, link_ids: Sequence[str]) -> dict[str, int]:
         """All clicks (bots included) of each link ever, from the hourly rollup."""
         totals = dict.fromkeys(link_ids, 0)
-        if link_ids:
-            result = self.client.query(
-                sql.LIFETIME, parameters={"tenant": tenant_id, "links": list(link_ids)}
-            )
-            totals.update({link: clicks for link, clicks in result.result_rows})
+        totals.update(
+            {
+                link: clicks
+                for link, clicks in self._rows(sql.LIFETIME, {"tenant": tenant_id}, LinkSet(link_ids))
+            }
+        )
         return totals
+
+    def lifetime_by_group(self, tenant_id: str, groups: Sequence[Sequence[str]]) -> list[LinkFigures]:
+        """Lifetime figures of each group of links (e.g. the campaigns of a page), summed
+        over its links: clicks, bots and unique visitors, from the hourly rollups."""
+        totals = [[0, 0, 0] for _ in groups]
+        links = LinkSet([link_id for group in groups for link_id in group])
+        params = {"tenant": tenant_id, "sizes": [len(group) for group in groups]}
+        for group, clicks, bots, unique in self._rows(sql.LIFETIME_BY_GROUP, params, links):
+            if group:  # 0 would be a link of no group, which the IN filter keeps out
+                figures = totals[group - 1]
+                figures[0] += clicks
+                figures[1] += bots
+                figures[2] += unique
+        return [LinkFigures(*figures) for figures in totals]
+
+    def _rows(self, query: str, params: dict[str, Any], links: LinkSet) -> Sequence[Sequence[Any]]:
+        """The rows of ``query`` over a set of links; an empty set has none to read."""
+        if not links:
+            return []
+        bound, all_params = links.bind(query, params)
+        return self.client.query(bound, parameters=all_params).result_rows
 
     def click_log(
         self, tenant_id: str, link_id: str, limit: int = 50, before: ClickCursor | None = None
     ) -> tuple[list[dict[str, Any]], ClickCursor | None]:
-        """One page of the click log, newest first, and the cursor of the next page (or None)."""
+        """One page of a link's click log, newest first, and the cursor of the next page (or None)."""
+        rows, following = self._log("link", {"tenant": tenant_id, "link": link_id}, limit, before)
+        items = [{**_click(row), "contact_id": row[9] or None} for row in rows]
+        return items, following
+
+    def contact_log(
+        self, tenant_id: str, contact_id: str, limit: int = 50, before: ClickCursor | None = None
+    ) -> tuple[list[dict[str, Any]], ClickCursor | None]:
+        """One page of a contact's clicks on every link, newest first, each with its
+        ``link_id`` and ``campaign`` (None for none), and the cursor of the next page."""
+        rows, following = self._log("contact", {"tenant": tenant_id, "contact": contact_id}, limit, before)
+        items = [{**_click(row), "link_id": row[10], "campaign": row[11] or None} for row in rows]
+        return items, following
+
+    def _log(
+        self, by: sql.LogKey, params: dict[str, Any], limit: int, before: ClickCursor | None
+    ) -> tuple[Sequence[Sequence[Any]], ClickCursor | None]:
         if not 1 <= limit <= MAX_PAGE:
             raise RangeError(f"limit must be between 1 and {MAX_PAGE}")
         if before is not None and not _is_event_id(before[1]):
             raise RangeError("malformed click-log cursor")
-        params: dict[str, Any] = {"tenant": tenant_id, "link": link_id, "limit": limit + 1}
+        params = {**params, "limit": limit + 1}
         if before is not None:
             params.update(before_ts=before[0], before_id=before[1])
-        rows = self.client.query(sql.click_log(before is not None), parameters=params).result_rows
-        items = [
-            {
-                "id": event_id.hex,
-                "ts": _rfc3339(ms),
-                "kind": kind,
-                "country": country or None,
-                "city": city or None,
-                "device": device or None,
-                "browser": browser or None,
-                "os": os or None,
-                "referrer": referrer or None,
-                "contact_id": contact_id or None,
-            }
-            for event_id, ms, kind, country, city, device, browser, os, referrer, contact_id in rows[:limit]
-        ]
+        rows = self.client.query(sql.click_log(before is not None, by), parameters=params).result_rows
         following = (rows[limit - 1][1], rows[limit - 1][0].hex) if len(rows) > limit else None
-        return items, following
+        return rows[:limit], following
+
+
+def _click(row: Sequence[Any]) -> dict[str, Any]:
+    """The fields every click-log item has, from a row of ``sql.click_log``."""
+    event_id, ms, kind, country, city, device, browser, os, referrer = row[:9]
+    return {
+        "id": event_id.hex,
+        "ts": _rfc3339(ms),
+        "kind": kind,
+        "country": country or None,
+        "city": city or None,
+        "device": device or None,
+        "browser": browser or None,
+        "os": os or None,
+        "referrer": referrer or None,
+    }
+
+
+def _link_set(links: LinkSet | Sequence[str]) -> LinkSet:
+    return links if isinstance(links, LinkSet) else LinkSet(links)
 
 
 def _series(rows: Sequence[Sequence[Any]], buckets: Buckets, exclude_bots: bool) -> dict[str, Any]:

@@ -13,7 +13,12 @@ Unique visitors are counts, not hash sets: a human click starts a visit in a ran
 [s, e) when the visitor's previous click on the link is before s (see the comment in
 0001_clicks.sql). For a bucket that is ``prev < greatest(bucket start, s)``.
 
-Bound parameters: tenant, link (String); start, end (Unix ms, Int64); tz (String).
+Every query but the click logs reads a set of links (``link_id IN {links:Array(String)}``,
+filled in by ``link_sets.LinkSet``; the primary key still selects the granules of the
+links, one link being a one-element set) and sums over it, so
+the figures of a set are the sums of its links' figures, uniques included: a visitor of
+two links is a unique visitor of each. Bound parameters: tenant (String), links
+(Array(String)); start, end (Unix ms, Int64); tz (String).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ _RANGE = (
     "fromUnixTimestamp64Milli({start:Int64}, 'UTC') AS range_start,"
     " fromUnixTimestamp64Milli({end:Int64}, 'UTC') AS range_end"
 )
-_LINK = "tenant_id = {tenant:String} AND link_id = {link:String}"
+_LINKS = "tenant_id = {tenant:String} AND link_id IN {links:Array(String)}"
 
 
 def series(source: Source, interval: str) -> str:
@@ -51,7 +56,7 @@ SELECT
     countIf(NOT is_bot AND visitor_prev_ts < greatest(bucket_start, range_start)) AS bucket_unique,
     countIf(NOT is_bot AND visitor_prev_ts < range_start) AS range_unique
 FROM clicks
-WHERE {_LINK} AND ts >= range_start AND ts < range_end
+WHERE {_LINKS} AND ts >= range_start AND ts < range_end
 GROUP BY bucket
 """
     bucket = BUCKET_START[interval].format(col="hour")
@@ -63,7 +68,7 @@ FROM
     SELECT toUnixTimestamp({bucket}) AS bucket,
         sum(clicks) AS n_clicks, sum(bots) AS n_bots, 0 AS bucket_unique, 0 AS range_unique
     FROM clicks_hourly
-    WHERE {_LINK} AND hour >= range_start AND hour < range_end
+    WHERE {_LINKS} AND hour >= range_start AND hour < range_end
     GROUP BY bucket
     UNION ALL
     WITH {bucket} AS bucket_start
@@ -71,7 +76,7 @@ FROM
         sumIf(visits, prev_hour < greatest(bucket_start, range_start)),
         sumIf(visits, prev_hour < range_start)
     FROM visitors_hourly
-    WHERE {_LINK} AND hour >= range_start AND hour < range_end
+    WHERE {_LINKS} AND hour >= range_start AND hour < range_end
     GROUP BY bucket
 )
 GROUP BY bucket
@@ -85,7 +90,7 @@ def country_visitors(source: Source) -> str:
 WITH {_RANGE}
 SELECT toString(country), countIf(visitor_prev_country_ts < range_start)
 FROM clicks
-WHERE {_LINK} AND ts >= range_start AND ts < range_end AND NOT is_bot
+WHERE {_LINKS} AND ts >= range_start AND ts < range_end AND NOT is_bot
 GROUP BY country
 """
     # Recent returns (previous click within 48 hours) only matter in the first 48 hours.
@@ -93,10 +98,39 @@ GROUP BY country
 WITH {_RANGE}
 SELECT toString(country), sumIf(visits, prev_hour < range_start)
 FROM country_visitors_hourly
-WHERE {_LINK} AND hour >= range_start
+WHERE {_LINKS} AND hour >= range_start
     AND ((NOT recent AND hour < range_end)
         OR (recent AND hour < least(range_end, range_start + toIntervalHour(48))))
 GROUP BY country
+"""
+
+
+def per_link(source: Source) -> str:
+    """Per link of the set with clicks in the range: clicks, bots and unique visitors."""
+    if source == "raw":
+        return f"""
+WITH {_RANGE}
+SELECT link_id, count(), countIf(is_bot), countIf(NOT is_bot AND visitor_prev_ts < range_start)
+FROM clicks
+WHERE {_LINKS} AND ts >= range_start AND ts < range_end
+GROUP BY link_id
+"""
+    return f"""
+WITH {_RANGE}
+SELECT link_id, sum(n_clicks), sum(n_bots), sum(n_unique)
+FROM
+(
+    SELECT link_id, sum(clicks) AS n_clicks, sum(bots) AS n_bots, 0 AS n_unique
+    FROM clicks_hourly
+    WHERE {_LINKS} AND hour >= range_start AND hour < range_end
+    GROUP BY link_id
+    UNION ALL
+    SELECT link_id, 0, 0, sumIf(visits, prev_hour < range_start)
+    FROM visitors_hourly
+    WHERE {_LINKS} AND hour >= range_start AND hour < range_end
+    GROUP BY link_id
+)
+GROUP BY link_id
 """
 
 
@@ -107,9 +141,39 @@ WHERE tenant_id = {tenant:String} AND link_id IN {links:Array(String)}
 GROUP BY link_id
 """
 
+# Lifetime clicks, bots and unique visitors of groups of links (the campaigns of a page).
+# The links come group after group, sizes[n] of group n + 1: the group numbers are spelt
+# out here rather than sent, so the links are the only long parameter. A visitor's first
+# click on a link has no previous click, so it is counted under prev_hour 1970-01-01.
+LIFETIME_BY_GROUP = f"""
+WITH arrayFlatten(arrayMap((size, n) -> arrayWithConstant(size, n),
+        {{sizes:Array(UInt32)}}, arrayEnumerate({{sizes:Array(UInt32)}}))) AS group_of_link
+SELECT transform(link_id, {{links:Array(String)}}, group_of_link, 0) AS link_group,
+    sum(n_clicks), sum(n_bots), sum(n_unique)
+FROM
+(
+    SELECT link_id, sum(clicks) AS n_clicks, sum(bots) AS n_bots, 0 AS n_unique
+    FROM clicks_hourly
+    WHERE {_LINKS}
+    GROUP BY link_id
+    UNION ALL
+    SELECT link_id, 0, 0, sum(visits)
+    FROM visitors_hourly
+    WHERE {_LINKS} AND prev_hour = toDateTime(0, 'UTC')
+    GROUP BY link_id
+)
+GROUP BY link_group
+"""
 
-def click_log(paged: bool) -> str:
-    """Newest clicks first, keyset-paged by (ts, event_id): the table's own order."""
+LogKey = Literal["link", "contact"]
+_LOG_KEYS = {"link": "link_id = {link:String}", "contact": "contact_id = {contact:String}"}
+
+
+def click_log(paged: bool, by: LogKey = "link") -> str:
+    """Newest clicks first of a link or of a contact, keyset-paged by (ts, event_id).
+
+    A link's clicks are the table's own order; a contact's are found through the
+    contact_id skip index (0005_contacts.sql) and sorted, a few granules per link."""
     after = (
         " AND ts <= fromUnixTimestamp64Milli({before_ts:Int64}, 'UTC')"
         " AND (ts, event_id)"
@@ -119,9 +183,9 @@ def click_log(paged: bool) -> str:
     )
     return f"""
 SELECT event_id, toUnixTimestamp64Milli(ts), kind, toString(country), city, device, browser, os,
-    referrer_host, contact_id
+    referrer_host, contact_id, link_id, campaign
 FROM clicks
-WHERE tenant_id = {{tenant:String}} AND link_id = {{link:String}}{after}
+WHERE tenant_id = {{tenant:String}} AND {_LOG_KEYS[by]}{after}
 ORDER BY ts DESC, event_id DESC
 LIMIT {{limit:UInt32}}
 """
@@ -131,8 +195,8 @@ LIMIT {{limit:UInt32}}
 READS: dict[str, set[str]] = {
     "clicks": {
         "tenant_id", "link_id", "ts", "event_id", "kind", "is_bot", "country", "city", "latitude",
-        "longitude", "device", "browser", "os", "referrer_host", "contact_id", "visitor_prev_ts",
-        "visitor_prev_country_ts",
+        "longitude", "device", "browser", "os", "referrer_host", "contact_id", "campaign",
+        "visitor_prev_ts", "visitor_prev_country_ts",
     },
     "visitors_hourly": {"tenant_id", "link_id", "hour", "prev_hour", "visits"},
     "country_visitors_hourly": {"tenant_id", "link_id", "recent", "hour", "country", "prev_hour", "visits"},

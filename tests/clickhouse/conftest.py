@@ -1,7 +1,8 @@
 """ClickHouse fixtures: one chDB engine for the whole pytest process, a fresh database per test.
 
-chDB opens one data path per process, so the path is session-scoped and every test gets
-its own migrated database inside it. Set SMARTLINKS_TEST_CLICKHOUSE_URL (e.g.
+chDB opens one data path per process, so the path is session-scoped (``clickhouse_url``, in
+tests/conftest.py, where the API tests find it too) and every test gets its own migrated
+database inside it. Set SMARTLINKS_TEST_CLICKHOUSE_URL (e.g.
 ``http://default:@127.0.0.1:8123``) to run the same tests against a ClickHouse server.
 """
 
@@ -12,13 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from smartlinks.clickhouse import Client, connect, migrate
-from tests.clickhouse.databases import default_url, new_database
-
-
-@pytest.fixture(scope="session")
-def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The ClickHouse of this test run; the chDB path is the only one this process opens."""
-    return default_url(str(tmp_path_factory.mktemp("chdb").resolve()))
+from tests.clickhouse.databases import new_database
 
 
 @pytest.fixture

@@ -1,0 +1,162 @@
+"""``GET /api/v1/campaigns`` and ``GET /api/v1/campaigns/{campaign}/analytics``: a
+tenant's campaigns with their lifetime figures, and one campaign's analytics.
+
+A campaign is the set of the tenant's live links that carry its name, as the link store
+knows them now: a deleted link leaves its campaign's figures with it. Its analytics are
+the link analytics of that set, which are figure by figure the sums of its links' (see
+``api.analytics.query``): a campaign's ``unique`` is the sum of its links' unique
+visitors. On top of those, ``totals.contacts`` counts the distinct contacts who clicked,
+and a per-link table gives each link's totals.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import orjson
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.analytics.link_sets import LinkSet
+from api.analytics.query import AnalyticsQueries, LinkFigures
+from api.analytics_routes import (
+    AnalyticsRequest,
+    analytics_request,
+    label,
+    label_route,
+    page_limit,
+    run_query,
+)
+from api.auth import tenant_of
+from api.context import ApiContext
+from api.errors import ApiError
+from api.responses import json_response
+from api.routing import resource
+from api.serialize import link_ref, timestamp
+from smartlinks.models import Link, to_ms, utcnow
+from smartlinks.store.base import CampaignSummary
+
+PREFIX = "/api/v1/campaigns"
+# Rows of a campaign's per-link table; `links_truncated` says when it has more links.
+LINK_TABLE_LIMIT = 500
+
+_NO_FIGURES = LinkFigures(0, 0, 0)
+_CursorKey = tuple[int, str]  # (-ms of the campaign's newest link, campaign): the list's order
+
+
+class CampaignEndpoints:
+    def __init__(self, ctx: ApiContext, queries: AnalyticsQueries) -> None:
+        self.ctx = ctx
+        self.queries = queries
+
+    def routes(self) -> list[Route]:
+        return [
+            resource(PREFIX, get=self.list_campaigns),
+            label_route(PREFIX + "/{campaign}/analytics", "campaign", get=self.analytics),
+        ]
+
+    async def list_campaigns(self, request: Request) -> Response:
+        """The tenant's campaigns, the one with the newest link first, each with its live
+        links' lifetime figures from the hourly rollups."""
+        tenant = tenant_of(request)
+        limit = page_limit(request.query_params)
+        after = _cursor(request.query_params)
+        ordered = sorted(await self.ctx.store.list_campaigns(tenant.id), key=_order)
+        if after is not None:
+            ordered = [summary for summary in ordered if _order(summary) > after]
+        page = ordered[:limit]
+        groups = [await self.ctx.store.campaign_link_ids(tenant.id, summary.campaign) for summary in page]
+        figures = await run_query(self.queries.lifetime_by_group, tenant.id, groups)
+        items = [
+            {
+                "campaign": summary.campaign,
+                "links": len(link_ids),
+                "total": lifetime.clicks,
+                "unique": lifetime.unique,
+                "bots": lifetime.bots,
+                "first_link_at": timestamp(summary.first_created_at),
+                "last_link_at": timestamp(summary.last_created_at),
+            }
+            for summary, link_ids, lifetime in zip(page, groups, figures, strict=True)
+        ]
+        following = _encode_cursor(_order(page[-1])) if len(ordered) > limit else None
+        return json_response({"items": items, "next_cursor": following})
+
+    async def analytics(self, request: Request) -> Response:
+        tenant = tenant_of(request)
+        campaign = label(request, "campaign")
+        link_ids = await self.ctx.store.campaign_link_ids(tenant.id, campaign) if campaign else []
+        if campaign is None or not link_ids:
+            raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
+        query = analytics_request(request.query_params, utcnow())
+        links = LinkSet(link_ids)
+        figures, per_link = await run_query(self._figures, tenant.id, links, query)
+
+        def total(link_id: str) -> int:
+            found = per_link.get(link_id, _NO_FIGURES)
+            return found.clicks - found.bots if query.exclude_bots else found.clicks
+
+        # Most clicks first, then oldest first; links without clicks in range fill the rest.
+        shown = sorted(link_ids, key=lambda link_id: (-total(link_id), link_id))[:LINK_TABLE_LIMIT]
+        clicked = [link_id for link_id in per_link if total(link_id) > 0]
+        wanted = sorted({*shown, *clicked})
+        stored = {link.id: link for link in await self.ctx.store.get_links(tenant.id, wanted)}
+        # A click carries its link's contact (fixed when the link is made), so the contacts
+        # who clicked are the contacts of the links clicked.
+        contacts = {stored[link_id].contact_id for link_id in clicked if link_id in stored} - {None, ""}
+        figures["totals"]["contacts"] = len(contacts)
+        body: dict[str, Any] = {
+            "campaign": {"campaign": campaign, "links": len(link_ids)},
+            "range": query.range_json(),
+            **figures,
+            "links": [
+                self._row(stored[link_id], per_link.get(link_id, _NO_FIGURES), total(link_id))
+                for link_id in shown
+                if link_id in stored  # deleted a moment ago
+            ],
+            "links_truncated": len(link_ids) > LINK_TABLE_LIMIT,
+        }
+        return json_response(body)
+
+    def _figures(
+        self, tenant_id: str, links: LinkSet, query: AnalyticsRequest
+    ) -> tuple[dict[str, Any], dict[str, LinkFigures]]:
+        """The campaign's analytics and its links' figures, in one worker thread."""
+        figures = self.queries.analytics(
+            tenant_id, links, query.start, query.end, query.interval, query.tz, query.exclude_bots
+        )
+        return figures, self.queries.per_link(tenant_id, links, query.start, query.end)
+
+    def _row(self, link: Link, figures: LinkFigures, total: int) -> dict[str, Any]:
+        return {
+            **link_ref(link, self.ctx.settings),
+            "contact_id": link.contact_id,
+            "total": total,
+            "unique": figures.unique,
+            "bots": figures.bots,
+        }
+
+
+def _order(summary: CampaignSummary) -> _CursorKey:
+    return -to_ms(summary.last_created_at), summary.campaign
+
+
+def _encode_cursor(key: _CursorKey) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(list(key))).rstrip(b"=").decode()
+
+
+def _cursor(params: QueryParams) -> _CursorKey | None:
+    raw = params.get("cursor") or None
+    if raw is None:
+        return None
+    try:
+        key = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))) if len(raw) < 1200 else None
+    except (binascii.Error, ValueError):
+        key = None
+    if isinstance(key, list) and len(key) == 2 and type(key[0]) is int and isinstance(key[1], str):
+        return key[0], key[1]
+    raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")

@@ -1,0 +1,75 @@
+"""``GET /api/v1/contacts/{contact_id}/clicks``: one contact's clicks on every link of
+every campaign, newest first, keyset-paged like a link's click log.
+
+A contact is not something the service stores: it is the ``contact_id`` links are made
+with, which every click on them carries. An id no click carries has an empty log. A
+deleted link's clicks are removed with it; until that reaches ClickHouse (at once in
+one process, within moments across processes) such a click shows with ``link: null``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.analytics.query import AnalyticsQueries
+from api.analytics_routes import click_cursor, encode_click_cursor, label, label_route, page_limit
+from api.auth import tenant_of
+from api.context import ApiContext
+from api.responses import json_response
+from api.serialize import link_ref
+from smartlinks.models import Link
+
+PATH = "/api/v1/contacts/{contact_id}/clicks"
+
+
+class ContactEndpoints:
+    def __init__(self, ctx: ApiContext, queries: AnalyticsQueries) -> None:
+        self.ctx = ctx
+        self.queries = queries
+
+    def routes(self) -> list[Route]:
+        return [label_route(PATH, "contact_id", get=self.clicks)]
+
+    async def clicks(self, request: Request) -> Response:
+        tenant = tenant_of(request)
+        limit = page_limit(request.query_params)
+        before = click_cursor(request.query_params)
+        contact_id = label(request, "contact_id")
+        clicks: list[dict[str, Any]] = []
+        following = None
+        if contact_id is not None:  # else no link can have it
+            clicks, following = await asyncio.to_thread(
+                self.queries.contact_log, tenant.id, contact_id, limit, before
+            )
+        links: dict[str, Link] = {}
+        if clicks:
+            link_ids = sorted({click["link_id"] for click in clicks})
+            links = {link.id: link for link in await self.ctx.store.get_links(tenant.id, link_ids)}
+        items = []
+        for click in clicks:
+            link = links.get(click["link_id"])
+            items.append(
+                {
+                    "id": click["id"],
+                    "ts": click["ts"],
+                    "kind": click["kind"],
+                    "link": None if link is None else link_ref(link, self.ctx.settings),
+                    "campaign": click["campaign"],
+                    **{
+                        name: click[name]
+                        for name in ("country", "city", "device", "browser", "os", "referrer")
+                    },
+                }
+            )
+        return json_response(
+            {
+                "contact_id": request.path_params["contact_id"],
+                "items": items,
+                "next_cursor": None if following is None else encode_click_cursor(following),
+            }
+        )
