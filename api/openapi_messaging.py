@@ -1,8 +1,134 @@
-"""OpenAPI paths and schemas of the messaging endpoints (merged by ``api/openapi.py``)."""
+"""OpenAPI paths and schemas of bulk link creation and message rewriting (merged by
+``api/openapi.py``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-PATHS: dict[str, Any] = {}
-SCHEMAS: dict[str, Any] = {}
+from api.bulk_links import MAX_BULK_BODY, MAX_ITEMS
+from api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
+from api.link_input import MAX_LABEL
+from api.messages import MAX_TEXT, MAX_URLS
+from api.openapi_parts import error, object_schema, ok, operation, ref
+
+_LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}
+_ITEM_ERROR = object_schema(
+    {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
+    ("code", "message", "field"),
+)
+
+PATHS: dict[str, Any] = {
+    "/api/v1/links/bulk": {
+        "post": operation(
+            "createLinksInBulk",
+            f"Create up to {MAX_ITEMS} links in one request (body up to {MAX_BULK_BODY >> 20} MiB), each"
+            " item the body of a single create. Results come in item order, each a created link or"
+            " that item's error: one bad item does not fail the rest. Send an"
+            f" `{HEADER}` (1-{MAX_KEY_LENGTH} visible ASCII characters) to make a retry safe: the same"
+            " key and body within 24 hours return the first response (with"
+            f" `{REPLAYED_HEADER}: true`) and create nothing.",
+            {
+                "200": ok("Per-item results.", "BulkCreateResult"),
+                "400": error(
+                    "invalid_json", "body_not_object", "client_disconnected", "invalid_idempotency_key"
+                ),
+                "422": error(
+                    "unknown_field", "invalid_type", "no_items", "too_many_items", "idempotency_key_reused"
+                ),
+            },
+            body="BulkCreate",
+            parameters=[
+                {
+                    "name": HEADER,
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                }
+            ],
+        )
+    },
+    "/api/v1/messages/rewrite": {
+        "post": operation(
+            "rewriteMessage",
+            "Replace every http(s) URL in a message with a tracked short link: one link per distinct"
+            " destination per campaign and contact, reused on later calls. Punctuation after a URL,"
+            " WhatsApp formatting (`*bold*`, `_italic_`, `~strike~`) and all other text stay as they"
+            " are; URLs that are already short links of this service are left alone.",
+            {
+                "200": ok(
+                    "The rewritten text and the links used, in order of first appearance.", "RewrittenMessage"
+                ),
+                "422": error(
+                    "missing_field",
+                    "unknown_field",
+                    "invalid_type",
+                    "too_long",
+                    "control_characters",
+                    "too_many_urls",
+                ),
+            },
+            body="MessageToRewrite",
+        )
+    },
+}
+
+SCHEMAS: dict[str, Any] = {
+    "BulkCreate": object_schema(
+        {"items": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": ref("LinkCreate")}},
+        ("items",),
+    ),
+    "BulkCreateResult": object_schema(
+        {
+            "items": {
+                "type": "array",
+                "items": {
+                    "oneOf": [
+                        object_schema(
+                            {"index": {"type": "integer"}, "status": {"const": 201}, "link": ref("Link")},
+                            ("index", "status", "link"),
+                        ),
+                        object_schema(
+                            {
+                                "index": {"type": "integer"},
+                                "status": {
+                                    "type": "integer",
+                                    "description": "409 or 422, as a single create.",
+                                },
+                                "error": _ITEM_ERROR,
+                            },
+                            ("index", "status", "error"),
+                        ),
+                    ]
+                },
+            },
+            "created": {"type": "integer", "minimum": 0},
+            "failed": {"type": "integer", "minimum": 0},
+        },
+        ("items", "created", "failed"),
+    ),
+    "MessageToRewrite": object_schema(
+        {
+            "text": {"type": "string", "maxLength": MAX_TEXT},
+            "campaign": _LABEL,
+            "contact_id": _LABEL,
+        },
+        ("text",),
+    ),
+    "RewrittenMessage": object_schema(
+        {
+            "text": {"type": "string"},
+            "links": {
+                "type": "array",
+                "maxItems": MAX_URLS,
+                "items": object_schema(
+                    {
+                        "url": {"type": "string", "description": "The URL as it was in the text."},
+                        "link": ref("Link"),
+                    },
+                    ("url", "link"),
+                ),
+            },
+        },
+        ("text", "links"),
+    ),
+}

@@ -28,22 +28,22 @@ def _is_json_type(media_type: str) -> bool:
     )
 
 
-async def read_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, read up to ``MAX_BODY_BYTES`` (never further)."""
+async def read_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The body as a JSON object, read up to ``max_bytes`` (never further)."""
     content_type = request.headers.get("content-type")
     if content_type is not None and not _is_json_type(content_type.split(";", 1)[0].strip().lower()):
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _too_large()
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     try:
         async with aclosing(request.stream()) as stream:
             async for chunk in stream:
                 size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise _too_large()
+                if size > max_bytes:
+                    raise _too_large(max_bytes)
                 chunks.append(chunk)
     except ClientDisconnect:
         raise ApiError(400, "client_disconnected", "The request body was cut off.") from None
@@ -56,8 +56,8 @@ async def read_object(request: Request) -> dict[str, Any]:
     return body
 
 
-def _too_large() -> ApiError:
-    return ApiError(413, "body_too_large", f"The body may be at most {MAX_BODY_BYTES} bytes.")
+def _too_large(max_bytes: int) -> ApiError:
+    return ApiError(413, "body_too_large", f"The body may be at most {max_bytes} bytes.")
 
 
 def json_type(value: Any) -> str:

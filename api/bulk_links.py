@@ -1,0 +1,104 @@
+"""``POST /api/v1/links/bulk``: up to 10,000 links in one request, for per-contact links of
+a campaign. Each item is the body of a single create and gets its own result, in order:
+one bad item does not fail the others. All items are written in one transaction, which
+is what makes thousands per second possible (and an Idempotency-Key retry exact)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from api.auth import tenant_of
+from api.context import ApiContext
+from api.errors import ApiError
+from api.idempotency import idempotency_key, replay, request_hash
+from api.link_input import new_link
+from api.routing import resource
+from api.serialize import link_json
+from api.validation import read_object, reject_unknown
+from smartlinks.models import Link, NewLink, utcnow
+from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest
+
+PATH = "/api/v1/links/bulk"
+MAX_ITEMS = 10_000
+MAX_BULK_BODY = 16 << 20  # 10,000 items with URLs of a few hundred characters fit
+
+
+def bulk_routes(ctx: ApiContext) -> list[Route]:
+    return [resource(PATH, post=BulkCreate(ctx).create)]
+
+
+class BulkCreate:
+    def __init__(self, ctx: ApiContext) -> None:
+        self.ctx = ctx
+
+    async def create(self, request: Request) -> Response:
+        tenant = tenant_of(request)
+        key = idempotency_key(request)
+        body = await read_object(request, MAX_BULK_BODY)
+        if key is not None and (stored := await self.ctx.store.stored_response(tenant.id, key)):
+            return replay(stored, request_hash(body))
+        items = _items(body)
+        now = utcnow()
+        checked: list[NewLink | ApiError] = []
+        for index, item in enumerate(items):
+            try:
+                if not isinstance(item, dict):
+                    raise ApiError(422, "invalid_type", "An item must be a JSON object.", f"items[{index}]")
+                checked.append(new_link(item, tenant.id, now))
+            except ApiError as exc:
+                checked.append(exc)
+        respond = _Responder(checked, self.ctx, now)
+        news = [item for item in checked if isinstance(item, NewLink)]
+        idempotent = None if key is None else IdempotentRequest(key, request_hash(body), 200, respond)
+        try:
+            results = await self.ctx.store.create_links(tenant.id, news, idempotent)
+        except IdempotencyConflict as conflict:  # the same key, committed a moment ago
+            return replay(conflict.stored, request_hash(body))
+        await self.ctx.deliver_changes()
+        return Response(respond.body or respond(results), media_type="application/json")
+
+
+def _items(body: dict[str, Any]) -> list[Any]:
+    reject_unknown(body, ("items",), "a bulk create sends {items: [...]}.")
+    items = body.get("items")
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_type", "items must be an array of link objects.", field="items")
+    if not items:
+        raise ApiError(422, "no_items", "items is empty.", field="items")
+    if len(items) > MAX_ITEMS:
+        raise ApiError(422, "too_many_items", f"At most {MAX_ITEMS} items per request.", field="items")
+    return items
+
+
+class _Responder:
+    """Builds the response body from the store's results (the store calls it inside the
+    write's transaction when the request is idempotent, to keep the body with the links)."""
+
+    def __init__(self, checked: Sequence[NewLink | ApiError], ctx: ApiContext, now: Any) -> None:
+        self.checked = checked
+        self.ctx = ctx
+        self.now = now
+        self.body: bytes | None = None
+
+    def __call__(self, results: Sequence[Link | CodeTaken]) -> bytes:
+        created = iter(results)
+        items: list[dict[str, Any]] = []
+        for index, item in enumerate(self.checked):
+            outcome = item if isinstance(item, ApiError) else next(created)
+            if isinstance(outcome, Link):
+                link = link_json(outcome, self.ctx.settings, 0, self.now)
+                items.append({"index": index, "status": 201, "link": link})
+                continue
+            if isinstance(outcome, CodeTaken):
+                outcome = ApiError(409, "code_taken", f"code {outcome.args[0]!r} is already taken.", "code")
+            error = {"code": outcome.code, "message": outcome.message, "field": outcome.field}
+            items.append({"index": index, "status": outcome.status, "error": error})
+        failed = sum(1 for item in items if "error" in item)
+        self.body = orjson.dumps({"items": items, "created": len(items) - failed, "failed": failed})
+        return self.body
