@@ -9,15 +9,21 @@ from starlette.middleware import Middleware
 
 from api.analytics_routes import AnalyticsEndpoints
 from api.auth import BearerAuth, Sessions
+from api.bulk_links import bulk_routes
+from api.campaigns import CampaignEndpoints
 from api.clicks import ClickCounter, ZeroClickCounter
+from api.contacts import ContactEndpoints
 from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
 from api.errors import EXCEPTION_HANDLERS
 from api.keys import key_routes
 from api.links import LinkEndpoints
+from api.messages import message_routes
 from api.openapi import PATH as OPENAPI_PATH
 from api.openapi import openapi_route
+from api.qr import QrEndpoints
 from api.settings_routes import settings_routes
+from api.webhooks import webhook_routes
 
 __all__ = ["ApiContext", "ClickCounter", "ZeroClickCounter", "create_api"]
 
@@ -28,12 +34,24 @@ PUBLIC_PATHS = frozenset({OPENAPI_PATH})
 
 def create_api(ctx: ApiContext) -> Starlette:
     links = LinkEndpoints(ctx)
-    analytics = [] if ctx.analytics is None else AnalyticsEndpoints(ctx, ctx.analytics, links).routes()
+    analytics = (
+        []
+        if ctx.analytics is None
+        else [
+            *AnalyticsEndpoints(ctx, ctx.analytics, links).routes(),
+            *CampaignEndpoints(ctx, ctx.analytics).routes(),
+            *ContactEndpoints(ctx, ctx.analytics).routes(),
+        ]
+    )
     routes = [
+        *bulk_routes(ctx),  # before links: "/links/bulk" is not a link id
         *links.routes(),
+        *message_routes(ctx),
         *analytics,
+        *QrEndpoints(ctx, links).routes(),
         *settings_routes(ctx),
         *key_routes(ctx),
+        *webhook_routes(ctx),
         openapi_route(ctx.settings),
     ]
     sessions = Sessions(ctx.settings.load_secret_key)

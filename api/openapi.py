@@ -12,7 +12,7 @@ from starlette.routing import Route
 from api import openapi_campaigns, openapi_messaging, openapi_qr, openapi_webhooks
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
-from api.openapi_parts import LINK_FIELD_ERRORS, error, ok, operation, query
+from api.openapi_parts import ANALYTICS_PARAMETERS, LINK_FIELD_ERRORS, error, ok, operation, query
 from api.openapi_schemas import SCHEMAS
 from api.responses import json_response
 from api.routing import resource
@@ -40,26 +40,6 @@ _LIST_PARAMETERS = [
     query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
 ]
 
-_ANALYTICS_PARAMETERS = [
-    query(
-        "preset",
-        "7d, 30d or 90d back from now (default 7d when no from/to).",
-        {"type": "string", "enum": ["7d", "30d", "90d"]},
-    ),
-    query("from", "Start: a date (YYYY-MM-DD, in tz) or an RFC 3339 timestamp.", {"type": "string"}),
-    query(
-        "to",
-        "End: a date (that whole day included) or an RFC 3339 timestamp; default now.",
-        {"type": "string"},
-    ),
-    query(
-        "interval", "Bucket size, default day.", {"type": "string", "enum": ["hour", "day", "week", "month"]}
-    ),
-    query(
-        "exclude_bots", "Leave bots out of every figure but totals.bots; default false.", {"type": "boolean"}
-    ),
-    query("tz", "IANA time zone for buckets and dates, default UTC.", {"type": "string"}),
-]
 
 _PATHS: dict[str, Any] = {
     "/api/v1/links": {
@@ -121,7 +101,7 @@ _PATHS: dict[str, Any] = {
                 ),
                 "404": _LINK_NOT_FOUND,
             },
-            parameters=_ANALYTICS_PARAMETERS,
+            parameters=ANALYTICS_PARAMETERS,
         ),
     },
     "/api/v1/links/{id}/clicks": {

@@ -52,3 +52,34 @@ def operation(
 
 def query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A closed object: no properties beyond those listed."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return schema
+
+
+# The query of every analytics operation (a link's, a campaign's).
+ANALYTICS_PARAMETERS = [
+    query(
+        "preset",
+        "7d, 30d or 90d back from now (default 7d when no from/to).",
+        {"type": "string", "enum": ["7d", "30d", "90d"]},
+    ),
+    query("from", "Start: a date (YYYY-MM-DD, in tz) or an RFC 3339 timestamp.", {"type": "string"}),
+    query(
+        "to",
+        "End: a date (that whole day included) or an RFC 3339 timestamp; default now.",
+        {"type": "string"},
+    ),
+    query(
+        "interval", "Bucket size, default day.", {"type": "string", "enum": ["hour", "day", "week", "month"]}
+    ),
+    query(
+        "exclude_bots", "Leave bots out of every figure but totals.bots; default false.", {"type": "boolean"}
+    ),
+    query("tz", "IANA time zone for buckets and dates, default UTC.", {"type": "string"}),
+]

@@ -6,6 +6,7 @@ from typing import Any
 
 from api.errors import ERROR_CODES
 from api.link_input import MAX_LABEL, MAX_TITLE
+from api.openapi_parts import object_schema as _object
 from smartlinks.urls import MAX_URL_LENGTH
 
 _ID = {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "32 lowercase hex characters."}
@@ -27,13 +28,6 @@ _EXPIRES_IN = {
     "description": "RFC 3339 timestamp with a time zone, or a date (meaning midnight UTC at its start);"
     " must be in the future. Stored to the millisecond.",
 }
-
-
-def _object(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = list(required)
-    return schema
 
 
 def _list_of(ref: str, paginated: bool) -> dict[str, Any]:

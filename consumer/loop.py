@@ -5,6 +5,11 @@ rows, so a crash anywhere re-delivers the batch; the sink's de-duplication by ev
 makes that harmless. An event that cannot be decoded or enriched goes to the dead-letter
 table with its reason and never stops the loop. When ClickHouse is down the same batch is
 retried with backoff: nothing is dropped, and the bus buffers (and spools) meanwhile.
+
+Between the insert and the acknowledgement, the clicks just stored go to the triggers
+(webhook deliveries are enqueued there), retried the same way if the link store is down;
+the insert is never undone for them. What a trigger then does (an HTTP call) runs apart,
+so a slow endpoint never holds up ingestion.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from consumer.enrich.row import ClickRow
-from consumer.sink import DeadLetter
+from consumer.sink import DeadLetter, Inserted, StoredClick
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -37,9 +42,14 @@ class Enricher(Protocol):
 
 
 class Sink(Protocol):
-    def insert(self, rows: Sequence[ClickRow]) -> int: ...
+    def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
+
+
+class Triggers(Protocol):
+    async def fire(self, clicks: Sequence[StoredClick]) -> None:
+        """Act on clicks now in ClickHouse; raise to have the same clicks offered again."""
 
 
 class DeadLetterTopic(Protocol):
@@ -54,6 +64,7 @@ class ConsumerStats:
     duplicates: int = 0  # redelivered events the sink already had (or of deleted links)
     dead_letters: Counter[str] = field(default_factory=Counter)
     insert_failures: int = 0
+    trigger_failures: int = 0
     last_batch_seconds: float = 0.0
     lag_ms: int = 0  # age of the newest event of the last batch when it was stored
 
@@ -67,8 +78,10 @@ class ClickConsumer:
         batch_size: int = 10_000,
         max_wait: float = 0.5,
         dead_letter_topic: DeadLetterTopic | None = None,
+        triggers: Triggers | None = None,
     ) -> None:
         self.source = source
+        self.triggers = triggers
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
@@ -92,8 +105,8 @@ class ClickConsumer:
                 letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], _payload(message)))
         return rows, letters
 
-    def _store(self, rows: list[ClickRow], letters: list[DeadLetter]) -> int:
-        inserted = self.sink.insert(rows) if rows else 0
+    def _store(self, rows: list[ClickRow], letters: list[DeadLetter]) -> Inserted:
+        inserted = self.sink.insert_batch(rows) if rows else Inserted()
         if letters:
             self.sink.dead_letter(letters)
         return inserted
@@ -117,6 +130,8 @@ class ClickConsumer:
                     raise
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+        if inserted.clicks and self.triggers is not None:
+            await self._fire(self.triggers, inserted.clicks)
         if letters and self.dead_letter_topic is not None:
             try:
                 await self.dead_letter_topic.forward(letters)
@@ -127,14 +142,28 @@ class ClickConsumer:
         stats = self.stats
         stats.batches += 1
         stats.events += len(events)
-        stats.inserted += inserted
-        stats.duplicates += len(rows) - inserted
+        stats.inserted += inserted.count
+        stats.duplicates += len(rows) - inserted.count
         for reason, _, _ in letters:
             stats.dead_letters[reason] += 1
         stats.last_batch_seconds = time.perf_counter() - started
         if rows:
             stats.lag_ms = int(time.time() * 1000) - max(row.ts for row in rows)
         return len(events)
+
+    async def _fire(self, triggers: Triggers, clicks: list[StoredClick]) -> None:
+        backoff = 0.5
+        while True:
+            try:
+                await triggers.fire(clicks)
+                return
+            except Exception:
+                self.stats.trigger_failures += 1
+                log.exception("click triggers failed; retrying the same clicks in %.1fs", backoff)
+                if self._stopping:
+                    raise  # unacknowledged: the next start offers the batch, and them, again
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
 
     async def run(self) -> None:
         while not self._stopping:

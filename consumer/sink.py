@@ -28,6 +28,7 @@ from __future__ import annotations
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,6 +67,25 @@ _MAX_TS = 7_258_118_400_000
 _MAX_PAYLOAD = 65_536  # characters of a dead letter's payload kept
 
 
+@dataclass(frozen=True, slots=True)
+class StoredClick:
+    """A click ClickHouse holds, with the kind it was stored as: unique, repeat or bot."""
+
+    row: ClickRow
+    kind: str
+
+
+@dataclass(slots=True)
+class Inserted:
+    """What an insert did: how many rows were new, and every click of the batch that
+    ClickHouse now holds, with its kind. That is the new ones and, when a batch comes again
+    (a crash between the insert and the acknowledgement), the ones stored the first time,
+    so the steps after the insert (click triggers) get their second chance too."""
+
+    count: int = 0
+    clicks: list[StoredClick] = field(default_factory=list)
+
+
 class RecentIds:
     """A bounded set of recently inserted event ids, oldest forgotten first."""
 
@@ -99,24 +119,26 @@ class ClickSink:
 
     def insert(self, rows: Sequence[ClickRow]) -> int:
         """Insert a batch into ``clicks``; return how many rows were new and kept."""
+        return self.insert_batch(rows).count
+
+    def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted:
+        """Insert a batch into ``clicks``; say what it stored (see ``Inserted``)."""
         candidates, invalid = self._candidates(rows)
         if invalid:
             self.dead_letter(invalid)
         if not candidates:
-            return 0
+            return Inserted()
         # The batch's keys go to the server once, by the fast columnar insert path, and
         # the three checks below join against them: a large IN list in the SQL text costs
         # far more (tens of ms per 10,000 ids for chDB to parse).
         self._stage(candidates)
         deleted = self._staged_tombstones()
         stored = self._staged_stored_ids()
-        fresh = [
-            row
-            for row in candidates
-            if row.event_id not in stored and (row.tenant_id, row.link_id) not in deleted
-        ]
+        live = [row for row in candidates if (row.tenant_id, row.link_id) not in deleted]
+        known = [StoredClick(row, stored[row.event_id]) for row in live if row.event_id in stored]
+        fresh = [row for row in live if row.event_id not in stored]
         if not fresh:
-            return 0
+            return Inserted(0, known)
         # Time order makes the unique/repeat decision exact inside a batch too.
         fresh.sort(key=lambda row: row.ts)
         marks = classify(fresh, self._staged_history())
@@ -124,11 +146,15 @@ class ClickSink:
         self.recent.add_all(row.event_id for row in fresh)
         # A link deleted while this batch was on its way passed the check above before
         # its tombstone was written: remove what was just inserted.
-        purged = 0
-        for key in self._staged_tombstones() - deleted:
+        purged = self._staged_tombstones() - deleted
+        for key in purged:
             self._purge(*key)
-            purged += sum(1 for row in fresh if (row.tenant_id, row.link_id) == key)
-        return len(fresh) - purged
+        kept = [
+            StoredClick(row, kind)
+            for row, kind in zip(fresh, marks[0], strict=True)
+            if (row.tenant_id, row.link_id) not in purged
+        ]
+        return Inserted(len(kept), known + kept)
 
     def _candidates(self, rows: Sequence[ClickRow]) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Valid rows not inserted recently by this sink, each event once."""
@@ -173,15 +199,16 @@ class ClickSink:
         )
         return {(tenant, link) for tenant, link in result.result_rows}
 
-    def _staged_stored_ids(self) -> set[str]:
-        """Staged events already in ``clicks``, found through the key (tenant, link, ts)."""
+    def _staged_stored_ids(self) -> dict[str, str]:
+        """Staged events already in ``clicks`` and their kinds, found through the key
+        (tenant, link, ts)."""
         result = self.client.query(
-            "SELECT event_id FROM clicks"
+            "SELECT event_id, toString(kind) FROM clicks"
             " WHERE (tenant_id, link_id) IN (SELECT tenant_id, link_id FROM sink_batch)"
             " AND ts >= (SELECT min(ts) FROM sink_batch) AND ts <= (SELECT max(ts) FROM sink_batch)"
             " AND event_id IN (SELECT event_id FROM sink_batch)"
         )
-        return {value.hex for (value,) in result.result_rows}
+        return {value.hex: kind for value, kind in result.result_rows}
 
     def _staged_history(self) -> dict[VisitorKey, int]:
         """When each staged human visitor last clicked its link, per country (Unix ms)."""

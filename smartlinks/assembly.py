@@ -30,6 +30,7 @@ from consumer.link_changes import AnalyticsLinkChanges
 from consumer.loop import ClickConsumer, DeadLetterTopic, Source
 from consumer.metrics import consumer_metrics
 from consumer.sink import ClickSink
+from consumer.webhooks import WebhookService
 from redirector.app import create_redirector, not_found, redirector_metrics
 from redirector.cache import LinkCache
 from redirector.edge import RedirectEdge
@@ -175,8 +176,18 @@ class SmartLinksApp:
             kafka_dead_letters = KafkaDeadLetters(self.kafka)
             await self._enter(kafka_dead_letters.start, kafka_dead_letters.stop)
             dead_letters = kafka_dead_letters
+        # Click triggers start before the consumer and stop after it (its drain fires them).
+        webhooks = WebhookService(settings, self.store)
+        await self._enter(webhooks.start, webhooks.stop)
+        self.registry.register(webhooks.metrics())
         self.consumer = ClickConsumer(
-            source, enricher, sink, settings.consumer_batch_size, settings.consumer_max_wait, dead_letters
+            source,
+            enricher,
+            sink,
+            settings.consumer_batch_size,
+            settings.consumer_max_wait,
+            dead_letters,
+            triggers=webhooks.matcher,
         )
         self.registry.register(consumer_metrics(self.consumer, enricher))
         await self._listen(

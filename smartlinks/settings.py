@@ -52,6 +52,9 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
     ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
     ("LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
+    ("WEBHOOK_ALLOW_PRIVATE", "false", "Allow webhook URLs on loopback, private and link-local addresses."),
+    ("WEBHOOK_RETRY_BASE", "10", "Seconds before a failed webhook delivery is retried; doubles each time."),
+    ("WEBHOOK_RETRY_FOR", "86400", "Seconds a webhook delivery is retried; failing that long disables it."),
 )
 
 
@@ -71,6 +74,16 @@ def _parse_int(name: str, raw: str, minimum: int = 0) -> int:
         raise SettingsError(f"{PREFIX}{name} must be an integer, not {raw!r}") from None
     if value < minimum:
         raise SettingsError(f"{PREFIX}{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _parse_seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < float("inf"):
+        raise SettingsError(f"{PREFIX}{name} must be more than 0 seconds, not {raw!r}")
     return value
 
 
@@ -110,6 +123,9 @@ class Settings:
     consumer_batch_size: int = 10_000
     consumer_max_wait: float = 0.5
     log_level: str = "info"
+    webhook_allow_private: bool = False
+    webhook_retry_base: float = 10.0
+    webhook_retry_for: float = 86_400.0
 
     @property
     def base_url(self) -> str:
@@ -173,6 +189,9 @@ class Settings:
             consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
             consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,
             log_level=log_level,
+            webhook_allow_private=_parse_bool("WEBHOOK_ALLOW_PRIVATE", raw["WEBHOOK_ALLOW_PRIVATE"]),
+            webhook_retry_base=_parse_seconds("WEBHOOK_RETRY_BASE", raw["WEBHOOK_RETRY_BASE"]),
+            webhook_retry_for=_parse_seconds("WEBHOOK_RETRY_FOR", raw["WEBHOOK_RETRY_FOR"]),
         )
 
     def load_secret_key(self) -> bytes:

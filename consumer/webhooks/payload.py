@@ -1,0 +1,66 @@
+"""The JSON body of a ``link.clicked`` delivery:
+
+    {"id": <delivery id>, "type": "link.clicked", "created_at": <RFC 3339>,
+     "data": {"link": {id, code, short_url, destination_url, title, campaign, contact_id},
+              "click": {id, ts, kind, contact_id, campaign, country, city, device,
+                        browser, os, referrer}}}
+
+The body is made once, when the delivery is enqueued, and sent byte for byte on every
+attempt: its ``id`` is the receiver's de-duplication key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from consumer.sink import StoredClick
+from smartlinks.models import Link, from_ms
+from smartlinks.webhooks import LINK_CLICKED
+
+
+def rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def link_json(link: Link, base_url: str) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "code": link.code,
+        "short_url": f"{base_url}/{link.code}",
+        "destination_url": link.destination_url,
+        "title": link.title,
+        "campaign": link.campaign,
+        "contact_id": link.contact_id,
+    }
+
+
+def click_json(click: StoredClick) -> dict[str, Any]:
+    row = click.row
+    # Unknown values are empty strings in ClickHouse and null here, as in the click log.
+    return {
+        "id": row.event_id,
+        "ts": rfc3339(from_ms(row.ts)),
+        "kind": click.kind,
+        "contact_id": row.contact_id or None,
+        "campaign": row.campaign or None,
+        "country": row.country or None,
+        "city": row.city or None,
+        "device": row.device or None,
+        "browser": row.browser or None,
+        "os": row.os or None,
+        "referrer": row.referrer_host or None,
+    }
+
+
+def link_clicked(delivery_id: str, created_at: datetime, link: dict[str, Any], click: StoredClick) -> bytes:
+    return orjson.dumps(
+        {
+            "id": delivery_id,
+            "type": LINK_CLICKED,
+            "created_at": rfc3339(created_at),
+            "data": {"link": link, "click": click_json(click)},
+        }
+    )
