@@ -33,10 +33,10 @@ export interface Bucket {
   bots: number;
 }
 
-export interface Analytics {
-  link: Link;
+/** What every analytics answer holds, for one link or a whole campaign. */
+export interface Figures {
   range: { from: string; to: string; interval: string; tz: string };
-  totals: { total: number; unique: number; bots: number };
+  totals: { total: number; unique: number; bots: number; contacts?: number };
   timeseries: Bucket[];
   countries: { country: string; clicks: number; unique: number }[];
   cities: { country: string; city: string; clicks: number }[];
@@ -45,6 +45,103 @@ export interface Analytics {
   platforms: Named[];
   os: Named[];
   referrers: Named[];
+}
+
+export interface Analytics extends Figures {
+  link: Link;
+}
+
+export interface CampaignSummary {
+  campaign: string;
+  links: number;
+  total: number;
+  unique: number;
+  bots: number;
+  first_link_at: string | null;
+  last_link_at: string | null;
+}
+
+/** A link's row in a campaign's per-link table. */
+export interface CampaignLink {
+  id: string;
+  code: string;
+  short_url: string;
+  destination_url: string;
+  title: string | null;
+  contact_id: string | null;
+  total: number;
+  unique: number;
+  bots: number;
+}
+
+export interface CampaignAnalytics extends Figures {
+  totals: Figures["totals"] & { contacts: number };
+  campaign: { campaign: string; links: number };
+  links: CampaignLink[]; // most clicks in range first, at most 500
+  links_truncated: boolean; // the campaign has more links than the table holds
+}
+
+export interface ContactClick {
+  id: string;
+  ts: string;
+  kind: "unique" | "repeat" | "bot";
+  link: Pick<Link, "id" | "code" | "short_url" | "destination_url" | "title"> | null; // null: deleted since
+  campaign: string | null;
+  country: string | null;
+  city: string | null;
+  device: string | null;
+  browser: string | null;
+  os: string | null;
+  referrer: string | null;
+}
+
+export interface ContactClicks extends Page<ContactClick> {
+  contact_id: string;
+}
+
+export const WEBHOOK_EVENTS = ["link.clicked"] as const;
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  campaign: string | null;
+  link_id: string | null;
+  include_bots: boolean;
+  enabled: boolean;
+  disabled_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  events: string[];
+  campaign: string | null;
+  link_id: string | null;
+  include_bots: boolean;
+  enabled?: boolean;
+}
+
+export interface DeliveryResponse {
+  at: string;
+  status_code: number | null; // null: no answer (timeout, refused connection)
+  error: string | null;
+  body: string | null;
+  duration_ms: number;
+}
+
+export interface Delivery {
+  id: string;
+  event_id: string;
+  type: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  created_at: string;
+  next_attempt_at: string | null;
+  delivered_at: string | null;
+  last_response: DeliveryResponse | null;
+  attempt_log: DeliveryResponse[]; // the latest few attempts, newest first
 }
 
 export interface Click {
@@ -83,7 +180,7 @@ export class ApiError extends Error {
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+export type Query = Record<string, string | number | boolean | null | undefined>;
 
 let csrfToken = "";
 let onUnauthorized: () => void = () => {};
@@ -139,6 +236,14 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 const LINKS = "/api/v1/links";
+const CAMPAIGNS = "/api/v1/campaigns";
+const WEBHOOKS = "/api/v1/webhooks";
+const segment = encodeURIComponent;
+
+/** The address of a link's QR code image; the session cookie authorises reading it. */
+export function qrUrl(id: string, format: "svg" | "png", options: { size?: number; download?: boolean } = {}): string {
+  return withQuery(`${LINKS}/${segment(id)}/qr`, { format, size: options.size, download: options.download || null });
+}
 
 export const api = {
   links: (query: Query) => request<Page<Link>>("GET", withQuery(LINKS, query)),
@@ -156,4 +261,17 @@ export const api = {
   keys: () => request<{ items: ApiKey[] }>("GET", "/api/v1/keys"),
   createKey: (name: string) => request<ApiKey & { key: string }>("POST", "/api/v1/keys", { name }),
   revokeKey: (id: string) => request<void>("DELETE", `/api/v1/keys/${encodeURIComponent(id)}`),
+  campaigns: (query: Query = {}) => request<Page<CampaignSummary>>("GET", withQuery(CAMPAIGNS, query)),
+  campaignAnalytics: (campaign: string, query: Query) =>
+    request<CampaignAnalytics>("GET", withQuery(`${CAMPAIGNS}/${segment(campaign)}/analytics`, query)),
+  contactClicks: (contact: string, query: Query) =>
+    request<ContactClicks>("GET", withQuery(`/api/v1/contacts/${segment(contact)}/clicks`, query)),
+  webhooks: () => request<{ items: Webhook[] }>("GET", WEBHOOKS),
+  webhook: (id: string) => request<Webhook>("GET", `${WEBHOOKS}/${segment(id)}`),
+  createWebhook: (body: WebhookInput) => request<Webhook & { secret: string }>("POST", WEBHOOKS, body),
+  updateWebhook: (id: string, body: Partial<WebhookInput>) =>
+    request<Webhook>("PATCH", `${WEBHOOKS}/${segment(id)}`, body),
+  deleteWebhook: (id: string) => request<void>("DELETE", `${WEBHOOKS}/${segment(id)}`),
+  deliveries: (id: string, query: Query) =>
+    request<Page<Delivery>>("GET", withQuery(`${WEBHOOKS}/${segment(id)}/deliveries`, query)),
 };

@@ -8,12 +8,35 @@ import { Layout } from "./components/Layout";
 import { Notices, notify } from "./components/Notices";
 import { Failed, Loading } from "./components/States";
 import { AnalyticsPage } from "./pages/Analytics";
+import { CampaignPage } from "./pages/Campaign";
+import { CampaignsPage } from "./pages/Campaigns";
+import { ContactPage } from "./pages/Contact";
+import { WebhookPage } from "./pages/Deliveries";
 import { LinksPage } from "./pages/Links";
 import { SettingsPage } from "./pages/Settings";
 import { SignIn } from "./pages/SignIn";
-import { navigate, useRoute } from "./router";
+import { WebhooksPage } from "./pages/Webhooks";
+import { href, navigate, useRoute, type Route } from "./router";
 import { currentSession, signOut, type Session } from "./session";
 import "./styles.css";
+
+function title(route: Route): string {
+  switch (route.name) {
+    case "campaigns":
+      return "Campaigns";
+    case "campaign":
+      return `${route.campaign} · Campaigns`;
+    case "contact":
+      return `Contact ${route.contact}`;
+    case "webhooks":
+    case "webhook":
+      return "Webhooks";
+    case "settings":
+      return "Settings";
+    default:
+      return "";
+  }
+}
 
 function App() {
   const route = useRoute();
@@ -37,7 +60,8 @@ function App() {
   useSession(session?.csrf_token ?? "", expired);
 
   useEffect(() => {
-    document.title = route.name === "settings" ? "Settings · Smart Links" : "Smart Links";
+    const name = title(route);
+    document.title = name ? `${name} · Smart Links` : "Smart Links";
     if (route.name === "links" && location.pathname.replace(/\/+$/, "") === "/dashboard") {
       navigate("/dashboard/links", true);
     }
@@ -58,17 +82,38 @@ function App() {
 
   return (
     <Layout route={route} tenant={session.tenant.name} onSignOut={leave}>
-      {route.name === "links" && <LinksPage />}
-      {route.name === "analytics" && <AnalyticsPage id={route.id} />}
-      {route.name === "settings" && <SettingsPage session={session} />}
-      {route.name === "not-found" && (
+      <Screen key={href(route)} route={route} session={session} />
+    </Layout>
+  );
+}
+
+/** The screen of a route; keyed by its address, so another campaign or link starts afresh. */
+function Screen({ route, session }: { route: Route; session: Session }) {
+  switch (route.name) {
+    case "links":
+      return <LinksPage campaign={route.campaign} />;
+    case "analytics":
+      return <AnalyticsPage id={route.id} />;
+    case "campaigns":
+      return <CampaignsPage />;
+    case "campaign":
+      return <CampaignPage campaign={route.campaign} />;
+    case "contact":
+      return <ContactPage contact={route.contact} />;
+    case "webhooks":
+      return <WebhooksPage />;
+    case "webhook":
+      return <WebhookPage id={route.id} />;
+    case "settings":
+      return <SettingsPage session={session} />;
+    default:
+      return (
         <div class="state">
           <p class="state-title">There is no such page.</p>
           <a href="/dashboard/links">Go to your links</a>
         </div>
-      )}
-    </Layout>
-  );
+      );
+  }
 }
 
 function Root() {

@@ -1,22 +1,44 @@
 // A tiny history router: screens have real paths under /dashboard, so a reload or a shared
-// address opens the same screen.
+// address opens the same screen. A campaign's name and a contact's id are free text (dots,
+// slashes, "@"), so they travel in the query, where no path normalisation can touch them.
 
 import { useEffect, useState } from "preact/hooks";
 
 export const BASE = "/dashboard";
 
 export type Route =
-  | { name: "links" }
+  | { name: "links"; campaign?: string }
   | { name: "analytics"; id: string }
+  | { name: "campaigns" }
+  | { name: "campaign"; campaign: string }
+  | { name: "contact"; contact: string }
+  | { name: "webhooks" }
+  | { name: "webhook"; id: string }
   | { name: "settings" }
   | { name: "not-found" };
 
-export function parse(pathname: string): Route {
+export function parse(pathname: string, search = ""): Route {
   const path = pathname.replace(/\/+$/, "");
-  if (path === BASE || path === `${BASE}/links`) return { name: "links" };
+  const params = new URLSearchParams(search);
+  if (path === BASE || path === `${BASE}/links`) {
+    const campaign = params.get("campaign");
+    return campaign ? { name: "links", campaign } : { name: "links" };
+  }
   if (path === `${BASE}/settings`) return { name: "settings" };
-  const match = /^\/dashboard\/links\/([0-9a-f]{32})$/.exec(path);
-  if (match) return { name: "analytics", id: match[1] };
+  if (path === `${BASE}/campaigns`) return { name: "campaigns" };
+  if (path === `${BASE}/webhooks`) return { name: "webhooks" };
+  if (path === `${BASE}/campaign`) {
+    const campaign = params.get("name");
+    return campaign ? { name: "campaign", campaign } : { name: "not-found" };
+  }
+  if (path === `${BASE}/contact`) {
+    const contact = params.get("id");
+    return contact ? { name: "contact", contact } : { name: "not-found" };
+  }
+  const link = /^\/dashboard\/links\/([0-9a-f]{32})$/.exec(path);
+  if (link) return { name: "analytics", id: link[1] };
+  const webhook = /^\/dashboard\/webhooks\/([A-Za-z0-9_-]{1,64})$/.exec(path);
+  if (webhook) return { name: "webhook", id: webhook[1] };
   return { name: "not-found" };
 }
 
@@ -24,27 +46,50 @@ export function href(route: Route): string {
   switch (route.name) {
     case "analytics":
       return `${BASE}/links/${route.id}`;
+    case "campaigns":
+      return `${BASE}/campaigns`;
+    case "campaign":
+      return `${BASE}/campaign?name=${encodeURIComponent(route.campaign)}`;
+    case "contact":
+      return `${BASE}/contact?id=${encodeURIComponent(route.contact)}`;
+    case "webhooks":
+      return `${BASE}/webhooks`;
+    case "webhook":
+      return `${BASE}/webhooks/${route.id}`;
     case "settings":
       return `${BASE}/settings`;
+    case "links":
+      return linksHref(route.campaign);
     default:
       return `${BASE}/links`;
   }
 }
 
+/** The links list, filtered to one campaign when one is named. */
+export function linksHref(campaign?: string | null): string {
+  return campaign ? `${BASE}/links?campaign=${encodeURIComponent(campaign)}` : `${BASE}/links`;
+}
+
 const CHANGED = "smartlinks:navigate";
 
 export function navigate(to: string, replace = false): void {
-  if (to === location.pathname) return;
+  if (to === location.pathname + location.search) return;
   if (replace) history.replaceState(null, "", to);
   else history.pushState(null, "", to);
   window.dispatchEvent(new Event(CHANGED));
   window.scrollTo(0, 0);
 }
 
+function current(): Route {
+  return parse(location.pathname, location.search);
+}
+
+/** The screen the address names. A screen that keeps its own state in the query (filters,
+ * a search) rewrites it with history.replaceState, which does not change the route. */
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parse(location.pathname));
+  const [route, setRoute] = useState(current);
   useEffect(() => {
-    const update = () => setRoute(parse(location.pathname));
+    const update = () => setRoute(current());
     window.addEventListener("popstate", update);
     window.addEventListener(CHANGED, update);
     return () => {
@@ -61,5 +106,5 @@ export function follow(event: MouseEvent): void {
   const anchor = event.currentTarget as HTMLAnchorElement;
   if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
   event.preventDefault();
-  navigate(anchor.pathname);
+  navigate(anchor.pathname + anchor.search);
 }

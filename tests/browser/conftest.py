@@ -48,6 +48,12 @@ DOCS_SET = frozenset(
         "settings-desktop",
         "links-phone",
         "analytics-phone",
+        "campaigns-desktop",
+        "campaign-desktop",
+        "contact-desktop",
+        "webhooks-desktop",
+        "deliveries-desktop",
+        "campaign-phone",
     }
 )
 DESKTOP = {"width": 1280, "height": 800}
@@ -75,12 +81,14 @@ class Product:
 
 
 @pytest.fixture(scope="module")
-def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
+def product(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Product]:
     # Clicks come through this machine's loopback "proxy", so X-Forwarded-For is believed.
+    # A test module may add settings of its own: PRODUCT_ENV = {"SMARTLINKS_...": "..."}.
     process, running = start(
         tmp_path_factory.mktemp("product") / "data",
         SMARTLINKS_TRUSTED_PROXIES="127.0.0.1/32",
         SMARTLINKS_CONSUMER_MAX_WAIT_MS="200",
+        **getattr(request.module, "PRODUCT_ENV", {}),
     )
     try:
         assert running.key, "smartlinks up printed no API key:\n" + "\n".join(running.output)

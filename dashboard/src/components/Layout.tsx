@@ -11,8 +11,18 @@ interface Props {
   children: ComponentChildren;
 }
 
+// The screens each entry of the navigation stands for: the list and what opens from it.
+const SECTIONS: Record<string, Route["name"][]> = {
+  links: ["links", "analytics", "contact"],
+  campaigns: ["campaigns", "campaign"],
+  webhooks: ["webhooks", "webhook"],
+  settings: ["settings"],
+};
+
 export function Layout({ route, tenant, onSignOut, children }: Props) {
-  const current = (name: Route["name"]) => (route.name === name ? "page" : undefined);
+  // "page" on the list itself, "location" on a screen within its section
+  const current = (section: string) =>
+    SECTIONS[section].includes(route.name) ? (route.name === section ? "page" : "location") : undefined;
   return (
     <div class="shell">
       <header class="topbar">
@@ -21,8 +31,14 @@ export function Layout({ route, tenant, onSignOut, children }: Props) {
           <span>Smart Links</span>
         </a>
         <nav aria-label="Main">
-          <a href="/dashboard/links" onClick={follow} aria-current={current("links") ?? current("analytics")}>
+          <a href="/dashboard/links" onClick={follow} aria-current={current("links")}>
             Links
+          </a>
+          <a href="/dashboard/campaigns" onClick={follow} aria-current={current("campaigns")}>
+            Campaigns
+          </a>
+          <a href="/dashboard/webhooks" onClick={follow} aria-current={current("webhooks")}>
+            Webhooks
           </a>
           <a href="/dashboard/settings" onClick={follow} aria-current={current("settings")}>
             Settings

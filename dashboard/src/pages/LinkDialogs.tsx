@@ -8,8 +8,8 @@ import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
 import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
 
-type Field = "destination_url" | "title" | "code" | "expires_at";
-const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at"];
+type Field = "destination_url" | "title" | "code" | "expires_at" | "campaign";
+const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at", "campaign"];
 
 interface EditProps {
   link?: Link; // absent: create a new link
@@ -22,6 +22,7 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
   const [title, setTitle] = useState(link?.title ?? "");
   const [code, setCode] = useState("");
   const [expires, setExpires] = useState(expiryDay(link?.expires_at ?? null));
+  const [campaign, setCampaign] = useState("");
   const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
   const [busy, setBusy] = useState(false);
 
@@ -40,6 +41,7 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
       if (title.trim()) body.title = title.trim();
       if (code.trim()) body.code = code.trim();
       if (expires) body.expires_at = endOfLocalDay(expires);
+      if (campaign.trim()) body.campaign = campaign.trim();
     }
     setBusy(true);
     setErrors({});
@@ -134,6 +136,25 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
           </span>
           {fieldError("expires_at")}
         </label>
+        {!link && (
+          <label class="field">
+            <span class="label">Campaign</span>
+            <input
+              name="campaign"
+              maxLength={200}
+              autoComplete="off"
+              placeholder="e.g. Spring newsletter"
+              value={campaign}
+              onInput={(e) => setCampaign(e.currentTarget.value)}
+              aria-describedby="campaign-hint"
+              {...invalid("campaign")}
+            />
+            <span id="campaign-hint" class="hint">
+              Optional. Links with the same campaign name are counted together under Campaigns.
+            </span>
+            {fieldError("campaign")}
+          </label>
+        )}
         {errors.form && (
           <p class="form-error" role="alert">
             {errors.form}

@@ -1,5 +1,5 @@
-// Every link of the account: search as you type, cursor pagination (a page at a time, so
-// 100,000 links cost no more than 25), and each row's actions.
+// Every link of the account, or one campaign's: search as you type, cursor pagination (a
+// page at a time, so 100,000 links cost no more than 25), and each row's actions.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Link, type Page } from "../api";
@@ -7,7 +7,7 @@ import { CopyButton } from "../components/CopyButton";
 import { Menu } from "../components/Menu";
 import { Empty, Failed, Loading } from "../components/States";
 import { date, dateTime, number } from "../format";
-import { follow, href, navigate } from "../router";
+import { follow, href, linksHref, navigate } from "../router";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
 import { LinkName, StatusBadge } from "./parts";
 
@@ -15,7 +15,7 @@ const PAGE_SIZE = 25;
 
 type Open = { kind: "create" } | { kind: "edit"; link: Link } | { kind: "delete"; link: Link } | null;
 
-export function LinksPage() {
+export function LinksPage({ campaign }: { campaign?: string }) {
   const [typed, setTyped] = useState(() => new URLSearchParams(location.search).get("search") ?? "");
   const [search, setSearch] = useState(typed);
   const [cursors, setCursors] = useState<(string | null)[]>([null]); // cursor of each page so far
@@ -37,16 +37,19 @@ export function LinksPage() {
 
   useEffect(() => {
     // The search is kept in the address, so going back to the list finds it again.
-    const wanted = search ? `?search=${encodeURIComponent(search)}` : "";
+    const params = new URLSearchParams();
+    if (campaign) params.set("campaign", campaign);
+    if (search) params.set("search", search);
+    const wanted = params.toString() ? `?${params}` : "";
     if (location.search !== wanted) history.replaceState(null, "", location.pathname + wanted);
-  }, [search]);
+  }, [search, campaign]);
 
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     const request = ++latest.current;
     setLoading(true);
     api
-      .links({ search, limit: PAGE_SIZE, cursor })
+      .links({ search, campaign, limit: PAGE_SIZE, cursor })
       .then((result) => {
         if (request !== latest.current) return; // an older search answered late
         setPage(result);
@@ -54,7 +57,7 @@ export function LinksPage() {
       })
       .catch((e: ApiError) => request === latest.current && setError(e))
       .finally(() => request === latest.current && setLoading(false));
-  }, [search, cursor, reload]);
+  }, [search, campaign, cursor, reload]);
 
   const refresh = () => setReload((n) => n + 1);
   const firstPage = () => (cursors.length === 1 ? refresh() : setCursors([null]));
@@ -78,6 +81,17 @@ export function LinksPage() {
             onInput={(e) => setTyped(e.currentTarget.value)}
           />
         </label>
+        {campaign && (
+          <span class="chip">
+            <span class="chip-label">Campaign</span>
+            <a href={href({ name: "campaign", campaign })} onClick={follow} dir="auto" title="This campaign's analytics">
+              {campaign}
+            </a>
+            <a class="chip-remove" href={linksHref()} onClick={follow} aria-label="Show links of every campaign" title="Show links of every campaign">
+              <span aria-hidden="true">×</span>
+            </a>
+          </span>
+        )}
         {loading && page && <span class="spinner spinner-small" aria-label="Updating" />}
       </div>
 
@@ -87,7 +101,7 @@ export function LinksPage() {
         <Loading what="your links" />
       ) : page.items.length === 0 ? (
         search ? (
-          <Empty title={`No links match “${search}”.`}>
+          <Empty title={campaign ? `No links of campaign “${campaign}” match “${search}”.` : `No links match “${search}”.`}>
             <p>Search looks in titles and destination URLs. Try fewer letters.</p>
           </Empty>
         ) : cursors.length > 1 ? (
@@ -95,6 +109,12 @@ export function LinksPage() {
             <button type="button" class="button" onClick={firstPage}>
               Back to the first page
             </button>
+          </Empty>
+        ) : campaign ? (
+          <Empty title={`No links in campaign “${campaign}”.`}>
+            <a href={linksHref()} onClick={follow}>
+              Show every link
+            </a>
           </Empty>
         ) : (
           <Empty title="No links yet.">
@@ -111,6 +131,7 @@ export function LinksPage() {
               <tr>
                 <th scope="col">Link</th>
                 <th scope="col">Short URL</th>
+                <th scope="col">Campaign</th>
                 <th scope="col">Status</th>
                 <th scope="col" class="num">
                   Clicks
@@ -132,6 +153,15 @@ export function LinksPage() {
                   <td class="cell-short" data-label="Short URL">
                     <code class="short-url">{link.short_url.replace(/^https?:\/\//, "")}</code>
                     <CopyButton text={link.short_url} what="Copy short URL" class="button button-small" />
+                  </td>
+                  <td data-label="Campaign" class={link.campaign ? undefined : "cell-empty"}>
+                    {link.campaign ? (
+                      <a class="chip chip-link" href={href({ name: "campaign", campaign: link.campaign })} onClick={follow} dir="auto">
+                        {link.campaign}
+                      </a>
+                    ) : (
+                      <span class="muted">–</span>
+                    )}
                   </td>
                   <td data-label="Status">
                     <StatusBadge link={link} />

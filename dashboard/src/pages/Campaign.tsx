@@ -1,0 +1,138 @@
+// One campaign's analytics: the figures of all its links together, the contacts who
+// clicked, and each link's own counts. Shares its filters and panels with a link's page.
+
+import { useCallback } from "preact/hooks";
+import { api, type CampaignLink, type Query } from "../api";
+import { Empty, Failed, Loading } from "../components/States";
+import { number, shownUrl } from "../format";
+import { follow, href, linksHref } from "../router";
+import { FigurePanels, FilterBar, StatCards, useLiveFigures } from "./figures";
+
+export function CampaignPage({ campaign }: { campaign: string }) {
+  const load = useCallback(
+    (query: Query) => api.campaignAnalytics(campaign, query),
+    [campaign],
+  );
+  const live = useLiveFigures(load, false);
+  const { data, error, filters } = live;
+
+  if (error?.status === 404) {
+    return (
+      <Empty title="There is no campaign of that name.">
+        <p>A campaign exists while at least one link names it.</p>
+        <a href={href({ name: "campaigns" })} onClick={follow}>
+          Back to your campaigns
+        </a>
+      </Empty>
+    );
+  }
+
+  return (
+    <section class="analytics" aria-labelledby="campaign-title">
+      <a class="back" href={href({ name: "campaigns" })} onClick={follow}>
+        ← All campaigns
+      </a>
+      <div class="page-head">
+        <div class="page-title">
+          <p class="eyebrow">Campaign</p>
+          <h1 id="campaign-title" dir="auto">
+            {campaign}
+          </h1>
+          <p class="muted">
+            {data ? `${number(data.campaign.links)} ${data.campaign.links === 1 ? "link" : "links"}` : "\u00a0"}
+          </p>
+        </div>
+        <div class="actions">
+          <a class="button" href={linksHref(campaign)} onClick={follow}>
+            View links
+          </a>
+        </div>
+      </div>
+
+      <StatCards totals={data?.totals} excludeBots={filters.excludeBots} contacts />
+      <FilterBar live={live} />
+
+      {error && !data ? (
+        <Failed error={error} retry={live.retry} what="the campaign's analytics" />
+      ) : !data ? (
+        <Loading what="the campaign's analytics" />
+      ) : (
+        <FigurePanels data={data} excludeBots={filters.excludeBots}>
+          <CampaignLinks links={data.links} total={data.campaign.links} truncated={data.links_truncated} />
+        </FigurePanels>
+      )}
+    </section>
+  );
+}
+
+function CampaignLinks({ links, total, truncated }: { links: CampaignLink[]; total: number; truncated: boolean }) {
+  return (
+    <div class="panel panel-wide">
+      <div class="panel-head">
+        <h2 class="panel-title">Links in this campaign</h2>
+        {truncated && (
+          <span class="muted">
+            The {number(links.length)} with the most clicks of {number(total)}
+          </span>
+        )}
+      </div>
+      {links.length === 0 ? (
+        <p class="muted empty-list">No links in this campaign.</p>
+      ) : (
+        <table class="table campaign-links-table">
+          <thead>
+            <tr>
+              <th scope="col">Link</th>
+              <th scope="col">Contact</th>
+              <th scope="col" class="num">
+                Total
+              </th>
+              <th scope="col" class="num">
+                Unique
+              </th>
+              <th scope="col" class="num">
+                Bots
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {links.map((link) => (
+              <tr key={link.id} data-code={link.code}>
+                <td class="cell-link">
+                  <a href={href({ name: "analytics", id: link.id })} onClick={follow}>
+                    <span class="link-name">
+                      <span class="link-title" dir="auto">
+                        {link.title || shownUrl(link.destination_url).host || link.code}
+                      </span>
+                      <span class="link-url">
+                        <code>{link.short_url.replace(/^https?:\/\//, "")}</code>
+                      </span>
+                    </span>
+                  </a>
+                </td>
+                <td data-label="Contact" dir="auto" class={link.contact_id ? undefined : "cell-empty"}>
+                  {link.contact_id ? (
+                    <a href={href({ name: "contact", contact: link.contact_id })} onClick={follow}>
+                      {link.contact_id}
+                    </a>
+                  ) : (
+                    <span class="muted">–</span>
+                  )}
+                </td>
+                <td class="num" data-label="Total">
+                  {number(link.total)}
+                </td>
+                <td class="num" data-label="Unique">
+                  {number(link.unique)}
+                </td>
+                <td class="num" data-label="Bots">
+                  {number(link.bots)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

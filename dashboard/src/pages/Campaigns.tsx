@@ -1,0 +1,128 @@
+// Every campaign of the account: links that share a campaign name, with their clicks. A
+// campaign exists as soon as a link names it (the API's `campaign` field).
+
+import { useCallback, useEffect, useState } from "preact/hooks";
+import { api, ApiError, type CampaignSummary } from "../api";
+import { Empty, Failed, Loading } from "../components/States";
+import { date, dateTime, number } from "../format";
+import { follow, href } from "../router";
+
+const PAGE_SIZE = 50;
+
+export function CampaignsPage() {
+  const [items, setItems] = useState<CampaignSummary[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  const load = useCallback(() => {
+    setError(null);
+    api.campaigns({ limit: PAGE_SIZE }).then((page) => {
+      setItems(page.items);
+      setCursor(page.next_cursor);
+    }, setError);
+  }, []);
+  useEffect(load, [load]);
+
+  const loadMore = async () => {
+    if (!cursor) return;
+    setMore("busy");
+    try {
+      const page = await api.campaigns({ limit: PAGE_SIZE, cursor });
+      setItems((shown) => [...(shown ?? []), ...page.items]);
+      setCursor(page.next_cursor);
+      setMore("idle");
+    } catch (e) {
+      setMore(e as ApiError);
+    }
+  };
+
+  return (
+    <section aria-labelledby="campaigns-title">
+      <div class="page-head">
+        <div class="page-title">
+          <h1 id="campaigns-title">Campaigns</h1>
+          <p class="muted">Links that share a campaign name, counted together. The newest campaign comes first.</p>
+        </div>
+      </div>
+      {error ? (
+        <Failed error={error} retry={load} what="your campaigns" />
+      ) : items === null ? (
+        <Loading what="your campaigns" />
+      ) : items.length === 0 ? (
+        <Empty title="No campaigns yet.">
+          <p>
+            Give links a campaign name when you create them (the <code>campaign</code> field of the API, or
+            Campaign in the new link dialog), and their clicks are counted together here.
+          </p>
+        </Empty>
+      ) : (
+        <>
+          <table class="table boxed-table campaigns-table">
+            <thead>
+              <tr>
+                <th scope="col">Campaign</th>
+                <th scope="col" class="num">
+                  Links
+                </th>
+                <th scope="col" class="num">
+                  Total
+                </th>
+                <th scope="col" class="num">
+                  Unique
+                </th>
+                <th scope="col" class="num">
+                  Bots
+                </th>
+                <th scope="col">Last used</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((item) => (
+                <tr key={item.campaign}>
+                  <td class="cell-link">
+                    <a class="strong-link" href={href({ name: "campaign", campaign: item.campaign })} onClick={follow} dir="auto">
+                      {item.campaign}
+                    </a>
+                  </td>
+                  <td class="num" data-label="Links">
+                    {number(item.links)}
+                  </td>
+                  <td class="num" data-label="Total">
+                    {number(item.total)}
+                  </td>
+                  <td class="num" data-label="Unique">
+                    {number(item.unique)}
+                  </td>
+                  <td class="num" data-label="Bots">
+                    {number(item.bots)}
+                  </td>
+                  <td data-label="Last used">
+                    {item.last_link_at ? (
+                      <time dateTime={item.last_link_at} title={`Newest link made ${dateTime(item.last_link_at)}`}>
+                        {date(item.last_link_at)}
+                      </time>
+                    ) : (
+                      <span class="muted">–</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {cursor && (
+            <div class="pager">
+              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
+                {more === "busy" ? "Loading…" : "More campaigns"}
+              </button>
+            </div>
+          )}
+          {more instanceof ApiError && (
+            <p class="form-error pager-error" role="alert">
+              {more.message}
+            </p>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
