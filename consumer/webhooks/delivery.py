@@ -141,14 +141,18 @@ class DeliveryWorker:
         for task in unfinished:
             task.cancel()
         if unfinished:
-            await asyncio.gather(*unfinished, return_exceptions=True)
+            # Bounded: an HTTP call stuck in a shielded close must not hold up shutdown.
+            await asyncio.wait(list(unfinished), timeout=STOP_GRACE)
             try:  # due again at once for the next start, rather than when their leases end
                 await self.store.release_deliveries(list(unfinished.values()))
             except Exception:
                 log.exception(
                     "could not release %d webhook deliveries; due when their leases end", len(unfinished)
                 )
-        await self.sender.close()
+        closing = asyncio.ensure_future(self.sender.close())
+        done, _ = await asyncio.wait([closing], timeout=STOP_GRACE)
+        if not done:
+            log.warning("webhook HTTP connections did not close within %.0f s", STOP_GRACE)
 
     async def _run(self) -> None:
         next_prune = next_count = 0.0
