@@ -16,6 +16,7 @@ from typing import Protocol
 
 from schemas.events import ClickEvent
 from smartlinks.spool import Spool
+from smartlinks.waiting import wait_set
 
 
 @dataclass(slots=True)
@@ -105,9 +106,7 @@ class InProcessBus(SpillingBuffer):
         from the spool becomes a dead letter there like any other bad message."""
         if not self._queue and not self._spilling:
             self._wakeup.clear()
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), max_wait)
-            except TimeoutError:
+            if not await wait_set(self._wakeup, max_wait):
                 return []
         batch: list[bytes] = []
         queue = self._queue

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from consumer.webhooks.sender import Sender
 from smartlinks.models import utcnow
 from smartlinks.store.base import WebhookStore
+from smartlinks.waiting import wait_set
 from smartlinks.webhooks import DELIVERED, FAILED, PENDING, AttemptOutcome, ClaimedDelivery, DeliveryAttempt
 
 log = logging.getLogger(__name__)
@@ -141,18 +142,14 @@ class DeliveryWorker:
         for task in unfinished:
             task.cancel()
         if unfinished:
-            # Bounded: an HTTP call stuck in a shielded close must not hold up shutdown.
-            await asyncio.wait(list(unfinished), timeout=STOP_GRACE)
+            await asyncio.gather(*unfinished, return_exceptions=True)
             try:  # due again at once for the next start, rather than when their leases end
                 await self.store.release_deliveries(list(unfinished.values()))
             except Exception:
                 log.exception(
                     "could not release %d webhook deliveries; due when their leases end", len(unfinished)
                 )
-        closing = asyncio.ensure_future(self.sender.close())
-        done, _ = await asyncio.wait([closing], timeout=STOP_GRACE)
-        if not done:
-            log.warning("webhook HTTP connections did not close within %.0f s", STOP_GRACE)
+        await self.sender.close()
 
     async def _run(self) -> None:
         next_prune = next_count = 0.0
@@ -172,8 +169,7 @@ class DeliveryWorker:
             except Exception:
                 self.stats.errors += 1
                 log.exception("claiming webhook deliveries failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL)
+            await wait_set(self._wake, POLL)
 
     async def _claim(self) -> None:
         free = self.concurrency - len(self._attempts)

@@ -23,6 +23,7 @@ from aiokafka.partitioner import murmur2
 from schemas.events import CLICKS_TOPIC
 from smartlinks.bus import SpillingBuffer
 from smartlinks.kafka.clients import started_producer, stop_within
+from smartlinks.waiting import wait_set
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +95,7 @@ class KafkaClickPublisher(SpillingBuffer):
                 if not shipped:
                     self._wakeup.clear()
                     if not self._queue and not self._spilling:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wakeup.wait(), 1.0)
+                        await wait_set(self._wakeup, 1.0)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

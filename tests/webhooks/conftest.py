@@ -4,7 +4,6 @@ chDB database of ``tests/clickhouse`` and the enricher of ``tests/consumer``."""
 
 from __future__ import annotations
 
-import faulthandler
 from collections.abc import Iterator
 
 import pytest
@@ -35,12 +34,3 @@ def anyio_backend() -> str:
 def receiver() -> Iterator[Receiver]:
     with receiving() as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def _no_silent_hang() -> Iterator[None]:
-    """A delivery test once hung in CI after a dead endpoint; if one ever hangs again, end
-    the run within minutes with every thread's stack instead of at the CI time limit."""
-    faulthandler.dump_traceback_later(300, exit=True)
-    yield
-    faulthandler.cancel_dump_traceback_later()
