@@ -33,7 +33,7 @@ from api.responses import json_response
 from api.routing import Endpoint, resource
 from api.serialize import link_json
 from api.validation import CONTROL
-from smartlinks.models import utcnow
+from smartlinks.models import rfc3339, utcnow
 
 T = TypeVar("T")
 
@@ -134,8 +134,8 @@ class AnalyticsRequest:
 
     def range_json(self) -> dict[str, Any]:
         return {
-            "from": _rfc3339(self.start),
-            "to": _rfc3339(self.end),
+            "from": rfc3339(self.start),
+            "to": rfc3339(self.end),
             "interval": self.interval,
             "tz": self.tz,
             "exclude_bots": self.exclude_bots,
@@ -195,10 +195,6 @@ def decode_click_cursor(raw: str) -> ClickCursor:
     if match is None:
         raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
     return int(match.group(1)), match.group(2)
-
-
-def _rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class AnalyticsEndpoints:

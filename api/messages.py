@@ -23,7 +23,7 @@ from api.responses import json_response
 from api.routing import resource
 from api.serialize import link_json
 from api.validation import read_object, reject_unknown, text, wrong_type
-from smartlinks.codes import is_possible_code
+from smartlinks.codes import is_possible_code, short_url
 from smartlinks.models import utcnow
 from smartlinks.urls import InvalidURL, validate_destination
 
@@ -105,7 +105,7 @@ class MessageRewriter:
         return path.startswith(prefix + "/") and is_possible_code(path[len(prefix) + 1 :])
 
     def _short_url(self, code: str) -> str:
-        return f"{self.ctx.settings.base_url}/{code}"
+        return short_url(self.ctx.settings.base_url, code)
 
 
 def _message(value: Any) -> str:

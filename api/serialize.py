@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from smartlinks.models import ApiKey, Link
+from smartlinks.codes import short_url
+from smartlinks.models import ApiKey, Link, rfc3339
 from smartlinks.settings import Settings
 
 
 def timestamp(value: datetime | None) -> str | None:
     """RFC 3339 in UTC with a ``Z``, to the millisecond (what the store keeps)."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None if value is None else rfc3339(value)
 
 
 def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dict[str, Any]:
     return {
         "id": link.id,
         "code": link.code,
-        "short_url": f"{settings.base_url}/{link.code}",
+        "short_url": short_url(settings.base_url, link.code),
         "destination_url": link.destination_url,
         "title": link.title,
         "status": link.status(now),
@@ -38,7 +37,7 @@ def link_ref(link: Link, settings: Settings) -> dict[str, Any]:
     return {
         "id": link.id,
         "code": link.code,
-        "short_url": f"{settings.base_url}/{link.code}",
+        "short_url": short_url(settings.base_url, link.code),
         "destination_url": link.destination_url,
         "title": link.title,
     }

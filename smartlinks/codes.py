@@ -14,6 +14,12 @@ GENERATED_LENGTH = 7
 MIN_LENGTH = 4
 MAX_LENGTH = 12
 
+
+def short_url(base_url: str, code: str) -> str:
+    """The short link of ``code`` under ``base_url`` (no trailing slash, as settings give it)."""
+    return f"{base_url}/{code}"
+
+
 # Paths the service serves itself (or may serve later); a custom code can never take them.
 RESERVED = frozenset(
     word.lower()

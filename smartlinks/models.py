@@ -25,6 +25,12 @@ def from_ms(value: int) -> datetime:
     return _EPOCH + value * _MS
 
 
+def rfc3339(value: datetime) -> str:
+    """The wire form of a time everywhere (API, webhook bodies): UTC to the millisecond with a
+    ``Z``, which is what the stores keep."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @dataclass(frozen=True, slots=True)
 class Tenant:
     id: str

@@ -27,18 +27,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import Buckets, DaySplit, RangeError, make_buckets, split_days
 from api.analytics.link_sets import LinkSet
 from smartlinks.clickhouse import Client
+from smartlinks.models import from_ms, rfc3339, to_ms
 
 ClickCursor = tuple[int, str]  # (ts in Unix ms, event id): where the next page starts
 MAX_PAGE = 1000
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _HOUR_MS = 3_600_000
 
 
@@ -82,7 +82,7 @@ class AnalyticsQueries:
         """``link_analytics`` of a set of links: each figure the sum of the links' own."""
         buckets = make_buckets(start, end, interval, tz)
         source: sql.Source = "rollup" if self.use_rollups and buckets.hour_aligned else "raw"
-        params = {"tenant": tenant_id, "start": _ms(buckets.start), "end": _ms(buckets.end), "tz": tz}
+        params = {"tenant": tenant_id, "start": to_ms(buckets.start), "end": to_ms(buckets.end), "tz": tz}
         link_set = _link_set(links)
         series = self._rows(sql.series(source, interval), params, link_set)
         visitors: dict[str, int] = defaultdict(int)
@@ -118,7 +118,7 @@ class AnalyticsQueries:
 
         ``LinkFigures.unique`` of a link is its ``totals.unique``; with ``exclude_bots`` its
         ``totals.total`` is ``clicks - bots``."""
-        start_ms, end_ms = _ms(start), _ms(end)
+        start_ms, end_ms = to_ms(start), to_ms(end)
         if end_ms <= start_ms:
             raise RangeError("the range must end after it starts")
         whole_hours = start_ms % _HOUR_MS == 0 and end_ms % _HOUR_MS == 0
@@ -198,7 +198,7 @@ def _click(row: Sequence[Any]) -> dict[str, Any]:
     event_id, ms, kind, country, city, device, browser, os, referrer = row[:9]
     return {
         "id": event_id.hex,
-        "ts": _rfc3339(ms),
+        "ts": rfc3339(from_ms(ms)),
         "kind": kind,
         "country": country or None,
         "city": city or None,
@@ -241,14 +241,6 @@ def _series(rows: Sequence[Sequence[Any]], buckets: Buckets, exclude_bots: bool)
             for i, label in enumerate(buckets.labels())
         ],
     }
-
-
-def _ms(value: datetime) -> int:
-    return (value - _EPOCH) // timedelta(milliseconds=1)
-
-
-def _rfc3339(ms: int) -> str:
-    return (_EPOCH + timedelta(milliseconds=ms)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _is_event_id(value: str) -> bool:

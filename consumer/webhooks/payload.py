@@ -11,25 +11,22 @@ attempt: its ``id`` is the receiver's de-duplication key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from consumer.sink import StoredClick
-from smartlinks.models import Link, from_ms
+from smartlinks.codes import short_url
+from smartlinks.models import Link, from_ms, rfc3339
 from smartlinks.webhooks import LINK_CLICKED
-
-
-def rfc3339(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def link_json(link: Link, base_url: str) -> dict[str, Any]:
     return {
         "id": link.id,
         "code": link.code,
-        "short_url": f"{base_url}/{link.code}",
+        "short_url": short_url(base_url, link.code),
         "destination_url": link.destination_url,
         "title": link.title,
         "campaign": link.campaign,
