@@ -18,9 +18,9 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from consumer.enrich.row import ClickRow
 from consumer.sink import DeadLetter, Inserted, StoredClick
@@ -29,6 +29,7 @@ from schemas.events import ClickEvent, InvalidEvent
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 30.0
+T = TypeVar("T")
 
 
 class Source(Protocol):
@@ -118,20 +119,13 @@ class ClickConsumer:
             return 0
         started = time.perf_counter()
         rows, letters = await asyncio.to_thread(self.process, events)
-        backoff = 0.5
-        while True:
-            try:
-                inserted = await asyncio.to_thread(self._store, rows, letters)
-                break
-            except Exception:
-                self.stats.insert_failures += 1
-                log.exception("insert into ClickHouse failed; retrying the same batch in %.1fs", backoff)
-                if self._stopping:
-                    raise
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
-        if inserted.clicks and self.triggers is not None:
-            await self._fire(self.triggers, inserted.clicks)
+        inserted = await self._until_done(
+            lambda: asyncio.to_thread(self._store, rows, letters), "insert into ClickHouse", "insert_failures"
+        )
+        if inserted.clicks and (triggers := self.triggers) is not None:
+            await self._until_done(
+                lambda: triggers.fire(inserted.clicks), "click triggers", "trigger_failures"
+            )
         if letters and self.dead_letter_topic is not None:
             try:
                 await self.dead_letter_topic.forward(letters)
@@ -151,17 +145,19 @@ class ClickConsumer:
             stats.lag_ms = int(time.time() * 1000) - max(row.ts for row in rows)
         return len(events)
 
-    async def _fire(self, triggers: Triggers, clicks: list[StoredClick]) -> None:
+    async def _until_done(self, step: Callable[[], Awaitable[T]], what: str, failures: str) -> T:
+        """Run a step of the batch until it succeeds, backing off between tries, and count
+        each failure in ``stats.<failures>``. A stopping consumer gives up: the batch stays
+        unacknowledged, so the next start offers it again."""
         backoff = 0.5
         while True:
             try:
-                await triggers.fire(clicks)
-                return
+                return await step()
             except Exception:
-                self.stats.trigger_failures += 1
-                log.exception("click triggers failed; retrying the same clicks in %.1fs", backoff)
+                setattr(self.stats, failures, getattr(self.stats, failures) + 1)
+                log.exception("%s failed; retrying the same batch in %.1fs", what, backoff)
                 if self._stopping:
-                    raise  # unacknowledged: the next start offers the batch, and them, again
+                    raise
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
 
