@@ -12,7 +12,15 @@ from starlette.routing import Route
 from api import openapi_campaigns, openapi_messaging, openapi_qr, openapi_webhooks
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
-from api.openapi_parts import ANALYTICS_PARAMETERS, LINK_FIELD_ERRORS, error, ok, operation, query
+from api.openapi_parts import (
+    ANALYTICS_ERRORS,
+    ANALYTICS_PARAMETERS,
+    LINK_FIELD_ERRORS,
+    error,
+    ok,
+    operation,
+    query,
+)
 from api.openapi_schemas import SCHEMAS
 from api.responses import json_response
 from api.routing import resource
@@ -91,14 +99,7 @@ _PATHS: dict[str, Any] = {
             "Totals, time series and breakdowns of a link's clicks in a range.",
             {
                 "200": ok("The link's analytics.", "Analytics"),
-                "400": error(
-                    "invalid_preset",
-                    "invalid_range",
-                    "invalid_datetime",
-                    "invalid_interval",
-                    "invalid_tz",
-                    "invalid_boolean",
-                ),
+                "400": error(*ANALYTICS_ERRORS),
                 "404": _LINK_NOT_FOUND,
             },
             parameters=ANALYTICS_PARAMETERS,

@@ -7,7 +7,15 @@ from typing import Any
 from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
 from api.campaigns import LINK_TABLE_LIMIT
 from api.link_input import MAX_LABEL
-from api.openapi_parts import ANALYTICS_PARAMETERS, error, object_schema, ok, operation, query
+from api.openapi_parts import (
+    ANALYTICS_ERRORS,
+    ANALYTICS_PARAMETERS,
+    error,
+    object_schema,
+    ok,
+    operation,
+    query,
+)
 from api.openapi_schemas import SCHEMAS as BASE
 
 _COUNT = {"type": "integer", "minimum": 0}
@@ -65,14 +73,7 @@ PATHS: dict[str, Any] = {
             " figure the sum of theirs, with the distinct contacts who clicked and a per-link table.",
             {
                 "200": ok("The campaign's analytics.", "CampaignAnalytics"),
-                "400": error(
-                    "invalid_preset",
-                    "invalid_range",
-                    "invalid_datetime",
-                    "invalid_interval",
-                    "invalid_tz",
-                    "invalid_boolean",
-                ),
+                "400": error(*ANALYTICS_ERRORS),
                 "404": error("campaign_not_found"),
             },
             parameters=ANALYTICS_PARAMETERS,

@@ -63,6 +63,11 @@ def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) ->
 
 
 # The query of every analytics operation (a link's, a campaign's).
+# What the query of an analytics request can get wrong (api/analytics_routes.py).
+ANALYTICS_ERRORS = (
+    "invalid_preset", "invalid_range", "invalid_datetime", "invalid_interval", "invalid_tz",
+    "invalid_boolean",
+)  # fmt: skip
 ANALYTICS_PARAMETERS = [
     query(
         "preset",
