@@ -170,7 +170,11 @@ class Watch:
             self._report(f"console warning: {message.text}")
 
     def _failed(self, request: Request) -> None:
-        self._report(f"request failed: {request.method} {request.url} ({request.failure})")
+        # ERR_ABORTED is the page giving a request up itself (it navigated on before the
+        # favicon arrived, say), not a failure of the product: refused connections, resets
+        # and 4xx/5xx answers are what this watch is for.
+        if request.failure != "net::ERR_ABORTED":
+            self._report(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def _response(self, response: Response) -> None:
         if response.status >= 400:
