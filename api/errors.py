@@ -35,6 +35,10 @@ ERROR_CODES: dict[str, str] = {
     "url_control_characters": "destination_url contains spaces or control characters.",
     "unsupported_scheme": "destination_url uses a scheme other than http or https.",
     "url_has_credentials": "destination_url contains a user name or password.",
+    "url_unsafe_normalisation": (
+        "destination_url's host, written in ASCII for the Location header (IDNA, NFKC), would hold"
+        " a space, a backslash or another character no host name has, or name another host."
+    ),
     "invalid_code": "code is not 4-12 ASCII letters and digits.",
     "code_reserved": "code is a path the service uses itself.",
     "code_taken": "code already belongs to a link (possibly a deleted one).",

@@ -8,8 +8,8 @@ from typing import Any
 BODY_ERRORS = ("invalid_json", "body_not_object", "client_disconnected")
 LINK_FIELD_ERRORS = (
     "unknown_field", "invalid_type", "too_long", "control_characters", "invalid_url", "url_too_long",
-    "url_control_characters", "unsupported_scheme", "url_has_credentials", "invalid_datetime",
-    "expires_in_past",
+    "url_control_characters", "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation",
+    "invalid_datetime", "expires_in_past",
 )  # fmt: skip
 
 

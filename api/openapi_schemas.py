@@ -19,7 +19,9 @@ _NULLABLE_TIME = {**_TIME, "type": ["string", "null"]}
 _URL = {
     "type": "string",
     "maxLength": MAX_URL_LENGTH,
-    "description": "Absolute http(s) URL; IDN hosts allowed; no credentials, spaces or control characters.",
+    "description": "Absolute http(s) URL; IDN hosts allowed; no credentials, spaces or control characters."
+    " A host that IDNA/NFKC would turn into another or a broken one (a full-width reverse solidus"
+    " or percent sign, U+00A0, U+2002, U+3000) is refused: url_unsafe_normalisation.",
 }
 _TITLE = {"type": ["string", "null"], "maxLength": MAX_TITLE, "description": "No control characters."}
 _LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}

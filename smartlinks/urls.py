@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import quote, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 4096
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# What a host name in a Location header may hold: letters, digits, "-" and "_" in dotted
+# labels. Everything else (space, "\\", "%", "^", "|", ...) either ends the host early in
+# a browser's parser or makes the URL invalid there; IPv6 literals are checked apart.
+_HOST_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?", re.ASCII)
+_UNSAFE_IN_LOCATION = re.compile(r"[\x00-\x20\x7f\\]")
 # Characters that are legal in a URL but must be percent-encoded to be ASCII-only; already
 # encoded sequences ("%20") and reserved delimiters are kept as they are.
 _SAFE = "!#$%&'()*+,-./:;=?@[]~_"
@@ -47,11 +53,48 @@ def validate_destination(url: str) -> str:
     if not host or host.startswith(".") or ".." in host:
         raise InvalidURL("invalid_url", "destination_url must have a host name")
     try:
-        _idna_host(host)
+        ascii_host = _idna_host(host).lower()
     except UnicodeError:
         raise InvalidURL("invalid_url", "destination_url has a host name that is not valid") from None
-    del port
+    if host.isascii() and not _is_host(ascii_host):
+        raise InvalidURL("invalid_url", "destination_url has a host name that is not valid")
+    _check_location(to_header_url(url), scheme, ascii_host, port)
     return url
+
+
+def _is_host(host: str) -> bool:
+    if ":" in host:  # only an IPv6 literal has a colon in its host
+        if "%" in host:  # a zone id ("%25eth0") means nothing off this machine
+            return False
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return False
+        return True
+    return _HOST_NAME.fullmatch(host) is not None
+
+
+def _check_location(location: str, scheme: str, host: str, port: int | None) -> None:
+    """Refuse a URL unless the ``Location`` value made of it leads where it was checked to.
+
+    Making that value applies IDNA (with NFKC) to the host, which can turn harmless-looking
+    characters into ones that change the URL: the full-width reverse solidus U+FF3C becomes
+    "\\", which browsers read as "/", so "https://evil.com<U+FF3C>.example.com/" would lead
+    to evil.com; U+00A0, U+2002 and U+3000 become spaces, the full-width U+FF05 a "%". So the
+    very string the redirector sends is parsed again and must name the same scheme, host and
+    port, with a plain host name."""
+    try:
+        sent = urlsplit(location)
+        same = (sent.scheme.lower(), sent.hostname, sent.port) == (scheme, host, port)
+    except ValueError:  # e.g. a full-width U+FF3B that became "[": an unclosed IPv6 literal
+        same = False
+    if not (same and _is_host(host) and location.isascii()) or _UNSAFE_IN_LOCATION.search(location):
+        raise InvalidURL(
+            "url_unsafe_normalisation",
+            "destination_url changes once written as the Location header sends it (its host in"
+            " ASCII, after IDNA and NFKC): it would hold a space, a backslash or another"
+            " character a host name cannot have, or lead to another host",
+        )
 
 
 def _idna_host(host: str) -> str:

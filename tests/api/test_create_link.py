@@ -11,6 +11,7 @@ import pytest
 
 from smartlinks.codes import ALPHABET
 from tests.api.conftest import BASE_URL, ApiServer, create, error_of, unique_code
+from tests.core.test_urls import NORMALISED_INTO_ANOTHER_URL
 
 RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 FUTURE = "2999-01-01T00:00:00Z"
@@ -200,4 +201,24 @@ def test_field_rules(
 def test_a_refused_create_stores_and_publishes_nothing(api: ApiServer, a: httpx.Client) -> None:
     a.post("/api/v1/links", json={"destination_url": "ftp://example.com"})
     assert a.get("/api/v1/links").json()["items"] == []
+    assert api.changes == []
+
+
+@pytest.mark.parametrize("url", NORMALISED_INTO_ANOTHER_URL)
+def test_a_destination_whose_location_would_lead_elsewhere_is_refused_everywhere(
+    api: ApiServer, a: httpx.Client, url: str
+) -> None:
+    """Create, change and bulk create share one rule: what the redirector would send as
+    ``Location`` must name the host that was checked, so none of them stores such a URL."""
+    refused = (422, "url_unsafe_normalisation", "destination_url")
+    assert error_of(a.post("/api/v1/links", json={"destination_url": url})) == refused
+    link = create(a, destination_url="https://example.com/kept")
+    api.changes.clear()
+    assert error_of(a.patch(f"/api/v1/links/{link['id']}", json={"destination_url": url})) == refused
+    assert a.get(f"/api/v1/links/{link['id']}").json() == link
+    bulk = a.post("/api/v1/links/bulk", json={"items": [{"destination_url": url}]})
+    assert bulk.status_code == 200, bulk.text
+    (item,) = bulk.json()["items"]
+    assert (item["status"], item["error"]["code"], item["error"]["field"]) == refused
+    assert [found["id"] for found in a.get("/api/v1/links").json()["items"]] == [link["id"]]
     assert api.changes == []
