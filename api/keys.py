@@ -3,7 +3,8 @@
 Revoking is refused (409 ``last_active_key``) when it would leave the tenant without any
 active key, since nothing in the API could then let the tenant back in. Revoking the
 key that makes the request is allowed when another active key exists: that is how a
-key is rotated. Revoking an already revoked key is a no-op (204).
+key is rotated. Revoking an already revoked key is a no-op (204). The store decides
+"another key is active" and revokes in one step, so concurrent revocations cannot both pass.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from api.responses import json_response
 from api.routing import resource
 from api.serialize import key_json
 from api.validation import read_object, reject_unknown, text
+from smartlinks.store.base import LastActiveKey
 
 PATH = "/api/v1/keys"
 MAX_NAME = 100
@@ -48,18 +50,17 @@ def key_routes(ctx: ApiContext) -> list[Route]:
         tenant = tenant_of(request)
         key_id: str = request.path_params["id"]
         keys = await ctx.store.list_api_keys(tenant.id) if is_id(key_id) else []
-        target = next((key for key in keys if key.id == key_id), None)
-        if target is None:
+        if not any(key.id == key_id for key in keys):
             raise ApiError(404, "key_not_found", "No API key with this id.", field="id")
-        if target.revoked_at is None:
-            if not any(key.revoked_at is None and key.id != key_id for key in keys):
-                raise ApiError(
-                    409,
-                    "last_active_key",
-                    "This is the tenant's last active key; create another one before revoking it.",
-                    field="id",
-                )
-            await ctx.store.revoke_api_key(tenant.id, key_id)
+        try:
+            await ctx.store.revoke_api_key(tenant.id, key_id)  # a revoked key stays as it is
+        except LastActiveKey:
+            raise ApiError(
+                409,
+                "last_active_key",
+                "This is the tenant's last active key; create another one before revoking it.",
+                field="id",
+            ) from None
         return Response(status_code=204)
 
     return [resource(PATH, get=list_keys, post=create_key), resource(PATH + "/{id}", delete=revoke_key)]

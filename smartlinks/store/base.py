@@ -33,6 +33,10 @@ class CodeTaken(Exception):
     """The requested code already belongs to a link (live or deleted)."""
 
 
+class LastActiveKey(Exception):
+    """The key is its tenant's only active one: revoking it would lock the tenant out."""
+
+
 @dataclass(frozen=True, slots=True)
 class StoredResponse:
     """What a request sent with an Idempotency-Key was answered."""
@@ -188,7 +192,10 @@ class LinkStore(Protocol):
     async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]: ...
     async def tenant_for_api_key(self, key: str) -> Tenant | None: ...
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]: ...
-    async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool: ...
+    async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
+        """Revoke one of the tenant's active keys; False if it is not one. Raise
+        ``LastActiveKey`` instead if no other key of the tenant is active: checked and done
+        atomically, so concurrent revocations always leave one active key."""
 
     # links
     async def create_link(self, new: NewLink) -> Link:

@@ -41,6 +41,7 @@ from smartlinks.store.base import (
     CodeTaken,
     IdempotencyConflict,
     IdempotentRequest,
+    LastActiveKey,
     LinkPage,
     LinkQuery,
     StoredResponse,
@@ -213,11 +214,24 @@ class PostgresLinkStore:
 
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         async with self._write() as conn:
+            # Under READ COMMITTED two revocations of different keys would each count the
+            # other's key as still active; the tenant's row lock queues them, and the one
+            # that waited counts again, with the first one's revocation committed.
+            await conn.execute("SELECT 1 FROM tenants WHERE id = %s FOR UPDATE", (tenant_id,))
             cursor = await conn.execute(
-                "UPDATE api_keys SET revoked_at = %s WHERE id = %s AND tenant_id = %s AND revoked_at IS NULL",
-                (to_ms(utcnow()), key_id, tenant_id),
+                "UPDATE api_keys SET revoked_at = %s WHERE id = %s AND tenant_id = %s AND revoked_at IS NULL"
+                " AND (SELECT count(*) FROM api_keys WHERE tenant_id = %s AND revoked_at IS NULL) > 1",
+                (to_ms(utcnow()), key_id, tenant_id, tenant_id),
             )
-            return cursor.rowcount > 0
+            if cursor.rowcount > 0:
+                return True
+            cursor = await conn.execute(
+                "SELECT 1 FROM api_keys WHERE id = %s AND tenant_id = %s AND revoked_at IS NULL",
+                (key_id, tenant_id),
+            )
+            if await cursor.fetchone() is not None:
+                raise LastActiveKey(key_id)
+            return False
 
     # -- links ------------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from smartlinks.store.base import (
     CodeTaken,
     IdempotencyConflict,
     IdempotentRequest,
+    LastActiveKey,
     LinkPage,
     LinkQuery,
     StoredResponse,
@@ -237,13 +238,23 @@ class SQLiteLinkStore:
 
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         def revoke() -> bool:
+            # One writer at a time (BEGIN IMMEDIATE): the count and the update see the same keys.
             with self._write() as conn:
                 cursor = conn.execute(
                     "UPDATE api_keys SET revoked_at = ?"
-                    " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
-                    (to_ms(utcnow()), key_id, tenant_id),
+                    " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL"
+                    " AND (SELECT count(*) FROM api_keys WHERE tenant_id = ? AND revoked_at IS NULL) > 1",
+                    (to_ms(utcnow()), key_id, tenant_id, tenant_id),
                 )
-                return cursor.rowcount > 0
+                if cursor.rowcount > 0:
+                    return True
+                active = conn.execute(
+                    "SELECT 1 FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                    (key_id, tenant_id),
+                ).fetchone()
+                if active is not None:
+                    raise LastActiveKey(key_id)
+                return False
 
         return await self._run(revoke)
 

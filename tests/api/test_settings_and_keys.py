@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -100,6 +101,36 @@ def test_rotating_the_requesting_key(api: ApiServer, a: httpx.Client) -> None:
         # Revoking a revoked key again is a no-op.
         assert client.delete(f"/api/v1/keys/{old['id']}").status_code == 204
         assert error_of(client.delete(f"/api/v1/keys/{new['id']}"))[:2] == (409, "last_active_key")
+
+
+def test_concurrent_revocations_leave_exactly_one_active_key(api: ApiServer) -> None:
+    """Every key of a tenant revoked at once, by requests each made with the key it revokes:
+    checking "another key is active" and revoking apart let two of them pass together."""
+
+    async def revoke_all(keys: list[dict[str, Any]]) -> list[int]:
+        async with httpx.AsyncClient(base_url=api.url, timeout=10) as client:
+            responses = await asyncio.gather(
+                *(
+                    client.delete(
+                        f"/api/v1/keys/{key['id']}", headers={"Authorization": f"Bearer {key['key']}"}
+                    )
+                    for key in keys
+                )
+            )
+        return [response.status_code for response in responses]
+
+    for round_ in range(20):
+        tenant = api.new_account(f"racing {round_}")
+        with api.client(tenant.key) as client:
+            [first] = client.get("/api/v1/keys").json()["items"]
+            keys = [{**first, "key": tenant.key}]
+            keys += [client.post("/api/v1/keys", json={"name": f"k{i}"}).json() for i in range(5)]
+        statuses = asyncio.run(revoke_all(keys))
+        assert sorted(statuses) == [204] * 5 + [409], statuses
+        survivor = keys[statuses.index(409)]
+        with api.client(survivor["key"]) as client:
+            listed = client.get("/api/v1/keys").json()["items"]
+        assert [key["id"] for key in listed if key["revoked_at"] is None] == [survivor["id"]]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 
 from smartlinks import codes
 from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LinkQuery, LinkStore
+from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LastActiveKey, LinkQuery, LinkStore
 
 pytestmark = pytest.mark.anyio
 
@@ -170,6 +170,36 @@ async def test_api_keys(store: LinkStore, tenant: Tenant) -> None:
     assert (await store.tenant_for_api_key(second_key)) == tenant
     [revoked] = [key for key in await store.list_api_keys(tenant.id) if key.id == first.id]
     assert revoked.revoked_at is not None
+    with pytest.raises(LastActiveKey):
+        await store.revoke_api_key(tenant.id, second.id)
+    assert (await store.tenant_for_api_key(second_key)) == tenant
+
+
+async def test_concurrent_revocations_leave_exactly_one_active_key(
+    store: LinkStore, same_database: Callable[[], LinkStore]
+) -> None:
+    """Every key of a tenant revoked at once, from three processes' stores: exactly one
+    revocation is refused, whatever the interleaving, in every round."""
+    others = [same_database(), same_database()]
+    for other in others:
+        await other.open()
+    stores = [store, *others]
+    try:
+        for round_ in range(10):
+            tenant = await store.create_tenant(f"racing {round_}")
+            keys = [(await store.create_api_key(tenant.id, f"k{i}"))[0] for i in range(6)]
+            results = await asyncio.gather(
+                *(stores[i % 3].revoke_api_key(tenant.id, key.id) for i, key in enumerate(keys)),
+                return_exceptions=True,
+            )
+            assert results.count(True) == 5, results
+            [refused] = [key for key, result in zip(keys, results, strict=True) if result is not True]
+            assert isinstance(results[keys.index(refused)], LastActiveKey)
+            active = [key.id for key in await store.list_api_keys(tenant.id) if key.revoked_at is None]
+            assert active == [refused.id]
+    finally:
+        for other in others:
+            await other.close()
 
 
 async def test_tenants_and_reopening(store: LinkStore, same_database: Callable[[], LinkStore]) -> None:
