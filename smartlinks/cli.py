@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from smartlinks import tenant_admin
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
 from smartlinks.store.base import LinkStore
@@ -149,6 +150,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
     create = tenant_commands.add_parser("create", help="create a tenant and print its first API key")
     create.add_argument("name")
+    tenant_commands.add_parser("list", help="list tenants: id, number of active API keys, name")
+    key = commands.add_parser("key", help="manage API keys")
+    key_commands = key.add_subparsers(dest="key_command", required=True)
+    key_create = key_commands.add_parser(
+        "create", help="create an API key for a tenant (by id or name) and print it, e.g. after losing all"
+    )
+    key_create.add_argument("tenant", help="the tenant's id or name")
     args = parser.parse_args(argv)
 
     try:
@@ -169,6 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_migrate(settings)
     if args.command == "tenant" and args.tenant_command == "create":
         return cmd_tenant_create(settings, args.name)
+    if args.command == "tenant" and args.tenant_command == "list":
+        return tenant_admin.cmd_tenant_list(settings)
+    if args.command == "key" and args.key_command == "create":
+        return tenant_admin.cmd_key_create(settings, args.tenant)
     parser.error("unknown command")
     return 2
 

@@ -38,6 +38,14 @@ class LastActiveKey(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class TenantSummary:
+    """A tenant and how many active API keys it has (none: nobody can reach it)."""
+
+    tenant: Tenant
+    active_keys: int
+
+
+@dataclass(frozen=True, slots=True)
 class StoredResponse:
     """What a request sent with an Idempotency-Key was answered."""
 
@@ -188,6 +196,9 @@ class LinkStore(Protocol):
     async def create_tenant(self, name: str) -> Tenant: ...
     async def get_tenant(self, tenant_id: str) -> Tenant | None: ...
     async def count_tenants(self) -> int: ...
+    async def list_tenants(self) -> list[TenantSummary]:
+        """Every tenant, oldest first, with its number of active keys."""
+
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant: ...
     async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]: ...
     async def tenant_for_api_key(self, key: str) -> Tenant | None: ...

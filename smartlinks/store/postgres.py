@@ -45,6 +45,7 @@ from smartlinks.store.base import (
     LinkPage,
     LinkQuery,
     StoredResponse,
+    TenantSummary,
     hash_api_key,
     new_api_key,
 )
@@ -173,6 +174,15 @@ class PostgresLinkStore:
     async def count_tenants(self) -> int:
         row = await self._one("SELECT count(*) AS n FROM tenants", ())
         return 0 if row is None else int(row["n"])
+
+    async def list_tenants(self) -> list[TenantSummary]:
+        found = await self._all(
+            f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys"
+            " WHERE api_keys.tenant_id = tenants.id AND revoked_at IS NULL) AS active_keys"
+            " FROM tenants ORDER BY id",
+            (),
+        )
+        return [rows.tenant_summary(row) for row in found]
 
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
         async with self._write() as conn:

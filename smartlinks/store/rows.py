@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
 from smartlinks.models import ApiKey, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import search_text
+from smartlinks.store.base import TenantSummary, search_text
 from smartlinks.urls import to_header_url
 
 # The columns the functions below read, for a store's SELECT and RETURNING clauses.
@@ -72,6 +72,11 @@ def tenant(row: Row) -> Tenant:
         collect_metadata=bool(row["collect_metadata"]),  # SQLite has no booleans: 0 or 1
         created_at=from_ms(row["created_at"]),
     )
+
+
+def tenant_summary(row: Row) -> TenantSummary:
+    """A row of ``TENANT_COLUMNS`` with ``active_keys``."""
+    return TenantSummary(tenant(row), int(row["active_keys"]))
 
 
 def api_key(row: Row) -> ApiKey:

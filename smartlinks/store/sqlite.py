@@ -43,6 +43,7 @@ from smartlinks.store.base import (
     LinkPage,
     LinkQuery,
     StoredResponse,
+    TenantSummary,
     hash_api_key,
     new_api_key,
 )
@@ -184,6 +185,17 @@ class SQLiteLinkStore:
             return int(self._connection().execute("SELECT count(*) FROM tenants").fetchone()[0])
 
         return await self._run(count)
+
+    async def list_tenants(self) -> list[TenantSummary]:
+        def select() -> list[TenantSummary]:
+            found = self._connection().execute(
+                f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys"
+                " WHERE api_keys.tenant_id = tenants.id AND revoked_at IS NULL) AS active_keys"
+                " FROM tenants ORDER BY id"
+            )
+            return [rows.tenant_summary(row) for row in found]
+
+        return await self._run(select)
 
     def _set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
         with self._write() as conn:

@@ -92,3 +92,51 @@ def test_bad_configuration_fails_fast_with_the_variable_named(tmp_path: Path) ->
     result = subprocess.run([*SMARTLINKS, "up"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "SMARTLINKS_REDIRECT_STATUS" in result.stderr
+
+
+def test_key_create_lets_an_operator_back_into_a_tenant(running: Running) -> None:
+    def smartlinks(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*SMARTLINKS, *args], env=running.env, capture_output=True, text=True, timeout=60
+        )
+
+    def tenants() -> dict[str, tuple[str, int]]:
+        """name -> (id, active keys), from ``tenant list``."""
+        listed = smartlinks("tenant", "list")
+        assert listed.returncode == 0, listed.stderr
+        header, *lines = listed.stdout.splitlines()
+        assert header.split() == ["ID", "ACTIVE", "KEYS", "NAME"]
+        rows = [line.split(None, 2) for line in lines]
+        return {name: (tenant_id, int(active)) for tenant_id, active, name in rows}
+
+    first_key = {"Authorization": f"Bearer {running.key}"}
+    [first] = httpx.get(running.url + "/api/v1/keys", headers=first_key).json()["items"]
+    default_id, active = tenants()["default"]
+    assert active == 1
+
+    by_name = smartlinks("key", "create", "default")
+    assert by_name.returncode == 0, by_name.stderr
+    new_key = by_name.stdout.strip().splitlines()[-1]
+    assert new_key.startswith("sl_") and new_key != running.key
+    # The new key is the tenant's: it works at once, even to revoke the key that was lost.
+    new = {"Authorization": f"Bearer {new_key}"}
+    assert httpx.delete(f"{running.url}/api/v1/keys/{first['id']}", headers=new).status_code == 204
+    assert httpx.get(running.url + "/api/v1/links", headers=first_key).status_code == 401
+    assert httpx.get(running.url + "/api/v1/links", headers=new).status_code == 200
+
+    by_id = smartlinks("key", "create", default_id)
+    assert by_id.returncode == 0, by_id.stderr
+    by_id_key = by_id.stdout.strip().splitlines()[-1]
+    assert httpx.get(
+        running.url + "/api/v1/links", headers={"Authorization": f"Bearer {by_id_key}"}
+    ).is_success
+    assert tenants()["default"] == (default_id, 2)
+
+    unknown = smartlinks("key", "create", "nobody")
+    assert unknown.returncode == 2
+    assert "'nobody'" in unknown.stderr and "sl_" not in unknown.stdout
+    for _ in range(2):
+        subprocess.run([*SMARTLINKS, "tenant", "create", "Twins"], env=running.env, check=True, timeout=60)
+    shared = smartlinks("key", "create", "Twins")
+    assert shared.returncode == 2 and "give one of their ids" in shared.stderr
+    assert "sl_" not in shared.stdout

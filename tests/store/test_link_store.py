@@ -13,7 +13,14 @@ import pytest
 
 from smartlinks import codes
 from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LastActiveKey, LinkQuery, LinkStore
+from smartlinks.store.base import (
+    CodeSpaceExhausted,
+    CodeTaken,
+    LastActiveKey,
+    LinkQuery,
+    LinkStore,
+    TenantSummary,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -173,6 +180,18 @@ async def test_api_keys(store: LinkStore, tenant: Tenant) -> None:
     with pytest.raises(LastActiveKey):
         await store.revoke_api_key(tenant.id, second.id)
     assert (await store.tenant_for_api_key(second_key)) == tenant
+
+
+async def test_tenants_are_listed_oldest_first_with_their_active_keys(store: LinkStore) -> None:
+    first = await store.create_tenant("first")
+    second = await store.create_tenant("second")
+    revoked, _ = await store.create_api_key(first.id, "a")
+    await store.create_api_key(first.id, "b")
+    await store.create_api_key(second.id, "c")
+    await store.revoke_api_key(first.id, revoked.id)
+    assert await store.list_tenants() == [TenantSummary(first, 1), TenantSummary(second, 1)]
+    empty = await store.create_tenant("no keys")
+    assert (await store.list_tenants())[-1] == TenantSummary(empty, 0)
 
 
 async def test_concurrent_revocations_leave_exactly_one_active_key(
