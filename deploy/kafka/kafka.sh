@@ -14,6 +14,9 @@
 #                          every run on the machine, so the download happens once
 #   KAFKA_PORT             client listener port [9092]
 #   KAFKA_CONTROLLER_PORT  KRaft controller listener port [9093]
+#                          Both belong outside the ephemeral port range
+#                          (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 by default):
+#                          see warn_ephemeral
 #   KAFKA_HOST             address to bind and advertise [127.0.0.1]
 #   KAFKA_DATA_DIR         this broker's state: data, config, pid file [$SMARTLINKS_KAFKA_HOME/data]
 #   KAFKA_LOG              broker log file [$KAFKA_DATA_DIR/kafka.log]
@@ -158,6 +161,20 @@ num.recovery.threads.per.data.dir=1
 EOF
 }
 
+# The kernel takes the local port of every outgoing connection from the ephemeral range.
+# Clients retrying a stopped broker on a port inside it eventually get that very port as
+# their own and connect to themselves (ss: 127.0.0.1:P <-> 127.0.0.1:P); the port is then
+# taken and the broker cannot start again until they give it up.
+warn_ephemeral() {
+    local low=32768 high=60999 port
+    [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r low high </proc/sys/net/ipv4/ip_local_port_range
+    for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+        if ((low <= port && port <= high)); then
+            say "warning: port $port is in the ephemeral range ($low-$high): a restart can fail while clients retry; pick a port outside it"
+        fi
+    done
+}
+
 cmd_start() {
     local pid
     pid="$(broker_pid)"
@@ -166,6 +183,7 @@ cmd_start() {
         return 0
     fi
     cmd_build
+    warn_ephemeral
     # Fail now, clearly, rather than with a bind error deep in the broker's log.
     local port
     for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do

@@ -6,7 +6,10 @@
 # Usage: deploy/postgres/pg.sh install|start|wait|stop|status|dsn
 #
 # Environment (defaults in brackets):
-#   PG_PORT      TCP port on 127.0.0.1 [55432]
+#   PG_PORT      TCP port on 127.0.0.1 [25432]; keep it outside the ephemeral range
+#                (/proc/sys/net/ipv4/ip_local_port_range): clients retrying a stopped
+#                server on a port inside it can connect to themselves on that port, and
+#                the server then cannot bind it to start again
 #   PG_DATA_DIR  the cluster's data dir, created by `start` if missing
 #                [root: /var/lib/smartlinks/postgres, others: ~/.cache/smartlinks/postgres]
 #   PG_LOG       server log [$PG_DATA_DIR/server.log]
@@ -18,7 +21,7 @@
 # development database, not a production setup.
 set -euo pipefail
 
-PG_PORT="${PG_PORT:-55432}"
+PG_PORT="${PG_PORT:-25432}"
 if [[ $EUID -eq 0 ]]; then
     # Root's home is closed to the postgres user the server must run as.
     PG_DATA_DIR="${PG_DATA_DIR:-/var/lib/smartlinks/postgres}"

@@ -1,7 +1,9 @@
 """A real single-node Kafka broker for tests, run through deploy/kafka/kafka.sh.
 
 The broker is the one users run (same script, same jars), started on free ports with a
-fresh data dir, so parallel test sessions never collide:
+fresh data dir, so parallel test sessions never collide. The ports lie outside the
+ephemeral range (see ``tests.support.ports``): clients retrying a stopped broker could
+otherwise take its port by connecting to themselves, and the restart would fail.
 
     with local_kafka(tmp_path) as broker:
         producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap_servers)
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.support.commands import run_script
-from tests.support.server import free_port
+from tests.support.ports import free_port
 
 KAFKA_SH = Path(__file__).resolve().parents[2] / "deploy" / "kafka" / "kafka.sh"
 
@@ -38,9 +40,7 @@ class KafkaBroker:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.port = free_port()
-        self.controller_port = free_port()
-        while self.controller_port == self.port:
-            self.controller_port = free_port()
+        self.controller_port = free_port()  # never the same port twice
         self.bootstrap_servers = f"127.0.0.1:{self.port}"
         self.log = data_dir / "kafka.log"
 
