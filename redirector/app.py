@@ -7,7 +7,6 @@ embedded process or the ``smartlinks redirector`` command), in their lifespan.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from starlette.routing import BaseRoute, Router
@@ -15,7 +14,7 @@ from starlette.routing import BaseRoute, Router
 from redirector import pages
 from redirector.cache import LinkCache
 from redirector.edge import RedirectEdge
-from smartlinks.bus import ClickPublisher
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.metrics import Sample, StatsCollector
 from smartlinks.settings import Settings
 from smartlinks.types import Receive, Scope, Send
@@ -30,16 +29,16 @@ async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
 def create_redirector(
     settings: Settings,
     cache: LinkCache,
-    publisher: ClickPublisher,
+    click_log: EventLog,
     visitor_key: bytes,
     routes: list[BaseRoute],
 ) -> RedirectEdge:
     fallback = Router(routes=routes, default=not_found)
-    return RedirectEdge(settings, cache, publisher, visitor_key, fallback)
+    return RedirectEdge(settings, cache, click_log, visitor_key, fallback)
 
 
 def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
-    cache, bus = edge.cache, edge.publisher
+    cache = edge.cache
 
     def outcomes() -> Mapping[str, float]:
         s = edge.stats
@@ -77,40 +76,5 @@ def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
                 "gauge",
                 lambda: len(cache),
             ),
-            Sample(
-                "click_events_published_total",
-                "Click events handed to the bus.",
-                "counter",
-                lambda: bus.stats.published,
-            ),
-            Sample(
-                "click_events_spilled_total",
-                "Click events written to the disk spool.",
-                "counter",
-                lambda: bus.stats.spilled,
-            ),
-            Sample("click_events_queued", "Click events waiting in memory.", "gauge", bus.queued),
-            Sample(
-                "click_events_spool_bytes",
-                "Size of the on-disk spool of unsent click events.",
-                "gauge",
-                bus.spool.size_bytes,
-            ),
-            Sample(
-                "click_events_publish_errors_total",
-                "Failed attempts to publish click events (retried).",
-                "counter",
-                lambda: bus.stats.publish_errors,
-            ),
-            Sample(
-                "click_events_oldest_unsent_age_seconds",
-                "Age of the oldest click event not yet published.",
-                "gauge",
-                lambda: _age_seconds(bus.stats.oldest_unsent_ms),
-            ),
         ]
     )
-
-
-def _age_seconds(ts_ms: int) -> float:
-    return max(0.0, time.time() - ts_ms / 1000) if ts_ms else 0.0

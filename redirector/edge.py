@@ -2,7 +2,8 @@
 
 Everything here runs on every click, so it parses only what it needs, allocates little,
 logs nothing and never awaits the network on a cache hit: the code is looked up in memory,
-the response is sent, and the click event is handed to a publisher that returns at once.
+the click event is appended to the edge log (one write per event-loop turn for all the
+redirects of that turn), and only then is the response sent.
 Anything that is not a redirect goes to the ``fallback`` app (health, metrics, 404 page).
 """
 
@@ -16,8 +17,8 @@ from redirector.cache import LinkCache
 from redirector.client_ip import ClientAddress
 from redirector.query import merge_query
 from schemas.events import ClickEvent
-from smartlinks.bus import ClickPublisher
 from smartlinks.codes import is_possible_code, is_reserved
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.settings import Settings
 from smartlinks.types import ASGIApp, Receive, Scope, Send
@@ -56,12 +57,12 @@ class RedirectEdge:
         self,
         settings: Settings,
         cache: LinkCache,
-        publisher: ClickPublisher,
+        click_log: EventLog,
         visitor_key: bytes,
         fallback: ASGIApp,
     ) -> None:
         self.cache = cache
-        self.publisher = publisher
+        self.click_log = click_log
         self.fallback = fallback
         self.stats = EdgeStats()
         self._visitor_key = visitor_key
@@ -127,8 +128,9 @@ class RedirectEdge:
         if cookie is None:
             value = visitor_hash(self._visitor_key, ip, user_agent)
             headers.append((b"set-cookie", (_COOKIE_PREFIX + value + self._cookie_suffix).encode()))
-        # Recorded before the response goes out: a redirect that was served is never unrecorded.
-        self.publisher.publish(
+        # On disk before the response goes out: a redirect that was answered is never lost,
+        # even to a killed process.
+        await self.click_log.append(
             ClickEvent(
                 event_id=new_id(),
                 ts=now_ms,
@@ -144,7 +146,7 @@ class RedirectEdge:
                 accept_language=accept_language,
                 visitor_cookie=cookie,
                 collect_metadata=link.collect_metadata,
-            )
+            ).to_json()
         )
         await send({"type": "http.response.start", "status": self._status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})

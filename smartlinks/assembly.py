@@ -1,14 +1,16 @@
 """Assembling a process from the parts it runs: redirector, API, consumer.
 
-``smartlinks up`` runs all three in one process on embedded parts (in-process bus and
-change feed, SQLite, chDB). ``smartlinks redirector|api|consumer|analytics`` run one or
-two of them as separate services that talk through Kafka. Only the transport differs:
-the parts, the SQL and the event formats are the same code.
+``smartlinks up`` runs all three in one process on embedded parts (the edge log read by
+the consumer in-process, the in-process change feed, SQLite, chDB).
+``smartlinks redirector|api|consumer|analytics`` run one or two of them as separate
+services that talk through Kafka. Only the transport differs: the parts, the SQL and the
+event formats are the same code.
 
 HTTP: with the API, ``/api/`` and ``/dashboard`` go to it; with the redirector, every
 other path goes to the redirect edge; ``/healthz``, ``/readyz`` and ``/metrics`` are
-served in every process. One lifespan opens everything in order and closes it in reverse,
-draining queued clicks before it stops.
+served in every process. One lifespan opens everything in order and closes it in reverse:
+the edge log opens first and closes last, after the consumer (or the Kafka publisher) has
+taken from it what it could.
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ from redirector.app import create_redirector, not_found, redirector_metrics
 from redirector.cache import LinkCache
 from redirector.edge import RedirectEdge
 from smartlinks import clickhouse
-from smartlinks.bus import ClickPublisher, InProcessBus
 from smartlinks.changes import ChangePublisher, InProcessChangeFeed, Subscriber
+from smartlinks.eventlog.metrics import event_log_metrics
+from smartlinks.eventlog.reader import EventLogReader
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.metrics import new_registry
 from smartlinks.outbox import ChangeRelay
 from smartlinks.service import Check, service_routes
@@ -65,9 +69,14 @@ class SmartLinksApp:
         self.checks: dict[str, Check] = {"link_store": self.store.ping}
         self.visitor_key = settings.load_secret_key()
         self.feed = InProcessChangeFeed()  # in-process subscribers; Kafka adds its own below
-        self.bus: InProcessBus | None = None
-        if not self.kafka:
-            self.bus = InProcessBus(settings.event_buffer_size, settings.data_dir / "spool")
+        # Clicks go to the edge log before their redirects are answered. Its one reader is
+        # the consumer in embedded mode and the Kafka publisher in distributed mode.
+        self.click_log: EventLog | None = None
+        self.log_reader: EventLogReader | None = None
+        if "redirector" in roles:
+            self.click_log = EventLog(
+                settings.event_log_path, settings.event_fsync_ms, legacy_spool=settings.data_dir / "spool"
+            )
         self.edge: RedirectEdge | None = None
         self.cache: LinkCache | None = None
         self.api: ASGIApp | None = None  # built at startup, once ClickHouse is connected
@@ -85,17 +94,10 @@ class SmartLinksApp:
         self.cache = LinkCache(
             self.store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
         )
-        publisher: ClickPublisher
-        if self.bus is not None:
-            publisher = self.bus
-        else:
-            from smartlinks.kafka.publisher import KafkaClickPublisher
-
-            spool = settings.data_dir / "spool"
-            kafka_publisher = KafkaClickPublisher(self.kafka, settings.event_buffer_size, spool)
-            self.checks["kafka"] = kafka_publisher.ping
-            publisher = kafka_publisher
-        self.edge = create_redirector(settings, self.cache, publisher, self.visitor_key, list(service.routes))
+        assert self.click_log is not None
+        self.edge = create_redirector(
+            settings, self.cache, self.click_log, self.visitor_key, list(service.routes)
+        )
         self.registry.register(redirector_metrics(self.edge))
 
     # -- lifespan -------------------------------------------------------------------------
@@ -113,8 +115,8 @@ class SmartLinksApp:
             from smartlinks.kafka.topics import ensure_topics
 
             await ensure_topics(self.kafka, settings.kafka_click_partitions)
-        if self.bus is not None:
-            await self._enter(self.bus.start, self.bus.stop)
+        if self.click_log is not None:
+            await self._open_click_log(self.click_log)
 
         sink: ClickSink | None = None
         if self.roles & {"api", "consumer"}:
@@ -126,6 +128,12 @@ class SmartLinksApp:
             await self._start_redirector(self.cache)
         if "api" in self.roles:
             await self._start_relay()
+
+    async def _open_click_log(self, click_log: EventLog) -> None:
+        click_log.open()
+        self._exit.push_async_callback(click_log.close)
+        self.log_reader = EventLogReader(click_log)
+        self.registry.register(event_log_metrics(click_log, self.log_reader))
 
     async def _open_clickhouse(self) -> ClickSink:
         dsn, database = self.settings.clickhouse_dsn, self.settings.clickhouse_database
@@ -163,8 +171,9 @@ class SmartLinksApp:
         enricher = Enricher(geo, self.visitor_key)
         source: Source
         dead_letters: DeadLetterTopic | None = None
-        if self.bus is not None:
-            source = self.bus
+        if not self.kafka:
+            assert self.log_reader is not None  # embedded: this process runs the redirector too
+            source = self.log_reader
         else:
             from smartlinks.kafka.dead_letters import KafkaDeadLetters
             from smartlinks.kafka.source import KafkaClickSource
@@ -197,9 +206,13 @@ class SmartLinksApp:
         self._exit.push_async_callback(self._stop_consumer, task)
 
     async def _start_redirector(self, cache: LinkCache) -> None:
-        assert self.edge is not None
-        publisher = self.edge.publisher
-        if publisher is not self.bus:
+        if self.kafka:
+            from smartlinks.kafka.publisher import KafkaClickPublisher
+
+            assert self.log_reader is not None
+            publisher = KafkaClickPublisher(self.kafka, self.log_reader)
+            self.checks["kafka"] = publisher.ping
+            self.registry.register(publisher.metrics())
             await self._enter(publisher.start, publisher.stop)
         await self._listen(cache.apply, group=None)
 

@@ -31,7 +31,7 @@ class SettingsError(ValueError):
 VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("HOST", "127.0.0.1", "Interface the HTTP server binds to."),
     ("PORT", "8080", "Port of the HTTP server (`up`, `redirector`, `api`)."),
-    ("DATA_DIR", "./data", "Where SQLite, chDB data, the spool and the deployment key live."),
+    ("DATA_DIR", "./data", "Where SQLite, chDB data, the edge log and the deployment key live."),
     ("PUBLIC_URL", "", "Base URL of short links, e.g. `https://sl.example`; default `http://HOST:PORT`."),
     ("DATABASE_URL", "", "Link store; empty means SQLite at `DATA_DIR/links.sqlite3`."),
     ("REDIRECT_STATUS", "302", "Status of redirects: 301, 302, 307 or 308."),
@@ -41,8 +41,9 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("LINK_CACHE_SIZE", "100000", "Links each redirector keeps in memory."),
     ("LINK_CACHE_TTL", "300", "Seconds a cached link is trusted without hearing of a change."),
     ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
-    ("EVENT_BUFFER_SIZE", "100000", "Click events held in memory before spilling to the spool."),
-    ("KAFKA_BOOTSTRAP_SERVERS", "", "Kafka brokers (`host:port,...`); empty means the in-process bus."),
+    ("EVENT_LOG_DIR", "", "Folder of the edge log of clicks not yet handed on; empty: `DATA_DIR/events`."),
+    ("EVENT_FSYNC_MS", "1000", "Sync the edge log to disk every N ms; `0`: before redirects are answered."),
+    ("KAFKA_BOOTSTRAP_SERVERS", "", "Kafka brokers (`host:port,...`); empty: everything in one process."),
     ("KAFKA_CLICK_PARTITIONS", "6", "Partitions of `smartlinks.clicks` when the services create it."),
     ("CONSUMER_GROUP", "smartlinks-consumer", "Kafka consumer group of the click consumers."),
     ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
@@ -112,7 +113,8 @@ class Settings:
     link_cache_size: int = 100_000
     link_cache_ttl: float = 300.0
     negative_cache_ttl: float = 5.0
-    event_buffer_size: int = 100_000
+    event_log_dir: Path | None = None
+    event_fsync_ms: int = 1000
     kafka_bootstrap_servers: str = ""
     kafka_click_partitions: int = 6
     consumer_group: str = "smartlinks-consumer"
@@ -137,6 +139,10 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "links.sqlite3"
+
+    @property
+    def event_log_path(self) -> Path:
+        return self.event_log_dir if self.event_log_dir is not None else self.data_dir / "events"
 
     @property
     def clickhouse_dsn(self) -> str:
@@ -178,7 +184,8 @@ class Settings:
             link_cache_size=_parse_int("LINK_CACHE_SIZE", raw["LINK_CACHE_SIZE"], minimum=1),
             link_cache_ttl=float(_parse_int("LINK_CACHE_TTL", raw["LINK_CACHE_TTL"], minimum=1)),
             negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
-            event_buffer_size=_parse_int("EVENT_BUFFER_SIZE", raw["EVENT_BUFFER_SIZE"], minimum=1),
+            event_log_dir=Path(raw["EVENT_LOG_DIR"]) if raw["EVENT_LOG_DIR"].strip() else None,
+            event_fsync_ms=_parse_int("EVENT_FSYNC_MS", raw["EVENT_FSYNC_MS"]),
             kafka_bootstrap_servers=raw["KAFKA_BOOTSTRAP_SERVERS"].strip(),
             kafka_click_partitions=_parse_int("KAFKA_CLICK_PARTITIONS", raw["KAFKA_CLICK_PARTITIONS"], 1),
             consumer_group=raw["CONSUMER_GROUP"].strip(),

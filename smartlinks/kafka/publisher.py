@@ -1,11 +1,11 @@
-"""Publishing click events to Kafka without ever making a redirect wait.
+"""Shipping the edge log to Kafka, off the redirect's path.
 
-``publish`` appends to a bounded in-memory queue and returns. A background task ships the
-queue to Kafka in batches through an idempotent ``acks=all`` producer. When Kafka is slow
-or down, the queue fills and further events spill to the on-disk spool; the spool is
-shipped, oldest first, once Kafka answers again, and survives a restart of the process.
-An event leaves memory or the spool only after Kafka has acknowledged it: a crash in
-between may send it twice, which the consumer's de-duplication by event id absorbs.
+The redirect only appends its click to the edge log (``smartlinks.eventlog``); this task
+reads the log from its committed position, sends the events to Kafka in batches through an
+idempotent ``acks=all`` producer, and commits the position once Kafka acknowledged them.
+When Kafka is slow or down the log grows on disk and is shipped, oldest first, when Kafka
+answers again, also after a restart of the process. A crash between the send and the
+commit sends some events twice, which the consumer's de-duplication by event id absorbs.
 """
 
 from __future__ import annotations
@@ -13,32 +13,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+import random
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 from schemas.events import CLICKS_TOPIC
-from smartlinks.bus import SpillingBuffer
+from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.kafka.clients import started_producer, stop_within
-from smartlinks.waiting import wait_set
+from smartlinks.metrics import Sample, StatsCollector
 
 log = logging.getLogger(__name__)
 
 SHIP_BATCH = 5_000
 PARTITION_CACHE_SIZE = 100_000
-RETRY_BACKOFF_MAX = 10.0
+# Reconnect attempts back off from 0.2 s to 2 s (with jitter): a returning broker is used
+# within ~2 s, and an absent one costs a redirector one connection attempt per 2 s.
+RETRY_BACKOFF_MIN = 0.2
+RETRY_BACKOFF_MAX = 2.0
 
 
-class KafkaClickPublisher(SpillingBuffer):
-    def __init__(
-        self, bootstrap_servers: str, capacity: int, spool_dir: Path, topic: str = CLICKS_TOPIC
-    ) -> None:
-        super().__init__(capacity, spool_dir)
+@dataclass(slots=True)
+class ShipStats:
+    delivered: int = 0  # events Kafka acknowledged
+    publish_errors: int = 0  # failed attempts to send (Kafka unreachable); retried
+
+
+class KafkaClickPublisher:
+    def __init__(self, bootstrap_servers: str, reader: EventLogReader, topic: str = CLICKS_TOPIC) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.reader = reader
         self.topic = topic
+        self.stats = ShipStats()
+        self.connected = False
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -50,20 +59,38 @@ class KafkaClickPublisher(SpillingBuffer):
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="kafka-click-publisher")
 
-    async def stop(self, flush_timeout: float = 10.0) -> None:
-        """Ship what is queued (for at most ``flush_timeout``), spool the rest, close."""
+    async def stop(self, flush_timeout: float = 3.0) -> None:
+        """Ship what the log holds for at most ``flush_timeout`` s, then close. What is not
+        shipped by then stays in the log and goes out after the next start."""
         self._stopping = True
-        self._wakeup.set()
+        self.reader.log.written_event.set()  # wake a waiting take
         if self._task is not None:
-            # On timeout wait_for cancels the task; what is left is spooled below.
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, flush_timeout)
-        self.spool_the_queue()
         await self._drop_producer(logging.WARNING)
+        self.reader.close()
+
+    def metrics(self) -> StatsCollector:
+        return StatsCollector(
+            [
+                Sample(
+                    "click_events_kafka_acked_total",
+                    "Click events from the edge log that Kafka acknowledged.",
+                    "counter",
+                    lambda: self.stats.delivered,
+                ),
+                Sample(
+                    "click_events_publish_errors_total",
+                    "Failed attempts to send click events to Kafka (retried from the edge log).",
+                    "counter",
+                    lambda: self.stats.publish_errors,
+                ),
+            ]
+        )
 
     async def ping(self) -> None:
         """Readiness: raise unless the producer is connected."""
-        if self._producer is None:
+        if self._producer is None or not self.connected:
             raise ConnectionError(f"not connected to Kafka at {self.bootstrap_servers}")
         await self._producer.client.fetch_all_metadata()
 
@@ -81,38 +108,55 @@ class KafkaClickPublisher(SpillingBuffer):
         )
 
     async def _run(self) -> None:
-        backoff = 0.2
+        backoff = RETRY_BACKOFF_MIN
+        batch: list[bytes] = []
         while True:
             try:
                 if self._producer is None:
                     self._producer = await self._connect()
-                    log.info("connected to Kafka at %s", self.bootstrap_servers)
-                # The queue holds what came before the spill began, so it goes first.
-                shipped = await self._ship_queue() + await self._ship_spool()
-                backoff = 0.2
-                if self._stopping and not self._queue and not self._spilling:
-                    return
-                if not shipped:
-                    self._wakeup.clear()
-                    if not self._queue and not self._spilling:
-                        await wait_set(self._wakeup, 1.0)
+                    self._now_connected()
+                if not batch:
+                    batch = await self.reader.take(SHIP_BATCH, 0.0 if self._stopping else 1.0)
+                    if not batch:
+                        if self._stopping:
+                            return
+                        continue
+                # Kept until Kafka acknowledged it all; a failure sends the same batch again.
+                await self._send_all([(_link_key(line), line) for line in batch])
+                await self.reader.ack()
+                self.stats.delivered += len(batch)
+                batch = []
+                backoff = RETRY_BACKOFF_MIN
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.stats.publish_errors += 1
-                log.warning("publishing to Kafka failed (%s); events are kept and retried", exc)
+                if self.connected or self.stats.publish_errors == 1:
+                    log.warning(
+                        "Kafka at %s is unreachable (%s); clicks wait in the edge log and are retried",
+                        self.bootstrap_servers,
+                        exc,
+                    )
+                self.connected = False
                 if self._stopping:
                     return
                 await self._drop_producer()
-                await asyncio.sleep(backoff)
+                await asyncio.sleep(backoff * random.uniform(0.75, 1.25))
                 backoff = min(backoff * 2, RETRY_BACKOFF_MAX)
+
+    def _now_connected(self) -> None:
+        if self.stats.publish_errors:
+            log.info("Kafka at %s is reachable again; shipping the edge log", self.bootstrap_servers)
+        else:
+            log.info("connected to Kafka at %s", self.bootstrap_servers)
+        self.connected = True
 
     async def _drop_producer(self, level: int = logging.DEBUG) -> None:
         """Close the producer: at shutdown (``level`` WARNING), or quietly once it failed."""
         producer, self._producer = self._producer, None
         if producer is not None:
             try:
-                await stop_within(producer.stop(), 5, "the Kafka producer", level)
+                await stop_within(producer.stop(), 2, "the Kafka producer", level)
             except Exception:
                 log.log(level, "the Kafka producer did not close cleanly", exc_info=True)
 
@@ -173,57 +217,11 @@ class KafkaClickPublisher(SpillingBuffer):
 
         return partition_of
 
-    async def _ship_queue(self) -> int:
-        queue = self._queue
-        if not queue:
-            self.stats.oldest_unsent_ms = 0
-            return 0
-        batch = [queue[i] for i in range(min(SHIP_BATCH, len(queue)))]
-        self.stats.oldest_unsent_ms = batch[0][2]
-        # Only removed from the queue once Kafka acknowledged them all.
-        await self._send_all([(key, value) for key, value, _ in batch])
-        for _ in batch:
-            queue.popleft()
-        self.stats.delivered += len(batch)
-        return len(batch)
-
-    async def _ship_spool(self) -> int:
-        if not self._spilling:
-            return 0
-        taken = self.spool.take_segment()
-        if taken is None:
-            self._spilling = False
-            return 0
-        segment, lines = taken
-        messages = []
-        for line in lines:
-            key = _link_key(line)
-            messages.append((key, line))
-        if messages:
-            self.stats.oldest_unsent_ms = _ts_of(lines[0])
-        await self._send_all(messages)
-        self.spool.done(segment)
-        self.stats.delivered += len(messages)
-        if not self.spool.pending():
-            self._spilling = False
-        return len(messages)
-
 
 def _link_key(line: bytes) -> bytes:
-    # Avoid a full decode per spooled line: the key is only for partitioning.
+    # No full decode per logged line: the key is only for partitioning.
     start = line.find(b'"link_id":"')
     if start < 0:
         return b""
     start += len(b'"link_id":"')
     return line[start : line.find(b'"', start)]
-
-
-def _ts_of(line: bytes) -> int:
-    start = line.find(b'"ts":')
-    if start < 0:
-        return int(time.time() * 1000)
-    end = line.find(b",", start)
-    try:
-        return int(line[start + 5 : end])
-    except ValueError:
-        return int(time.time() * 1000)

@@ -1,4 +1,4 @@
-"""A redirector served over real HTTP, with a SQLite store and an in-process bus."""
+"""A redirector served over real HTTP, with a SQLite store and the edge log in a temporary folder."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import pytest
 from redirector.app import create_redirector
 from redirector.cache import LinkCache
 from schemas.events import ClickEvent
-from smartlinks.bus import InProcessBus
 from smartlinks.changes import InProcessChangeFeed
+from smartlinks.eventlog.segments import segment_numbers, segment_path
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.models import NewLink
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
@@ -36,15 +37,17 @@ class CountingStore(SQLiteLinkStore):
 class Edge:
     url: str
     store: CountingStore
-    bus: InProcessBus
+    click_log: EventLog
     changes: InProcessChangeFeed
     cache: LinkCache
     tenant_id: str
     loop: asyncio.AbstractEventLoop
 
     def events(self) -> list[ClickEvent]:
-        """The click events published so far, decoded from the bus."""
-        return [ClickEvent.from_json(encoded) for _, encoded, _ in self.bus._queue]
+        """The click events logged so far, decoded from the edge log's files."""
+        folder = self.click_log.folder
+        lines = b"".join(segment_path(folder, n).read_bytes() for n in segment_numbers(folder))
+        return [ClickEvent.from_json(line) for line in lines.splitlines()]
 
     def call(self, coro: Any) -> Any:
         """Run a store coroutine on the server's loop (the store's executor lives there)."""
@@ -60,13 +63,13 @@ class Edge:
 def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
     settings = replace(Settings(data_dir=tmp_path), **overrides)
     store = CountingStore(tmp_path / "links.sqlite3")
-    bus = InProcessBus(settings.event_buffer_size, tmp_path / "spool")
+    click_log = EventLog(settings.event_log_path, settings.event_fsync_ms)
     changes = InProcessChangeFeed()
     cache = LinkCache(
         store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
     )
     changes.subscribe(cache.apply)
-    edge = create_redirector(settings, cache, bus, b"k" * 32, routes=[])
+    edge = create_redirector(settings, cache, click_log, b"k" * 32, routes=[])
     state: dict[str, Any] = {}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,19 +78,20 @@ def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
                     await store.open()
-                    await bus.start()
+                    click_log.open()
                     tenant = await store.create_tenant("t1")
                     state["tenant"] = tenant.id
                     state["loop"] = asyncio.get_running_loop()
                     await send({"type": "lifespan.startup.complete"})
                 else:
+                    await click_log.close()
                     await store.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         await edge(scope, receive, send)
 
     with serve(app) as url:
-        yield Edge(url, store, bus, changes, cache, state["tenant"], state["loop"])
+        yield Edge(url, store, click_log, changes, cache, state["tenant"], state["loop"])
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from schemas.events import LinkChange
+from smartlinks.eventlog.segments import segment_numbers, segment_path
 from smartlinks.models import LinkPatch, utcnow
 from smartlinks.visitor import COOKIE_NAME, visitor_hash
 from tests.redirector.conftest import Edge, make_edge
@@ -33,7 +34,7 @@ def test_redirects_with_302_and_records_one_click(edge: Edge) -> None:
     assert response.headers["location"] == "https://example.com/landing?x=1"
     assert response.headers["cache-control"] == "no-store"
     assert response.content == b""
-    assert edge.bus.queued() == 1
+    assert len(edge.events()) == 1
     event = edge.events()[0]
     assert (event.link_id, event.tenant_id, event.code) == (link.id, edge.tenant_id, link.code)
     assert (event.campaign, event.contact_id, event.method) == ("spring", "c-42", "GET")
@@ -42,8 +43,9 @@ def test_redirects_with_302_and_records_one_click(edge: Edge) -> None:
     assert event.visitor_cookie is None
     assert event.collect_metadata is True
     assert len(event.event_id) == 32
-    # What goes on the bus is exactly the documented contract.
-    jsonschema.validate(orjson.loads(edge.bus._queue[0][1]), CLICK_SCHEMA)
+    # What goes into the edge log is exactly the documented contract.
+    line = segment_path(edge.click_log.folder, segment_numbers(edge.click_log.folder)[0]).read_bytes()
+    jsonschema.validate(orjson.loads(line), CLICK_SCHEMA)
 
 
 def test_sets_a_visitor_cookie_that_matches_the_fallback_hash(edge: Edge) -> None:
@@ -78,7 +80,7 @@ def test_other_methods_are_refused_without_a_click(edge: Edge) -> None:
     response = httpx.post(f"{edge.url}/{link.code}")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
-    assert edge.bus.queued() == 0
+    assert len(edge.events()) == 0
 
 
 @pytest.mark.parametrize(
@@ -123,7 +125,7 @@ def test_unknown_code_is_404_html_and_unrecorded(edge: Edge) -> None:
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert b"Link not found" in response.content
-    assert edge.bus.queued() == 0
+    assert len(edge.events()) == 0
 
 
 @pytest.mark.parametrize(
@@ -181,7 +183,7 @@ def test_expired_link_is_410(edge: Edge) -> None:
     response = get(edge, f"/{link.code}")
     assert response.status_code == 410
     assert b"expired" in response.content
-    assert edge.bus.queued() == 1  # only the redirect was a click
+    assert len(edge.events()) == 1  # only the redirect was a click
 
 
 def test_edit_and_delete_take_effect_on_the_next_redirect(edge: Edge) -> None:

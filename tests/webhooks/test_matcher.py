@@ -5,6 +5,7 @@ comes back after a crash, and without a store call for tenants without webhooks.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -21,8 +22,9 @@ from consumer.loop import ClickConsumer
 from consumer.sink import ClickSink, StoredClick
 from consumer.webhooks.matcher import Rule, WebhookMatcher
 from schemas.events import ClickEvent
-from smartlinks.bus import InProcessBus
 from smartlinks.clickhouse import Client
+from smartlinks.eventlog.reader import EventLogReader
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.models import Link, NewLink, Tenant
 from smartlinks.store.sqlite import SQLiteLinkStore
@@ -112,10 +114,12 @@ async def consumer_for(
 ) -> ClickConsumer:
     matcher = WebhookMatcher(store.webhooks, BASE)
     await matcher.start()
-    bus = InProcessBus(1000, tmp_path / "spool")
-    for one in events:
-        bus.publish(one)
-    return ClickConsumer(bus, enricher, ClickSink(clickhouse), max_wait=0.05, triggers=matcher)
+    click_log = EventLog(tmp_path / "events")
+    click_log.open()
+    await asyncio.gather(*(click_log.append(one.to_json()) for one in events))
+    return ClickConsumer(
+        EventLogReader(click_log), enricher, ClickSink(clickhouse), max_wait=0.05, triggers=matcher
+    )
 
 
 def test_a_rule_matches_the_clicks_its_webhook_asks_for() -> None:

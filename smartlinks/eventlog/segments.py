@@ -1,0 +1,77 @@
+"""The on-disk layout of the edge log: numbered segment files of JSON lines, and the one
+reader's committed position.
+
+``<folder>/00000000000000000042.log`` holds events, one JSON object a line, in the order
+they were answered. A writer never appends to a segment it did not create, so every segment
+below the writer's current one is sealed: complete but for a line torn by a power loss.
+``<folder>/position`` says how far the reader has handed events on (segment, byte offset).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+SUFFIX = ".log"
+POSITION_FILE = "position"
+# Where the bounded in-memory bus of earlier versions spilled its events: still unsent
+# clicks there are taken into the log at start, so an upgrade loses none.
+LEGACY_SPOOL_SUFFIX = ".jsonl"
+
+
+class Position(NamedTuple):
+    segment: int
+    offset: int
+
+
+def segment_path(folder: Path, number: int) -> Path:
+    return folder / f"{number:020d}{SUFFIX}"
+
+
+def segment_numbers(folder: Path) -> list[int]:
+    """The segments in ``folder``, oldest first (none when it cannot be read)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    stems = (name[: -len(SUFFIX)] for name in names if name.endswith(SUFFIX))
+    return sorted(int(stem) for stem in stems if stem.isdigit())
+
+
+def read_position(folder: Path) -> Position | None:
+    try:
+        segment, offset = (folder / POSITION_FILE).read_text().split()
+        return Position(int(segment), int(offset))
+    except (OSError, ValueError):
+        # Missing or damaged: the reader starts at the oldest segment and events are
+        # handed on again, which the consumer's de-duplication by event id absorbs.
+        return None
+
+
+def write_position(folder: Path, position: Position) -> None:
+    """Replace the position atomically. Not synced: losing it to a power cut only hands
+    some events on twice, never loses one."""
+    tmp = folder / (POSITION_FILE + ".tmp")
+    tmp.write_text(f"{position.segment} {position.offset}\n")
+    tmp.replace(folder / POSITION_FILE)
+
+
+def adopt_legacy_spool(spool: Path, folder: Path, first_number: int) -> int:
+    """Move an old spool's segments into the log as segments ``first_number``, ``first_number
+    + 1``, …, oldest first; return the next free number. The formats are the same JSON lines."""
+    with contextlib.suppress(OSError):
+        for old in sorted(spool.glob("*" + LEGACY_SPOOL_SUFFIX), key=lambda p: p.stem):
+            old.replace(segment_path(folder, first_number))
+            first_number += 1
+    return first_number
+
+
+def sync_directory(folder: Path) -> None:
+    """Make created and removed segment names durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
