@@ -5,11 +5,14 @@ Secure by default: every path needs one or the other except the few named public
 so a new route cannot be forgotten. The tenant found rides along in the ASGI scope.
 
 The session cookie is what the dashboard holds after signing in with a key (the key
-itself never reaches the page's scripts). It is stateless and signed with the
-deployment's secret; it names the tenant and the key that signed in, and stops working
-when that key is revoked or the session expires. A cookie-authenticated request that
-changes anything must also carry the session's CSRF token in ``X-Smartlinks-CSRF`` and,
-if it names an origin, come from this host: a cookie alone authorises only reads.
+itself never reaches the page's scripts). It is signed with the deployment's secret; it
+names the tenant, the key that signed in and a random session id, and stops working when
+that key is revoked, the session expires or it is signed out. Signing out is the one
+thing kept on the server: the session id goes into the link store (``revoked_sessions``)
+until the cookie would have expired, so every API process refuses it, after a restart too.
+A cookie-authenticated request that changes anything must also carry the session's CSRF
+token in ``X-Smartlinks-CSRF`` and, if it names an origin, come from this host: a cookie
+alone authorises only reads, and a change without the token is a 403 ``csrf_failed``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 from starlette.requests import HTTPConnection, cookie_parser
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
@@ -39,9 +45,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # without a store round trip.
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-.~+/=]{8,256}")
 _UNAUTHORIZED = (
-    "Send a valid API key as 'Authorization: Bearer <key>' (or, from the dashboard, a live"
-    f" session whose changes carry its {CSRF_HEADER} token)."
+    "Send a valid API key as 'Authorization: Bearer <key>' (or, from the dashboard, a live session)."
 )
+_CSRF_FAILED = (
+    f"A change made with the dashboard's session must carry the session's {CSRF_HEADER} token"
+    " and come from the dashboard's own origin."
+)
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{22}")
 _COOKIE_SHAPE = re.compile(r"v1\.[A-Za-z0-9_-]{1,2048}\.[A-Za-z0-9_-]{43}")
 
 
@@ -90,6 +100,7 @@ class Session:
     tenant_id: str
     key_ids: tuple[str, ...]  # the key that signed in (more only if key prefixes collide)
     expires_at: int  # Unix seconds
+    id: str  # random: what signing out revokes, in the link store
 
 
 class Sessions:
@@ -111,7 +122,8 @@ class Sessions:
 
     def issue(self, tenant_id: str, key_ids: Sequence[str], now: float | None = None) -> str:
         expires_at = int(now if now is not None else time.time()) + self.lifetime
-        claims = _b64(orjson.dumps({"t": tenant_id, "k": list(key_ids), "x": expires_at}))
+        session_id = secrets.token_urlsafe(16)
+        claims = _b64(orjson.dumps({"t": tenant_id, "k": list(key_ids), "x": expires_at, "s": session_id}))
         signature = hmac.digest(self._derived()[0], f"v1.{claims}".encode(), hashlib.sha256)
         return f"v1.{claims}.{_b64(signature)}"
 
@@ -126,7 +138,10 @@ class Sessions:
         claims = orjson.loads(_unb64(signed[3:]))
         if claims["x"] <= (now if now is not None else time.time()):
             return None
-        return Session(claims["t"], tuple(claims["k"]), claims["x"])
+        session_id = claims.get("s")
+        if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+            return None  # signed before sessions had ids: it could not be signed out
+        return Session(claims["t"], tuple(claims["k"]), claims["x"], session_id)
 
     def csrf_token(self, cookie: str) -> str:
         """The token a page must echo in ``X-Smartlinks-CSRF``, bound to this cookie."""
@@ -139,11 +154,22 @@ class Sessions:
         return hmac.compare_digest(sent.encode("latin-1"), self.csrf_token(cookie).encode())
 
     async def tenant(self, store: LinkStore, session: Session) -> Tenant | None:
-        """The session's tenant, while every key the session stands on is still active."""
+        """The session's tenant, while every key the session stands on is still active and
+        the session has not been signed out."""
         active = {key.id for key in await store.list_api_keys(session.tenant_id) if key.revoked_at is None}
         if not session.key_ids or not active.issuperset(session.key_ids):
             return None
+        if await store.is_session_revoked(session.id):
+            return None
         return await store.get_tenant(session.tenant_id)
+
+    async def sign_out(self, store: LinkStore, session: Session) -> None:
+        """End the session on the server: its cookie, kept or copied, no longer works."""
+        await store.revoke_session(session.id, datetime.fromtimestamp(session.expires_at, UTC))
+
+
+def _unauthorized() -> Response:
+    return error_response(401, "unauthorized", _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
 
 
 def session_cookie(scope: Scope) -> str | None:
@@ -169,29 +195,31 @@ class BearerAuth:
             await self.app(scope, receive, send)
             return
         tenant = await self._authenticate(scope)
-        if tenant is None:
-            response = error_response(
-                401, "unauthorized", _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}
-            )
-            await response(scope, receive, send)
+        if isinstance(tenant, Response):
+            await tenant(scope, receive, send)
             return
         scope[TENANT_KEY] = tenant
         await self.app(scope, receive, send)
 
-    async def _authenticate(self, scope: Scope) -> Tenant | None:
+    async def _authenticate(self, scope: Scope) -> Tenant | Response:
+        """The request's tenant, or the refusal to answer with."""
         # A request that sends a key is judged by that key alone, cookie or not.
         cookie = None
         if self.sessions is not None and _header(scope, b"authorization") is None:
             cookie = session_cookie(scope)
         if cookie is None or self.sessions is None:
             key = bearer_key(scope)
-            return None if key is None else await self.store.tenant_for_api_key(key)
+            tenant = None if key is None else await self.store.tenant_for_api_key(key)
+            return _unauthorized() if tenant is None else tenant
         session = self.sessions.read(cookie)
-        if session is None:
-            return None
+        tenant = None if session is None else await self.sessions.tenant(self.store, session)
+        if tenant is None:
+            return _unauthorized()
+        # Who is asking is known and signed in; what is missing is the proof that the
+        # dashboard's own page asks, so this is a 403, and signing in again would not help.
         if scope["method"] not in SAFE_METHODS and not self.sessions.check_csrf(scope, cookie):
-            return None
-        return await self.sessions.tenant(self.store, session)
+            return error_response(403, "csrf_failed", _CSRF_FAILED)
+        return tenant
 
 
 def tenant_of(connection: HTTPConnection) -> Tenant:

@@ -162,6 +162,12 @@ def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STA
     async def sign_out(request: Request) -> Response:
         if not same_origin(request.scope):
             raise _cross_origin()
+        cookie = session_cookie(request.scope)
+        session = None if cookie is None else sessions.read(cookie)
+        if session is not None:
+            # Deleting the cookie only asks the browser to forget it; a copy of it (or a
+            # browser that ignores the request) must find the session over as well.
+            await sessions.sign_out(ctx.store, session)
         response = Response(status_code=204, headers=_NO_STORE)
         response.delete_cookie(SESSION_COOKIE, secure=_is_https(request), httponly=True, samesite="strict")
         return response

@@ -62,7 +62,9 @@ ERROR_CODES: dict[str, str] = {
     "invalid_boolean": "A true/false query parameter has another value.",
     "invalid_format": "format is not svg or png.",
     "invalid_size": "size is not a whole number from 64 to 2048, or is too small for the link's QR code.",
-    "unauthorized": "The API key is missing, unknown or revoked.",
+    "unauthorized": "The API key is missing, unknown or revoked (or the dashboard session is over).",
+    "csrf_failed": "A change made with the dashboard's session cookie lacks its CSRF token or comes"
+    " from another origin.",
     "link_not_found": "No link with this id belongs to the key's tenant.",
     "campaign_not_found": "No live link of the key's tenant has this campaign.",
     "key_not_found": "No API key with this id belongs to the key's tenant.",

@@ -182,6 +182,28 @@ _PATHS: dict[str, Any] = {
 _PARTS = (openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr)
 
 
+_CHANGES = frozenset({"post", "put", "patch", "delete"})
+
+
+def _with_csrf_refusals(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every change may be refused 403 ``csrf_failed``: the dashboard's cookie authenticates
+    any operation, but changes only with the session's CSRF token."""
+    return {
+        path: {
+            method: (
+                {
+                    **spec,
+                    "responses": dict(sorted({**spec["responses"], "403": error("csrf_failed")}.items())),
+                }
+                if method in _CHANGES
+                else spec
+            )
+            for method, spec in item.items()
+        }
+        for path, item in paths.items()
+    }
+
+
 def openapi_document(settings: Settings) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -195,7 +217,9 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         },
         "servers": [{"url": settings.base_url}],
         "security": [{"bearerAuth": []}],
-        "paths": {**_PATHS, **{path: spec for part in _PARTS for path, spec in part.PATHS.items()}},
+        "paths": _with_csrf_refusals(
+            {**_PATHS, **{path: spec for part in _PARTS for path, spec in part.PATHS.items()}}
+        ),
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
@@ -205,8 +229,10 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
                     "name": SESSION_COOKIE,
                     "description": "The dashboard's session, from `POST /dashboard/session` with an API key."
                     f" A cookie alone authorises reads: a change must also send `{CSRF_HEADER}` with the"
-                    " session's token and come from this origin, or it is answered 401. A request that"
-                    " sends `Authorization` is judged by that key alone.",
+                    " session's token and come from this origin, or it is answered 403 `csrf_failed`."
+                    " Signing out (`DELETE /dashboard/session`) ends the session on the server: its"
+                    " cookie then gets 401. A request that sends `Authorization` is judged by that key"
+                    " alone.",
                 },
             },
             "schemas": {**SCHEMAS, **{name: spec for part in _PARTS for name, spec in part.SCHEMAS.items()}},

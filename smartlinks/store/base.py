@@ -208,6 +208,13 @@ class LinkStore(Protocol):
         ``LastActiveKey`` instead if no other key of the tenant is active: checked and done
         atomically, so concurrent revocations always leave one active key."""
 
+    # dashboard sessions signed out (the sessions themselves live in signed cookies)
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        """Remember that a session was signed out, until ``expires_at`` (when its cookie
+        stops working anyway); forget those whose time has passed."""
+
+    async def is_session_revoked(self, session_id: str) -> bool: ...
+
     # links
     async def create_link(self, new: NewLink) -> Link:
         """Insert a link; raise ``CodeTaken`` if its custom code is in use."""

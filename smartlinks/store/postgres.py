@@ -243,6 +243,19 @@ class PostgresLinkStore:
                 raise LastActiveKey(key_id)
             return False
 
+    # -- signed-out dashboard sessions ----------------------------------------------------
+
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute("DELETE FROM revoked_sessions WHERE expires_at <= %s", (to_ms(utcnow()),))
+            await conn.execute(
+                "INSERT INTO revoked_sessions (id, expires_at) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING",
+                (session_id, to_ms(expires_at)),
+            )
+
+    async def is_session_revoked(self, session_id: str) -> bool:
+        return await self._one("SELECT 1 FROM revoked_sessions WHERE id = %s", (session_id,)) is not None
+
     # -- links ------------------------------------------------------------------------
 
     async def create_link(self, new: NewLink) -> Link:

@@ -270,6 +270,26 @@ class SQLiteLinkStore:
 
         return await self._run(revoke)
 
+    # -- signed-out dashboard sessions ----------------------------------------------------
+
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        def insert() -> None:
+            with self._write() as conn:
+                conn.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (to_ms(utcnow()),))
+                conn.execute(
+                    "INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                    (session_id, to_ms(expires_at)),
+                )
+
+        await self._run(insert)
+
+    async def is_session_revoked(self, session_id: str) -> bool:
+        def select() -> bool:
+            found = self._connection().execute("SELECT 1 FROM revoked_sessions WHERE id = ?", (session_id,))
+            return found.fetchone() is not None
+
+        return await self._run(select)
+
     # -- links ------------------------------------------------------------------------
 
     @staticmethod

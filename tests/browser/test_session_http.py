@@ -44,15 +44,21 @@ class Dashboard:
         return httpx.Client(base_url=self.url, headers={"Origin": f"http://{host}", **headers}, timeout=10)
 
 
-@pytest.fixture(scope="module")
-def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    data_dir = tmp_path_factory.mktemp("dashboard")
+@contextmanager
+def served(data_dir: Path) -> Iterator[Dashboard]:
+    """The API with the dashboard, as one API process on ``data_dir`` would serve it."""
     settings = Settings(data_dir=data_dir)
     store = SQLiteLinkStore(data_dir / "links.sqlite3")
     relay = ChangeRelay(store, InProcessChangeFeed())
     app = WithStore(create_api(ApiContext(settings, store, relay, ZeroClickCounter())), store)
     with serve(app) as url:
         yield Dashboard(url, store, app.loop)
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    with served(tmp_path_factory.mktemp("dashboard")) as running:
+        yield running
 
 
 @contextmanager
@@ -67,6 +73,16 @@ def signed_in(dashboard: Dashboard, key: str) -> Iterator[tuple[httpx.Client, st
 def post_session(dashboard: Dashboard, **kwargs: Any) -> httpx.Response:
     with dashboard.client() as client:
         return client.post("/dashboard/session", **kwargs)
+
+
+def error_code(response: httpx.Response) -> tuple[int, str]:
+    return response.status_code, response.json()["error"]["code"]
+
+
+def csrf_refused(response: httpx.Response) -> bool:
+    """A signed-in change without the session's CSRF token: 403, not 401 (the session is
+    fine, and signing in again would not help)."""
+    return error_code(response) == (403, "csrf_failed")
 
 
 # pages and headers
@@ -182,6 +198,59 @@ def test_session_status_and_sign_out(dashboard: Dashboard) -> None:
         assert client.get("/api/v1/links").status_code == 401
 
 
+def _with_cookie(dashboard: Dashboard, cookie: str) -> httpx.Client:
+    """A client that sends exactly this session cookie, whatever it is told to forget."""
+    host = dashboard.url.removeprefix("http://")
+    headers = {"Origin": f"http://{host}", "Cookie": f"{SESSION_COOKIE}={cookie}"}
+    return httpx.Client(base_url=dashboard.url, headers=headers, timeout=10)
+
+
+def test_signing_out_ends_the_session_on_the_server(dashboard: Dashboard) -> None:
+    key = dashboard.new_key()
+    with signed_in(dashboard, key) as (client, token):
+        cookie = client.cookies[SESSION_COOKIE]
+        created = client.post(
+            "/api/v1/links", json={"destination_url": "https://example.com/"}, headers={CSRF_HEADER: token}
+        )
+        assert created.status_code == 201
+        assert client.delete("/dashboard/session").status_code == 204
+    # The old cookie, kept or copied, neither reads nor writes: the session is over.
+    over = (401, "unauthorized")
+    link_path = f"/api/v1/links/{created.json()['id']}"
+    with _with_cookie(dashboard, cookie) as old:
+        assert error_code(old.get("/api/v1/links")) == over
+        assert error_code(old.get(link_path)) == over
+        body = {"destination_url": "https://example.com/after"}
+        assert error_code(old.post("/api/v1/links", json=body, headers={CSRF_HEADER: token})) == over
+        assert error_code(old.patch(link_path, json={"title": "x"}, headers={CSRF_HEADER: token})) == over
+        assert error_code(old.delete(link_path, headers={CSRF_HEADER: token})) == over
+        assert old.get("/dashboard/session").json() == {"signed_in": False}
+        assert old.delete("/dashboard/session").status_code == 204  # signing out twice is fine
+    # Signing in again with the same key is a new session, and works.
+    with signed_in(dashboard, key) as (client, token):
+        assert client.cookies[SESSION_COOKIE] != cookie
+        assert [link["id"] for link in client.get("/api/v1/links").json()["items"]] == [created.json()["id"]]
+
+
+def test_a_signed_out_session_is_over_in_every_api_process_and_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    with served(tmp_path) as first:
+        key = first.new_key()
+        with signed_in(first, key) as (client, _):
+            signed_out = client.cookies[SESSION_COOKIE]
+            assert client.delete("/dashboard/session").status_code == 204
+        with signed_in(first, key) as (client, _):
+            live = client.cookies[SESSION_COOKIE]
+    # Another process on the same data (the same secret and link store), started afresh:
+    # it never saw the sign-out, and still refuses that session, but not the live one.
+    with served(tmp_path) as second:
+        with _with_cookie(second, signed_out) as old:
+            assert error_code(old.get("/api/v1/links")) == (401, "unauthorized")
+        with _with_cookie(second, live) as current:
+            assert current.get("/api/v1/links").status_code == 200
+
+
 # the cookie on the public API
 
 
@@ -189,14 +258,16 @@ def test_the_cookie_reads_the_api_and_writes_only_with_the_csrf_token(dashboard:
     with signed_in(dashboard, dashboard.new_key()) as (client, token):
         assert client.get("/api/v1/links").status_code == 200
         body = {"destination_url": "https://example.com/"}
-        assert client.post("/api/v1/links", json=body).status_code == 401
-        assert client.post("/api/v1/links", json=body, headers={CSRF_HEADER: "x" * 32}).status_code == 401
+        assert csrf_refused(client.post("/api/v1/links", json=body))
+        assert csrf_refused(client.post("/api/v1/links", json=body, headers={CSRF_HEADER: "x" * 32}))
         created = client.post("/api/v1/links", json=body, headers={CSRF_HEADER: token})
         assert created.status_code == 201
         link_id = created.json()["id"]
         changed = client.patch(f"/api/v1/links/{link_id}", json={"title": "t"}, headers={CSRF_HEADER: token})
         assert changed.status_code == 200
-        assert client.delete(f"/api/v1/links/{link_id}").status_code == 401
+        assert csrf_refused(client.patch(f"/api/v1/links/{link_id}", json={"title": "no"}))
+        assert csrf_refused(client.delete(f"/api/v1/links/{link_id}"))
+        assert client.get(f"/api/v1/links/{link_id}").json()["title"] == "t"  # neither happened
         assert client.delete(f"/api/v1/links/{link_id}", headers={CSRF_HEADER: token}).status_code == 204
 
 
@@ -207,7 +278,8 @@ def test_a_write_from_another_origin_is_refused_even_with_the_token(dashboard: D
             json={"destination_url": "https://example.com/"},
             headers={CSRF_HEADER: token, "Origin": "https://evil.example"},
         )
-        assert response.status_code == 401
+        assert csrf_refused(response)
+        assert client.get("/api/v1/links").json()["items"] == []
 
 
 def test_odd_headers_are_refused_not_crashed_on(dashboard: Dashboard) -> None:
@@ -219,7 +291,7 @@ def test_odd_headers_are_refused_not_crashed_on(dashboard: Dashboard) -> None:
             {CSRF_HEADER: token, "Origin": "null"},
         ):
             raw = {k: v.encode("latin-1") for k, v in headers.items()}
-            assert client.post("/api/v1/links", json=body, headers=raw).status_code == 401
+            assert csrf_refused(client.post("/api/v1/links", json=body, headers=raw))
         assert (
             client.post(
                 "/dashboard/session", json={"key": "x"}, headers={"Origin": b"http://\xff"}

@@ -354,3 +354,23 @@ async def test_two_stores_on_one_database_share_links_and_outbox(
         assert await store.pending_changes() == []
     finally:
         await other.close()
+
+
+async def test_signed_out_sessions_are_remembered_across_processes_until_they_expire(
+    store: LinkStore, same_database: Callable[[], LinkStore]
+) -> None:
+    later = utcnow() + timedelta(hours=12)
+    assert await store.is_session_revoked("s1") is False
+    await store.revoke_session("s1", later)
+    await store.revoke_session("s1", later)  # signing out twice is fine
+    await store.revoke_session("gone", utcnow() - timedelta(seconds=1))  # expired already
+    other = same_database()  # another API process, or this one after a restart
+    await other.open()
+    try:
+        assert await other.is_session_revoked("s1") is True
+        assert await other.is_session_revoked("s2") is False
+        await other.revoke_session("s2", later)  # prunes what has expired on the way
+        assert await store.is_session_revoked("s2") is True
+        assert await store.is_session_revoked("gone") is False
+    finally:
+        await other.close()
