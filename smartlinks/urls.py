@@ -58,7 +58,8 @@ def validate_destination(url: str) -> str:
         raise InvalidURL("invalid_url", "destination_url has a host name that is not valid") from None
     if host.isascii() and not _is_host(ascii_host):
         raise InvalidURL("invalid_url", "destination_url has a host name that is not valid")
-    _check_location(to_header_url(url), scheme, ascii_host, port)
+    if not url.isascii():  # else the Location header carries this very string, checked above
+        _check_location(to_header_url(url), scheme, ascii_host, port)
     return url
 
 
