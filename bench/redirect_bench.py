@@ -26,6 +26,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import edge_log_cost
+
 ROOT = Path(__file__).resolve().parent.parent
 DESTINATION = "https://example.com/landing?utm_source=x"
 UNKNOWN_CODE = "zzzNoSuchC0d"  # a well-formed code no link has: answered from the negative cache
@@ -106,11 +108,11 @@ def parse_wrk(name: str, out: str) -> Result:
 
 
 def click_events(port: int) -> dict[str, int]:
-    """Click events ``published`` so far, and of them ``spilled`` to disk (the memory buffer was full)."""
+    """Click events ``published`` to the edge log so far, and ``dropped`` (the log could not be written)."""
     text = request(port, "GET", "/metrics")[2].decode()
-    found = re.findall(r"^smartlinks_click_events_(published|spilled)_total (\S+)$", text, re.M)
+    found = re.findall(r"^smartlinks_click_events_(published|dropped)_total (\S+)$", text, re.M)
     if len(found) != 2:
-        raise BenchError("/metrics lacks smartlinks_click_events_published_total or _spilled_total")
+        raise BenchError("/metrics lacks smartlinks_click_events_published_total or _dropped_total")
     return {name: int(float(value)) for name, value in found}
 
 
@@ -239,10 +241,10 @@ def report(results: list[Result], events: dict[str, int], connections: int) -> N
         figures = f"{r.requests_per_s:>10,.0f} | {r.p50_ms:>6.2f} ms | {r.p99_ms:>6.2f} ms"
         print(f"| {r.server:<29} | {figures} | {r.ratio_to_nginx:>14.2f} |")
     made = results[0].requests
-    # A click is published before its response goes out: at most one per connection beyond wrk's count.
+    # A click is logged before its response goes out: at most one per connection beyond wrk's count.
     verdict = "ok" if 0 <= events["published"] - made <= connections else "MISMATCH"
-    print(f"\nclick events published while measuring: {events['published']:,} ({verdict}: wrk saw {made:,})")
-    print(f"  of them spilled to the disk spool (buffer full): {events['spilled']:,}")
+    print(f"\nclick events logged while measuring: {events['published']:,} ({verdict}: wrk saw {made:,})")
+    print(f"  dropped (edge log not writable): {events['dropped']:,}")
 
 
 def main() -> int:
@@ -267,6 +269,8 @@ def main() -> int:
                 kafka_redirect, kafka_unknown, kafka_events = bench.product_on_kafka()
                 on_kafka = [kafka_redirect, kafka_unknown]
             nginx = bench.nginx()
+        print("measuring the edge log's CPU per redirect in-process ...", flush=True)
+        log_cost = edge_log_cost.measure()
     except (BenchError, KeyboardInterrupt) as exc:  # the servers are stopped by now
         print(f"redirect_bench: {exc or 'interrupted'}", file=sys.stderr)
         return 1
@@ -281,7 +285,14 @@ def main() -> int:
         "wrk": {"args": f"-t1 -c{args.connections} -d{args.duration:g}s --latency", "warmup_s": args.warmup},
         "results": [asdict(r) for r in results],
         "click_events_in_redirect_run": events,
+        "edge_log_cost": log_cost,
     }
+    print(
+        f"\nedge log, CPU per redirect in-process: {log_cost['in_memory_us']:.2f} us handed on in memory"
+        f" (before the log), {log_cost['edge_log_us']:.2f} us with the log"
+        f" (+{log_cost['log_cost_us']:.2f} us), {log_cost['edge_log_fsync0_us']:.2f} us with"
+        f" SMARTLINKS_EVENT_FSYNC_MS=0 (+{log_cost['log_cost_fsync0_us']:.2f} us)"
+    )
     if on_kafka:
         doc["click_events_in_kafka_redirect_run"] = kafka_events
         # On the same redirector process, a 404 does everything a redirect does but the
