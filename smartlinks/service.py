@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from smartlinks.kafka.health import KAFKA_HEALTH_METRICS
 from smartlinks.metrics import CONTENT_TYPE, render
 
 Check = Callable[[], Awaitable[object]]
@@ -35,7 +36,8 @@ def service_routes(checks: Mapping[str, Check], registry: CollectorRegistry) -> 
         )
 
     async def metrics(request: Request) -> Response:
-        return Response(render(registry), media_type=CONTENT_TYPE)
+        # Kafka client health belongs to the process, not to one app: served by every one.
+        return Response(render(registry) + render(KAFKA_HEALTH_METRICS), media_type=CONTENT_TYPE)
 
     return [
         Route("/healthz", healthz, methods=["GET", "HEAD"]),

@@ -15,10 +15,13 @@ import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from schemas.events import LINKS_TOPIC, InvalidEvent, LinkChange
+from smartlinks.backoff import Backoff
 from smartlinks.changes import Subscriber
-from smartlinks.kafka.clients import started_producer, stop_within
+from smartlinks.kafka.clients import retry_options, started_producer, stop_within
+from smartlinks.kafka.health import KafkaHealth
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +31,17 @@ class KafkaChangeFeed:
 
     def __init__(self, bootstrap_servers: str) -> None:
         self.bootstrap_servers = bootstrap_servers
+        self.health = KafkaHealth("link-feed", bootstrap_servers)
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         self._producer = await started_producer(
             self.bootstrap_servers, enable_idempotence=True, acks="all", request_timeout_ms=10_000
         )
+        self.health.watch(self._producer.client.fetch_all_metadata)
 
     async def stop(self) -> None:
+        await self.health.close()
         producer, self._producer = self._producer, None
         if producer is not None:
             await stop_within(producer.stop(), 10, "the link-change producer")
@@ -62,6 +68,8 @@ class KafkaChangeListener:
         self.apply = apply
         self.group_id = group_id
         self.applied = 0
+        self.read_failures = 0
+        self.health = KafkaHealth("link-listener", bootstrap_servers)
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -71,6 +79,7 @@ class KafkaChangeListener:
             group_id=self.group_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest" if self.group_id else "latest",
+            **retry_options(),
         )
         await consumer.start()
         if self.group_id:
@@ -82,8 +91,10 @@ class KafkaChangeListener:
             await consumer.seek_to_end(*assigned)
         self._consumer = consumer
         self._task = asyncio.create_task(self._run(), name="link-change-listener")
+        self.health.watch(consumer._client.fetch_all_metadata)
 
     async def stop(self) -> None:
+        await self.health.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -95,12 +106,26 @@ class KafkaChangeListener:
     async def _run(self) -> None:
         consumer = self._consumer
         assert consumer is not None
+        backoff = Backoff(0.5, 30)
         while True:
-            batches = await consumer.getmany(timeout_ms=200)
-            for records in batches.values():
-                await self._apply([record.value for record in records])
-            if batches and self.group_id:
-                await consumer.commit()
+            try:
+                await self._read(consumer)
+            except KafkaError as exc:
+                # A failed fetch or commit (the brokers away, a rebalance): read again from
+                # the last commit after a growing pause; a change applied twice is harmless.
+                self.read_failures += 1
+                delay = backoff.next()
+                log.warning("reading link changes failed (%s); trying again in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+            else:
+                backoff.reset()
+
+    async def _read(self, consumer: AIOKafkaConsumer) -> None:
+        batches = await consumer.getmany(timeout_ms=200)
+        for records in batches.values():
+            await self._apply([record.value for record in records])
+        if batches and self.group_id:
+            await consumer.commit()
 
     async def _apply(self, values: Sequence[bytes | None]) -> None:
         changes = []

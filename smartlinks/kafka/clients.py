@@ -9,12 +9,28 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from smartlinks.backoff import jittered
+
 log = logging.getLogger(__name__)
+
+# aiokafka waits ``retry_backoff_ms`` before each retry in every one of its loops (metadata,
+# group coordinator, fetcher, sender): 100 ms by default, so with the brokers away one
+# analytics process made ~75 connection attempts a second. aiokafka 0.14 has no
+# reconnect_backoff_ms/reconnect_backoff_max_ms (the Java client's growing reconnect delay,
+# which tops out at 1 s); a flat second, jittered per client so that the clients of a
+# process do not retry in step, caps the rate instead. A healthy cluster pays it only after
+# an error (a rebalance, a moved partition leader), once.
+RETRY_BACKOFF_MS = 1000
+
+
+def retry_options() -> dict[str, Any]:
+    """aiokafka options every client of ours is created with (see RETRY_BACKOFF_MS)."""
+    return {"retry_backoff_ms": round(jittered(RETRY_BACKOFF_MS))}
 
 
 async def started_producer(bootstrap_servers: str, **options: Any) -> AIOKafkaProducer:
     """A started producer; one that fails to start is closed before the error goes on."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **options)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, **{**retry_options(), **options})
     try:
         await producer.start()
     except BaseException:

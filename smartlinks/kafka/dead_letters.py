@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.events import DEAD_LETTER_TOPIC
 from smartlinks.kafka.clients import started_producer, stop_within
+from smartlinks.kafka.health import KafkaHealth
 
 DeadLetter = tuple[str, str, bytes | str]  # (reason, detail, payload), as the sink takes them
 
@@ -22,12 +23,15 @@ class KafkaDeadLetters:
     def __init__(self, bootstrap_servers: str) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.forwarded = 0
+        self.health = KafkaHealth("dead-letters", bootstrap_servers)
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         self._producer = await started_producer(self.bootstrap_servers, acks="all", request_timeout_ms=10_000)
+        self.health.watch(self._producer.client.fetch_all_metadata)
 
     async def stop(self) -> None:
+        await self.health.close()
         producer, self._producer = self._producer, None
         if producer is not None:
             await stop_within(producer.stop(), 10, "the dead-letter producer")

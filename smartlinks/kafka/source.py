@@ -4,17 +4,24 @@
 far, and the consumer calls it only after ClickHouse has the rows. A rebalance between
 the two makes the commit fail: the batch is then delivered again to the partition's new
 owner, and the sink's de-duplication by event id counts nothing twice.
+
+While the brokers are away aiokafka retries in the background and ``take`` just comes back
+empty; the client's ``KafkaHealth`` notices (it probes every few seconds), says so once in
+the log and makes ``ping`` (/readyz) fail until they are back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
 from schemas.events import CLICKS_TOPIC
-from smartlinks.kafka.clients import stop_within
+from smartlinks.backoff import Backoff
+from smartlinks.kafka.clients import retry_options, stop_within
+from smartlinks.kafka.health import KafkaHealth
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +34,14 @@ class KafkaClickSource:
         self.group_id = group_id
         self.topic = topic
         self.commit_failures = 0
+        self.take_failures = 0
+        self.health = KafkaHealth("click-consumer", bootstrap_servers)
         self._consumer: AIOKafkaConsumer | None = None
         self._taken: dict[TopicPartition, int] = {}
+        self._backoff = Backoff(0.5, 30)
 
     async def start(self) -> None:
-        self._consumer = AIOKafkaConsumer(
+        consumer = AIOKafkaConsumer(
             self.topic,
             bootstrap_servers=self.bootstrap_servers,
             group_id=self.group_id,
@@ -39,10 +49,14 @@ class KafkaClickSource:
             auto_offset_reset="earliest",
             max_partition_fetch_bytes=8 * 1024 * 1024,
             fetch_max_bytes=64 * 1024 * 1024,
+            **retry_options(),
         )
-        await self._consumer.start()
+        await consumer.start()
+        self._consumer = consumer
+        self.health.watch(consumer._client.fetch_all_metadata)
 
     async def stop(self) -> None:
+        await self.health.close()
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             await stop_within(consumer.stop(), STOP_TIMEOUT, "the Kafka consumer")
@@ -50,11 +64,21 @@ class KafkaClickSource:
     async def ping(self) -> None:
         if self._consumer is None:
             raise ConnectionError("the click consumer is not started")
-        await self._consumer._client.fetch_all_metadata()
+        self.health.check()
 
     async def take(self, max_items: int, max_wait: float) -> list[bytes]:
         assert self._consumer is not None, "source not started"
-        batches = await self._consumer.getmany(timeout_ms=int(max_wait * 1000), max_records=max_items)
+        try:
+            batches = await self._consumer.getmany(timeout_ms=int(max_wait * 1000), max_records=max_items)
+        except KafkaError as exc:
+            # Not an absent broker (aiokafka rides that out by itself) but a fetch that
+            # failed: the consumer loop asks again, after a growing pause, not at once.
+            self.take_failures += 1
+            delay = self._backoff.next()
+            log.warning("reading clicks from Kafka failed (%s); trying again in %.1f s", exc, delay)
+            await asyncio.sleep(delay)
+            return []
+        self._backoff.reset()
         values: list[bytes] = []
         for partition, records in batches.items():
             for record in records:
