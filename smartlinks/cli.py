@@ -94,8 +94,22 @@ def cmd_up(settings: Settings) -> int:
     return 0
 
 
+def _require_shared_clickhouse(settings: Settings, roles: frozenset[str]) -> None:
+    """A consumer or an API without the other half in its process must share a ClickHouse
+    server with it: on a chDB of its own, a consumer would take its share of the group's
+    clicks into a store no API reads, and an API would show no clicks at all. ``analytics``
+    runs both halves in one process, so chDB serves it (the single analytics node)."""
+    if roles & {"api", "consumer"} and not roles >= {"api", "consumer"} and not settings.clickhouse_url:
+        part = " + ".join(sorted(roles))
+        raise SettingsError(
+            f"SMARTLINKS_CLICKHOUSE_URL is required by `smartlinks {part}`: the consumer and the API "
+            "must share one ClickHouse server (`smartlinks analytics` runs both on chDB in one process)"
+        )
+
+
 def cmd_part(settings: Settings, roles: frozenset[str]) -> int:
     """One or two parts as a service of their own (the distributed deployment)."""
+    _require_shared_clickhouse(settings, roles)
     if "api" in roles:
         key = asyncio.run(_bootstrap(settings))
         if key:

@@ -140,3 +140,19 @@ def test_key_create_lets_an_operator_back_into_a_tenant(running: Running) -> Non
     shared = smartlinks("key", "create", "Twins")
     assert shared.returncode == 2 and "give one of their ids" in shared.stderr
     assert "sl_" not in shared.stdout
+
+
+@pytest.mark.parametrize("part", ["consumer", "api"])
+def test_a_consumer_or_api_alone_refuses_to_start_without_a_shared_clickhouse(
+    tmp_path: Path, part: str
+) -> None:
+    # On a chDB of its own a consumer would take its share of the clicks where no API
+    # reads them, and would report ready doing so.
+    data = tmp_path / "data"
+    env = env_for(data, SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", SMARTLINKS_SECRET_KEY="s" * 32)
+    result = subprocess.run([*SMARTLINKS, part], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"SMARTLINKS_CLICKHOUSE_URL is required by `smartlinks {part}`" in result.stderr
+    assert "smartlinks analytics" in result.stderr  # where chDB is fine
+    assert not (data / "links.sqlite3").exists()  # refused before touching anything
+    assert not (data / "clickhouse").exists()
