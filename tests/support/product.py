@@ -27,7 +27,8 @@ class Running:
     url: str
     key: str
     env: dict[str, str]
-    output: list[str]
+    output: list[str]  # what it printed until it was ready
+    log: Path  # all it prints, to this day
 
 
 def start(
@@ -60,7 +61,7 @@ def start(
         time.sleep(0.1)
     lines = log_path.read_text().splitlines()
     keys = [line.strip() for line in lines if line.strip().startswith("sl_")]
-    return process, Running(url, keys[0] if keys else "", env, lines)
+    return process, Running(url, keys[0] if keys else "", env, lines, log_path)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
