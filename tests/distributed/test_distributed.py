@@ -8,6 +8,7 @@ SIGKILLed broker and a SIGKILLed consumer.
 from __future__ import annotations
 
 import asyncio
+import random
 import subprocess
 import threading
 import time
@@ -21,6 +22,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
+from tests.support.burst import burst
+from tests.support.figures import LinkFigures, link_figures
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresServer
 from tests.support.product import Running, start, stop
@@ -263,3 +266,62 @@ def test_an_undecodable_message_goes_to_the_dead_letter_topic(cluster: Cluster, 
     link = create_link(cluster)
     httpx.get(f"{cluster.redirectors[0].url}/{link['code']}", headers={"User-Agent": UA})
     assert wait_for_total(cluster, link["id"], 1) == 1
+
+
+def create_campaign_link(cluster: Cluster, campaign: str) -> dict[str, Any]:
+    response = cluster.api(
+        "POST", "/api/v1/links", json={"destination_url": "https://example.com/c", "campaign": campaign}
+    )
+    assert response.status_code == 201, response.text
+    link: dict[str, Any] = response.json()
+    return link
+
+
+def settled_figures(cluster: Cluster, link_id: str, campaign: str, at_least: int) -> LinkFigures:
+    """Every figure of the link once the consumer caught up: equal, >= ``at_least``, steady."""
+    deadline = time.monotonic() + 120
+    last: LinkFigures | None = None
+    while time.monotonic() < deadline:
+        figures = link_figures(cluster.analytics.url, cluster.key, link_id, campaign)
+        if figures == last and len(figures.values()) == 1 and figures.lifetime >= at_least:
+            return figures
+        last = figures
+        time.sleep(1)
+    raise AssertionError(f"figures did not settle at >= {at_least}: {last}")
+
+
+def test_a_redirector_killed_mid_burst_loses_no_answered_click(cluster: Cluster) -> None:
+    link = create_campaign_link(cluster, "kill-redirector")
+    process = cluster.processes["r1"]
+    killer = threading.Timer(1.0, process.kill)  # SIGKILL
+    killer.start()
+    count = burst(cluster.redirectors[0].url, f"/{link['code']}", seconds=5)
+    killer.join()
+    process.wait(timeout=10)
+    assert count.answered > 300, count
+    # Back on the same data directory: what its edge log holds goes to Kafka now.
+    cluster.processes["r1"], cluster.redirectors[0] = start(
+        cluster.root / "r1", "redirector", ready="/readyz", **cluster.env
+    )
+    figures = settled_figures(cluster, link["id"], "kill-redirector", count.answered)
+    assert count.answered <= figures.lifetime <= count.sent, (figures, count)
+    assert len(click_log_ids(cluster, link["id"])) == figures.lifetime
+
+
+def test_a_consumer_killed_during_inserts_ten_times_leaves_every_figure_equal(cluster: Cluster) -> None:
+    link = create_campaign_link(cluster, "kill-consumer")
+    cluster.processes["analytics"].kill()  # the clicks pile up in Kafka meanwhile
+    cluster.processes["analytics"].wait()
+    count = burst(cluster.redirectors[1].url, f"/{link['code']}", seconds=4)
+    assert count.answered == count.sent, count  # this redirector stayed up
+    rng = random.Random(10)
+    for _ in range(10):
+        cluster.restart_analytics()  # ready: it is taking and inserting the backlog
+        time.sleep(rng.uniform(0.0, 1.5))
+        cluster.processes["analytics"].kill()
+        cluster.processes["analytics"].wait()
+    cluster.restart_analytics()
+    figures = settled_figures(cluster, link["id"], "kill-consumer", count.answered)
+    assert figures.lifetime == count.answered, figures
+    ids = click_log_ids(cluster, link["id"])
+    assert len(ids) == len(set(ids)) == count.answered
