@@ -1,10 +1,11 @@
 """The consumer's pipeline: take a batch → enrich → insert → acknowledge, in that order.
 
-Offsets (or, in embedded mode, the spool) are acknowledged only after ClickHouse has the
-rows, so a crash anywhere re-delivers the batch; the sink's de-duplication by event id
-makes that harmless. An event that cannot be decoded or enriched goes to the dead-letter
-table with its reason and never stops the loop. When ClickHouse is down the same batch is
-retried with backoff: nothing is dropped, and the bus buffers (and spools) meanwhile.
+Offsets (or, in embedded mode, the edge log's position) are committed only after
+ClickHouse has the rows, so a crash anywhere re-delivers the batch; the sink's
+de-duplication by event id makes that harmless. An event that cannot be decoded or
+enriched goes to the dead-letter table with its reason and never stops the loop. When
+ClickHouse is down the same batch is retried with backoff: nothing is dropped, and the
+edge log (or Kafka) holds the rest.
 
 Between the insert and the acknowledgement, the clicks just stored go to the triggers
 (webhook deliveries are enqueued there), retried the same way if the link store is down;

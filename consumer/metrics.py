@@ -12,7 +12,10 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
     return StatsCollector(
         [
             Sample(
-                "consumer_events_total", "Click events taken from the bus.", "counter", lambda: stats.events
+                "consumer_events_total",
+                "Click events taken from the edge log or Kafka.",
+                "counter",
+                lambda: stats.events,
             ),
             Sample(
                 "consumer_rows_inserted_total",
