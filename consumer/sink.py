@@ -9,6 +9,11 @@ it drops
 - events of deleted links (``deleted_links`` is forever, so a replay of the event log
   cannot bring a deleted link's analytics back).
 
+An insert cut off (a consumer killed mid-insert) may have stored a batch's clicks without
+every rollup's rows. So when a batch holds events already in ``clicks``, the rollup cells
+of those events are compared with ``clicks`` and rebuilt where they differ
+(consumer/reconcile.py), before the batch's new clicks are classified.
+
 It also decides each click's ``kind`` (``unique``: the visitor's first click on the link,
 ``repeat``, ``bot``) and when the visitor last clicked the link (``visitor_prev_ts``, and
 ``visitor_prev_country_ts`` for the same country), which the analytics use to count
@@ -25,6 +30,7 @@ The methods are synchronous; the consumer calls them from a worker thread.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -35,6 +41,7 @@ from typing import Any
 import orjson
 
 from consumer.enrich.row import ClickRow
+from consumer.reconcile import ClicksCells, Reconciler
 from schemas.clickhouse import CLICK_COLUMNS, CLICK_DATA_TABLES, DEAD_LETTER_COLUMNS, LINK_COLUMNS
 from smartlinks.clickhouse import Client
 from smartlinks.models import Link
@@ -43,7 +50,15 @@ LinkKey = tuple[str, str]  # (tenant_id, link_id)
 VisitorKey = tuple[str, str, str]  # (link_id, visitor_id, country)
 DeadLetter = tuple[str, str, bytes | str]  # (reason, detail, payload)
 
+log = logging.getLogger(__name__)
+
 _STAGED_COLUMNS = ("event_id", "tenant_id", "link_id", "ts", "visitor_id", "country", "is_bot")
+# The staged events already in ``clicks``, found through its key (tenant, link, ts).
+_STAGED_STORED = (
+    "(tenant_id, link_id) IN (SELECT tenant_id, link_id FROM sink_batch)"
+    " AND ts >= (SELECT min(ts) FROM sink_batch) AND ts <= (SELECT max(ts) FROM sink_batch)"
+    " AND event_id IN (SELECT event_id FROM sink_batch)"
+)
 _TOMBSTONE_COLUMNS = ("tenant_id", "link_id", "deleted_at")
 
 # What the sink writes and reads, table by table: the schema test checks these against
@@ -114,6 +129,7 @@ class ClickSink:
     def __init__(self, client: Client, recent_ids: int = 200_000) -> None:
         self.client = client
         self.recent = RecentIds(recent_ids)
+        self.reconciler = Reconciler(client)
 
     # -- clicks ---------------------------------------------------------------------
 
@@ -137,6 +153,9 @@ class ClickSink:
         live = [row for row in candidates if (row.tenant_id, row.link_id) not in deleted]
         known = [StoredClick(row, stored[row.event_id]) for row in live if row.event_id in stored]
         fresh = [row for row in live if row.event_id not in stored]
+        if known:
+            # Before the new clicks are classified: that reads link_visitors, a rollup.
+            self._reconcile_staged()
         if not fresh:
             return Inserted(0, known)
         # Time order makes the unique/repeat decision exact inside a batch too.
@@ -200,15 +219,24 @@ class ClickSink:
         return {(tenant, link) for tenant, link in result.result_rows}
 
     def _staged_stored_ids(self) -> dict[str, str]:
-        """Staged events already in ``clicks`` and their kinds, found through the key
-        (tenant, link, ts)."""
-        result = self.client.query(
-            "SELECT event_id, toString(kind) FROM clicks"
-            " WHERE (tenant_id, link_id) IN (SELECT tenant_id, link_id FROM sink_batch)"
-            " AND ts >= (SELECT min(ts) FROM sink_batch) AND ts <= (SELECT max(ts) FROM sink_batch)"
-            " AND event_id IN (SELECT event_id FROM sink_batch)"
-        )
+        """Staged events already in ``clicks`` and their kinds."""
+        result = self.client.query(f"SELECT event_id, toString(kind) FROM clicks WHERE {_STAGED_STORED}")
         return {value.hex: kind for value, kind in result.result_rows}
+
+    def _reconcile_staged(self) -> None:
+        """Make the rollups agree with ``clicks`` in the cells of the staged events that
+        ``clicks`` already holds: the insert that stored them may have been cut off before
+        every view got its rows (see consumer/reconcile.py)."""
+        scope = ClicksCells(
+            f"{_STAGED_STORED} AND (tenant_id, link_id) NOT IN (SELECT tenant_id, link_id FROM deleted_links)"
+        )
+        repaired = self.reconciler.repair(scope)
+        if repaired:
+            cells = sum(len(difference.cells) for difference in repaired)
+            links = len({(difference.tenant_id, difference.link_id) for difference in repaired})
+            log.warning(
+                "rebuilt %d rollup cells of %d links from clicks after a redelivered batch", cells, links
+            )
 
     def _staged_history(self) -> dict[VisitorKey, int]:
         """When each staged human visitor last clicked its link, per country (Unix ms)."""
