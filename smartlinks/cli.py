@@ -171,6 +171,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "create", help="create an API key for a tenant (by id or name) and print it, e.g. after losing all"
     )
     key_create.add_argument("tenant", help="the tenant's id or name")
+    check = commands.add_parser(
+        "check-analytics",
+        help="compare the rollups and lifetime counts with the raw clicks; --repair rebuilds what differs",
+    )
+    check.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild the differing buckets from the raw clicks (stop the consumers first)",
+    )
+    check.add_argument(
+        "--from", dest="start", help="a UTC date (YYYY-MM-DD) or RFC 3339 time; default: all time"
+    )
+    check.add_argument("--to", dest="end", help="a UTC date (included) or RFC 3339 time; default: all time")
     args = parser.parse_args(argv)
 
     try:
@@ -195,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tenant_admin.cmd_tenant_list(settings)
     if args.command == "key" and args.key_command == "create":
         return tenant_admin.cmd_key_create(settings, args.tenant)
+    if args.command == "check-analytics":
+        from smartlinks.check_analytics import cmd_check_analytics
+
+        return cmd_check_analytics(settings, args.repair, args.start, args.end)
     parser.error("unknown command")
     return 2
 
