@@ -175,14 +175,14 @@ class ClicksCells(Scope):
         self.params = dict(params or {})
 
     def clicks(self, rollup: Rollup) -> str:
-        chosen = f"SELECT {{what}} FROM {SOURCE} WHERE {self.condition}"
-        links = f"(tenant_id, link_id) IN ({chosen.format(what='tenant_id, link_id')})"
+        chosen = f"FROM {SOURCE} WHERE {self.condition}"
+        links = f"(tenant_id, link_id) IN (SELECT tenant_id, link_id {chosen})"
         span = rollup.cells.span
         if span is None:
             return links
         # The cells of these clicks lie in the UTC hours (days) from the first to the last.
-        first = f"toStartOfInterval(({chosen.format(what='min(ts)')}), INTERVAL 1 {span})"
-        last = f"toStartOfInterval(({chosen.format(what='max(ts)')}), INTERVAL 1 {span})"
+        first = f"toStartOfInterval((SELECT min(ts) {chosen}), INTERVAL 1 {span})"
+        last = f"toStartOfInterval((SELECT max(ts) {chosen}), INTERVAL 1 {span})"
         return f"{links} AND ts >= {first} AND ts < {last} + INTERVAL 1 {span}"
 
     def cells(self, rollup: Rollup) -> str:
