@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from consumer.reconcile import CELLS, load_rollups
 from consumer.sink import ClickSink
 from schemas.clickhouse import CLICK_DATA_TABLES
-from smartlinks.clickhouse import Client
+from smartlinks.clickhouse import Client, connect
 from tests.clickhouse.damage import ROLLUP_VIEWS, assert_figures_agree, crash, deliver, snapshot, split
-from tests.clickhouse.truth import LINK, OTHER_LINK, generate
+from tests.clickhouse.truth import LINK, OTHER_LINK, batches, generate
 
 pytestmark = pytest.mark.clickhouse
 
@@ -76,6 +77,36 @@ def test_mending_one_link_leaves_another_links_rollups_alone(clickhouse: Client)
     now = snapshot(clickhouse)
     for table, stored in theirs.items():
         assert [row for row in now[table] if OTHER_LINK in row] == stored
+
+
+def test_mending_a_link_is_exact_while_another_link_is_written(
+    clickhouse: Client, clickhouse_database: tuple[str, str]
+) -> None:
+    rows = generate()
+    mine = [row for row in rows if row.link_id == LINK]
+    crash(clickhouse, mine, ROLLUP_VIEWS)
+    # Another consumer (its own client) writes the other link between every statement the
+    # mending sink runs: between its comparison and its DELETE, its DELETE and its INSERT.
+    other = ClickSink(connect(*clickhouse_database))
+    theirs = batches([row for row in rows if row.link_id == OTHER_LINK], 20)
+    pending = list(theirs)
+    command = clickhouse.command
+
+    def interleaved(*args: Any, **kwargs: Any) -> Any:
+        if pending:
+            other.insert(pending.pop(0))
+        return command(*args, **kwargs)
+
+    clickhouse.command = interleaved  # type: ignore[method-assign]
+    try:
+        assert ClickSink(clickhouse).insert([replace(row) for row in mine]) == 0
+    finally:
+        clickhouse.command = command  # type: ignore[method-assign]
+    assert len(theirs) - len(pending) > 5  # written while the link was mended, not after
+    for batch in pending:
+        other.insert(batch)
+    other.client.close()
+    assert_figures_agree(clickhouse, rows)
 
 
 def test_every_view_on_clicks_has_its_cells_defined(clickhouse: Client) -> None:
