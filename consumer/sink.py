@@ -21,7 +21,7 @@ distinct visitors exactly. That needs the visitor's history, read from ``link_vi
 in one query per batch, plus the earlier rows of the batch itself. It is exact as long as
 one consumer writes a given link at a time, which holds because Kafka partitions click
 events by link id, and clicks of one visitor arrive in time order (each batch is sorted;
-a click older than the visitor's newest stored click, e.g. from a redirector's spool
+a click older than the visitor's newest stored click, e.g. from a redirector's edge log
 shipped late, is stored as a ``repeat`` that never starts a visit, so it can be missed
 in a range that holds only that click).
 
