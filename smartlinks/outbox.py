@@ -4,7 +4,8 @@ Mutations write their ``LinkChange`` into the outbox in the same transaction; th
 publishes pending changes in order and forgets them only after publishing. The API calls
 ``deliver`` right after a write so the change reaches caches before the response is sent
 (an edit takes effect on the next redirect); the background loop catches changes written
-by other processes and any left over from a crash.
+by other processes and any left over from a crash. While the feed (Kafka) or the store is
+away the loop backs off, up to RETRY_CAP, and says so once, not on every pass.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import asyncio
 import contextlib
 import logging
 
+from smartlinks.backoff import Backoff
 from smartlinks.changes import ChangePublisher
 from smartlinks.store.base import LinkStore
 
 log = logging.getLogger(__name__)
+
+RETRY_CAP = 10.0  # seconds: a change waits at most about this long once the feed is back
 
 
 class ChangeRelay:
@@ -50,9 +54,19 @@ class ChangeRelay:
             self._task = None
 
     async def _run(self) -> None:
+        backoff = Backoff(self.poll_interval, max(RETRY_CAP, self.poll_interval))
+        failing = False
         while True:
             try:
                 await self.deliver()
-            except Exception:
-                log.exception("relaying link changes failed; retrying")
+            except Exception as exc:
+                if not failing:
+                    log.warning("relaying link changes failed; they wait in the outbox", exc_info=exc)
+                failing = True
+                await asyncio.sleep(backoff.next())
+                continue
+            if failing:
+                log.info("relaying link changes works again")
+                failing = False
+                backoff.reset()
             await asyncio.sleep(self.poll_interval)

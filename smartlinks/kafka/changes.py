@@ -49,6 +49,9 @@ class KafkaChangeFeed:
     async def publish(self, changes: Sequence[LinkChange]) -> None:
         if self._producer is None:
             raise ConnectionError("the link-change producer is not started")
+        # Known to be cut off: fail now rather than after the producer's 10 s timeout (an
+        # API write waits for this); the changes stay in the outbox for the relay.
+        self.health.check()
         # Queue them all, then wait for every acknowledgement: one round trip per batch, and
         # per-key order holds (the producer is idempotent with one partition per key).
         sent = [

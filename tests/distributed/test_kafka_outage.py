@@ -21,8 +21,10 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from schemas.events import CLICKS_TOPIC, ClickEvent
+from schemas.events import CLICKS_TOPIC, ClickEvent, LinkChange
 from smartlinks.ids import new_id
+from smartlinks.kafka.changes import KafkaChangeFeed
+from smartlinks.kafka.topics import ensure_topics
 from tests.support.kafka import KafkaBroker
 from tests.support.product import Running, start, stop
 
@@ -157,3 +159,27 @@ def test_an_idle_analytics_process_waits_out_a_broker_outage_quietly(
     back_lines = [line for line in log_lines(running, "INFO") if "is reachable again" in line]
     assert len(back_lines) == 1, back_lines
     print(f"outage seen in {noticed:.1f} s, ready {back:.1f} s after the broker, {cpu_share:.1%} of a core")
+
+
+def test_link_changes_wait_in_the_outbox_at_once_while_kafka_is_known_to_be_away(kafka: KafkaBroker) -> None:
+    # An API write publishes its change before it answers: while the feed's probe has found
+    # Kafka away, that fails at once (the change stays in the outbox for the relay) rather
+    # than after the producer's 10 s timeout.
+    async def scenario() -> float:
+        await ensure_topics(kafka.bootstrap_servers)
+        feed = KafkaChangeFeed(kafka.bootstrap_servers)
+        await feed.start()
+        try:
+            change = [LinkChange("updated", "outage-test", new_id(), "nocode", int(time.time() * 1000))]
+            feed.health.failed(ConnectionError("refused"))  # what the probe reports
+            started = time.monotonic()
+            with pytest.raises(ConnectionError, match="unreachable"):
+                await feed.publish(change)
+            refused_in = time.monotonic() - started
+            feed.health.ok()
+            await feed.publish(change)  # and goes out again once Kafka is back
+            return refused_in
+        finally:
+            await feed.stop()
+
+    assert asyncio.run(scenario()) < 0.1
