@@ -76,6 +76,8 @@ CELLS: dict[str, Cells] = {
     "country_visitors_hourly": Cells("hour", "HOUR", "sum(visits)"),
     # Every click has one row per dimension; its country row stands for the click.
     "clicks_daily_dims": Cells("day", "DAY", "sumIf(clicks, dimension = 'country')"),
+    # Human clicks of contacts on campaign links only: a bot's click counts nothing here.
+    "campaign_contacts_hourly": Cells("hour", "HOUR", "sum(clicks)"),
     # The lifetime counts of a link's visitors: reported per link, compared per visitor.
     "link_visitors": Cells("visitor_id", None, "sum(clicks)"),
 }

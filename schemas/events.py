@@ -14,10 +14,16 @@ import orjson
 
 CLICK_EVENT_VERSION = 1
 LINK_CHANGE_VERSION = 1
+FUNNEL_EVENT_VERSION = 1
 
 CLICKS_TOPIC = "smartlinks.clicks"
 LINKS_TOPIC = "smartlinks.links"
 DEAD_LETTER_TOPIC = "smartlinks.clicks.dead-letters"
+FUNNEL_TOPIC = "smartlinks.events"
+
+DELIVERED = "message.delivered"
+CONVERSION = "conversion"
+FUNNEL_EVENT_TYPES = frozenset({DELIVERED, CONVERSION})
 
 
 class InvalidEvent(ValueError):
@@ -103,6 +109,53 @@ class LinkChange:
         return change
 
 
+@dataclass(slots=True)
+class FunnelEvent:
+    """A step of a campaign's funnel that is not a click, as the API accepted it: a message
+    delivered to a contact (from the messaging platform's delivery report) or a conversion
+    (from the site, server side or from the browser). The consumer attributes conversions
+    to clicks and writes both to ClickHouse; ``id`` is the sender's, unique per tenant."""
+
+    type: str  # DELIVERED | CONVERSION
+    id: str
+    tenant_id: str
+    at: int  # Unix milliseconds, UTC: when it happened (the sender's ``at``, or receipt)
+    received_at: int  # Unix milliseconds, UTC: when the API accepted it
+    campaign: str | None
+    contact_id: str | None
+    message_id: str | None  # deliveries
+    name: str | None  # conversions: what was completed ("purchase", "signup", ...)
+    click_id: str | None  # conversions: the click's event id, from the ``sl_click`` parameter
+    value: str | None  # conversions: a decimal >= 0, as text (no float rounding)
+    currency: str | None  # ISO 4217, with ``value``
+    attribution_window_ms: int  # the tenant's window when the event was accepted
+    ip: str  # browser conversions only, for the country; never stored
+    user_agent: str  # browser conversions only, for the device
+    collect_metadata: bool
+    v: int = FUNNEL_EVENT_VERSION
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self)
+
+    @property
+    def key(self) -> bytes:
+        """Partition key: one contact's events stay in order on one partition."""
+        return f"{self.tenant_id}:{self.contact_id or self.id}".encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> FunnelEvent:
+        try:
+            raw = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidEvent("not_json", str(exc)) from None
+        if not isinstance(raw, dict) or raw.get("v") != FUNNEL_EVENT_VERSION:
+            raise InvalidEvent("unknown_version", "not a funnel event of a known version")
+        event = cls(**_fields(raw, _FUNNEL_FIELDS))
+        if event.type not in FUNNEL_EVENT_TYPES:
+            raise InvalidEvent("bad_field", f"unknown funnel event type {event.type!r}")
+        return event
+
+
 LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
 
 # field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,
@@ -122,6 +175,25 @@ _CLICK_FIELDS: dict[str, tuple[type, ...]] = {
     "referer": (str,),
     "accept_language": (str,),
     "visitor_cookie": (str, _NULL),
+    "collect_metadata": (bool,),
+    "v": (int,),
+}
+_FUNNEL_FIELDS: dict[str, tuple[type, ...]] = {
+    "type": (str,),
+    "id": (str,),
+    "tenant_id": (str,),
+    "at": (int,),
+    "received_at": (int,),
+    "campaign": (str, _NULL),
+    "contact_id": (str, _NULL),
+    "message_id": (str, _NULL),
+    "name": (str, _NULL),
+    "click_id": (str, _NULL),
+    "value": (str, _NULL),
+    "currency": (str, _NULL),
+    "attribution_window_ms": (int,),
+    "ip": (str,),
+    "user_agent": (str,),
     "collect_metadata": (bool,),
     "v": (int,),
 }

@@ -80,6 +80,43 @@ TABLES: dict[str, dict[str, str]] = {
         "clicks": "SimpleAggregateFunction(sum, UInt64)",
         "bots": "SimpleAggregateFunction(sum, UInt64)",
     },
+    "deliveries": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "ts": "DateTime64(3, 'UTC')",
+        "id": "String",
+        "contact_id": "String",
+        "message_id": "String",
+        "received_at": "DateTime64(3, 'UTC')",
+    },
+    "conversions": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "ts": "DateTime64(3, 'UTC')",
+        "id": "String",
+        "name": "LowCardinality(String)",
+        "contact_id": "String",
+        "link_id": "String",
+        "click_id": "String",
+        "click_ts": "DateTime64(3, 'UTC')",
+        "attribution": "Enum8('click_id' = 1, 'last_click' = 2, 'sent' = 3)",
+        "value": "Decimal(18, 4)",
+        "currency": "LowCardinality(String)",
+        "country": "FixedString(2)",
+        "device": "LowCardinality(String)",
+        "browser": "LowCardinality(String)",
+        "os": "LowCardinality(String)",
+        "received_at": "DateTime64(3, 'UTC')",
+    },
+    "campaign_contacts_hourly": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "hour": "DateTime('UTC')",
+        "contact_id": "String",
+        "link_id": "String",
+        "first_ts": "SimpleAggregateFunction(min, DateTime64(3, 'UTC'))",
+        "clicks": "SimpleAggregateFunction(sum, UInt64)",
+    },
     "links": {
         "tenant_id": "LowCardinality(String)",
         "link_id": "String",
@@ -114,6 +151,8 @@ TABLES: dict[str, dict[str, str]] = {
 CLICK_COLUMNS: tuple[str, ...] = tuple(TABLES["clicks"])
 LINK_COLUMNS: tuple[str, ...] = tuple(TABLES["links"])
 DEAD_LETTER_COLUMNS: tuple[str, ...] = tuple(TABLES["dead_letters"])
+DELIVERY_COLUMNS: tuple[str, ...] = tuple(TABLES["deliveries"])
+CONVERSION_COLUMNS: tuple[str, ...] = tuple(TABLES["conversions"])
 
 # Tables holding a link's clicks or figures derived from them: what deleting a link empties.
 CLICK_DATA_TABLES: tuple[str, ...] = (
@@ -123,6 +162,7 @@ CLICK_DATA_TABLES: tuple[str, ...] = (
     "visitors_hourly",
     "country_visitors_hourly",
     "clicks_daily_dims",
+    "campaign_contacts_hourly",
 )
 
 

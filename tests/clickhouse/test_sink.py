@@ -184,8 +184,10 @@ def test_deleting_a_link_removes_its_analytics_for_good(clickhouse: Client) -> N
     sink = ClickSink(clickhouse)
     sink.upsert_link_mirror([mirror_link(), mirror_link(id=OTHER_LINK)])
     mine = [
-        click(T0 + n * 60_000, f"v{n % 4}", is_bot=n % 5 == 0, country="BR", city="Rio") for n in range(30)
+        click(T0 + n * 60_000, f"v{n % 4}", is_bot=n % 5 == 0, country="BR", city="Rio", campaign="spring")
+        for n in range(30)
     ]
+    mine[1].contact_id = "c-1"  # a contact's click: the campaign funnel's rollup holds it too
     others = [click(T0 + n * 60_000 + 1, "w", link=OTHER_LINK) for n in range(7)]
     sink.insert(mine + others)
     assert all(count(clickhouse, table) > 0 for table in CLICK_DATA_TABLES)

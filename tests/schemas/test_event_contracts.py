@@ -10,11 +10,12 @@ import jsonschema
 import orjson
 import pytest
 
-from schemas.events import ClickEvent, InvalidEvent, LinkChange
+from schemas.events import ClickEvent, FunnelEvent, InvalidEvent, LinkChange
 
 SCHEMAS = Path(__file__).parents[2] / "schemas"
-CONTRACTS: dict[str, tuple[type[ClickEvent] | type[LinkChange], str]] = {
+CONTRACTS: dict[str, tuple[type[ClickEvent] | type[LinkChange] | type[FunnelEvent], str]] = {
     "click_event": (ClickEvent, "click_event.v1.json"),
+    "funnel_event": (FunnelEvent, "funnel_event.v1.json"),
     "link_change": (LinkChange, "link_change.v1.json"),
 }
 EXAMPLES = sorted((SCHEMAS / "examples").glob("*.json"))
