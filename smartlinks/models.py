@@ -31,12 +31,22 @@ def rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+DEFAULT_CLICK_ID_PARAM = "sl_click"
+DEFAULT_ATTRIBUTION_WINDOW_DAYS = 30
+
+
 @dataclass(frozen=True, slots=True)
 class Tenant:
     id: str
     name: str
     collect_metadata: bool
     created_at: datetime
+    # The campaign funnel: whether new links append the click id to their destination
+    # (``conversion_tracking``, under ``click_id_param``), and how far back a conversion
+    # without a click id looks for its contact's last click on the campaign.
+    conversion_tracking: bool = False
+    click_id_param: str = DEFAULT_CLICK_ID_PARAM
+    attribution_window_days: int = DEFAULT_ATTRIBUTION_WINDOW_DAYS
 
 
 @dataclass(frozen=True, slots=True)
