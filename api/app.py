@@ -16,6 +16,7 @@ from api.contacts import ContactEndpoints
 from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
 from api.errors import EXCEPTION_HANDLERS
+from api.funnel_events import funnel_event_routes
 from api.keys import key_routes
 from api.links import LinkEndpoints
 from api.messages import message_routes
@@ -47,6 +48,7 @@ def create_api(ctx: ApiContext) -> Starlette:
         *bulk_routes(ctx),  # before links: "/links/bulk" is not a link id
         *links.routes(),
         *message_routes(ctx),
+        *funnel_event_routes(ctx),
         *analytics,
         *QrEndpoints(ctx, links).routes(),
         *settings_routes(ctx),

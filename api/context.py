@@ -9,6 +9,7 @@ from typing import Protocol
 
 from api.analytics.query import AnalyticsQueries
 from api.clicks import ClickCounter
+from smartlinks.eventlog.writer import EventLog
 from smartlinks.settings import Settings
 from smartlinks.store.base import LinkStore
 
@@ -28,6 +29,8 @@ class ApiContext:
     changes: ChangeDelivery
     clicks: ClickCounter
     analytics: AnalyticsQueries | None = None  # None: no analytics endpoints (no ClickHouse)
+    # Where accepted deliveries and conversions go (POST /api/v1/events); None: not taken.
+    funnel_log: EventLog | None = None
 
     async def deliver_changes(self) -> None:
         """Publish the changes the last write put in the store's outbox, before answering,

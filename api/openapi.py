@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api import openapi_campaigns, openapi_messaging, openapi_qr, openapi_webhooks
+from api import openapi_campaigns, openapi_funnel_events, openapi_messaging, openapi_qr, openapi_webhooks
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_parts import (
@@ -179,7 +179,7 @@ _PATHS: dict[str, Any] = {
 
 
 # The parts of the API described in modules of their own.
-_PARTS = (openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr)
+_PARTS = (openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, openapi_funnel_events)
 
 
 _CHANGES = frozenset({"post", "put", "patch", "delete"})

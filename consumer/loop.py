@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from consumer.enrich.row import ClickRow
+from consumer.retry import until_done
 from consumer.sink import DeadLetter, Inserted, StoredClick
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 30.0
 T = TypeVar("T")
 
 
@@ -147,20 +147,12 @@ class ClickConsumer:
         return len(events)
 
     async def _until_done(self, step: Callable[[], Awaitable[T]], what: str, failures: str) -> T:
-        """Run a step of the batch until it succeeds, backing off between tries, and count
-        each failure in ``stats.<failures>``. A stopping consumer gives up: the batch stays
-        unacknowledged, so the next start offers it again."""
-        backoff = 0.5
-        while True:
-            try:
-                return await step()
-            except Exception:
-                setattr(self.stats, failures, getattr(self.stats, failures) + 1)
-                log.exception("%s failed; retrying the same batch in %.1fs", what, backoff)
-                if self._stopping:
-                    raise
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+        """``until_done`` counting each failure in ``stats.<failures>``."""
+
+        def failed() -> None:
+            setattr(self.stats, failures, getattr(self.stats, failures) + 1)
+
+        return await until_done(step, what, failed, lambda: self._stopping)
 
     async def run(self) -> None:
         while not self._stopping:

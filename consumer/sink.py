@@ -275,6 +275,15 @@ class ClickSink:
         now = datetime.now(UTC)
         self.client.insert("deleted_links", [[tenant_id, link_id, now]], column_names=_TOMBSTONE_COLUMNS)
         self._purge(tenant_id, link_id)
+        # Its clicks are gone, so no conversion may still name one: they keep the campaign
+        # and contact they were sent with. A mutation, waited for; deletions are rare.
+        self.client.command(
+            "ALTER TABLE conversions UPDATE link_id = '', click_id = '',"
+            " click_ts = toDateTime64(0, 3, 'UTC'), attribution = 'sent'"
+            " WHERE tenant_id = {tenant:String} AND link_id = {link:String}",
+            parameters={"tenant": tenant_id, "link": link_id},
+            settings={"mutations_sync": 2},
+        )
         # A newer version of the mirror row, marked deleted (ReplacingMergeTree keeps it).
         self.client.command(
             "INSERT INTO links SELECT tenant_id, link_id, code, destination_url, title, campaign,"

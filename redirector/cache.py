@@ -108,6 +108,11 @@ class LinkCache:
             del self._entries[code]
         self._inflight.clear()
 
+    def clear(self) -> None:
+        """Forget everything: changes may have been missed (the feed was out of reach)."""
+        self._entries.clear()
+        self._inflight.clear()
+
     def apply(self, changes: Sequence[LinkChange]) -> None:
         """Forget what committed changes made stale (a new code may be cached as unknown)."""
         for change in changes:

@@ -156,6 +156,16 @@ class FunnelEvent:
         return event
 
 
+def funnel_key(line: bytes) -> bytes:
+    """The partition key of an encoded funnel event (``FunnelEvent.key``), or b"" for a
+    line that is not one (it goes to the dead letters downstream all the same)."""
+    try:
+        raw = orjson.loads(line)
+        return f"{raw['tenant_id']}:{raw.get('contact_id') or raw['id']}".encode()
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return b""
+
+
 LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
 
 # field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,

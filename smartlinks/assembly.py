@@ -28,6 +28,8 @@ from api.analytics_routes import AnalyticsClickCounter
 from api.app import ApiContext, create_api
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
+from consumer.funnel import Describe, FunnelSink, describer
+from consumer.funnel_loop import FunnelConsumer
 from consumer.link_changes import AnalyticsLinkChanges
 from consumer.loop import ClickConsumer, DeadLetterTopic, Source
 from consumer.metrics import consumer_metrics
@@ -36,6 +38,7 @@ from consumer.webhooks import WebhookService
 from redirector.app import create_redirector, not_found, redirector_metrics
 from redirector.cache import LinkCache
 from redirector.edge import RedirectEdge
+from schemas.events import FUNNEL_TOPIC, funnel_key
 from smartlinks import clickhouse
 from smartlinks.changes import ChangePublisher, InProcessChangeFeed, Subscriber
 from smartlinks.eventlog.metrics import event_log_metrics
@@ -77,6 +80,12 @@ class SmartLinksApp:
             self.click_log = EventLog(
                 settings.event_log_path, settings.event_fsync_ms, legacy_spool=settings.data_dir / "spool"
             )
+        # Deliveries and conversions the API accepted, on disk before it answers; read by
+        # the funnel consumer (embedded) or shipped to Kafka (smartlinks.events).
+        self.funnel_log: EventLog | None = None
+        self.funnel_reader: EventLogReader | None = None
+        if "api" in roles:
+            self.funnel_log = EventLog(settings.data_dir / "funnel-events", settings.event_fsync_ms)
         self.edge: RedirectEdge | None = None
         self.cache: LinkCache | None = None
         self.api: ASGIApp | None = None  # built at startup, once ClickHouse is connected
@@ -111,12 +120,18 @@ class SmartLinksApp:
     async def startup(self) -> None:
         settings = self.settings
         await self._enter(self.store.open, self.store.close)
-        if self.kafka:
+        if self.kafka and self.roles & {"api", "consumer"}:
+            # A redirector alone starts without Kafka (its clicks wait in the edge log); its
+            # publisher makes the topics when it first reaches the brokers.
             from smartlinks.kafka.topics import ensure_topics
 
             await ensure_topics(self.kafka, settings.kafka_click_partitions)
         if self.click_log is not None:
             await self._open_click_log(self.click_log)
+        if self.funnel_log is not None:
+            self.funnel_log.open()
+            self._exit.push_async_callback(self.funnel_log.close)
+            self.funnel_reader = EventLogReader(self.funnel_log)
 
         sink: ClickSink | None = None
         if self.roles & {"api", "consumer"}:
@@ -152,7 +167,14 @@ class SmartLinksApp:
             self.checks["clickhouse"] = lambda: asyncio.to_thread(query_client.command, "SELECT 1")
             relay = self.relay = ChangeRelay(self.store, self._change_publisher())
             self.api = create_api(
-                ApiContext(self.settings, self.store, relay, AnalyticsClickCounter(queries), queries)
+                ApiContext(
+                    self.settings,
+                    self.store,
+                    relay,
+                    AnalyticsClickCounter(queries),
+                    queries,
+                    funnel_log=self.funnel_log,
+                )
             )
         return ClickSink(sink_client)
 
@@ -204,43 +226,94 @@ class SmartLinksApp:
         )
         task = asyncio.create_task(self.consumer.run(), name="click-consumer")
         self._exit.push_async_callback(self._stop_consumer, task)
+        await self._start_funnel_consumer(sink, describer(geo, enricher.agents))
+
+    async def _start_funnel_consumer(self, sink: ClickSink, describe: Describe) -> None:
+        settings = self.settings
+        source: Source
+        if not self.kafka:
+            assert self.funnel_reader is not None  # embedded: this process runs the API too
+            source = self.funnel_reader
+        else:
+            from smartlinks.kafka.source import KafkaClickSource
+
+            kafka_source = KafkaClickSource(
+                self.kafka, settings.consumer_group + "-events", FUNNEL_TOPIC, name="funnel-consumer"
+            )
+            await self._enter(kafka_source.start, kafka_source.stop)
+            self.checks["kafka_funnel_consumer"] = kafka_source.ping
+            source = kafka_source
+        client = await asyncio.to_thread(
+            clickhouse.connect, settings.clickhouse_dsn, settings.clickhouse_database
+        )
+        self._exit.callback(client.close)
+        funnel = FunnelConsumer(
+            source,
+            FunnelSink(client, describe),
+            sink.dead_letter,
+            settings.consumer_batch_size,
+            settings.consumer_max_wait,
+        )
+        self.funnel_consumer = funnel
+        task = asyncio.create_task(funnel.run(), name="funnel-consumer")
+        self._exit.push_async_callback(self._stop_loop, task, funnel.drain, "funnel events")
 
     async def _start_redirector(self, cache: LinkCache) -> None:
         if self.kafka:
             from smartlinks.kafka.publisher import KafkaClickPublisher
 
             assert self.log_reader is not None
-            publisher = KafkaClickPublisher(self.kafka, self.log_reader)
-            self.checks["kafka"] = publisher.ping
+            partitions = self.settings.kafka_click_partitions
+            publisher = KafkaClickPublisher(self.kafka, self.log_reader, click_partitions=partitions)
             self.registry.register(publisher.metrics())
             await self._enter(publisher.start, publisher.stop)
-        await self._listen(cache.apply, group=None)
+        await self._listen(cache.apply, group=None, on_connected=cache.clear)
 
-    async def _listen(self, apply: Subscriber, group: str | None) -> None:
+    async def _listen(
+        self, apply: Subscriber, group: str | None, on_connected: Callable[[], None] | None = None
+    ) -> None:
         """Hear of link changes: directly in one process, from Kafka across processes."""
         if not self.kafka:
             self.feed.subscribe(apply)
             return
         from smartlinks.kafka.changes import KafkaChangeListener
 
-        listener = KafkaChangeListener(self.kafka, apply, group_id=group)
+        listener = KafkaChangeListener(self.kafka, apply, group_id=group, on_connected=on_connected)
         await self._enter(listener.start, listener.stop)
 
     async def _start_relay(self) -> None:
         if self.kafka:
             await self._enter(self._kafka_feed.start, self._kafka_feed.stop)
+            # The funnel log goes to Kafka; embedded, the funnel consumer reads it itself.
+            from smartlinks.kafka.publisher import KafkaClickPublisher
+
+            assert self.funnel_reader is not None
+            shipper = KafkaClickPublisher(
+                self.kafka,
+                self.funnel_reader,
+                FUNNEL_TOPIC,
+                self.settings.kafka_click_partitions,
+                key_of=funnel_key,
+                name="funnel-publisher",
+            )
+            await self._enter(shipper.start, shipper.stop)
         await self._enter(self.relay.start, self.relay.stop)
 
     async def _stop_consumer(self, task: asyncio.Task[None]) -> None:
         assert self.consumer is not None
+        await self._stop_loop(task, self.consumer.drain, "clicks")
+
+    async def _stop_loop(
+        self, task: asyncio.Task[None], drain: Callable[[], Awaitable[None]], what: str
+    ) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        # What was published last goes into ClickHouse before the process ends.
+        # What was logged last goes into ClickHouse before the process ends.
         try:
-            await asyncio.wait_for(self.consumer.drain(), 30)
+            await asyncio.wait_for(drain(), 30)
         except Exception:
-            log.exception("could not drain the click queue; it is delivered again on the next start")
+            log.exception("could not store the last %s; they are delivered again on the next start", what)
 
     async def shutdown(self) -> None:
         await self._exit.aclose()

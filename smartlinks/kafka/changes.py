@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -64,12 +64,24 @@ class KafkaChangeFeed:
 
 
 class KafkaChangeListener:
-    """Reads ``smartlinks.links`` and applies each change, in order."""
+    """Reads ``smartlinks.links`` and applies each change, in order.
 
-    def __init__(self, bootstrap_servers: str, apply: Subscriber, group_id: str | None = None) -> None:
+    ``start`` returns at once and the listener connects in the background, retrying while
+    the brokers are away: a redirector starts and serves (and logs clicks) without Kafka.
+    A listener that reads from the end (no group) calls ``on_connected`` once it reads,
+    since changes made before that moment were not heard: a redirector clears its cache."""
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        apply: Subscriber,
+        group_id: str | None = None,
+        on_connected: Callable[[], None] | None = None,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.apply = apply
         self.group_id = group_id
+        self.on_connected = on_connected
         self.applied = 0
         self.read_failures = 0
         self.health = KafkaHealth("link-listener", bootstrap_servers)
@@ -77,24 +89,40 @@ class KafkaChangeListener:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest" if self.group_id else "latest",
-            **retry_options(),
-        )
-        await consumer.start()
-        if self.group_id:
-            consumer.subscribe([LINKS_TOPIC])
-        else:
-            partitions = consumer.partitions_for_topic(LINKS_TOPIC) or {0}
-            assigned = [TopicPartition(LINKS_TOPIC, p) for p in sorted(partitions)]
-            consumer.assign(assigned)
-            await consumer.seek_to_end(*assigned)
-        self._consumer = consumer
         self._task = asyncio.create_task(self._run(), name="link-change-listener")
-        self.health.watch(consumer._client.fetch_all_metadata)
+
+    async def _connect(self) -> AIOKafkaConsumer:
+        backoff = Backoff(0.5, 10)
+        while True:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.bootstrap_servers,
+                group_id=self.group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest" if self.group_id else "latest",
+                **retry_options(),
+            )
+            try:
+                await consumer.start()
+                if self.group_id:
+                    consumer.subscribe([LINKS_TOPIC])
+                else:
+                    partitions = consumer.partitions_for_topic(LINKS_TOPIC) or {0}
+                    assigned = [TopicPartition(LINKS_TOPIC, p) for p in sorted(partitions)]
+                    consumer.assign(assigned)
+                    await consumer.seek_to_end(*assigned)
+            except KafkaError as exc:
+                self.health.failed(exc)
+                await stop_within(consumer.stop(), 5, "a link-change listener that failed to start")
+                await asyncio.sleep(backoff.next())
+                continue
+            except asyncio.CancelledError:  # stopped before the brokers came back
+                await stop_within(consumer.stop(), 5, "a link-change listener that was starting")
+                raise
+            self.health.ok()
+            if self.on_connected is not None and not self.group_id:
+                self.on_connected()
+            self.health.watch(consumer._client.fetch_all_metadata)
+            return consumer
 
     async def stop(self) -> None:
         await self.health.close()
@@ -107,8 +135,7 @@ class KafkaChangeListener:
         self._task = self._consumer = None
 
     async def _run(self) -> None:
-        consumer = self._consumer
-        assert consumer is not None
+        consumer = self._consumer = await self._connect()
         backoff = Backoff(0.5, 30)
         while True:
             try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,8 +20,11 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 from schemas.events import CLICKS_TOPIC
+from smartlinks.backoff import Backoff
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.kafka.clients import started_producer, stop_within
+from smartlinks.kafka.health import KafkaHealth
+from smartlinks.kafka.topics import ensure_topics
 from smartlinks.metrics import Sample, StatsCollector
 
 log = logging.getLogger(__name__)
@@ -42,12 +44,27 @@ class ShipStats:
 
 
 class KafkaClickPublisher:
-    def __init__(self, bootstrap_servers: str, reader: EventLogReader, topic: str = CLICKS_TOPIC) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        reader: EventLogReader,
+        topic: str = CLICKS_TOPIC,
+        click_partitions: int = 6,
+        key_of: Callable[[bytes], bytes] | None = None,
+        name: str = "click-publisher",
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        # The partition key of a logged line: a click's link id by default.
+        self.key_of = key_of or _link_key
+        self.click_partitions = click_partitions
+        self._topics_ensured = False
         self.reader = reader
         self.topic = topic
         self.stats = ShipStats()
-        self.connected = False
+        # Says once that Kafka is away and once that it is back, and shows it in /metrics
+        # (smartlinks_kafka_up{client="click-publisher"}). Not a readiness check: a
+        # redirector answers and logs clicks without Kafka, so a load balancer keeps it.
+        self.health = KafkaHealth(name, bootstrap_servers)
         self._producer: AIOKafkaProducer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -57,7 +74,7 @@ class KafkaClickPublisher:
     # -- lifecycle ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="kafka-click-publisher")
+        self._task = asyncio.create_task(self._run(), name=f"kafka-{self.health.name}")
 
     async def stop(self, flush_timeout: float = 3.0) -> None:
         """Ship what the log holds for at most ``flush_timeout`` s, then close. What is not
@@ -68,6 +85,7 @@ class KafkaClickPublisher:
             with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, flush_timeout)
         await self._drop_producer(logging.WARNING)
+        await self.health.close()
         self.reader.close()
 
     def metrics(self) -> StatsCollector:
@@ -88,15 +106,12 @@ class KafkaClickPublisher:
             ]
         )
 
-    async def ping(self) -> None:
-        """Readiness: raise unless the producer is connected."""
-        if self._producer is None or not self.connected:
-            raise ConnectionError(f"not connected to Kafka at {self.bootstrap_servers}")
-        await self._producer.client.fetch_all_metadata()
-
     # -- shipping ----------------------------------------------------------------------
 
     async def _connect(self) -> AIOKafkaProducer:
+        if not self._topics_ensured:
+            await ensure_topics(self.bootstrap_servers, self.click_partitions)
+            self._topics_ensured = True
         return await started_producer(
             self.bootstrap_servers,
             enable_idempotence=True,
@@ -108,13 +123,13 @@ class KafkaClickPublisher:
         )
 
     async def _run(self) -> None:
-        backoff = RETRY_BACKOFF_MIN
+        backoff = Backoff(RETRY_BACKOFF_MIN, RETRY_BACKOFF_MAX)
         batch: list[bytes] = []
         while True:
             try:
                 if self._producer is None:
                     self._producer = await self._connect()
-                    self._now_connected()
+                    self.health.ok()
                 if not batch:
                     batch = await self.reader.take(SHIP_BATCH, 0.0 if self._stopping else 1.0)
                     if not batch:
@@ -122,34 +137,22 @@ class KafkaClickPublisher:
                             return
                         continue
                 # Kept until Kafka acknowledged it all; a failure sends the same batch again.
-                await self._send_all([(_link_key(line), line) for line in batch])
+                key_of = self.key_of
+                await self._send_all([(key_of(line), line) for line in batch])
                 await self.reader.ack()
                 self.stats.delivered += len(batch)
                 batch = []
-                backoff = RETRY_BACKOFF_MIN
+                self.health.ok()
+                backoff.reset()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 self.stats.publish_errors += 1
-                if self.connected or self.stats.publish_errors == 1:
-                    log.warning(
-                        "Kafka at %s is unreachable (%s); clicks wait in the edge log and are retried",
-                        self.bootstrap_servers,
-                        exc,
-                    )
-                self.connected = False
+                self.health.failed(exc)  # clicks wait in the edge log meanwhile
                 if self._stopping:
                     return
                 await self._drop_producer()
-                await asyncio.sleep(backoff * random.uniform(0.75, 1.25))
-                backoff = min(backoff * 2, RETRY_BACKOFF_MAX)
-
-    def _now_connected(self) -> None:
-        if self.stats.publish_errors:
-            log.info("Kafka at %s is reachable again; shipping the edge log", self.bootstrap_servers)
-        else:
-            log.info("connected to Kafka at %s", self.bootstrap_servers)
-        self.connected = True
+                await asyncio.sleep(backoff.next())
 
     async def _drop_producer(self, level: int = logging.DEBUG) -> None:
         """Close the producer: at shutdown (``level`` WARNING), or quietly once it failed."""

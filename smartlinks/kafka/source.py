@@ -29,13 +29,15 @@ STOP_TIMEOUT = 10.0
 
 
 class KafkaClickSource:
-    def __init__(self, bootstrap_servers: str, group_id: str, topic: str = CLICKS_TOPIC) -> None:
+    def __init__(
+        self, bootstrap_servers: str, group_id: str, topic: str = CLICKS_TOPIC, name: str = "click-consumer"
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.group_id = group_id
         self.topic = topic
         self.commit_failures = 0
         self.take_failures = 0
-        self.health = KafkaHealth("click-consumer", bootstrap_servers)
+        self.health = KafkaHealth(name, bootstrap_servers)
         self._consumer: AIOKafkaConsumer | None = None
         self._taken: dict[TopicPartition, int] = {}
         self._backoff = Backoff(0.5, 30)

@@ -12,7 +12,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC, LINKS_TOPIC
+from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC, FUNNEL_TOPIC, LINKS_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,10 @@ def topic_specs(click_partitions: int, replication: int) -> list[NewTopic]:
         # The latest change per link is all a late reader needs: compacted, kept forever.
         NewTopic(LINKS_TOPIC, 1, replication, topic_configs={"cleanup.policy": "compact"}),
         NewTopic(DEAD_LETTER_TOPIC, 1, replication, topic_configs={"retention.ms": str(30 * 86_400_000)}),
+        # Deliveries and conversions, keyed by tenant and contact: one contact's in order.
+        NewTopic(
+            FUNNEL_TOPIC, click_partitions, replication, topic_configs={"retention.ms": str(7 * 86_400_000)}
+        ),
     ]
 
 

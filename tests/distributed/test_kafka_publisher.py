@@ -4,9 +4,11 @@ log survives a restart of the process and is shipped once Kafka answers, each ev
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
@@ -16,7 +18,10 @@ from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.kafka.publisher import KafkaClickPublisher
 from smartlinks.kafka.topics import ensure_topics
+from smartlinks.models import NewLink
+from smartlinks.store.sqlite import SQLiteLinkStore
 from tests.support.kafka import KafkaBroker
+from tests.support.product import start, stop
 from tests.support.server import free_port
 
 pytestmark = pytest.mark.kafka
@@ -106,3 +111,64 @@ def test_clicks_logged_while_kafka_is_away_survive_a_restart_and_arrive_once(
     wanted = {item.event_id for item in events}
     found = asyncio.run(published_ids(kafka.bootstrap_servers, wanted))
     assert sorted(found) == sorted(wanted)  # every click once
+
+
+def test_a_redirector_starts_serves_and_stops_while_kafka_is_away_and_ships_later(
+    kafka: KafkaBroker, tmp_path: Path
+) -> None:
+    """Kafka away when a redirector starts: it answers anyway (clicks go to its edge log),
+    a SIGTERM ends it cleanly within seconds, and once it runs with the brokers again the
+    clicks it answered reach the topic, each once."""
+    database = tmp_path / "links.sqlite3"
+
+    async def make_link() -> str:
+        store = SQLiteLinkStore(database)
+        await store.open()
+        try:
+            tenant = await store.create_tenant("t")
+            link = await store.create_link(
+                NewLink(tenant_id=tenant.id, destination_url="https://example.com/")
+            )
+            return link.code
+        finally:
+            await store.close()
+
+    code = asyncio.run(make_link())
+    shared = {"SMARTLINKS_DATABASE_URL": f"sqlite:///{database}"}
+    nowhere = f"127.0.0.1:{free_port()}"
+    process, running = start(
+        tmp_path / "edge", "redirector", ready="/readyz", SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS=nowhere, **shared
+    )
+    try:
+        for _ in range(5):
+            assert httpx.get(f"{running.url}/{code}", follow_redirects=False).status_code == 302
+        assert httpx.get(running.url + "/readyz").status_code == 200  # a balancer keeps it
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        # uvicorn re-raises the signal it shut down for: -SIGTERM is a clean stop.
+        assert process.wait(timeout=20) == -signal.SIGTERM
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = running.log.read_text()
+    assert "Application shutdown failed" not in output
+    assert "Traceback" not in output
+    assert "Kafka at " + nowhere + " is unreachable" in output
+
+    process, running = start(
+        tmp_path / "edge",
+        "redirector",
+        ready="/readyz",
+        SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS=kafka.bootstrap_servers,
+        **shared,
+    )
+    try:
+        folder = tmp_path / "edge" / "events"
+        lines = b"".join(path.read_bytes() for path in sorted(folder.glob("*.log"))).splitlines()
+        wanted = {ClickEvent.from_json(line).event_id for line in lines}
+        assert len(wanted) == 5
+        found = asyncio.run(published_ids(kafka.bootstrap_servers, wanted))
+        assert sorted(found) == sorted(wanted)
+    finally:
+        stop(process)
