@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from consumer.enrich.pipeline import Enricher
+from consumer.funnel_loop import FunnelConsumer
 from consumer.loop import ClickConsumer
+from schemas.events import CONVERSION, DELIVERED
 from smartlinks.metrics import Sample, StatsCollector
 
 
@@ -82,3 +84,46 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
 def _steps(enricher: Enricher, key: str, scale: float = 1.0) -> dict[str, float]:
     steps = enricher.stats.as_dict()["steps"]
     return {name: float(step[key]) * scale for name, step in steps.items()}
+
+
+def funnel_metrics(consumer: FunnelConsumer) -> StatsCollector:
+    stats = consumer.stats
+    return StatsCollector(
+        [
+            Sample(
+                "funnel_events_total",
+                "Funnel events (deliveries, conversions) taken from the API's log or Kafka.",
+                "counter",
+                lambda: stats.events,
+            ),
+            Sample(
+                "funnel_rows_inserted_total",
+                "Deliveries and conversions inserted into ClickHouse, by type.",
+                "counter",
+                lambda: {
+                    DELIVERED: float(stats.deliveries),
+                    CONVERSION: float(stats.conversions),
+                },
+                label="type",
+            ),
+            Sample(
+                "funnel_duplicates_total",
+                "Funnel events whose id was recorded already, not inserted.",
+                "counter",
+                lambda: stats.duplicates,
+            ),
+            Sample(
+                "funnel_dead_letters_total",
+                "Funnel messages sent to the dead-letter table, by reason.",
+                "counter",
+                lambda: {reason: float(count) for reason, count in stats.dead_letters.items()},
+                label="reason",
+            ),
+            Sample(
+                "funnel_insert_failures_total",
+                "Failed inserts of funnel events (retried).",
+                "counter",
+                lambda: stats.insert_failures,
+            ),
+        ]
+    )

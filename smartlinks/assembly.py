@@ -32,7 +32,7 @@ from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
 from consumer.link_changes import AnalyticsLinkChanges
 from consumer.loop import ClickConsumer, DeadLetterTopic, Source
-from consumer.metrics import consumer_metrics
+from consumer.metrics import consumer_metrics, funnel_metrics
 from consumer.sink import ClickSink
 from consumer.webhooks import WebhookService
 from redirector.app import create_redirector, not_found, redirector_metrics
@@ -255,6 +255,7 @@ class SmartLinksApp:
             settings.consumer_max_wait,
         )
         self.funnel_consumer = funnel
+        self.registry.register(funnel_metrics(funnel))
         task = asyncio.create_task(funnel.run(), name="funnel-consumer")
         self._exit.push_async_callback(self._stop_loop, task, funnel.drain, "funnel events")
 
