@@ -61,6 +61,12 @@ def kafka_up(running: Running) -> str:
     return next(line for line in lines if line.startswith('smartlinks_kafka_up{client="click-consumer"}'))
 
 
+def all_kafka_clients_up(running: Running) -> bool:
+    lines = httpx.get(running.url + "/metrics", timeout=5).text.splitlines()
+    states = [line.split()[-1] for line in lines if line.startswith("smartlinks_kafka_up{")]
+    return bool(states) and all(state == "1.0" for state in states)
+
+
 def events_taken(running: Running) -> float:
     lines = httpx.get(running.url + "/metrics", timeout=5).text.splitlines()
     return float(
@@ -147,6 +153,8 @@ def test_an_idle_analytics_process_waits_out_a_broker_outage_quietly(
             return int(analytics["totals"]["total"]) == 1
 
         wait_until(counted, 60, "the click produced after the outage to be counted")
+        # Every client of the process finds the brokers again (each probes on its own).
+        wait_until(lambda: all_kafka_clients_up(running), 30, "every Kafka client to be up again")
     finally:
         stop(process)
 
