@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -49,6 +50,12 @@ class Tenant:
     attribution_window_days: int = DEFAULT_ATTRIBUTION_WINDOW_DAYS
 
 
+# A secret key does everything; a publishable one (``slp_...``) is meant to sit in a web
+# page, so it can only report conversions (``POST /api/v1/track/conversion``).
+KeyKind = Literal["secret", "publishable"]
+KEY_KINDS: tuple[KeyKind, ...] = ("secret", "publishable")
+
+
 @dataclass(frozen=True, slots=True)
 class ApiKey:
     id: str
@@ -57,6 +64,7 @@ class ApiKey:
     prefix: str  # first characters of the key, shown so people can tell keys apart
     created_at: datetime
     revoked_at: datetime | None
+    kind: KeyKind = "secret"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +79,9 @@ class Link:
     contact_id: str | None
     created_at: datetime
     updated_at: datetime
+    # Whether the redirect appends the click's event id (under the tenant's click_id_param)
+    # so the site can send it back with a conversion.
+    conversion_tracking: bool = False
 
     def status(self, now: datetime | None = None) -> str:
         if self.expires_at is not None and self.expires_at <= (now or utcnow()):
@@ -87,6 +98,8 @@ class NewLink:
     expires_at: datetime | None = None
     campaign: str | None = None
     contact_id: str | None = None
+    # The API fills in the tenant's default when the client leaves it out.
+    conversion_tracking: bool = False
 
 
 class _Unset:
@@ -104,6 +117,7 @@ class LinkPatch:
     destination_url: str | _Unset = UNSET
     title: str | _Unset | None = UNSET
     expires_at: datetime | _Unset | None = UNSET
+    conversion_tracking: bool | _Unset = UNSET
 
     def applied_to(self, link: Link, now: datetime) -> Link:
         """``link`` with this patch's fields changed and ``updated_at`` set to ``now``."""
@@ -115,8 +129,36 @@ class LinkPatch:
             destination_url=destination,
             title=link.title if isinstance(self.title, _Unset) else self.title,
             expires_at=link.expires_at if isinstance(self.expires_at, _Unset) else self.expires_at,
+            conversion_tracking=(
+                link.conversion_tracking
+                if isinstance(self.conversion_tracking, _Unset)
+                else self.conversion_tracking
+            ),
             updated_at=now,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TenantPatch:
+    """The tenant settings a request changes; those left ``UNSET`` stay as they are."""
+
+    collect_metadata: bool | _Unset = UNSET
+    conversion_tracking: bool | _Unset = UNSET
+    click_id_param: str | _Unset = UNSET
+    attribution_window_days: int | _Unset = UNSET
+
+    def applied_to(self, tenant: Tenant) -> Tenant:
+        changed = {
+            name: value
+            for name in (
+                "collect_metadata",
+                "conversion_tracking",
+                "click_id_param",
+                "attribution_window_days",
+            )
+            if not isinstance(value := getattr(self, name), _Unset)
+        }
+        return replace(tenant, **changed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +173,6 @@ class ResolvedLink:
     campaign: str | None
     contact_id: str | None
     collect_metadata: bool
+    # The query parameter the click id goes under when the link tracks conversions (the
+    # tenant's click_id_param), else None: decided once here, not on every redirect.
+    click_param: str | None = None

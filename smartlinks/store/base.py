@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from schemas.events import LinkChange
-from smartlinks.models import ApiKey, Link, LinkPatch, NewLink, ResolvedLink, Tenant
+from smartlinks.models import ApiKey, KeyKind, Link, LinkPatch, NewLink, ResolvedLink, Tenant, TenantPatch
 from smartlinks.webhooks import (
     AttemptOutcome,
     ClaimedDelivery,
@@ -27,6 +27,9 @@ from smartlinks.webhooks import (
 )
 
 API_KEY_PREFIX = "sl_"
+# A publishable key looks different at a glance, so nobody mistakes one for the other, and
+# no prefix of one kind is a prefix of the other (sessions tell keys apart by prefix).
+API_KEY_PREFIXES: dict[KeyKind, str] = {"secret": API_KEY_PREFIX, "publishable": "slp_"}
 
 
 class CodeTaken(Exception):
@@ -39,10 +42,19 @@ class LastActiveKey(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TenantSummary:
-    """A tenant and how many active API keys it has (none: nobody can reach it)."""
+    """A tenant and how many active secret API keys it has (none: nobody can manage it)."""
 
     tenant: Tenant
     active_keys: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """Whose an active API key is, and of which kind."""
+
+    tenant: Tenant
+    key_id: str
+    kind: KeyKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +120,8 @@ class CampaignSummary:
     last_created_at: datetime
 
 
-def new_api_key() -> str:
-    return API_KEY_PREFIX + secrets.token_urlsafe(32).replace("-", "x").replace("_", "y")
+def new_api_key(kind: KeyKind = "secret") -> str:
+    return API_KEY_PREFIXES[kind] + secrets.token_urlsafe(32).replace("-", "x").replace("_", "y")
 
 
 def hash_api_key(key: str) -> str:
@@ -197,16 +209,28 @@ class LinkStore(Protocol):
     async def get_tenant(self, tenant_id: str) -> Tenant | None: ...
     async def count_tenants(self) -> int: ...
     async def list_tenants(self) -> list[TenantSummary]:
-        """Every tenant, oldest first, with its number of active keys."""
+        """Every tenant, oldest first, with its number of active secret keys."""
 
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant: ...
-    async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]: ...
-    async def tenant_for_api_key(self, key: str) -> Tenant | None: ...
+    async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
+        """Change the tenant's settings and announce it (``tenant_updated``), so redirectors
+        drop the tenant's cached links; raise ``KeyError`` for an unknown tenant."""
+
+    async def create_api_key(
+        self, tenant_id: str, name: str, kind: KeyKind = "secret"
+    ) -> tuple[ApiKey, str]: ...
+    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        """The tenant of an active secret key (a publishable key opens nothing here)."""
+
+    async def key_holder(self, key: str) -> KeyHolder | None:
+        """The tenant, id and kind of an active key of either kind."""
+
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]: ...
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         """Revoke one of the tenant's active keys; False if it is not one. Raise
-        ``LastActiveKey`` instead if no other key of the tenant is active: checked and done
-        atomically, so concurrent revocations always leave one active key."""
+        ``LastActiveKey`` instead if it is a secret key and no other secret key of the
+        tenant is active: checked and done atomically, so concurrent revocations always
+        leave one. Publishable keys do not count: they cannot manage anything."""
 
     # dashboard sessions signed out (the sessions themselves live in signed cookies)
     async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
@@ -232,11 +256,17 @@ class LinkStore(Protocol):
         """The response kept under an Idempotency-Key (for ``IDEMPOTENCY_RETENTION``)."""
 
     async def reuse_or_create_links(
-        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+        self,
+        tenant_id: str,
+        destinations: Sequence[str],
+        campaign: str | None,
+        contact_id: str | None,
+        conversion_tracking: bool = False,
     ) -> list[Link]:
         """For each destination (validated already), the tenant's oldest live, unexpired link
-        to it with exactly this campaign and contact, or a new one; results in order. Atomic:
-        two concurrent calls for the same campaign and contact end with one link each."""
+        to it with exactly this campaign and contact, or a new one (with
+        ``conversion_tracking``); results in order. Atomic: two concurrent calls for the
+        same campaign and contact end with one link each."""
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None: ...
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:

@@ -24,11 +24,13 @@ from smartlinks.codes import generate_code
 from smartlinks.ids import new_id
 from smartlinks.models import (
     ApiKey,
+    KeyKind,
     Link,
     LinkPatch,
     NewLink,
     ResolvedLink,
     Tenant,
+    TenantPatch,
     from_ms,
     to_ms,
     utcnow,
@@ -41,13 +43,13 @@ from smartlinks.store.base import (
     CodeTaken,
     IdempotencyConflict,
     IdempotentRequest,
+    KeyHolder,
     LastActiveKey,
     LinkPage,
     LinkQuery,
     StoredResponse,
     TenantSummary,
     hash_api_key,
-    new_api_key,
 )
 from smartlinks.store.migrations import migrations
 from smartlinks.store.webhooks_postgres import PostgresWebhookStore
@@ -177,44 +179,55 @@ class PostgresLinkStore:
 
     async def list_tenants(self) -> list[TenantSummary]:
         found = await self._all(
-            f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys"
-            " WHERE api_keys.tenant_id = tenants.id AND revoked_at IS NULL) AS active_keys"
+            f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
+            " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys"
             " FROM tenants ORDER BY id",
             (),
         )
         return [rows.tenant_summary(row) for row in found]
 
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        return await self.update_tenant(tenant_id, TenantPatch(collect_metadata=value))
+
+    async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         async with self._write() as conn:
+            # FOR UPDATE: a concurrent change of other settings waits, so neither is lost.
             cursor = await conn.execute(
-                f"UPDATE tenants SET collect_metadata = %s WHERE id = %s RETURNING {rows.TENANT_COLUMNS}",
-                (value, tenant_id),
+                f"SELECT {rows.TENANT_COLUMNS} FROM tenants WHERE id = %s FOR UPDATE", (tenant_id,)
             )
             row = await cursor.fetchone()
             if row is None:
                 raise KeyError(tenant_id)  # rolls back: no change announced for nobody
+            tenant = patch.applied_to(rows.tenant(row))
+            await conn.execute(
+                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS, '%s')} WHERE id = %s",
+                (*rows.tenant_values(tenant), tenant_id),
+            )
             await self._outbox(conn, "tenant_updated", tenant_id)
-        return rows.tenant(row)
+        return tenant
 
-    async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
-        key = new_api_key()
-        record = ApiKey(new_id(), tenant_id, name, prefix=key[:7], created_at=rows.now(), revoked_at=None)
+    async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
+        record, key, values = rows.new_api_key_row(tenant_id, name, kind)
         async with self._write() as conn:
             await conn.execute(
-                "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s)",
-                (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at)),
+                f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
+                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS, '%s')})",
+                values,
             )
         return record, key
 
-    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+    async def key_holder(self, key: str) -> KeyHolder | None:
         row = await self._one(
-            "SELECT t.id, t.name, t.collect_metadata, t.created_at"
+            f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.key_hash = %s AND k.revoked_at IS NULL",
             (hash_api_key(key),),
         )
-        return None if row is None else rows.tenant(row)
+        return None if row is None else rows.key_holder(row)
+
+    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        holder = await self.key_holder(key)
+        return holder.tenant if holder is not None and holder.kind == "secret" else None
 
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         found = await self._all(
@@ -230,7 +243,8 @@ class PostgresLinkStore:
             await conn.execute("SELECT 1 FROM tenants WHERE id = %s FOR UPDATE", (tenant_id,))
             cursor = await conn.execute(
                 "UPDATE api_keys SET revoked_at = %s WHERE id = %s AND tenant_id = %s AND revoked_at IS NULL"
-                " AND (SELECT count(*) FROM api_keys WHERE tenant_id = %s AND revoked_at IS NULL) > 1",
+                " AND (kind <> 'secret' OR (SELECT count(*) FROM api_keys"
+                " WHERE tenant_id = %s AND revoked_at IS NULL AND kind = 'secret') > 1)",
                 (to_ms(utcnow()), key_id, tenant_id, tenant_id),
             )
             if cursor.rowcount > 0:
@@ -267,7 +281,7 @@ class PostgresLinkStore:
                 async with self._write() as conn:
                     await conn.execute(
                         f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
-                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        f" VALUES ({rows.placeholders(rows.LINK_INSERT_COLUMNS, '%s')})",
                         rows.link_values(link),
                     )
                     await self._outbox(conn, "created", link.tenant_id, link.id, link.code)
@@ -321,7 +335,7 @@ class PostgresLinkStore:
         cursor = await conn.execute(
             f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
             " SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[],"
-            " %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])"
+            " %s::bigint[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::bigint[], %s::boolean[])"
             " ON CONFLICT (code) DO NOTHING RETURNING id",
             [list(column) for column in columns],
         )
@@ -377,7 +391,12 @@ class PostgresLinkStore:
             return await self._stored_response(conn, tenant_id, key)
 
     async def reuse_or_create_links(
-        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+        self,
+        tenant_id: str,
+        destinations: Sequence[str],
+        campaign: str | None,
+        contact_id: str | None,
+        conversion_tracking: bool = False,
     ) -> list[Link]:
         now = rows.now()
         found: dict[str, Link] = {}
@@ -404,7 +423,13 @@ class PostgresLinkStore:
                     break
                 candidates = [
                     rows.new_link(
-                        NewLink(tenant_id, destination, campaign=campaign, contact_id=contact_id),
+                        NewLink(
+                            tenant_id,
+                            destination,
+                            campaign=campaign,
+                            contact_id=contact_id,
+                            conversion_tracking=conversion_tracking,
+                        ),
                         generate_code(),
                         now,
                     )
@@ -494,8 +519,8 @@ class PostgresLinkStore:
                 return None
             link = patch.applied_to(rows.link(row), utcnow())
             cursor = await conn.execute(
-                "UPDATE links SET destination_url = %s, location = %s, title = %s, expires_at = %s,"
-                f" search_text = %s, updated_at = %s WHERE id = %s RETURNING {rows.LINK_COLUMNS}",
+                f"UPDATE links SET {rows.set_clause(rows.LINK_EDIT_COLUMNS, '%s')}"
+                f" WHERE id = %s RETURNING {rows.LINK_COLUMNS}",
                 (*rows.edited_link_values(link), link_id),
             )
             stored = await cursor.fetchone()
@@ -535,8 +560,7 @@ class PostgresLinkStore:
 
     async def resolve(self, code: str) -> ResolvedLink | None:
         row = await self._one(
-            "SELECT l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id,"
-            " t.collect_metadata FROM links l JOIN tenants t ON t.id = l.tenant_id"
+            f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
             " WHERE l.code = %s AND l.deleted_at IS NULL",
             (code,),
         )

@@ -14,21 +14,34 @@ from typing import Any, Protocol
 
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
-from smartlinks.models import ApiKey, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import TenantSummary, search_text
+from smartlinks.models import ApiKey, KeyKind, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
+from smartlinks.store.base import KeyHolder, TenantSummary, hash_api_key, new_api_key, search_text
 from smartlinks.urls import to_header_url
 
 # The columns the functions below read, for a store's SELECT and RETURNING clauses.
 LINK_COLUMNS = (
-    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at"
+    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at,"
+    " conversion_tracking"
 )
-TENANT_COLUMNS = "id, name, collect_metadata, created_at"
-API_KEY_COLUMNS = "id, tenant_id, name, prefix, created_at, revoked_at"
+TENANT_COLUMNS = (
+    "id, name, collect_metadata, created_at, conversion_tracking, click_id_param, attribution_window_days"
+)
+API_KEY_COLUMNS = "id, tenant_id, name, prefix, created_at, revoked_at, kind"
+API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind"
 # The columns a new link's row sets, in the order of ``link_values``.
 LINK_INSERT_COLUMNS = (
     "id, tenant_id, code, destination_url, location, title,"
-    " expires_at, campaign, contact_id, search_text, created_at, updated_at"
+    " expires_at, campaign, contact_id, search_text, created_at, updated_at, conversion_tracking"
 )
+# What a redirector reads for a code (``resolved_link``): links ``l`` joined with tenants ``t``.
+RESOLVE_COLUMNS = (
+    "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
+    " t.collect_metadata, t.click_id_param"
+)
+# What an edit sets, in the order of ``edited_link_values``, as "column = <placeholder>".
+LINK_EDIT_COLUMNS = (
+    "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
+)  # fmt: skip
 
 
 class Row(Protocol):
@@ -62,6 +75,7 @@ def link(row: Row) -> Link:
         contact_id=row["contact_id"],
         created_at=from_ms(row["created_at"]),
         updated_at=from_ms(row["updated_at"]),
+        conversion_tracking=bool(row["conversion_tracking"]),
     )
 
 
@@ -71,7 +85,29 @@ def tenant(row: Row) -> Tenant:
         name=row["name"],
         collect_metadata=bool(row["collect_metadata"]),  # SQLite has no booleans: 0 or 1
         created_at=from_ms(row["created_at"]),
+        conversion_tracking=bool(row["conversion_tracking"]),
+        click_id_param=row["click_id_param"],
+        attribution_window_days=int(row["attribution_window_days"]),
     )
+
+
+def tenant_values(tenant: Tenant) -> tuple[Any, ...]:
+    """The settings of ``TENANT_SETTINGS_COLUMNS``, in that order."""
+    return (
+        tenant.collect_metadata,
+        tenant.conversion_tracking,
+        tenant.click_id_param,
+        tenant.attribution_window_days,
+    )
+
+
+# The tenant's settings, as a change writes them (``tenant_values``).
+TENANT_SETTINGS_COLUMNS = (
+    "collect_metadata",
+    "conversion_tracking",
+    "click_id_param",
+    "attribution_window_days",
+)
 
 
 def tenant_summary(row: Row) -> TenantSummary:
@@ -87,11 +123,32 @@ def api_key(row: Row) -> ApiKey:
         prefix=row["prefix"],
         created_at=from_ms(row["created_at"]),
         revoked_at=_time(row["revoked_at"]),
+        kind=_key_kind(row["kind"]),
     )
 
 
+def key_holder(row: Row) -> KeyHolder:
+    """A row of ``TENANT_COLUMNS`` with the key's ``key_id`` and ``key_kind``."""
+    return KeyHolder(tenant(row), row["key_id"], _key_kind(row["key_kind"]))
+
+
+def new_api_key_row(tenant_id: str, name: str, kind: KeyKind) -> tuple[ApiKey, str, tuple[Any, ...]]:
+    """A new key: its record, the key itself (shown once) and the values of
+    ``API_KEY_INSERT_COLUMNS`` (only the key's hash is kept)."""
+    key = new_api_key(kind)
+    record = ApiKey(new_id(), tenant_id, name, key[:7], now(), revoked_at=None, kind=kind)
+    values = (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at), kind)
+    return record, key, values
+
+
+def _key_kind(kind: str) -> KeyKind:
+    # The column's CHECK admits only these two.
+    return "publishable" if kind == "publishable" else "secret"
+
+
 def resolved_link(row: Row, code: str) -> ResolvedLink:
-    """A link as the redirector needs it, from a row of links joined with its tenant."""
+    """A link as the redirector needs it, from a row of links joined with its tenant (its
+    ``click_id_param`` too)."""
     return ResolvedLink(
         link_id=row["id"],
         tenant_id=row["tenant_id"],
@@ -101,6 +158,7 @@ def resolved_link(row: Row, code: str) -> ResolvedLink:
         campaign=row["campaign"],
         contact_id=row["contact_id"],
         collect_metadata=bool(row["collect_metadata"]),
+        click_param=row["click_id_param"] if row["conversion_tracking"] else None,
     )
 
 
@@ -123,6 +181,7 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
         contact_id=new.contact_id,
         created_at=now,
         updated_at=now,
+        conversion_tracking=new.conversion_tracking,
     )
 
 
@@ -141,12 +200,12 @@ def link_values(link: Link) -> tuple[Any, ...]:
         search_text(link.title, link.destination_url),
         to_ms(link.created_at),
         to_ms(link.updated_at),
+        link.conversion_tracking,
     )
 
 
 def edited_link_values(link: Link) -> tuple[Any, ...]:
-    """What an edit sets, in this order: destination_url, location, title, expires_at,
-    search_text, updated_at."""
+    """What an edit sets, in the order of ``LINK_EDIT_COLUMNS``."""
     return (
         link.destination_url,
         to_header_url(link.destination_url),
@@ -154,4 +213,20 @@ def edited_link_values(link: Link) -> tuple[Any, ...]:
         _ms(link.expires_at),
         search_text(link.title, link.destination_url),
         to_ms(link.updated_at),
+        link.conversion_tracking,
     )
+
+
+def set_clause(columns: tuple[str, ...], placeholder: str) -> str:
+    """``a = ?, b = ?`` for an UPDATE of ``columns`` (``placeholder`` is the engine's)."""
+    return ", ".join(f"{column} = {placeholder}" for column in columns)
+
+
+def placeholders(columns: str, placeholder: str) -> str:
+    """``?, ?, ?``: one ``placeholder`` per column of ``columns`` (comma-separated)."""
+    return ", ".join(placeholder for _ in columns.split(","))
+
+
+def qualified(columns: str, alias: str) -> str:
+    """``columns`` (comma-separated) each prefixed with ``alias.``, for a join."""
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))

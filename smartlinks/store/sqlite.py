@@ -22,11 +22,13 @@ from smartlinks.codes import generate_code
 from smartlinks.ids import new_id
 from smartlinks.models import (
     ApiKey,
+    KeyKind,
     Link,
     LinkPatch,
     NewLink,
     ResolvedLink,
     Tenant,
+    TenantPatch,
     from_ms,
     to_ms,
     utcnow,
@@ -39,13 +41,13 @@ from smartlinks.store.base import (
     CodeTaken,
     IdempotencyConflict,
     IdempotentRequest,
+    KeyHolder,
     LastActiveKey,
     LinkPage,
     LinkQuery,
     StoredResponse,
     TenantSummary,
     hash_api_key,
-    new_api_key,
 )
 from smartlinks.store.migrations import migrations
 from smartlinks.store.webhooks_sqlite import SQLiteWebhookStore
@@ -189,54 +191,65 @@ class SQLiteLinkStore:
     async def list_tenants(self) -> list[TenantSummary]:
         def select() -> list[TenantSummary]:
             found = self._connection().execute(
-                f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys"
-                " WHERE api_keys.tenant_id = tenants.id AND revoked_at IS NULL) AS active_keys"
+                f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
+                " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys"
                 " FROM tenants ORDER BY id"
             )
             return [rows.tenant_summary(row) for row in found]
 
         return await self._run(select)
 
-    def _set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+    async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        return await self.update_tenant(tenant_id, TenantPatch(collect_metadata=value))
+
+    def _update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         with self._write() as conn:
-            conn.execute("UPDATE tenants SET collect_metadata = ? WHERE id = ?", (int(value), tenant_id))
+            current = self._get_tenant(tenant_id)
+            if current is None:
+                raise KeyError(tenant_id)  # rolls back: no change announced for nobody
+            tenant = patch.applied_to(current)
+            conn.execute(
+                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS, '?')} WHERE id = ?",
+                (*rows.tenant_values(tenant), tenant_id),
+            )
             self._outbox(conn, "tenant_updated", tenant_id)
-        tenant = self._get_tenant(tenant_id)
-        if tenant is None:
-            raise KeyError(tenant_id)
         return tenant
 
-    async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
-        return await self._run(self._set_collect_metadata, tenant_id, value)
+    async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
+        return await self._run(self._update_tenant, tenant_id, patch)
 
-    def _create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
-        key = new_api_key()
-        record = ApiKey(new_id(), tenant_id, name, prefix=key[:7], created_at=rows.now(), revoked_at=None)
+    def _create_api_key(self, tenant_id: str, name: str, kind: KeyKind) -> tuple[ApiKey, str]:
+        record, key, values = rows.new_api_key_row(tenant_id, name, kind)
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at)),
+                f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
+                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS, '?')})",
+                values,
             )
         return record, key
 
-    async def create_api_key(self, tenant_id: str, name: str) -> tuple[ApiKey, str]:
-        return await self._run(self._create_api_key, tenant_id, name)
+    async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
+        return await self._run(self._create_api_key, tenant_id, name, kind)
 
-    def _tenant_for_api_key(self, key: str) -> Tenant | None:
+    def _key_holder(self, key: str) -> KeyHolder | None:
         row = (
             self._connection()
             .execute(
-                "SELECT t.* FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
+                f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
+                " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
                 " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
                 (hash_api_key(key),),
             )
             .fetchone()
         )
-        return None if row is None else rows.tenant(row)
+        return None if row is None else rows.key_holder(row)
+
+    async def key_holder(self, key: str) -> KeyHolder | None:
+        return await self._run(self._key_holder, key)
 
     async def tenant_for_api_key(self, key: str) -> Tenant | None:
-        return await self._run(self._tenant_for_api_key, key)
+        holder = await self.key_holder(key)
+        return holder.tenant if holder is not None and holder.kind == "secret" else None
 
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         def select() -> list[ApiKey]:
@@ -255,7 +268,8 @@ class SQLiteLinkStore:
                 cursor = conn.execute(
                     "UPDATE api_keys SET revoked_at = ?"
                     " WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL"
-                    " AND (SELECT count(*) FROM api_keys WHERE tenant_id = ? AND revoked_at IS NULL) > 1",
+                    " AND (kind <> 'secret' OR (SELECT count(*) FROM api_keys"
+                    " WHERE tenant_id = ? AND revoked_at IS NULL AND kind = 'secret') > 1)",
                     (to_ms(utcnow()), key_id, tenant_id, tenant_id),
                 )
                 if cursor.rowcount > 0:
@@ -302,7 +316,7 @@ class SQLiteLinkStore:
                 # A failed statement is undone alone; the transaction goes on.
                 conn.execute(
                     f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f" VALUES ({rows.placeholders(rows.LINK_INSERT_COLUMNS, '?')})",
                     rows.link_values(link),
                 )
                 return link
@@ -381,7 +395,12 @@ class SQLiteLinkStore:
         return await self._run(self._stored_response, tenant_id, key)
 
     def _reuse_or_create_links(
-        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+        self,
+        tenant_id: str,
+        destinations: Sequence[str],
+        campaign: str | None,
+        contact_id: str | None,
+        conversion_tracking: bool,
     ) -> list[Link]:
         now = rows.now()
         found: dict[str, Link] = {}
@@ -399,7 +418,13 @@ class SQLiteLinkStore:
             created = []
             for destination in dict.fromkeys(destinations):
                 if destination not in found:
-                    new = NewLink(tenant_id, destination, campaign=campaign, contact_id=contact_id)
+                    new = NewLink(
+                        tenant_id,
+                        destination,
+                        campaign=campaign,
+                        contact_id=contact_id,
+                        conversion_tracking=conversion_tracking,
+                    )
                     link = self._insert_link(conn, new, now)
                     assert isinstance(link, Link)  # a generated code is never "taken"
                     found[destination] = link
@@ -408,9 +433,16 @@ class SQLiteLinkStore:
         return [found[destination] for destination in destinations]
 
     async def reuse_or_create_links(
-        self, tenant_id: str, destinations: Sequence[str], campaign: str | None, contact_id: str | None
+        self,
+        tenant_id: str,
+        destinations: Sequence[str],
+        campaign: str | None,
+        contact_id: str | None,
+        conversion_tracking: bool = False,
     ) -> list[Link]:
-        return await self._run(self._reuse_or_create_links, tenant_id, destinations, campaign, contact_id)
+        return await self._run(
+            self._reuse_or_create_links, tenant_id, destinations, campaign, contact_id, conversion_tracking
+        )
 
     def _get_link(self, tenant_id: str, link_id: str) -> Link | None:
         row = (
@@ -511,8 +543,7 @@ class SQLiteLinkStore:
                 return None
             link = patch.applied_to(current, utcnow())
             conn.execute(
-                "UPDATE links SET destination_url = ?, location = ?, title = ?, expires_at = ?,"
-                " search_text = ?, updated_at = ? WHERE id = ?",
+                f"UPDATE links SET {rows.set_clause(rows.LINK_EDIT_COLUMNS, '?')} WHERE id = ?",
                 (*rows.edited_link_values(link), link_id),
             )
             self._outbox(conn, "updated", tenant_id, link_id, current.code)
@@ -555,8 +586,7 @@ class SQLiteLinkStore:
         row = (
             self._connection()
             .execute(
-                "SELECT l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id,"
-                " t.collect_metadata FROM links l JOIN tenants t ON t.id = l.tenant_id"
+                f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
                 " WHERE l.code = ? AND l.deleted_at IS NULL",
                 (code,),
             )

@@ -1,0 +1,9 @@
+-- The campaign funnel. Tenants: whether new links track conversions, the query parameter
+-- the click id goes under and how far back a conversion without one looks for a click.
+-- Links: whether the redirect appends the click id. API keys: secret (everything) or
+-- publishable (conversions from a web page only), and old keys are secret.
+ALTER TABLE tenants ADD COLUMN conversion_tracking INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN click_id_param TEXT NOT NULL DEFAULT 'sl_click';
+ALTER TABLE tenants ADD COLUMN attribution_window_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE links ADD COLUMN conversion_tracking INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE api_keys ADD COLUMN kind TEXT NOT NULL DEFAULT 'secret' CHECK (kind IN ('secret', 'publishable'));
