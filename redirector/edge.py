@@ -120,9 +120,14 @@ class RedirectEdge:
         peer = client[0] if client else ""
         ip = self._client.resolve(peer, forwarded_for) if forwarded_for is not None else peer
 
+        # One id for the click event and, on a link that tracks conversions, for the
+        # destination, so a conversion that sends it back names exactly this click.
+        event_id = new_id()
         location = link.location
-        query = scope["query_string"]
-        if query and self._forward_query:
+        query = scope["query_string"] if self._forward_query else b""
+        if link.click_param is not None:
+            location = merge_query(location, query, f"{link.click_param}={event_id}")
+        elif query:
             location = merge_query(location, query)
         headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
         if cookie is None:
@@ -132,7 +137,7 @@ class RedirectEdge:
         # even to a killed process.
         await self.click_log.append(
             ClickEvent(
-                event_id=new_id(),
+                event_id=event_id,
                 ts=now_ms,
                 tenant_id=link.tenant_id,
                 link_id=link.link_id,
