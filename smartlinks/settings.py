@@ -53,6 +53,9 @@ VARIABLES: tuple[tuple[str, str, str], ...] = (
     ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
     ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
     ("LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
+    ("HEADER_TIMEOUT", "5", "Seconds for a request's headers, from connect or the previous response."),
+    ("BODY_TIMEOUT", "10", "Seconds a request body may pause before the request gets a 408."),
+    ("MAX_CONNECTIONS", "", "Open connections per process; empty: the open-file limit less a reserve."),
     ("WEBHOOK_ALLOW_PRIVATE", "false", "Allow webhook URLs on loopback, private and link-local addresses."),
     ("WEBHOOK_RETRY_BASE", "10", "Seconds before a failed webhook delivery is retried; doubles each time."),
     ("WEBHOOK_RETRY_FOR", "86400", "Seconds a webhook delivery is retried; failing that long disables it."),
@@ -125,6 +128,9 @@ class Settings:
     consumer_batch_size: int = 10_000
     consumer_max_wait: float = 0.5
     log_level: str = "info"
+    header_timeout: float = 5.0
+    body_timeout: float = 10.0
+    max_connections: int | None = None  # None: derived from the open-file limit (smartlinks.http_server)
     webhook_allow_private: bool = False
     webhook_retry_base: float = 10.0
     webhook_retry_for: float = 86_400.0
@@ -196,6 +202,13 @@ class Settings:
             consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
             consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,
             log_level=log_level,
+            header_timeout=_parse_seconds("HEADER_TIMEOUT", raw["HEADER_TIMEOUT"]),
+            body_timeout=_parse_seconds("BODY_TIMEOUT", raw["BODY_TIMEOUT"]),
+            max_connections=(
+                _parse_int("MAX_CONNECTIONS", raw["MAX_CONNECTIONS"], minimum=1)
+                if raw["MAX_CONNECTIONS"].strip()
+                else None
+            ),
             webhook_allow_private=_parse_bool("WEBHOOK_ALLOW_PRIVATE", raw["WEBHOOK_ALLOW_PRIVATE"]),
             webhook_retry_base=_parse_seconds("WEBHOOK_RETRY_BASE", raw["WEBHOOK_RETRY_BASE"]),
             webhook_retry_for=_parse_seconds("WEBHOOK_RETRY_FOR", raw["WEBHOOK_RETRY_FOR"]),
