@@ -16,11 +16,13 @@ __all__ = ["free_port", "serve"]
 
 
 @contextmanager
-def serve(app: Any, port: int | None = None) -> Iterator[str]:
-    """Run ``app`` (with its lifespan) in a thread; yield its base URL; stop it after."""
+def serve(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Run ``app`` (with its lifespan) in a thread; yield its base URL; stop it after.
+
+    ``options`` go to ``uvicorn.Config`` (e.g. ``http=`` a protocol class)."""
     port = port or free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False, **options
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
