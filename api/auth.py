@@ -13,6 +13,10 @@ until the cookie would have expired, so every API process refuses it, after a re
 A cookie-authenticated request that changes anything must also carry the session's CSRF
 token in ``X-Smartlinks-CSRF`` and, if it names an origin, come from this host: a cookie
 alone authorises only reads, and a change without the token is a 403 ``csrf_failed``.
+
+Only secret keys pass here. A publishable key (``slp_...``) is public by design, so it
+opens nothing but ``POST /api/v1/track/conversion``, which is a public path that checks its
+key itself (``api.track``); anywhere else it is a 403 ``key_not_allowed``.
 """
 
 from __future__ import annotations
@@ -41,11 +45,14 @@ SESSION_COOKIE = "smartlinks_session"
 CSRF_HEADER = "X-Smartlinks-CSRF"
 SESSION_LIFETIME = 12 * 3600  # seconds; signing in again is cheap, a stolen cookie ages out
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Real keys are "sl_" plus 43 letters and digits; anything far off that shape is refused
+# Real keys are "sl_" (or "slp_") plus 43 letters and digits; anything far off that shape is refused
 # without a store round trip.
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-.~+/=]{8,256}")
 _UNAUTHORIZED = (
     "Send a valid API key as 'Authorization: Bearer <key>' (or, from the dashboard, a live session)."
+)
+_PUBLISHABLE_ONLY = (
+    "A publishable key can only report conversions (POST /api/v1/track/conversion); this needs a secret key."
 )
 _CSRF_FAILED = (
     f"A change made with the dashboard's session must carry the session's {CSRF_HEADER} token"
@@ -209,8 +216,12 @@ class BearerAuth:
             cookie = session_cookie(scope)
         if cookie is None or self.sessions is None:
             key = bearer_key(scope)
-            tenant = None if key is None else await self.store.tenant_for_api_key(key)
-            return _unauthorized() if tenant is None else tenant
+            holder = None if key is None else await self.store.key_holder(key)
+            if holder is None:
+                return _unauthorized()
+            if holder.kind != "secret":  # known, but it may not do this: 403, not 401
+                return error_response(403, "key_not_allowed", _PUBLISHABLE_ONLY)
+            return holder.tenant
         session = self.sessions.read(cookie)
         tenant = None if session is None else await self.sessions.tenant(self.store, session)
         if tenant is None:

@@ -50,7 +50,7 @@ class BulkCreate:
             try:
                 if not isinstance(item, dict):
                     raise ApiError(422, "invalid_type", "An item must be a JSON object.", f"items[{index}]")
-                checked.append(new_link(item, tenant.id, now))
+                checked.append(new_link(item, tenant, now))
             except ApiError as exc:
                 checked.append(exc)
         respond = _Responder(checked, self.ctx, now)

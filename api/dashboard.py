@@ -137,9 +137,17 @@ def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STA
         if "key" not in body:
             raise ApiError(422, "missing_field", "key is required.", field="key")
         key = (text("key", body["key"], 256, nullable=False) or "").strip()
-        tenant = await ctx.store.tenant_for_api_key(key) if key else None
-        if tenant is None:
+        holder = await ctx.store.key_holder(key) if key else None
+        if holder is None:
             raise ApiError(401, "unauthorized", "This API key is unknown or revoked.", field="key")
+        if holder.kind != "secret":
+            raise ApiError(
+                403,
+                "key_not_allowed",
+                "Sign in with a secret key: a publishable key only reports conversions.",
+                field="key",
+            )
+        tenant = holder.tenant
         # The store shows keys by prefix only; should two active keys share this key's
         # prefix, the session stands on both and ends when either is revoked.
         keys = await ctx.store.list_api_keys(tenant.id)

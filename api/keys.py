@@ -1,7 +1,10 @@
 """A tenant's API keys: list, create (the plaintext is shown once) and revoke.
 
+A key is ``secret`` (``sl_...``, the default: everything the API does) or ``publishable``
+(``slp_...``: made to sit in a web page, it can only report conversions, see ``api.track``).
+
 Revoking is refused (409 ``last_active_key``) when it would leave the tenant without any
-active key, since nothing in the API could then let the tenant back in. Revoking the
+active secret key, since nothing in the API could then let the tenant back in. Revoking the
 key that makes the request is allowed when another active key exists: that is how a
 key is rotated. Revoking an already revoked key is a no-op (204). The store decides
 "another key is active" and revokes in one step, so concurrent revocations cannot both pass.
@@ -20,7 +23,8 @@ from api.listing import is_id
 from api.responses import json_response
 from api.routing import resource
 from api.serialize import key_json
-from api.validation import read_object, reject_unknown, text
+from api.validation import read_object, reject_unknown, text, wrong_type
+from smartlinks.models import KEY_KINDS, KeyKind
 from smartlinks.store.base import LastActiveKey
 
 PATH = "/api/v1/keys"
@@ -35,13 +39,13 @@ def key_routes(ctx: ApiContext) -> list[Route]:
     async def create_key(request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request)
-        reject_unknown(body, ("name",), "a key has a name.")
+        reject_unknown(body, ("name", "kind"), "a key has a name and a kind.")
         if "name" not in body:
             raise ApiError(422, "missing_field", "name is required.", field="name")
         name = text("name", body["name"], MAX_NAME, nullable=False) or ""
         if not name.strip():
             raise ApiError(422, "blank", "name must not be empty.", field="name")
-        record, key = await ctx.store.create_api_key(tenant.id, name)
+        record, key = await ctx.store.create_api_key(tenant.id, name, _kind(body.get("kind", "secret")))
         return json_response(
             {**key_json(record), "key": key}, status=201, headers={"Location": f"{PATH}/{record.id}"}
         )
@@ -58,9 +62,18 @@ def key_routes(ctx: ApiContext) -> list[Route]:
             raise ApiError(
                 409,
                 "last_active_key",
-                "This is the tenant's last active key; create another one before revoking it.",
+                "This is the tenant's last active secret key; create another one before revoking it.",
                 field="id",
             ) from None
         return Response(status_code=204)
 
     return [resource(PATH, get=list_keys, post=create_key), resource(PATH + "/{id}", delete=revoke_key)]
+
+
+def _kind(value: object) -> KeyKind:
+    for kind in KEY_KINDS:
+        if value == kind:
+            return kind
+    if not isinstance(value, str):
+        raise wrong_type("kind", "a string", value)
+    raise ApiError(422, "invalid_key_kind", "kind must be secret or publishable.", field="kind")

@@ -7,16 +7,18 @@ from datetime import datetime
 from typing import Any
 
 from api.errors import ApiError
-from api.validation import reject_unknown, text, timestamp, wrong_type
+from api.validation import boolean, reject_unknown, text, timestamp, wrong_type
 from smartlinks.codes import MAX_LENGTH, MIN_LENGTH, is_possible_code, is_reserved
-from smartlinks.models import LinkPatch, NewLink
+from smartlinks.models import LinkPatch, NewLink, Tenant
 from smartlinks.urls import InvalidURL, validate_destination
 
 MAX_TITLE = 500
 MAX_LABEL = 200  # campaign and contact_id
 
-CREATE_FIELDS = ("destination_url", "title", "code", "expires_at", "campaign", "contact_id")
-PATCH_FIELDS = ("destination_url", "title", "expires_at")
+CREATE_FIELDS = (
+    "destination_url", "title", "code", "expires_at", "campaign", "contact_id", "conversion_tracking",
+)  # fmt: skip
+PATCH_FIELDS = ("destination_url", "title", "expires_at", "conversion_tracking")
 
 
 def destination(value: Any) -> str:
@@ -51,18 +53,21 @@ def expiry(value: Any, now: datetime) -> datetime | None:
     return when
 
 
-def new_link(body: dict[str, Any], tenant_id: str, now: datetime) -> NewLink:
+def new_link(body: dict[str, Any], tenant: Tenant, now: datetime) -> NewLink:
+    """The link a create asks for; left out, conversion_tracking is the tenant's default."""
     reject_unknown(body, CREATE_FIELDS, f"a link is created from {', '.join(CREATE_FIELDS)}.")
     if "destination_url" not in body:
         raise ApiError(422, "missing_field", "destination_url is required.", field="destination_url")
+    tracking = body.get("conversion_tracking", tenant.conversion_tracking)
     return NewLink(
-        tenant_id=tenant_id,
+        tenant_id=tenant.id,
         destination_url=destination(body["destination_url"]),
         code=code(body.get("code")),
         title=text("title", body.get("title"), MAX_TITLE),
         expires_at=expiry(body.get("expires_at"), now),
         campaign=text("campaign", body.get("campaign"), MAX_LABEL),
         contact_id=text("contact_id", body.get("contact_id"), MAX_LABEL),
+        conversion_tracking=boolean("conversion_tracking", tracking),
     )
 
 
@@ -78,4 +83,8 @@ def link_patch(body: dict[str, Any], now: datetime) -> LinkPatch:
         patch = replace(patch, title=text("title", body["title"], MAX_TITLE))
     if "expires_at" in body:
         patch = replace(patch, expires_at=expiry(body["expires_at"], now))
+    if "conversion_tracking" in body:
+        patch = replace(
+            patch, conversion_tracking=boolean("conversion_tracking", body["conversion_tracking"])
+        )
     return patch

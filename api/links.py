@@ -52,7 +52,7 @@ class LinkEndpoints:
     async def create_link(self, request: Request) -> Response:
         tenant = tenant_of(request)
         now = utcnow()
-        new = new_link(await read_object(request), tenant.id, now)
+        new = new_link(await read_object(request), tenant, now)
         try:
             link = await self.ctx.store.create_link(new)
         except CodeTaken:

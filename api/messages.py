@@ -58,7 +58,9 @@ class MessageRewriter:
         if len(destinations) > MAX_URLS:
             raise ApiError(422, "too_many_urls", f"At most {MAX_URLS} distinct URLs per message.", "text")
         links = (
-            await self.ctx.store.reuse_or_create_links(tenant.id, destinations, campaign, contact_id)
+            await self.ctx.store.reuse_or_create_links(
+                tenant.id, destinations, campaign, contact_id, tenant.conversion_tracking
+            )
             if destinations
             else []
         )

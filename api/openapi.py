@@ -127,7 +127,12 @@ _PATHS: dict[str, Any] = {
             "updateSettings",
             "Change the tenant's settings. With collect_metadata false, clicks are counted but no"
             " location, device, browser or OS is kept.",
-            {"200": ok("The settings now.", "Settings"), "422": error("unknown_field", "invalid_type")},
+            {
+                "200": ok("The settings now.", "Settings"),
+                "422": error(
+                    "unknown_field", "invalid_type", "invalid_click_id_param", "invalid_attribution_window"
+                ),
+            },
             body="SettingsPatch",
         ),
     },
@@ -139,7 +144,8 @@ _PATHS: dict[str, Any] = {
         ),
         "post": operation(
             "createKey",
-            "Create an API key. The response is the only time the key itself is shown.",
+            "Create an API key, secret (the default) or publishable. The response is the only time"
+            " the key itself is shown.",
             {
                 "201": ok("The new key, with `key`.", "ApiKeyCreated"),
                 "422": error(
@@ -149,6 +155,7 @@ _PATHS: dict[str, Any] = {
                     "too_long",
                     "blank",
                     "control_characters",
+                    "invalid_key_kind",
                 ),
             },
             body="ApiKeyCreate",
@@ -158,8 +165,8 @@ _PATHS: dict[str, Any] = {
         "parameters": [_ID_PARAMETER],
         "delete": operation(
             "revokeKey",
-            "Revoke an API key (the request's own key included, when another active key exists)."
-            " Revoking a revoked key does nothing.",
+            "Revoke an API key (the request's own key included, when another active secret key"
+            " exists; a publishable key any time). Revoking a revoked key does nothing.",
             {
                 "204": {"description": "Revoked."},
                 "404": error("key_not_found"),
@@ -185,22 +192,21 @@ _PARTS = (openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, op
 _CHANGES = frozenset({"post", "put", "patch", "delete"})
 
 
-def _with_csrf_refusals(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every change may be refused 403 ``csrf_failed``: the dashboard's cookie authenticates
-    any operation, but changes only with the session's CSRF token."""
+def _with_refusals(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every operation behind the API's authentication may be refused 403: with
+    ``key_not_allowed`` when a publishable key asks, and a change with ``csrf_failed`` too,
+    since the dashboard's cookie authenticates any operation but changes only with the
+    session's CSRF token. An operation with security of its own (this document, the
+    conversion beacon) is not behind it."""
+
+    def refused(method: str, spec: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(spec, dict) or "security" in spec:
+            return spec
+        codes = ("key_not_allowed", "csrf_failed") if method in _CHANGES else ("key_not_allowed",)
+        return {**spec, "responses": dict(sorted({**spec["responses"], "403": error(*codes)}.items()))}
+
     return {
-        path: {
-            method: (
-                {
-                    **spec,
-                    "responses": dict(sorted({**spec["responses"], "403": error("csrf_failed")}.items())),
-                }
-                if method in _CHANGES
-                else spec
-            )
-            for method, spec in item.items()
-        }
-        for path, item in paths.items()
+        path: {method: refused(method, spec) for method, spec in item.items()} for path, item in paths.items()
     }
 
 
@@ -217,7 +223,7 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         },
         "servers": [{"url": settings.base_url}],
         "security": [{"bearerAuth": []}],
-        "paths": _with_csrf_refusals(
+        "paths": _with_refusals(
             {**_PATHS, **{path: spec for part in _PARTS for path, spec in part.PATHS.items()}}
         ),
         "components": {

@@ -7,6 +7,8 @@ from typing import Any
 from api.errors import ERROR_CODES
 from api.link_input import MAX_LABEL, MAX_TITLE
 from api.openapi_parts import object_schema as _object
+from api.settings_routes import CLICK_ID_PARAM, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+from smartlinks.models import KEY_KINDS
 from smartlinks.urls import MAX_URL_LENGTH
 
 _ID = {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "32 lowercase hex characters."}
@@ -25,6 +27,11 @@ _URL = {
 }
 _TITLE = {"type": ["string", "null"], "maxLength": MAX_TITLE, "description": "No control characters."}
 _LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}
+_TRACKING = {
+    "type": "boolean",
+    "description": "Whether the redirect appends the click's id to the destination under the tenant's"
+    " `click_id_param` (default `sl_click`), for the site to send back with a conversion.",
+}
 _EXPIRES_IN = {
     "type": ["string", "null"],
     "description": "RFC 3339 timestamp with a time zone, or a date (meaning midnight UTC at its start);"
@@ -54,7 +61,15 @@ _LINK = {
     "updated_at": _TIME,
     "campaign": {"type": ["string", "null"]},
     "contact_id": {"type": ["string", "null"]},
+    "conversion_tracking": _TRACKING,
     "clicks": {"type": "integer", "minimum": 0, "description": "Lifetime total."},
+}
+_KEY_KIND: dict[str, Any] = {
+    "type": "string",
+    "enum": list(KEY_KINDS),
+    "description": "secret (`sl_...`): the whole API. publishable (`slp_...`): safe in a web page, it"
+    " can only report conversions (`POST /api/v1/track/conversion`); anything else is 403"
+    " `key_not_allowed`.",
 }
 _KEY = {
     "id": _ID,
@@ -62,6 +77,26 @@ _KEY = {
     "prefix": {"type": "string", "description": "The key's first characters, to tell keys apart."},
     "created_at": _TIME,
     "revoked_at": _NULLABLE_TIME,
+    "kind": _KEY_KIND,
+}
+_SETTINGS = {
+    "collect_metadata": {"type": "boolean"},
+    "conversion_tracking": {
+        "type": "boolean",
+        "description": "The default `conversion_tracking` of new links (existing links keep theirs).",
+    },
+    "click_id_param": {
+        "type": "string",
+        "pattern": f"^{CLICK_ID_PARAM.pattern}$",
+        "description": "The query parameter a tracked link's redirect puts the click id under.",
+    },
+    "attribution_window_days": {
+        "type": "integer",
+        "minimum": MIN_WINDOW_DAYS,
+        "maximum": MAX_WINDOW_DAYS,
+        "description": "How far back a conversion without a click id looks for its contact's last click"
+        " on the campaign.",
+    },
 }
 
 _COUNT = {"type": "integer", "minimum": 0}
@@ -95,19 +130,37 @@ SCHEMAS: dict[str, Any] = {
             "expires_at": _EXPIRES_IN,
             "campaign": _LABEL,
             "contact_id": _LABEL,
+            "conversion_tracking": {**_TRACKING, "description": "Left out: the tenant's default."},
         },
         ("destination_url",),
     ),
     "LinkPatch": {
-        **_object({"destination_url": _URL, "title": _TITLE, "expires_at": _EXPIRES_IN}),
+        **_object(
+            {
+                "destination_url": _URL,
+                "title": _TITLE,
+                "expires_at": _EXPIRES_IN,
+                "conversion_tracking": _TRACKING,
+            }
+        ),
         "description": "Fields left out stay as they are; null clears title or expires_at."
         " Sending `code` is refused with `code_immutable`.",
     },
-    "Settings": _object({"collect_metadata": {"type": "boolean"}}, ("collect_metadata",)),
-    "SettingsPatch": _object({"collect_metadata": {"type": "boolean"}}),
+    "Settings": _object(_SETTINGS, tuple(_SETTINGS)),
+    "SettingsPatch": {
+        **_object(_SETTINGS),
+        "description": "Settings left out stay as they are. A change reaches every redirector within a"
+        " second (links cached with the old `click_id_param` are read again).",
+    },
     "ApiKey": _object(_KEY, tuple(_KEY)),
     "ApiKeyList": _list_of("#/components/schemas/ApiKey", paginated=False),
-    "ApiKeyCreate": _object({"name": {"type": "string", "minLength": 1, "maxLength": 100}}, ("name",)),
+    "ApiKeyCreate": _object(
+        {
+            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "kind": {**_KEY_KIND, "default": "secret"},
+        },
+        ("name",),
+    ),
     "ApiKeyCreated": _object(
         {**_KEY, "key": {"type": "string", "description": "The key itself: shown this once only."}},
         (*_KEY, "key"),

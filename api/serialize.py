@@ -28,6 +28,7 @@ def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dic
         "updated_at": timestamp(link.updated_at),
         "campaign": link.campaign,
         "contact_id": link.contact_id,
+        "conversion_tracking": link.conversion_tracking,
         "clicks": clicks,
     }
 
@@ -50,4 +51,5 @@ def key_json(key: ApiKey) -> dict[str, Any]:
         "prefix": key.prefix,
         "created_at": timestamp(key.created_at),
         "revoked_at": timestamp(key.revoked_at),
+        "kind": key.kind,
     }

@@ -36,7 +36,7 @@ def test_creates_a_link_with_every_field(a: httpx.Client) -> None:
     assert response.headers["location"] == f"/api/v1/links/{link['id']}"
     assert set(link) == {
         "id", "code", "short_url", "destination_url", "title", "status", "expires_at",
-        "created_at", "updated_at", "campaign", "contact_id", "clicks",
+        "created_at", "updated_at", "campaign", "contact_id", "conversion_tracking", "clicks",
     }  # fmt: skip
     assert re.fullmatch(r"[0-9a-f]{32}", link["id"])
     assert link["code"] == code

@@ -110,7 +110,10 @@ def test_responses_match_their_schemas(api: ApiServer, a: httpx.Client, document
         ("LinkList", a.get("/api/v1/links", params={"limit": 1}).json()),
         ("Settings", a.get("/api/v1/settings").json()),
         ("Settings", a.patch("/api/v1/settings", json={"collect_metadata": False}).json()),
+        ("Settings", a.patch("/api/v1/settings", json={"click_id_param": "cid"}).json()),
+        ("Link", create(a, conversion_tracking=True)),
         ("ApiKeyCreated", a.post("/api/v1/keys", json={"name": "k"}).json()),
+        ("ApiKeyCreated", a.post("/api/v1/keys", json={"name": "p", "kind": "publishable"}).json()),
         ("ApiKeyList", a.get("/api/v1/keys").json()),
         ("Error", a.post("/api/v1/links", json={}).json()),
         ("Error", a.get("/api/v1/links/x").json()),
@@ -128,3 +131,9 @@ def test_request_schemas_accept_what_the_api_accepts(document: dict[str, Any]) -
     _validator(document, "LinkPatch").validate({"title": None, "expires_at": None})
     assert not _validator(document, "LinkPatch").is_valid({"code": "abcd"})
     assert not _validator(document, "LinkCreate").is_valid({"title": "no url"})
+    _validator(document, "SettingsPatch").validate(
+        {"click_id_param": "sl_click", "attribution_window_days": 30}
+    )
+    assert not _validator(document, "SettingsPatch").is_valid({"click_id_param": "a b"})
+    assert not _validator(document, "SettingsPatch").is_valid({"attribution_window_days": 366})
+    assert not _validator(document, "ApiKeyCreate").is_valid({"name": "k", "kind": "public"})

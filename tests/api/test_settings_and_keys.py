@@ -11,12 +11,19 @@ import pytest
 
 from tests.api.conftest import ApiServer, error_of
 
+DEFAULTS = {
+    "collect_metadata": True,
+    "conversion_tracking": False,
+    "click_id_param": "sl_click",
+    "attribution_window_days": 30,
+}
+
 
 def test_collect_metadata_defaults_to_true_and_can_be_switched(api: ApiServer, a: httpx.Client) -> None:
-    assert a.get("/api/v1/settings").json() == {"collect_metadata": True}
+    assert a.get("/api/v1/settings").json() == DEFAULTS
     response = a.patch("/api/v1/settings", json={"collect_metadata": False})
-    assert response.status_code == 200 and response.json() == {"collect_metadata": False}
-    assert a.get("/api/v1/settings").json() == {"collect_metadata": False}
+    assert response.status_code == 200 and response.json() == {**DEFAULTS, "collect_metadata": False}
+    assert a.get("/api/v1/settings").json() == {**DEFAULTS, "collect_metadata": False}
     assert [(c.kind, c.tenant_id, c.link_id, c.code) for c in api.changes] == [
         ("tenant_updated", api.a.id, "", "")
     ]
@@ -24,7 +31,7 @@ def test_collect_metadata_defaults_to_true_and_can_be_switched(api: ApiServer, a
 
 def test_settings_belong_to_one_tenant(a: httpx.Client, b: httpx.Client) -> None:
     a.patch("/api/v1/settings", json={"collect_metadata": False})
-    assert b.get("/api/v1/settings").json() == {"collect_metadata": True}
+    assert b.get("/api/v1/settings").json() == DEFAULTS
 
 
 def test_the_redirector_sees_the_setting(api: ApiServer, a: httpx.Client) -> None:
@@ -34,7 +41,7 @@ def test_the_redirector_sees_the_setting(api: ApiServer, a: httpx.Client) -> Non
 
 
 def test_an_empty_settings_patch_changes_nothing(api: ApiServer, a: httpx.Client) -> None:
-    assert a.patch("/api/v1/settings", json={}).json() == {"collect_metadata": True}
+    assert a.patch("/api/v1/settings", json={}).json() == DEFAULTS
     assert api.changes == []
 
 
@@ -54,8 +61,8 @@ def test_settings_rules(api: ApiServer, a: httpx.Client, body: dict[str, Any], c
 
 def test_keys_are_listed_without_their_secret(api: ApiServer, a: httpx.Client) -> None:
     [key] = a.get("/api/v1/keys").json()["items"]
-    assert set(key) == {"id", "name", "prefix", "created_at", "revoked_at"}
-    assert key["name"] == "first" and key["revoked_at"] is None
+    assert set(key) == {"id", "name", "prefix", "created_at", "revoked_at", "kind"}
+    assert key["name"] == "first" and key["revoked_at"] is None and key["kind"] == "secret"
     assert api.a.key.startswith(key["prefix"])
 
 
