@@ -1,7 +1,8 @@
-"""Click triggers (webhooks): the records the API, the store and the consumer share.
+"""Webhooks: the records the API, the store and the consumer share.
 
-A webhook says where to POST which clicks of a tenant (all of them, one link's or one
-campaign's; bots only when asked). Each click it matches becomes one ``Delivery`` with a
+A webhook says where to POST which events of a tenant: clicks (``link.clicked``),
+conversions (``conversion.recorded``) or both; all of them, one link's or one campaign's
+(bot clicks only when asked). Each event it matches becomes one ``Delivery`` with a
 stable id, tried until the endpoint answers 2xx or the retry period runs out; each try
 is a ``DeliveryAttempt`` kept for the deliveries log.
 """
@@ -15,7 +16,9 @@ from datetime import datetime
 from smartlinks.models import UNSET, _Unset
 
 LINK_CLICKED = "link.clicked"
-EVENTS = (LINK_CLICKED,)
+CONVERSION_RECORDED = "conversion.recorded"
+EVENTS = (LINK_CLICKED, CONVERSION_RECORDED)
+DEFAULT_EVENTS = (LINK_CLICKED,)  # what a webhook hears when it names no events
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 MAX_WEBHOOKS_PER_TENANT = 100
 ATTEMPTS_SHOWN = 10  # of each delivery in its log, newest first (``attempts`` counts all)
@@ -24,6 +27,19 @@ ATTEMPTS_SHOWN = 10  # of each delivery in its log, newest first (``attempts`` c
 PENDING = "pending"
 DELIVERED = "delivered"
 FAILED = "failed"
+
+
+def event_key(event_type: str, event_id: str) -> str:
+    """How the store keys a delivery's event: a webhook gets one delivery per key. A click
+    is keyed by its id; a conversion by its type and id, since the sender chooses that id
+    and it may well equal a click's (the ``sl_click`` value sent back as the order id)."""
+    return event_id if event_type == LINK_CLICKED else f"{event_type}:{event_id}"
+
+
+def event_of_key(event_type: str, key: str) -> str:
+    """The event id ``event_key`` made ``key`` from."""
+    prefix = f"{event_type}:"
+    return key.removeprefix(prefix) if event_type != LINK_CLICKED else key
 
 
 def new_secret() -> str:
@@ -51,7 +67,7 @@ class Webhook:
 class NewWebhook:
     tenant_id: str
     url: str
-    events: tuple[str, ...] = EVENTS
+    events: tuple[str, ...] = DEFAULT_EVENTS
     campaign: str | None = None
     link_id: str | None = None
     include_bots: bool = False
@@ -103,7 +119,7 @@ class NewDelivery:
     id: str
     webhook_id: str
     tenant_id: str
-    event_id: str
+    event_id: str  # the click's or the conversion's id (keyed by ``event_key`` in the store)
     type: str
     payload: bytes  # the exact body every attempt sends
     created_at: datetime
@@ -139,6 +155,7 @@ class ClaimedDelivery:
 
     id: str
     webhook_id: str
+    type: str  # the event type, for the Smartlinks-Event header
     url: str
     secret: str
     payload: bytes

@@ -18,7 +18,7 @@ import httpx
 from consumer.webhooks import signing
 from smartlinks import netguard
 from smartlinks.models import utcnow
-from smartlinks.webhooks import LINK_CLICKED, ClaimedDelivery, DeliveryAttempt
+from smartlinks.webhooks import ClaimedDelivery, DeliveryAttempt
 
 USER_AGENT = "Smartlinks-Webhooks/1"
 BODY_KEPT = 1024
@@ -69,7 +69,7 @@ class Sender:
             "Content-Type": "application/json",
             "User-Agent": USER_AGENT,
             "Smartlinks-Delivery": claimed.id,
-            "Smartlinks-Event": LINK_CLICKED,
+            "Smartlinks-Event": claimed.type,
             signing.HEADER: signing.header_value(claimed.secret, claimed.payload),
         }
         client = await self._client(targets[0])

@@ -18,6 +18,8 @@ from smartlinks.webhooks import (
     NewDelivery,
     NewWebhook,
     Webhook,
+    event_key,
+    event_of_key,
     new_secret,
 )
 
@@ -30,7 +32,7 @@ DELIVERY_COLUMNS = (
 )
 ATTEMPT_COLUMNS = "delivery_id, n, at, status_code, error, body, duration_ms"
 # Read from deliveries ``d`` joined with their webhook ``w``.
-CLAIM_COLUMNS = "d.id, d.webhook_id, d.payload, d.attempts, d.created_at, w.url, w.secret"
+CLAIM_COLUMNS = "d.id, d.webhook_id, d.type, d.payload, d.attempts, d.created_at, w.url, w.secret"
 NEW_DELIVERY_COLUMNS = (
     "id, webhook_id, tenant_id, event_id, type, payload, status, created_at, next_attempt_at"
 )
@@ -136,7 +138,7 @@ def delivery(row: Row, attempts: list[DeliveryAttempt]) -> Delivery:
     return Delivery(
         id=row["id"],
         webhook_id=row["webhook_id"],
-        event_id=row["event_id"],
+        event_id=event_of_key(row["type"], row["event_id"]),
         type=row["type"],
         status=status,
         attempts=row["attempts"],
@@ -148,13 +150,14 @@ def delivery(row: Row, attempts: list[DeliveryAttempt]) -> Delivery:
 
 
 def new_delivery_values(new: NewDelivery) -> tuple[Any, ...]:
-    """The values of ``NEW_DELIVERY_COLUMNS``: pending, due at once."""
+    """The values of ``NEW_DELIVERY_COLUMNS``: pending, due at once, the event keyed so
+    that a webhook gets one delivery per event (``event_key``)."""
     created = to_ms(new.created_at)
     return (
         new.id,
         new.webhook_id,
         new.tenant_id,
-        new.event_id,
+        event_key(new.type, new.event_id),
         new.type,
         new.payload,
         PENDING,
@@ -167,6 +170,7 @@ def claimed(row: Row, lease: str) -> ClaimedDelivery:
     return ClaimedDelivery(
         id=row["id"],
         webhook_id=row["webhook_id"],
+        type=row["type"],
         url=row["url"],
         secret=row["secret"],
         payload=bytes(row["payload"]),

@@ -35,12 +35,10 @@ async def make_hook(store: LinkStore, tenant: Tenant, **fields: object) -> Webho
     return await store.webhooks.create_webhook(NewWebhook(tenant.id, URL, **fields), 100)  # type: ignore[arg-type]
 
 
-def delivery(hook: Webhook, event_id: str | None = None) -> NewDelivery:
+def delivery(hook: Webhook, event_id: str | None = None, event_type: str = "link.clicked") -> NewDelivery:
     delivery_id = new_id()
     body = b'{"id": "' + delivery_id.encode() + b'"}'
-    return NewDelivery(
-        delivery_id, hook.id, hook.tenant_id, event_id or new_id(), "link.clicked", body, utcnow()
-    )
+    return NewDelivery(delivery_id, hook.id, hook.tenant_id, event_id or new_id(), event_type, body, utcnow())
 
 
 def answer(status: int | None, error: str | None = None) -> DeliveryAttempt:
@@ -116,6 +114,30 @@ async def test_one_delivery_per_webhook_and_click(store: LinkStore, tenant: Tena
     await store.webhooks.delete_webhook(tenant.id, hook.id)
     assert await store.webhooks.enqueue_deliveries([delivery(hook, "e9")]) == 0
     assert await store.webhooks.list_deliveries(tenant.id, hook.id, 10, None) == type(page)([], None)
+
+
+async def test_one_delivery_per_webhook_and_conversion_apart_from_clicks(
+    store: LinkStore, tenant: Tenant
+) -> None:
+    both = await make_hook(store, tenant, events=("link.clicked", "conversion.recorded"))
+    assert both.events == ("link.clicked", "conversion.recorded")
+    assert await store.webhooks.get_webhook(tenant.id, both.id) == both
+    click_id = new_id()
+    # A site may send the click id back as its order id: the conversion is still its own event.
+    made = [delivery(both, click_id), delivery(both, click_id, "conversion.recorded")]
+    made.append(delivery(both, "order 7/ü", "conversion.recorded"))
+    assert await store.webhooks.enqueue_deliveries(made) == 3
+    again = [
+        delivery(both, click_id, "conversion.recorded"),
+        delivery(both, "order 7/ü", "conversion.recorded"),
+    ]
+    assert await store.webhooks.enqueue_deliveries(again) == 0
+    page = await store.webhooks.list_deliveries(tenant.id, both.id, 10, None)
+    assert [(d.type, d.event_id, d.id) for d in page.items] == [
+        (new.type, new.event_id, new.id) for new in reversed(made)
+    ]
+    claimed = await claim(store)
+    assert sorted((c.id, c.type) for c in claimed) == sorted((new.id, new.type) for new in made)
 
 
 async def test_a_claim_leases_due_deliveries_to_one_worker(

@@ -239,7 +239,7 @@ def test_retries_back_off_exponentially_until_the_period_ends() -> None:
     for failures, exact in ((1, 10), (2, 20), (3, 40), (9, 2560), (10, 3600), (30, 3600)):
         assert 0.75 * exact <= policy.delay(failures) <= 1.25 * exact
     created = utcnow()
-    claimed = ClaimedDelivery("d", "w", "u", "s", b"{}", 0, created, "lease")
+    claimed = ClaimedDelivery("d", "w", "link.clicked", "u", "s", b"{}", 0, created, "lease")
     failed = DeliveryAttempt(created, 500, None, None, 5)
     outcome = policy.outcome(claimed, failed, created)
     assert outcome.status == PENDING and outcome.next_attempt_at is not None
