@@ -1,4 +1,4 @@
-"""Click triggers: webhook deliveries for stored clicks (see ``service``)."""
+"""Webhooks: deliveries for stored clicks and conversions (see ``service``)."""
 
 from consumer.webhooks.service import WebhookService
 

@@ -1,14 +1,17 @@
-"""The ingestion side of click triggers: stored clicks in, pending deliveries out.
+"""The ingestion side of webhooks: stored clicks and conversions in, pending deliveries out.
 
-The consumer hands every batch it stored to ``WebhookMatcher.fire`` before acknowledging
-it. Matching runs against the enabled webhooks held in memory (reloaded from the store
-every ``refresh`` seconds in the background), so a batch of a tenant without webhooks,
-the common case, costs a dictionary lookup per click and no store call. Only a batch
-with matches reads its links (one query) and writes its deliveries (one transaction);
-sending them is the delivery worker's job, never this one's.
+The click consumer hands every batch it stored to ``WebhookMatcher.fire``, the funnel
+consumer every batch of conversions to ``fire_conversions``, before acknowledging it.
+Matching runs against the enabled webhooks held in memory (reloaded from the store every
+``refresh`` seconds in the background), so a batch of a tenant without webhooks, the
+common case, costs a dictionary lookup per event and no store call. Only a batch with
+matches writes its deliveries (one transaction; clicks read their links first, one
+query); sending them is the delivery worker's job, never this one's.
 
-A webhook sees the clicks made after it was created, from the moment this process has
-loaded it (within ``refresh`` seconds); a change to it takes as long.
+A webhook sees the clicks made, and the conversions recorded, after it was created, from
+the moment this process has loaded it (within ``refresh`` seconds); a change to it takes
+as long. Its campaign and link filters apply to a conversion's campaign and to the link
+of the click it was attributed to (a conversion without a click has no link).
 """
 
 from __future__ import annotations
@@ -16,31 +19,34 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from consumer.enrich.row import ClickRow
+from consumer.funnel import StoredConversion
 from consumer.sink import StoredClick
 from consumer.webhooks import payload
 from smartlinks.ids import new_id
 from smartlinks.models import Link, to_ms, utcnow
 from smartlinks.store.base import WebhookStore
-from smartlinks.webhooks import LINK_CLICKED, NewDelivery, Webhook
+from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, Webhook
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """What a webhook wants of a tenant's clicks, in the shape matching needs."""
+    """What a webhook wants of a tenant's clicks or conversions, in the shape matching needs."""
 
     webhook_id: str
     tenant_id: str
     link_id: str | None
     campaign: str | None
     include_bots: bool
-    since_ms: int  # clicks before the webhook existed are not its business
+    since_ms: int  # events before the webhook existed are not its business
 
     @classmethod
     def of(cls, hook: Webhook) -> Rule:
@@ -54,6 +60,16 @@ class Rule:
             and (self.campaign is None or self.campaign == row.campaign)
             and (self.include_bots or not row.is_bot)
             and row.ts >= self.since_ms
+        )
+
+    def hears(self, conversion: StoredConversion) -> bool:
+        """Whether the webhook wants a conversion: of its link and campaign (if it names
+        them), recorded since it was created (a conversion may be sent days after it
+        happened: ``at`` is the sender's, ``received_at`` when it was recorded)."""
+        return (
+            (self.link_id is None or self.link_id == conversion.link_id)
+            and (self.campaign is None or self.campaign == conversion.campaign)
+            and conversion.event.received_at >= self.since_ms
         )
 
 
@@ -77,7 +93,8 @@ class WebhookMatcher:
         self.refresh = refresh
         self.on_enqueued = on_enqueued
         self.stats = MatcherStats()
-        self._rules: dict[str, list[Rule]] = {}  # by tenant
+        self._rules: dict[str, list[Rule]] = {}  # link.clicked, by tenant
+        self._conversion_rules: dict[str, list[Rule]] = {}  # conversion.recorded, by tenant
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -93,10 +110,13 @@ class WebhookMatcher:
 
     async def reload(self) -> None:
         rules: dict[str, list[Rule]] = {}
+        conversion_rules: dict[str, list[Rule]] = {}
         for hook in await self.store.enabled_webhooks():
             if LINK_CLICKED in hook.events:
                 rules.setdefault(hook.tenant_id, []).append(Rule.of(hook))
-        self._rules = rules
+            if CONVERSION_RECORDED in hook.events:
+                conversion_rules.setdefault(hook.tenant_id, []).append(Rule.of(hook))
+        self._rules, self._conversion_rules = rules, conversion_rules
 
     async def _reload_forever(self) -> None:
         while True:
@@ -117,21 +137,74 @@ class WebhookMatcher:
                 found.extend((rule, click) for rule in tenant_rules if rule.matches(click.row))
         return found
 
+    def match_conversions(
+        self, conversions: Sequence[StoredConversion]
+    ) -> list[tuple[Rule, StoredConversion]]:
+        rules = self._conversion_rules
+        if not rules:
+            return []
+        found: list[tuple[Rule, StoredConversion]] = []
+        for conversion in conversions:
+            tenant_rules = rules.get(conversion.event.tenant_id)
+            if tenant_rules is not None:
+                found.extend((rule, conversion) for rule in tenant_rules if rule.hears(conversion))
+        return found
+
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         """Enqueue a delivery per matching (webhook, click); raise if the store fails, so
         the consumer offers the same clicks again (the store skips pairs it has)."""
         matched = self.match(clicks)
-        if not matched:
-            return
+        if matched:
+            await self._enqueue(lambda: self._click_deliveries(matched))
+
+    async def fire_conversions(self, conversions: Sequence[StoredConversion]) -> None:
+        """Enqueue a ``conversion.recorded`` delivery per matching (webhook, conversion);
+        raise if the store fails, so the funnel consumer offers the same conversions again
+        (the store skips pairs it has: one delivery per webhook and conversion id)."""
+        matched = self.match_conversions(conversions)
+        if matched:
+            await self._enqueue(lambda: self._conversion_deliveries(matched))
+
+    async def _enqueue(self, make: Callable[[], Awaitable[list[NewDelivery]]]) -> None:
         try:
-            links = await self.store.links_by_id({click.row.link_id for _, click in matched})
-            deliveries = self._deliveries(matched, links)
+            deliveries = await make()
             self.stats.enqueued += await self.store.enqueue_deliveries(deliveries)
         except Exception:
             self.stats.failures += 1
             raise
         if deliveries and self.on_enqueued is not None:
             self.on_enqueued()
+
+    async def _click_deliveries(self, matched: list[tuple[Rule, StoredClick]]) -> list[NewDelivery]:
+        links = await self.store.links_by_id({click.row.link_id for _, click in matched})
+        return self._deliveries(matched, links)
+
+    async def _conversion_deliveries(self, matched: list[tuple[Rule, StoredConversion]]) -> list[NewDelivery]:
+        now = utcnow()
+        deliveries = []
+        for rule, conversion in matched:
+            body = partial(payload.conversion_recorded, created_at=now, stored=conversion)
+            made = self._delivery(rule, conversion.event.id, CONVERSION_RECORDED, now, body)
+            if made is not None:
+                deliveries.append(made)
+        return deliveries
+
+    def _delivery(
+        self, rule: Rule, event_id: str, event_type: str, now: datetime, body: Callable[[str], bytes]
+    ) -> NewDelivery | None:
+        """The delivery of one event to one webhook, its body made by ``body(delivery id)``,
+        or None if the body cannot be made."""
+        delivery_id = new_id()
+        try:
+            made = body(delivery_id)
+        except Exception:
+            # One odd event must not hold up ingestion by failing its batch forever.
+            self.stats.skipped += 1
+            log.exception(
+                "could not make the delivery of %s %s for webhook %s", event_type, event_id, rule.webhook_id
+            )
+            return None
+        return NewDelivery(delivery_id, rule.webhook_id, rule.tenant_id, event_id, event_type, made, now)
 
     def _deliveries(
         self, matched: list[tuple[Rule, StoredClick]], links: dict[str, Link]
@@ -145,21 +218,10 @@ class WebhookMatcher:
             if link is None or link.tenant_id != rule.tenant_id:
                 self.stats.skipped += 1  # deleted since the click
                 continue
-            try:
-                if row.link_id not in bodies:
-                    bodies[row.link_id] = payload.link_json(link, self.base_url)
-                delivery_id = new_id()
-                body = payload.link_clicked(delivery_id, now, bodies[row.link_id], click)
-            except Exception:
-                # One odd click must not hold up ingestion by failing its batch forever.
-                self.stats.skipped += 1
-                log.exception(
-                    "could not make the delivery of click %s for webhook %s", row.event_id, rule.webhook_id
-                )
-                continue
-            deliveries.append(
-                NewDelivery(
-                    delivery_id, rule.webhook_id, rule.tenant_id, row.event_id, LINK_CLICKED, body, now
-                )
-            )
+            if row.link_id not in bodies:
+                bodies[row.link_id] = payload.link_json(link, self.base_url)
+            body = partial(payload.link_clicked, created_at=now, link=bodies[row.link_id], click=click)
+            made = self._delivery(rule, row.event_id, LINK_CLICKED, now, body)
+            if made is not None:
+                deliveries.append(made)
         return deliveries

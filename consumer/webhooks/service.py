@@ -1,7 +1,7 @@
-"""Click triggers as the consumer runs them: the matcher that turns stored clicks into
-pending deliveries (the consumer's ``triggers`` hook) and the worker that sends them.
-Both start before the click consumer and stop after it, so the clicks it drains at
-shutdown still get their deliveries enqueued."""
+"""Webhooks as the consumer runs them: the matcher that turns stored clicks and
+conversions into pending deliveries (the ``triggers`` hook of the click consumer and of
+the funnel consumer) and the worker that sends them. Both start before the consumers and
+stop after them, so what they drain at shutdown still gets its deliveries enqueued."""
 
 from __future__ import annotations
 

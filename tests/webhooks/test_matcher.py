@@ -1,7 +1,8 @@
-"""The ingestion side of click triggers: which stored clicks a webhook gets, what their
-delivery says, and how the consumer loop feeds the matcher (real enrichment, real chDB,
-real SQLite): after the insert, retried when the store fails, again for a batch that
-comes back after a crash, and without a store call for tenants without webhooks."""
+"""The ingestion side of webhooks: which stored clicks and conversions a webhook gets,
+what their delivery says, and how the consumer loops feed the matcher (real enrichment,
+real chDB, real SQLite): after the insert, retried when the store fails, again for a
+batch that comes back after a crash, and without a store call for tenants without
+webhooks."""
 
 from __future__ import annotations
 
@@ -18,18 +19,20 @@ import pytest
 
 from consumer.enrich import Enricher
 from consumer.enrich.row import ClickRow
+from consumer.funnel import FunnelSink, StoredConversion
+from consumer.funnel_loop import FunnelConsumer
 from consumer.loop import ClickConsumer
 from consumer.sink import ClickSink, StoredClick
 from consumer.webhooks.matcher import Rule, WebhookMatcher
-from schemas.events import ClickEvent
+from schemas.events import CONVERSION, ClickEvent, FunnelEvent
 from smartlinks.clickhouse import Client
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
-from smartlinks.models import Link, NewLink, Tenant
+from smartlinks.models import Link, NewLink, Tenant, from_ms, rfc3339
 from smartlinks.store.sqlite import SQLiteLinkStore
 from smartlinks.store.webhooks_sqlite import SQLiteWebhookStore
-from smartlinks.webhooks import NewDelivery, NewWebhook, Webhook
+from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, NewWebhook, Webhook
 
 pytestmark = pytest.mark.anyio
 
@@ -109,17 +112,23 @@ def event(link: Link, method: str = "GET", ua: str = CHROME, ts: int | None = No
     )  # fmt: skip
 
 
+async def matching(
+    store: SQLiteLinkStore, path: Path, events: Sequence[ClickEvent | FunnelEvent]
+) -> tuple[WebhookMatcher, EventLogReader]:
+    """A started matcher, and a reader of an edge log holding ``events``, for a consumer."""
+    matcher = WebhookMatcher(store.webhooks, BASE)
+    await matcher.start()
+    event_log = EventLog(path)
+    event_log.open()
+    await asyncio.gather(*(event_log.append(one.to_json()) for one in events))
+    return matcher, EventLogReader(event_log)
+
+
 async def consumer_for(
     store: SQLiteLinkStore, enricher: Enricher, clickhouse: Client, tmp_path: Path, events: list[ClickEvent]
 ) -> ClickConsumer:
-    matcher = WebhookMatcher(store.webhooks, BASE)
-    await matcher.start()
-    click_log = EventLog(tmp_path / "events")
-    click_log.open()
-    await asyncio.gather(*(click_log.append(one.to_json()) for one in events))
-    return ClickConsumer(
-        EventLogReader(click_log), enricher, ClickSink(clickhouse), max_wait=0.05, triggers=matcher
-    )
+    matcher, source = await matching(store, tmp_path / "events", events)
+    return ClickConsumer(source, enricher, ClickSink(clickhouse), max_wait=0.05, triggers=matcher)
 
 
 def test_a_rule_matches_the_clicks_its_webhook_asks_for() -> None:
@@ -236,5 +245,170 @@ async def test_tenants_without_webhooks_cost_no_store_call(
         await store.delete_link(tenant.id, link.id)
         await matcher.fire([StoredClick(ClickRow(new_id(), row.ts, tenant.id, link.id, link.code), "unique")])
         assert matcher.stats.skipped == 1 and matcher.stats.enqueued == 1
+    finally:
+        await matcher.stop()
+
+
+# -- conversions ------------------------------------------------------------------------
+
+DAY = 86_400_000
+
+
+def conversion(tenant: Tenant, conversion_id: str, **fields: Any) -> FunnelEvent:
+    now = int(time.time() * 1000)
+    values: dict[str, Any] = {
+        "at": now, "campaign": None, "contact_id": None, "message_id": None, "name": "purchase",
+        "click_id": None, "value": None, "currency": None, "ip": "", "user_agent": "",
+        "collect_metadata": True,
+    }  # fmt: skip
+    values.update(fields)
+    return FunnelEvent(
+        type=CONVERSION, id=conversion_id, tenant_id=tenant.id, received_at=now + 1,
+        attribution_window_ms=30 * DAY, **values,
+    )  # fmt: skip
+
+
+async def funnel_consumer_for(
+    store: SQLiteLinkStore, clickhouse: Client, tmp_path: Path, events: list[FunnelEvent]
+) -> FunnelConsumer:
+    matcher, source = await matching(store, tmp_path / "funnel-events", events)
+    return FunnelConsumer(
+        source,
+        FunnelSink(clickhouse),
+        ClickSink(clickhouse).dead_letter,
+        max_wait=0.05,
+        triggers=matcher,
+    )
+
+
+def test_a_rule_hears_the_conversions_its_webhook_asks_for() -> None:
+    def stored(campaign: str, link_id: str, received_at: int = 2_000) -> StoredConversion:
+        event = FunnelEvent(
+            CONVERSION, "o-1", "t", 1_000, received_at, campaign, "c-1", None, "purchase", None, None, None,
+            DAY, "", "", True,
+        )  # fmt: skip
+        return StoredConversion(event, campaign, "c-1", link_id, "", 0, "last_click")
+
+    assert Rule("w", "t", None, None, False, 1_000).hears(stored("spring", "l1"))
+    assert Rule("w", "t", "l1", "spring", False, 1_000).hears(stored("spring", "l1"))
+    assert not Rule("w", "t", "l2", None, False, 1_000).hears(stored("spring", "l1"))
+    assert not Rule("w", "t", "l1", None, False, 1_000).hears(stored("spring", ""))  # no click, no link
+    assert not Rule("w", "t", None, "autumn", False, 1_000).hears(stored("spring", "l1"))
+    # Recorded after the webhook was made, though it happened before: the webhook's business.
+    assert Rule("w", "t", None, None, False, 1_500).hears(stored("spring", "l1"))
+    assert not Rule("w", "t", None, None, False, 3_000).hears(stored("spring", "l1"))
+
+
+async def test_conversions_become_deliveries_after_the_insert(
+    store: SQLiteLinkStore, tenant: Tenant, link: Link, enricher: Enricher, clickhouse: Client, tmp_path: Path
+) -> None:
+    clicks_only = await hook(store, tenant)  # the default: link.clicked
+    every = await hook(store, tenant, events=(CONVERSION_RECORDED,))
+    both = await hook(store, tenant, events=(LINK_CLICKED, CONVERSION_RECORDED))
+    by_link = await hook(store, tenant, events=(CONVERSION_RECORDED,), link_id=link.id)
+    by_campaign = await hook(store, tenant, events=(CONVERSION_RECORDED,), campaign="spring")
+    other_campaign = await hook(store, tenant, events=(CONVERSION_RECORDED,), campaign="autumn")
+    other_tenant = await store.create_tenant("other")
+    theirs = await store.webhooks.create_webhook(
+        NewWebhook(other_tenant.id, URL, (CONVERSION_RECORDED,)), 100
+    )
+    click = event(link)
+    ClickSink(clickhouse).insert_batch([enricher.enrich(click)])
+    ordered = conversion(
+        tenant, "order-1", click_id=click.event_id, value="49.90", currency="EUR", at=click.ts + 60_000
+    )
+    signed_up = conversion(tenant, "signup-1", name="signup", campaign="spring", contact_id="c-2")
+    consumer = await funnel_consumer_for(store, clickhouse, tmp_path, [ordered, signed_up])
+    assert await consumer.run_once() == 2
+    assert consumer.stats.conversions == 2
+
+    assert await bodies(store, clicks_only) == [] and await bodies(store, theirs) == []
+    assert await bodies(store, other_campaign) == []
+    assert [b["data"]["conversion"]["id"] for b in await bodies(store, every)] == ["order-1", "signup-1"]
+    assert [b["data"]["conversion"]["id"] for b in await bodies(store, both)] == ["order-1", "signup-1"]
+    assert [b["data"]["conversion"]["id"] for b in await bodies(store, by_campaign)] == [
+        "order-1",
+        "signup-1",
+    ]
+    [body] = await bodies(store, by_link)  # the sign-up has no click, so no link
+    assert set(body) == {"id", "type", "created_at", "occurred_at", "data"}
+    assert body["type"] == "conversion.recorded" and len(body["id"]) == 32
+    assert body["data"] == {
+        "conversion": {
+            "id": "order-1", "name": "purchase", "value": "49.90", "currency": "EUR", "campaign": "spring",
+            "contact_id": "c-1", "link_id": link.id, "click_id": click.event_id, "attribution": "click_id",
+        }
+    }  # fmt: skip
+    assert body["occurred_at"] == rfc3339(from_ms(click.ts + 60_000))
+    assert body["created_at"].endswith("Z")
+    signup = (await bodies(store, every))[1]["data"]["conversion"]
+    assert signup == {
+        "id": "signup-1", "name": "signup", "value": None, "currency": None, "campaign": "spring",
+        "contact_id": "c-2", "link_id": None, "click_id": None, "attribution": "sent",
+    }  # fmt: skip
+    page = await store.webhooks.list_deliveries(tenant.id, every.id, 10, None)
+    assert [(d.type, d.event_id) for d in page.items] == [
+        (CONVERSION_RECORDED, "signup-1"),
+        (CONVERSION_RECORDED, "order-1"),
+    ]
+
+
+async def test_one_delivery_per_webhook_and_conversion(
+    store: SQLiteLinkStore, tenant: Tenant, link: Link, enricher: Enricher, clickhouse: Client
+) -> None:
+    """A conversion offered again (a redelivered batch) is not delivered again, nor mixed up
+    with a click whose id it shares."""
+    both = await hook(store, tenant, events=(LINK_CLICKED, CONVERSION_RECORDED))
+    matcher = WebhookMatcher(store.webhooks, BASE, refresh=3600)
+    await matcher.start()
+    try:
+        click = event(link)
+        [stored_click] = ClickSink(clickhouse).insert_batch([enricher.enrich(click)]).clicks
+        # The site sent the click id back as its order id.
+        inserted = FunnelSink(clickhouse).insert(
+            [conversion(tenant, click.event_id, click_id=click.event_id)]
+        )
+        [stored] = inserted.conversions or []
+        await matcher.fire([stored_click])
+        await matcher.fire_conversions([stored])
+        await matcher.fire_conversions([stored])
+        await matcher.fire([stored_click])
+        clicked, converted = await bodies(store, both)
+        assert (clicked["type"], clicked["data"]["click"]["id"]) == ("link.clicked", click.event_id)
+        assert (converted["type"], converted["data"]["conversion"]["id"]) == (
+            "conversion.recorded", click.event_id
+        )  # fmt: skip
+        assert matcher.stats.enqueued == 2
+    finally:
+        await matcher.stop()
+
+
+async def test_a_store_failure_retries_the_conversion_trigger_not_the_insert(
+    store: SQLiteLinkStore, tenant: Tenant, clickhouse: Client, tmp_path: Path
+) -> None:
+    every = await hook(store, tenant, events=(CONVERSION_RECORDED,))
+    consumer = await funnel_consumer_for(
+        store, clickhouse, tmp_path, [conversion(tenant, "o-1", campaign="x")]
+    )
+    webhooks_of(store).failures = 2
+    assert await consumer.run_once() == 1
+    assert (consumer.stats.conversions, consumer.stats.trigger_failures) == (1, 2)
+    assert clickhouse.query("SELECT id FROM conversions").result_rows == [("o-1",)]
+    assert [b["data"]["conversion"]["id"] for b in await bodies(store, every)] == ["o-1"]
+
+
+async def test_tenants_without_conversion_webhooks_cost_no_store_call(
+    store: SQLiteLinkStore, tenant: Tenant
+) -> None:
+    other = await store.create_tenant("other")
+    await store.webhooks.create_webhook(NewWebhook(other.id, URL, (CONVERSION_RECORDED,)), 100)
+    await hook(store, tenant)  # clicks only
+    matcher = WebhookMatcher(store.webhooks, BASE, refresh=3600)
+    await matcher.start()
+    try:
+        webhooks_of(store).calls = 0
+        event = conversion(tenant, "o-1", campaign="spring")
+        await matcher.fire_conversions([StoredConversion(event, "spring", "", "", "", 0, "sent")] * 1000)
+        assert webhooks_of(store).calls == 0 and matcher.stats.enqueued == 0
     finally:
         await matcher.stop()
