@@ -9,7 +9,13 @@ from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_parts import error, object_schema, ok, operation, query, ref
 from api.webhooks import PATH
 from smartlinks.netguard import MAX_URL_LENGTH
-from smartlinks.webhooks import ATTEMPTS_SHOWN, EVENTS, MAX_WEBHOOKS_PER_TENANT
+from smartlinks.webhooks import (
+    ATTEMPTS_SHOWN,
+    CONVERSION_RECORDED,
+    EVENTS,
+    LINK_CLICKED,
+    MAX_WEBHOOKS_PER_TENANT,
+)
 
 _ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _NOT_FOUND = error("webhook_not_found")
@@ -33,21 +39,24 @@ _EVENTS = {
     "type": "array",
     "items": {"type": "string", "enum": list(EVENTS)},
     "minItems": 1,
-    "description": 'Event types to deliver; default `["link.clicked"]`.',
+    "description": "Event types to deliver: `link.clicked` (a click on a link), `conversion.recorded`"
+    ' (a conversion sent to POST /api/v1/events, once attributed); default `["link.clicked"]`.',
 }
 _CAMPAIGN = {
     "type": ["string", "null"],
     "maxLength": MAX_LABEL,
-    "description": "Only clicks of links of this campaign; null: any campaign.",
+    "description": "Only clicks of links of this campaign, and conversions of it; null: any campaign.",
 }
 _LINK_ID = {
     **_ID,
     "type": ["string", "null"],
-    "description": "Only clicks of this link of the tenant; null: any.",
+    "description": "Only clicks of this link of the tenant, and conversions attributed to a click on it"
+    " (a conversion without a click has no link); null: any.",
 }
 _INCLUDE_BOTS = {
     "type": "boolean",
-    "description": "Deliver bot clicks too (link previews, crawlers, HEAD); default false.",
+    "description": "Deliver bot clicks too (link previews, crawlers, HEAD); default false. Conversions are"
+    " never bots.",
 }
 _WEBHOOK = {
     "id": _ID,
@@ -74,7 +83,11 @@ _ATTEMPT = {
 }
 _DELIVERY = {
     "id": {**_ID, "description": "Stable across retries: the receiver's de-duplication key."},
-    "event_id": {**_ID, "description": "The click's id."},
+    "event_id": {
+        "type": "string",
+        "description": "The click's id (`link.clicked`), or the conversion's id as sent"
+        " (`conversion.recorded`).",
+    },
     "type": {"type": "string", "enum": list(EVENTS)},
     "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
     "attempts": {"type": "integer", "minimum": 0, "description": "Attempts made so far."},
@@ -114,10 +127,33 @@ _CLICK = {
     "referrer": {"type": ["string", "null"], "description": "The referring host."},
 }
 
+_CONVERSION = {
+    "id": {"type": "string", "description": "The conversion's id, as sent."},
+    "name": {"type": "string", "description": "What was completed: purchase, signup, ..."},
+    "value": {
+        "type": ["string", "null"],
+        "pattern": r"^[0-9]+(\.[0-9]+)?$",
+        "description": "A decimal as text (no float rounding), as recorded; null without one.",
+    },
+    "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$", "description": "ISO 4217, with value."},
+    "campaign": _NULLABLE_TEXT,
+    "contact_id": _NULLABLE_TEXT,
+    "link_id": {**_ID, "type": ["string", "null"], "description": "The link of the click; null without one."},
+    "click_id": {**_ID, "type": ["string", "null"], "description": "The click it was attributed to."},
+    "attribution": {
+        "type": "string",
+        "enum": ["click_id", "last_click", "sent"],
+        "description": "How it found its click: by the click id the site sent back, as the contact's last"
+        " human click on the campaign within the tenant's attribution window, or not at all (campaign"
+        " and contact as sent).",
+    },
+}
+_DELIVERY_ID = {**_ID, "description": "The delivery id, the same on every retry: de-duplicate by it."}
+
 _SIGNING = (
     " Each delivery is a POST of a `WebhookEvent` with `Content-Type: application/json`,"
     " `User-Agent: Smartlinks-Webhooks/1`, `Smartlinks-Delivery: <delivery id>`,"
-    " `Smartlinks-Event: link.clicked` and `Smartlinks-Signature: t=<unix seconds>,v1=<hex>`, where"
+    " `Smartlinks-Event: <type>` and `Smartlinks-Signature: t=<unix seconds>,v1=<hex>`, where"
     " the hex is HMAC-SHA256 keyed with the whole secret over `<t>.<body>` (refuse a `t` more than"
     " a few minutes old). Any 2xx within 10 s is success; anything else is retried with exponential"
     " backoff for 24 hours (the deployment's SMARTLINKS_WEBHOOK_RETRY_FOR), with the same delivery id."
@@ -133,8 +169,8 @@ PATHS: dict[str, Any] = {
         ),
         "post": operation(
             "createWebhook",
-            "Create a webhook (click trigger). The answer holds the signing `secret`, shown this once."
-            + _SIGNING,
+            "Create a webhook (click or conversion trigger). The answer holds the signing `secret`,"
+            " shown this once." + _SIGNING,
             {
                 "201": ok("The new webhook with its `secret`; `Location` names it.", "WebhookCreated"),
                 "409": error("too_many_webhooks"),
@@ -237,10 +273,14 @@ SCHEMAS: dict[str, Any] = {
         ("items", "next_cursor"),
     ),
     "WebhookEvent": {
+        "oneOf": [ref("LinkClickedEvent"), ref("ConversionRecordedEvent")],
+        "description": "The body POSTed to a webhook's url for each matching event; `type` tells which.",
+    },
+    "LinkClickedEvent": {
         **object_schema(
             {
-                "id": {**_ID, "description": "The delivery id, the same on every retry: de-duplicate by it."},
-                "type": {"type": "string", "enum": list(EVENTS)},
+                "id": _DELIVERY_ID,
+                "type": {"const": LINK_CLICKED},
                 "created_at": _TIME,
                 "data": object_schema(
                     {
@@ -252,6 +292,25 @@ SCHEMAS: dict[str, Any] = {
             },
             ("id", "type", "created_at", "data"),
         ),
-        "description": "The body POSTed to a webhook's url for each matching click.",
+        "description": "`link.clicked`: a click on a link the webhook hears.",
+    },
+    "ConversionRecordedEvent": {
+        **object_schema(
+            {
+                "id": _DELIVERY_ID,
+                "type": {"const": CONVERSION_RECORDED},
+                "created_at": _TIME,
+                "occurred_at": {
+                    **_TIME,
+                    "description": "When the conversion happened (its `at`), RFC 3339 in UTC.",
+                },
+                "data": object_schema(
+                    {"conversion": object_schema(_CONVERSION, tuple(_CONVERSION))}, ("conversion",)
+                ),
+            },
+            ("id", "type", "created_at", "occurred_at", "data"),
+        ),
+        "description": "`conversion.recorded`: a conversion of the webhook's campaign (and link), once"
+        " stored and attributed. A conversion sent again under the same id is delivered once.",
     },
 }

@@ -1,5 +1,6 @@
-"""Click triggers: a tenant's webhooks (create, list, read, change, delete) and the log of
-their deliveries.
+"""Webhooks: a tenant's webhooks (create, list, read, change, delete) and the log of their
+deliveries. A webhook hears ``link.clicked``, ``conversion.recorded`` or both (``events``;
+``link.clicked`` when it names none).
 
 The signing secret is in the answer to the create, and nowhere after. A URL must be
 http(s) and, unless the deployment allows it (``SMARTLINKS_WEBHOOK_ALLOW_PRIVATE``),
@@ -28,8 +29,8 @@ from api.serialize import timestamp
 from api.validation import boolean, read_object, reject_unknown, text, wrong_type
 from smartlinks import netguard
 from smartlinks.webhooks import (
+    DEFAULT_EVENTS,
     EVENTS,
-    LINK_CLICKED,
     MAX_WEBHOOKS_PER_TENANT,
     Delivery,
     DeliveryAttempt,
@@ -160,7 +161,7 @@ class WebhookEndpoints:
         new = NewWebhook(
             tenant_id=tenant.id,
             url=await self._url(body["url"]),
-            events=self._events(body.get("events", [LINK_CLICKED])),
+            events=self._events(body.get("events", list(DEFAULT_EVENTS))),
             campaign=text("campaign", body.get("campaign"), MAX_LABEL),
             link_id=await self._link_id(tenant.id, body.get("link_id")),
             include_bots=boolean("include_bots", body.get("include_bots", False)),

@@ -63,6 +63,21 @@ def test_filters_name_a_campaign_and_a_link_of_the_tenant(a: httpx.Client, b: ht
     assert error_of(a.post(PATH, json={"url": PUBLIC, "link_id": link["id"]}))[1] == "link_not_found"
 
 
+def test_a_webhook_chooses_the_events_it_hears(a: httpx.Client) -> None:
+    both = make(a, events=["conversion.recorded", "link.clicked", "conversion.recorded"])
+    assert both["events"] == ["link.clicked", "conversion.recorded"]  # each once, in a fixed order
+    assert a.get(f"{PATH}/{both['id']}").json()["events"] == both["events"]
+    conversions = make(a, events=["conversion.recorded"])
+    assert conversions["events"] == ["conversion.recorded"]
+    changed = a.patch(f"{PATH}/{conversions['id']}", json={"events": ["link.clicked"]}).json()
+    assert changed["events"] == ["link.clicked"]
+    untouched = a.patch(f"{PATH}/{both['id']}", json={"campaign": "spring"}).json()
+    assert untouched["events"] == ["link.clicked", "conversion.recorded"]
+    assert error_of(a.patch(f"{PATH}/{both['id']}", json={"events": ["conversion"]})) == (
+        422, "invalid_event", "events"
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
@@ -218,14 +233,25 @@ def test_bodies_match_the_openapi_schemas(api: ApiServer, a: httpx.Client) -> No
     created = make(a, campaign="c", link_id=link["id"])
     valid("WebhookCreated", created)
     valid("Webhook", a.get(f"{PATH}/{created['id']}").json())
-    valid("Webhook", a.patch(f"{PATH}/{created['id']}", json={"enabled": False}).json())
-    valid("WebhookList", a.get(PATH).json())
+    click_id = new_id()
     api.call(
         api.store.webhooks.enqueue_deliveries(
-            [NewDelivery(new_id(), created["id"], api.a.id, new_id(), "link.clicked", b"{}", utcnow())]
+            [
+                NewDelivery(new_id(), created["id"], api.a.id, click_id, "link.clicked", b"{}", utcnow()),
+                NewDelivery(
+                    new_id(), created["id"], api.a.id, "order 7", "conversion.recorded", b"{}", utcnow()
+                ),
+            ]
         )
     )
-    valid("WebhookDeliveryList", a.get(f"{PATH}/{created['id']}/deliveries").json())
+    deliveries = a.get(f"{PATH}/{created['id']}/deliveries").json()
+    valid("WebhookDeliveryList", deliveries)
+    assert [(d["type"], d["event_id"]) for d in deliveries["items"]] == [
+        ("conversion.recorded", "order 7"),
+        ("link.clicked", click_id),
+    ]
+    valid("Webhook", a.patch(f"{PATH}/{created['id']}", json={"enabled": False}).json())
+    valid("WebhookList", a.get(PATH).json())
     valid("Error", a.post(PATH, json={"url": "http://127.0.0.1/"}).json())
     valid(
         "WebhookCreate", {"url": PUBLIC, "events": ["link.clicked"], "campaign": None, "include_bots": True}
