@@ -226,9 +226,11 @@ class SmartLinksApp:
         )
         task = asyncio.create_task(self.consumer.run(), name="click-consumer")
         self._exit.push_async_callback(self._stop_consumer, task)
-        await self._start_funnel_consumer(sink, describer(geo, enricher.agents))
+        await self._start_funnel_consumer(sink, describer(geo, enricher.agents), webhooks)
 
-    async def _start_funnel_consumer(self, sink: ClickSink, describe: Describe) -> None:
+    async def _start_funnel_consumer(
+        self, sink: ClickSink, describe: Describe, webhooks: WebhookService
+    ) -> None:
         settings = self.settings
         source: Source
         if not self.kafka:
@@ -253,6 +255,8 @@ class SmartLinksApp:
             sink.dead_letter,
             settings.consumer_batch_size,
             settings.consumer_max_wait,
+            # Conversion triggers: the same webhooks, started before and stopped after this.
+            triggers=webhooks.matcher,
         )
         self.funnel_consumer = funnel
         self.registry.register(funnel_metrics(funnel))

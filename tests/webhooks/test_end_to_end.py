@@ -1,5 +1,5 @@
-"""Click triggers as a user sees them: ``smartlinks up`` in a subprocess, a receiver run
-by the test, real redirects, and deliveries over real HTTP.
+"""Webhooks as a user sees them: ``smartlinks up`` in a subprocess, a receiver run by the
+test, real redirects and conversions, and deliveries over real HTTP.
 
 The product runs with private webhook URLs allowed (the receiver is on 127.0.0.1) and a
 retry period of a few seconds, so retries and disabling happen while the test watches.
@@ -14,11 +14,14 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
+from consumer.webhooks import signing
 from tests.support.product import Running, start, stop
 from tests.webhooks.receiver import Receiver
 
@@ -57,6 +60,12 @@ class Product:
         headers = {"User-Agent": ua, "X-Forwarded-For": "8.8.8.8", "Referer": "https://wa.me/"}
         response = httpx.request(method, f"{self.running.url}/{link['code']}", headers=headers)
         assert response.status_code == 302, response.text
+
+    def record(self, *events: dict[str, Any]) -> dict[str, Any]:
+        response = self.api("POST", "/api/v1/events", json={"events": list(events)})
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
 
     def deliveries(self, hook: dict[str, Any]) -> list[dict[str, Any]]:
         response = self.api("GET", f"/api/v1/webhooks/{hook['id']}/deliveries")
@@ -211,3 +220,48 @@ def test_an_endpoint_that_keeps_failing_is_disabled(product: Product, receiver: 
     assert len(product.deliveries(hook)) == 1
     enabled = product.api("PATCH", path, json={"enabled": True}).json()
     assert (enabled["enabled"], enabled["disabled_reason"]) == (True, None)
+
+
+def test_a_conversion_is_delivered_signed(product: Product, receiver: Receiver) -> None:
+    tag = f"conv-{time.monotonic_ns()}"
+    link = product.link(campaign=tag, contact_id="c-9")
+    clicks_only = product.webhook(receiver.hook("e2e-conv-clicks"), campaign=tag)
+    hook = product.webhook(receiver.hook("e2e-conversion"), events=["conversion.recorded"], campaign=tag)
+    elsewhere = product.webhook(
+        receiver.hook("e2e-conv-elsewhere"), events=["conversion.recorded"], link_id=product.link()["id"]
+    )
+    time.sleep(RULES_RELOAD)
+    product.click(link)
+    [clicked] = receiver.wait("e2e-conv-clicks")  # the click is stored: it can be attributed
+    click_id = clicked.json()["data"]["click"]["id"]
+    order = {"type": "conversion", "id": f"order-{tag}", "name": "purchase", "campaign": tag,
+             "contact_id": "c-9", "value": "49.90", "currency": "EUR"}  # fmt: skip
+    sent = datetime.now(UTC)
+    assert product.record(order) == {"accepted": 1, "duplicates": 0, "errors": []}
+
+    [got] = receiver.wait("e2e-conversion", timeout=5)
+    assert signing.verify(hook["secret"], got.headers["smartlinks-signature"], got.body)
+    assert not signing.verify(clicks_only["secret"], got.headers["smartlinks-signature"], got.body)
+    assert got.headers["smartlinks-event"] == "conversion.recorded"
+    body = got.json()
+    assert got.headers["smartlinks-delivery"] == body["id"] and body["type"] == "conversion.recorded"
+    occurred = datetime.fromisoformat(body["occurred_at"])  # no `at` sent: when it was accepted
+    assert sent - timedelta(seconds=1) <= occurred <= datetime.now(UTC)
+    assert body["data"]["conversion"] == {
+        "id": order["id"], "name": "purchase", "value": "49.90", "currency": "EUR", "campaign": tag,
+        "contact_id": "c-9", "link_id": link["id"], "click_id": click_id, "attribution": "last_click",
+    }  # fmt: skip
+    document = product.api("GET", "/api/v1/openapi.json").json()
+    Draft202012Validator({**document, "$ref": "#/components/schemas/WebhookEvent"}).validate(body)
+    [delivery] = eventually(lambda: [d for d in product.deliveries(hook) if d["status"] == "delivered"])
+    assert (delivery["id"], delivery["type"], delivery["event_id"]) == (
+        body["id"], "conversion.recorded", order["id"]
+    )  # fmt: skip
+
+    # Sent again (the site retried): recorded once, delivered once. A clicks-only webhook and
+    # one of another link hear nothing of it.
+    assert product.record(order) == {"accepted": 0, "duplicates": 1, "errors": []}
+    time.sleep(1.0)
+    assert len(receiver.received("e2e-conversion")) == 1 and len(product.deliveries(hook)) == 1
+    assert [r.json()["type"] for r in receiver.received("e2e-conv-clicks")] == ["link.clicked"]
+    assert receiver.received("e2e-conv-elsewhere") == [] and product.deliveries(elsewhere) == []
