@@ -95,8 +95,47 @@ export interface ContactClick {
   referrer: string | null;
 }
 
+/** A message reported delivered to a contact (POST /api/v1/events). */
+export interface ContactDelivery {
+  id: string;
+  campaign: string;
+  message_id: string | null;
+  at: string;
+}
+
+/** A conversion of a contact, and the click it was put down to, if any. */
+export interface ContactConversion {
+  id: string;
+  name: string;
+  at: string;
+  campaign: string | null;
+  link_id: string | null;
+  click_id: string | null;
+  attribution: "click_id" | "last_click" | "sent" | string;
+  value: string | null; // a decimal, as sent
+  currency: string | null;
+}
+
 export interface ContactClicks extends Page<ContactClick> {
   contact_id: string;
+  deliveries?: ContactDelivery[]; // present once the API reports the funnel per contact
+  conversions?: ContactConversion[];
+}
+
+/** Delivered → clicked → converted, in distinct contacts, for a campaign or one link. */
+export interface Funnel {
+  range: { from: string; to: string; interval: string; tz: string };
+  delivered: number;
+  clicked: number;
+  converted: number;
+  click_rate: number | null; // null: nobody delivered
+  conversion_rate: number | null; // null: nobody clicked
+  conversions: number; // conversion events, contact or not
+  revenue: { currency: string; value: string }[]; // a decimal string per currency
+  median_time_to_click_s: number | null;
+  median_time_to_convert_s: number | null;
+  timeseries: { t: string; delivered: number; clicked: number; converted: number }[];
+  links: { link_id: string; code?: string; clicked: number; converted: number }[];
 }
 
 export const WEBHOOK_EVENTS = ["link.clicked"] as const;
@@ -235,6 +274,12 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return payload as T;
 }
 
+/** A request's answer, or the ApiError it failed with: for a part of a page that can fail
+ * on its own while the rest is shown. */
+export function settled<T>(pending: Promise<T>): Promise<T | ApiError> {
+  return pending.catch((e: unknown) => (e instanceof ApiError ? e : new ApiError(0, "unknown", String(e))));
+}
+
 const LINKS = "/api/v1/links";
 const CAMPAIGNS = "/api/v1/campaigns";
 const WEBHOOKS = "/api/v1/webhooks";
@@ -264,6 +309,9 @@ export const api = {
   campaigns: (query: Query = {}) => request<Page<CampaignSummary>>("GET", withQuery(CAMPAIGNS, query)),
   campaignAnalytics: (campaign: string, query: Query) =>
     request<CampaignAnalytics>("GET", withQuery(`${CAMPAIGNS}/${segment(campaign)}/analytics`, query)),
+  campaignFunnel: (campaign: string, query: Query) =>
+    request<Funnel>("GET", withQuery(`${CAMPAIGNS}/${segment(campaign)}/funnel`, query)),
+  linkFunnel: (id: string, query: Query) => request<Funnel>("GET", withQuery(`${LINKS}/${segment(id)}/funnel`, query)),
   contactClicks: (contact: string, query: Query) =>
     request<ContactClicks>("GET", withQuery(`/api/v1/contacts/${segment(contact)}/clicks`, query)),
   webhooks: () => request<{ items: Webhook[] }>("GET", WEBHOOKS),

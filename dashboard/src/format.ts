@@ -20,9 +20,15 @@ export function compactNumber(value: number): string {
   return Math.abs(value) < 10_000 ? numbers.format(value) : compact.format(value);
 }
 
+const percents = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
+
 export function percent(part: number, whole: number): string {
-  if (!whole) return "0%";
-  return new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 }).format(part / whole);
+  return whole ? ratio(part / whole) : "0%";
+}
+
+/** A share (0.4 → "40%", 2/3 → "66.7%"); "–" when there is none to give. */
+export function ratio(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? "–" : percents.format(value);
 }
 
 export function dateTime(iso: string | null): string {

@@ -193,11 +193,19 @@ export function StatCards({ totals, excludeBots, contacts = false }: CardsProps)
   );
 }
 
-function Card({ label, value, note }: { label: string; value: number | undefined; note: string }) {
+interface CardProps {
+  label: string;
+  value?: number; // undefined: not loaded yet, unless children say what to show
+  note: string;
+  children?: ComponentChildren; // the value as something other than a count
+}
+
+/** One figure with its label and a note on what it counts. */
+export function Card({ label, value, note, children }: CardProps) {
   return (
     <div class="card stat">
       <p class="stat-label">{label}</p>
-      <p class="stat-value">{value === undefined ? "–" : number(value)}</p>
+      <p class="stat-value">{children ?? (value === undefined ? "–" : number(value))}</p>
       <p class="stat-note muted">{note}</p>
     </div>
   );

@@ -3,14 +3,19 @@
 import type { Link } from "../api";
 import { dateTime, shownUrl } from "../format";
 
+/** What a link is called where there is room for one line: its title, else its
+ * destination's host, else its code. */
+export function linkLabel(link: Pick<Link, "title" | "destination_url" | "code">): string {
+  return link.title || shownUrl(link.destination_url).host || link.code;
+}
+
 /** Title over destination. Both are text nodes (never markup); the URL is shown in ASCII
  * with a punycode host, and flagged when the host is internationalised. */
 export function LinkName({ link }: { link: Link }) {
-  const url = shownUrl(link.destination_url);
   return (
     <span class="link-name">
       <span class="link-title" dir="auto">
-        {link.title || url.host || link.code}
+        {linkLabel(link)}
       </span>
       <span class="link-url">
         <SafeUrl url={link.destination_url} />
