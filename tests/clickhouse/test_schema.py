@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from api.analytics import funnel_sql
 from api.analytics import sql as analytics_sql
 from consumer import funnel, sink
 from schemas.clickhouse import CLICK_COLUMNS, TABLES, migrations, statements
@@ -57,7 +58,12 @@ def test_the_sink_writes_every_column_of_its_tables(clickhouse: Client) -> None:
 
 @pytest.mark.parametrize(
     ("table", "columns"),
-    [*sorted(analytics_sql.READS.items()), *sorted(sink.READS.items()), *sorted(funnel.READS.items())],
+    [
+        *sorted(analytics_sql.READS.items()),
+        *sorted(funnel_sql.READS.items()),
+        *sorted(sink.READS.items()),
+        *sorted(funnel.READS.items()),
+    ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
 def test_the_code_reads_existing_columns(clickhouse: Client, table: str, columns: set[str]) -> None:

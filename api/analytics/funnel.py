@@ -1,0 +1,190 @@
+"""The funnel of a campaign or a link, read from ClickHouse: delivered → clicked → converted.
+
+``FunnelQueries`` returns plain dicts in the shape of the API contract; the HTTP layer
+(``api.funnel``) adds each link's code and the range. Every method is synchronous: call
+it from a worker thread.
+
+Figures:
+- ``delivered``, ``clicked`` and ``converted`` count distinct contacts (non-empty
+  ``contact_id``) with a delivery, a human click, a conversion in the range; a bot's
+  click never makes a contact clicked. Each step stands alone: a contact who clicked
+  without a delivery report in range still counts as clicked.
+- ``click_rate`` = clicked / delivered, ``conversion_rate`` = converted / clicked; None
+  when the step before has no contact.
+- ``conversions`` counts the conversion events in range, contact or not; ``revenue`` sums
+  their values per currency (conversions without a value have none).
+- The medians: over the contacts with a delivery and a later click in range, the time
+  from their first delivery to their first click after it; over the contacts with a click
+  and a later conversion, from their first click to their first conversion after it.
+  Seconds to the millisecond, the mean of the middle two for an even count; None for none.
+- ``timeseries``: every bucket of the range, each with the distinct contacts of each step
+  in it (a contact with clicks in two buckets counts in both).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from api.analytics import funnel_sql
+from api.analytics.buckets import Buckets, make_buckets
+from smartlinks.clickhouse import Client
+from smartlinks.models import Link, to_ms
+
+_HOUR_MS = 3_600_000
+# Beyond this many (link, hour) rows to read raw, every hour is read raw (see CONTACTS).
+MAX_RAW_PAIRS = 10_000
+# ISO 4217 currencies whose minor unit is not a hundredth; the rest have two decimals.
+MINOR_DIGITS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
+         "VUV", "XAF", "XOF", "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    "CLF": 4,
+    "UYW": 4,
+}  # fmt: skip
+
+
+class FunnelQueries:
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def campaign_exists(self, tenant_id: str, campaign: str) -> bool:
+        """Whether the campaign has any delivery or conversion, ever."""
+        params = {"tenant": tenant_id, "campaign": campaign}
+        return bool(self.client.query(funnel_sql.ANY_EVENT, parameters=params).result_rows)
+
+    def campaign_funnel(
+        self,
+        tenant_id: str,
+        campaign: str,
+        link_ids: Collection[str],
+        start: datetime,
+        end: datetime,
+        interval: str = "day",
+        tz: str = "UTC",
+        limit: int = 500,
+    ) -> dict[str, Any]:
+        """The campaign's funnel in [start, end), with a row for at most ``limit`` of its
+        live links ``link_ids``: most clicked first, then most converted, then by id.
+        Raises RangeError on a bad range, interval or zone."""
+        buckets = make_buckets(start, end, interval, tz)
+        params = _params(buckets, tenant=tenant_id, campaign=campaign)
+        out = self._funnel("campaign", buckets, params)
+        out["links"] = self._link_rows(params, link_ids, limit)
+        return out
+
+    def link_funnel(
+        self, link: Link, start: datetime, end: datetime, interval: str = "day", tz: str = "UTC"
+    ) -> dict[str, Any]:
+        """One link's funnel: its contact's deliveries in its campaign, its own clicks and
+        the conversions attributed to it."""
+        buckets = make_buckets(start, end, interval, tz)
+        params = _params(
+            buckets,
+            tenant=link.tenant_id,
+            campaign=link.campaign or "",
+            link=link.id,
+            contact=link.contact_id or "",
+        )
+        out = self._funnel("link", buckets, params)
+        out["links"] = [{"link_id": link.id, "clicked": out["clicked"], "converted": out["converted"]}]
+        return out
+
+    def _funnel(self, scope: funnel_sql.Scope, buckets: Buckets, params: dict[str, Any]) -> dict[str, Any]:
+        raw = _raw(params)
+        row = self._rows(funnel_sql.contacts(scope, buckets.interval, raw), params)[0]
+        unclear = sorted(set(row[5]))
+        if unclear:  # read those rows raw and ask again: then no row hides a click
+            pairs = {**params, "pairs": unclear}
+            again: funnel_sql.Raw = "all" if len(unclear) > MAX_RAW_PAIRS else "some"
+            row = self._rows(funnel_sql.contacts(scope, buckets.interval, again), pairs)[0]
+        delivered, clicked, converted, to_click, to_convert = row[:5]
+        series = self._rows(funnel_sql.series(scope, buckets.interval, raw), params)
+        revenue = self._rows(funnel_sql.revenue(scope), params)
+        return {
+            "delivered": delivered,
+            "clicked": clicked,
+            "converted": converted,
+            "click_rate": _rate(clicked, delivered),
+            "conversion_rate": _rate(converted, clicked),
+            "conversions": sum(count for _, count, _ in revenue),
+            "revenue": [
+                {"currency": currency, "value": money(value, currency)}
+                for currency, _, value in sorted(revenue, key=lambda row: str(row[0]))
+                if currency
+            ],
+            "median_time_to_click_s": _seconds(to_click),
+            "median_time_to_convert_s": _seconds(to_convert),
+            "timeseries": _series(buckets, series),
+        }
+
+    def _link_rows(
+        self, params: dict[str, Any], link_ids: Collection[str], limit: int
+    ) -> list[dict[str, Any]]:
+        live = link_ids if isinstance(link_ids, set | frozenset) else set(link_ids)
+        query = funnel_sql.links(_raw(params))
+        rows = self._rows(query, {**params, "limit": limit})
+        if len(rows) == limit and any(row[0] not in live for row in rows):
+            # A link deleted a moment ago took a place: rank them all.
+            rows = self._rows(query, {**params, "limit": 2**32 - 1})
+        shown = [(link_id, clicked, converted) for link_id, clicked, converted in rows if link_id in live]
+        # Then the links without a click or conversion in range, oldest (smallest id) first.
+        counted = {link_id for link_id, _, _ in shown}
+        idle = heapq.nsmallest(
+            max(limit - len(shown), 0), (link_id for link_id in live if link_id not in counted)
+        )
+        shown += [(link_id, 0, 0) for link_id in idle]
+        return [
+            {"link_id": link_id, "clicked": clicked, "converted": converted}
+            for link_id, clicked, converted in shown[:limit]
+        ]
+
+    def _rows(self, query: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return self.client.query(query, parameters=params).result_rows
+
+
+def _params(buckets: Buckets, **names: str) -> dict[str, Any]:
+    start, end = to_ms(buckets.start), to_ms(buckets.end)
+    # The UTC hours a range end or a bucket boundary cuts: the hourly rollup cannot split them.
+    cuts = (start, end, *(to_ms(value) for value in buckets.starts[1:]))
+    split = sorted({cut // _HOUR_MS * 3600 for cut in cuts if cut % _HOUR_MS})
+    return {**names, "start": start, "end": end, "tz": buckets.tz.key, "split": split, "pairs": []}
+
+
+def _raw(params: dict[str, Any]) -> funnel_sql.Raw:
+    return "some" if params["split"] or params["pairs"] else "none"
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None or math.isnan(ms) else ms / 1000
+
+
+def money(value: Decimal, currency: str) -> str:
+    """A sum of a currency as a decimal string: the currency's minor unit (two decimals for
+    most), more only where the sum has nonzero digits beyond it (values keep four)."""
+    digits = MINOR_DIGITS.get(currency, 2)
+    exponent = value.normalize().as_tuple().exponent
+    places = max(digits, -exponent if isinstance(exponent, int) else 0)
+    return f"{value:.{places}f}"
+
+
+def _series(buckets: Buckets, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every bucket with its contacts per step, from (step, bucket, contacts) rows."""
+    counts = [[0] * len(buckets.starts) for _ in range(3)]
+    for step, bucket, contacts in rows:
+        counts[step - 1][buckets.index(bucket)] += contacts
+    return [
+        {"t": label, "delivered": counts[0][i], "clicked": counts[1][i], "converted": counts[2][i]}
+        for i, label in enumerate(buckets.labels())
+    ]
