@@ -1,17 +1,21 @@
-// One contact's clicks across every link and campaign, newest first, a page at a time.
+// One contact's clicks across every link and campaign, newest first, a page at a time,
+// and (when the API reports them) the messages delivered to them and their conversions.
 // A contact is whoever an integration named in a link's `contact_id`.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type ContactClick } from "../api";
+import { api, ApiError, type ContactClick, type ContactClicks, type ContactConversion, type ContactDelivery } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
-import { dateTime, number, shownUrl } from "../format";
+import { dateTime, number } from "../format";
+import { money } from "../funnel";
 import { follow, href } from "../router";
 import { equipment, KINDS, place } from "./figures";
+import { linkLabel } from "./parts";
 
 const PAGE_SIZE = 50;
 
 export function ContactPage({ contact }: { contact: string }) {
   const [items, setItems] = useState<ContactClick[] | null>(null);
+  const [funnel, setFunnel] = useState<FunnelLists | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
@@ -29,6 +33,7 @@ export function ContactPage({ contact }: { contact: string }) {
         (page) => {
           if (request !== latest.current) return;
           setItems(page.items);
+          setFunnel(funnelOf(page));
           setCursor(page.next_cursor);
           setError(null);
         },
@@ -64,7 +69,10 @@ export function ContactPage({ contact }: { contact: string }) {
           <h1 id="contact-title" dir="auto">
             {contact}
           </h1>
-          <p class="muted">Every click of this contact, on any link of any campaign, newest first.</p>
+          <p class="muted">
+            Every click of this contact, on any link of any campaign, newest first
+            {funnel && ", with the messages delivered to them and their conversions"}.
+          </p>
         </div>
         <div class="actions">
           <button type="button" class="button" onClick={load} disabled={busy}>
@@ -73,6 +81,8 @@ export function ContactPage({ contact }: { contact: string }) {
         </div>
       </div>
 
+      {funnel && !error && <ContactFunnel funnel={funnel} clicks={items ?? []} />}
+      {funnel && !error && <h2 class="section-title">Clicks</h2>}
       {error ? (
         <Failed error={error} retry={load} what="this contact's clicks" />
       ) : items === null ? (
@@ -104,21 +114,13 @@ export function ContactPage({ contact }: { contact: string }) {
                   <td data-label="Link">
                     {click.link ? (
                       <a href={href({ name: "analytics", id: click.link.id })} onClick={follow} dir="auto">
-                        {click.link.title || shownUrl(click.link.destination_url).host || click.link.code}
+                        {linkLabel(click.link)}
                       </a>
                     ) : (
                       <span class="muted">Deleted link</span>
                     )}
                   </td>
-                  <td data-label="Campaign" dir="auto" class={click.campaign ? undefined : "cell-empty"}>
-                    {click.campaign ? (
-                      <a href={href({ name: "campaign", campaign: click.campaign })} onClick={follow}>
-                        {click.campaign}
-                      </a>
-                    ) : (
-                      <span class="muted">–</span>
-                    )}
-                  </td>
+                  <CampaignCell campaign={click.campaign} />
                   <td data-label="Kind">
                     <span class={`badge badge-${click.kind}`}>{KINDS[click.kind] ?? click.kind}</span>
                   </td>
@@ -152,5 +154,131 @@ export function ContactPage({ contact }: { contact: string }) {
         </>
       )}
     </section>
+  );
+}
+
+interface FunnelLists {
+  deliveries: ContactDelivery[];
+  conversions: ContactConversion[];
+}
+
+/** The contact's deliveries and conversions, from the first page, if the API gives them. */
+function funnelOf(page: ContactClicks): FunnelLists | null {
+  if (!page.deliveries && !page.conversions) return null;
+  return { deliveries: page.deliveries ?? [], conversions: page.conversions ?? [] };
+}
+
+const ATTRIBUTION: Record<string, [string, string]> = {
+  click_id: ["Click id", "The site sent back the id of the click."],
+  last_click: ["Last click", "The contact's last click in the campaign within the attribution window."],
+  sent: ["As sent", "No click was found: the conversion counts as it was sent."],
+};
+
+function CampaignCell({ campaign }: { campaign: string | null }) {
+  return (
+    <td data-label="Campaign" dir="auto" class={campaign ? undefined : "cell-empty"}>
+      {campaign ? (
+        <a href={href({ name: "campaign", campaign })} onClick={follow}>
+          {campaign}
+        </a>
+      ) : (
+        <span class="muted">–</span>
+      )}
+    </td>
+  );
+}
+
+function ContactFunnel({ funnel, clicks }: { funnel: FunnelLists; clicks: ContactClick[] }) {
+  // A conversion names its link by id: its title is known from the contact's clicks.
+  const links = new Map(clicks.flatMap((click) => (click.link ? [[click.link.id, click.link] as const] : [])));
+  return (
+    <>
+      <div class="panel">
+        <h2 class="panel-title">Deliveries</h2>
+        {funnel.deliveries.length === 0 ? (
+          <p class="muted empty-list">No messages reported delivered to this contact.</p>
+        ) : (
+          <table class="table deliveries-list">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Campaign</th>
+                <th scope="col">Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {funnel.deliveries.map((delivery) => (
+                <tr key={delivery.id}>
+                  <td data-label="When" class="nowrap">
+                    <time dateTime={delivery.at}>{dateTime(delivery.at)}</time>
+                  </td>
+                  <CampaignCell campaign={delivery.campaign} />
+                  <td data-label="Message" class={delivery.message_id ? "break-all" : "cell-empty"}>
+                    {delivery.message_id ? <code>{delivery.message_id}</code> : <span class="muted">–</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+      <div class="panel">
+        <h2 class="panel-title">Conversions</h2>
+        {funnel.conversions.length === 0 ? (
+          <p class="muted empty-list">No conversions reported for this contact.</p>
+        ) : (
+          <table class="table conversions-list">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Conversion</th>
+                <th scope="col">Campaign</th>
+                <th scope="col">Link</th>
+                <th scope="col" class="num">
+                  Value
+                </th>
+                <th scope="col">Attribution</th>
+              </tr>
+            </thead>
+            <tbody>
+              {funnel.conversions.map((conversion) => {
+                const link = conversion.link_id ? links.get(conversion.link_id) : undefined;
+                const [how, why] = ATTRIBUTION[conversion.attribution] ?? [conversion.attribution, ""];
+                return (
+                  <tr key={conversion.id}>
+                    <td data-label="When" class="nowrap">
+                      <time dateTime={conversion.at}>{dateTime(conversion.at)}</time>
+                    </td>
+                    <td data-label="Conversion" dir="auto">
+                      {conversion.name}
+                    </td>
+                    <CampaignCell campaign={conversion.campaign} />
+                    <td data-label="Link" class={conversion.link_id ? undefined : "cell-empty"}>
+                      {conversion.link_id ? (
+                        <a href={href({ name: "analytics", id: conversion.link_id })} onClick={follow} dir="auto">
+                          {link ? linkLabel(link) : "Open link"}
+                        </a>
+                      ) : (
+                        <span class="muted">–</span>
+                      )}
+                    </td>
+                    <td data-label="Value" class={conversion.value && conversion.currency ? "num" : "num cell-empty"}>
+                      {conversion.value && conversion.currency ? (
+                        money(conversion.value, conversion.currency)
+                      ) : (
+                        <span class="muted">–</span>
+                      )}
+                    </td>
+                    <td data-label="Attribution" title={why}>
+                      {how}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
   );
 }
