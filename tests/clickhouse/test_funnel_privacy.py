@@ -11,6 +11,7 @@ from consumer.funnel import FunnelSink, describer
 from schemas.events import CONVERSION, FunnelEvent
 from smartlinks.clickhouse import Client
 from tests.consumer.conftest import CHROME, enricher, geo
+from tests.support.funnel_events import funnel_event
 
 __all__ = ["enricher", "geo"]
 
@@ -18,12 +19,9 @@ IP = "81.2.69.142"  # London in the test GeoIP database
 
 
 def browser_conversion(conversion_id: str, collect_metadata: bool) -> FunnelEvent:
-    now = int(time.time() * 1000)
-    return FunnelEvent(
-        type=CONVERSION, id=conversion_id, tenant_id="t-private", at=now, received_at=now,
-        campaign="spring", contact_id="c-1", message_id=None, name="signup", click_id=None,
-        value=None, currency=None, attribution_window_ms=86_400_000, ip=IP, user_agent=CHROME,
-        collect_metadata=collect_metadata,
+    return funnel_event(
+        CONVERSION, "t-private", conversion_id, int(time.time() * 1000), campaign="spring", contact_id="c-1",
+        name="signup", ip=IP, user_agent=CHROME, collect_metadata=collect_metadata,
     )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from smartlinks.models import Link, NewLink, Tenant, from_ms, rfc3339
 from smartlinks.store.sqlite import SQLiteLinkStore
 from smartlinks.store.webhooks_sqlite import SQLiteWebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, NewWebhook, Webhook
+from tests.support.funnel_events import funnel_event
 
 pytestmark = pytest.mark.anyio
 
@@ -251,21 +252,12 @@ async def test_tenants_without_webhooks_cost_no_store_call(
 
 # -- conversions ------------------------------------------------------------------------
 
-DAY = 86_400_000
-
 
 def conversion(tenant: Tenant, conversion_id: str, **fields: Any) -> FunnelEvent:
+    """A purchase received now (and made now, unless ``at`` says otherwise)."""
     now = int(time.time() * 1000)
-    values: dict[str, Any] = {
-        "at": now, "campaign": None, "contact_id": None, "message_id": None, "name": "purchase",
-        "click_id": None, "value": None, "currency": None, "ip": "", "user_agent": "",
-        "collect_metadata": True,
-    }  # fmt: skip
-    values.update(fields)
-    return FunnelEvent(
-        type=CONVERSION, id=conversion_id, tenant_id=tenant.id, received_at=now + 1,
-        attribution_window_ms=30 * DAY, **values,
-    )  # fmt: skip
+    values: dict[str, Any] = {"at": now, "name": "purchase", "received_at": now + 1, **fields}
+    return funnel_event(CONVERSION, tenant.id, conversion_id, **values)
 
 
 async def funnel_consumer_for(
@@ -283,10 +275,9 @@ async def funnel_consumer_for(
 
 def test_a_rule_hears_the_conversions_its_webhook_asks_for() -> None:
     def stored(campaign: str, link_id: str, received_at: int = 2_000) -> StoredConversion:
-        event = FunnelEvent(
-            CONVERSION, "o-1", "t", 1_000, received_at, campaign, "c-1", None, "purchase", None, None, None,
-            DAY, "", "", True,
-        )  # fmt: skip
+        event = funnel_event(
+            CONVERSION, "t", "o-1", 1_000, received_at=received_at, campaign=campaign, contact_id="c-1"
+        )
         return StoredConversion(event, campaign, "c-1", link_id, "", 0, "last_click")
 
     assert Rule("w", "t", None, None, False, 1_000).hears(stored("spring", "l1"))
