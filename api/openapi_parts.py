@@ -13,6 +13,21 @@ LINK_FIELD_ERRORS = (
 )  # fmt: skip
 
 
+_HEX_ID = {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"}
+# How a conversion found its click, as the conversion.recorded webhook and the contact view show it.
+ATTRIBUTED: dict[str, Any] = {
+    "link_id": {**_HEX_ID, "description": "The link of its click; null without one."},
+    "click_id": {**_HEX_ID, "description": "The click it was attributed to; null without one."},
+    "attribution": {
+        "type": "string",
+        "enum": ["click_id", "last_click", "sent"],
+        "description": "How it found its click: by the click id the site sent back, as the contact's last"
+        " human click on the campaign within the tenant's attribution window, or not at all (campaign"
+        " and contact as sent).",
+    },
+}
+
+
 def ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 

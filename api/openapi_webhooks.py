@@ -6,7 +6,7 @@ from typing import Any
 
 from api.link_input import MAX_LABEL
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
-from api.openapi_parts import error, object_schema, ok, operation, query, ref
+from api.openapi_parts import ATTRIBUTED, error, object_schema, ok, operation, query, ref
 from api.webhooks import PATH
 from smartlinks.netguard import MAX_URL_LENGTH
 from smartlinks.webhooks import (
@@ -138,15 +138,7 @@ _CONVERSION = {
     "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$", "description": "ISO 4217, with value."},
     "campaign": _NULLABLE_TEXT,
     "contact_id": _NULLABLE_TEXT,
-    "link_id": {**_ID, "type": ["string", "null"], "description": "The link of the click; null without one."},
-    "click_id": {**_ID, "type": ["string", "null"], "description": "The click it was attributed to."},
-    "attribution": {
-        "type": "string",
-        "enum": ["click_id", "last_click", "sent"],
-        "description": "How it found its click: by the click id the site sent back, as the contact's last"
-        " human click on the campaign within the tenant's attribution window, or not at all (campaign"
-        " and contact as sent).",
-    },
+    **ATTRIBUTED,
 }
 _DELIVERY_ID = {**_ID, "description": "The delivery id, the same on every retry: de-duplicate by it."}
 
