@@ -1,10 +1,12 @@
 """``GET /api/v1/contacts/{contact_id}/clicks``: one contact's clicks on every link of
-every campaign, newest first, keyset-paged like a link's click log.
+every campaign, newest first, keyset-paged like a link's click log; beside them, on every
+page, the contact's newest deliveries and conversions (``api.contact_funnel``).
 
 A contact is not something the service stores: it is the ``contact_id`` links are made
-with, which every click on them carries. An id no click carries has an empty log. A
-deleted link's clicks are removed with it; until that reaches ClickHouse (at once in
-one process, within moments across processes) such a click shows with ``link: null``.
+with, which every click on them carries (and the deliveries and conversions sent for it).
+An id nothing carries has an empty log. A deleted link's clicks are removed with it; until
+that reaches ClickHouse (at once in one process, within moments across processes) such a
+click shows with ``link: null``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.routing import Route
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import click_cursor, encode_click_cursor, label, label_route, page_limit
 from api.auth import tenant_of
+from api.contact_funnel import contact_funnel, no_funnel
 from api.context import ApiContext
 from api.responses import json_response
 from api.serialize import link_ref
@@ -42,10 +45,12 @@ class ContactEndpoints:
         contact_id = label(request, "contact_id")
         clicks: list[dict[str, Any]] = []
         following = None
-        if contact_id is not None:  # else no link can have it
+        funnel = no_funnel()
+        if contact_id is not None:  # else no link or event can have it
             clicks, following = await asyncio.to_thread(
                 self.queries.contact_log, tenant.id, contact_id, limit, before
             )
+            funnel = await asyncio.to_thread(contact_funnel, self.queries.client, tenant.id, contact_id)
         links: dict[str, Link] = {}
         if clicks:
             link_ids = sorted({click["link_id"] for click in clicks})
@@ -71,5 +76,6 @@ class ContactEndpoints:
                 "contact_id": request.path_params["contact_id"],
                 "items": items,
                 "next_cursor": None if following is None else encode_click_cursor(following),
+                **funnel,
             }
         )

@@ -6,10 +6,12 @@ from typing import Any
 
 from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
 from api.campaigns import LINK_TABLE_LIMIT
+from api.contact_funnel import FUNNEL_SHOWN
 from api.link_input import MAX_LABEL
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
+    ATTRIBUTED,
     error,
     object_schema,
     ok,
@@ -84,7 +86,8 @@ PATHS: dict[str, Any] = {
         "get": operation(
             "listContactClicks",
             "A contact's clicks on every link and campaign, newest first. An id no click carries"
-            " has an empty list.",
+            " has an empty list. Every page also holds the contact's newest deliveries and"
+            f" conversions (POST /api/v1/events), at most {FUNNEL_SHOWN} of each, newest first.",
             {
                 "200": ok("A page of the contact's clicks.", "ContactClickList"),
                 "400": error("invalid_limit", "invalid_cursor"),
@@ -123,6 +126,27 @@ _CONTACT_CLICK = {
         name: BASE["Click"]["properties"][name]
         for name in ("country", "city", "device", "browser", "os", "referrer")
     },
+}
+_NULLABLE = {"type": ["string", "null"]}
+_CONTACT_DELIVERY = {
+    "id": {"type": "string", "description": "The delivery's id, as sent."},
+    "campaign": _NULLABLE,
+    "message_id": _NULLABLE,
+    "at": {**_TIME, "description": "When the message was delivered, RFC 3339 in UTC."},
+}
+_CONTACT_CONVERSION = {
+    "id": {"type": "string", "description": "The conversion's id, as sent."},
+    "name": {"type": "string"},
+    "at": {**_TIME, "description": "When the conversion happened, RFC 3339 in UTC."},
+    "campaign": _NULLABLE,
+    **ATTRIBUTED,
+    "value": {
+        "type": ["string", "null"],
+        "pattern": r"^[0-9]+(\.[0-9]{1,4})?$",
+        "description": "A decimal as text in the currency's minor unit (2 decimals for most, none for"
+        " JPY), more only where the value has nonzero digits beyond it; null without a value.",
+    },
+    "currency": {**_NULLABLE, "description": "ISO 4217, with value."},
 }
 _ANALYTICS_FIELDS = (
     "range",
@@ -185,12 +209,44 @@ SCHEMAS: dict[str, Any] = {
         " clicks two links counts on each). Links deleted since are left out, clicks and all.",
     },
     "ContactClick": object_schema(_CONTACT_CLICK, tuple(_CONTACT_CLICK)),
+    "ContactDelivery": object_schema(_CONTACT_DELIVERY, tuple(_CONTACT_DELIVERY)),
+    "ContactConversion": object_schema(_CONTACT_CONVERSION, tuple(_CONTACT_CONVERSION)),
     "ContactClickList": object_schema(
         {
             "contact_id": {"type": "string"},
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContactClick"}},
             "next_cursor": _NEXT_CURSOR,
+            "deliveries": {
+                "type": "array",
+                "maxItems": FUNNEL_SHOWN,
+                "description": f"The contact's newest {FUNNEL_SHOWN} deliveries, newest first; the same on"
+                " every page.",
+                "items": {"$ref": "#/components/schemas/ContactDelivery"},
+            },
+            "deliveries_truncated": {
+                "type": "boolean",
+                "description": f"Whether the contact has more than {FUNNEL_SHOWN} deliveries.",
+            },
+            "conversions": {
+                "type": "array",
+                "maxItems": FUNNEL_SHOWN,
+                "description": f"The contact's newest {FUNNEL_SHOWN} conversions, newest first; the same on"
+                " every page.",
+                "items": {"$ref": "#/components/schemas/ContactConversion"},
+            },
+            "conversions_truncated": {
+                "type": "boolean",
+                "description": f"Whether the contact has more than {FUNNEL_SHOWN} conversions.",
+            },
         },
-        ("contact_id", "items", "next_cursor"),
+        (
+            "contact_id",
+            "items",
+            "next_cursor",
+            "deliveries",
+            "deliveries_truncated",
+            "conversions",
+            "conversions_truncated",
+        ),
     ),
 }

@@ -1,8 +1,12 @@
 """The contact view over real HTTP: one contact's clicks across links and campaigns, newest
-first, paged, each with its link; the same API, store and chDB as the campaign tests."""
+first, paged, each with its link, and beside them its newest deliveries and conversions;
+the same API, store and chDB as the campaign tests (the funnel written by the consumer's
+funnel sink)."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -10,11 +14,15 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from consumer.enrich.row import ClickRow
+from consumer.funnel import FunnelSink
+from schemas.events import CONVERSION, DELIVERED
 from smartlinks.ids import uuid7_int
 from tests.api.conftest import error_of
 from tests.api.test_campaigns import BASE_URL, AnalyticsApi, analytics_api, create, generate, get
+from tests.support.funnel_events import DAY_MS, funnel_event
 
 __all__ = ["analytics_api"]  # the module's server, shared with the campaign tests' setup
 
@@ -126,6 +134,10 @@ def test_an_unknown_contact_has_no_clicks(analytics_api: AnalyticsApi) -> None:
             "contact_id": "never-seen",
             "items": [],
             "next_cursor": None,
+            "deliveries": [],
+            "deliveries_truncated": False,
+            "conversions": [],
+            "conversions_truncated": False,
         }
         long = "y" * 201  # longer than a contact_id can be: no link has it
         assert get(client, path(long))["items"] == []
@@ -190,17 +202,139 @@ def test_bad_pages_are_refused(analytics_api: AnalyticsApi, name: str, value: st
 
 
 def test_the_contact_index_narrows_the_read(analytics_api: AnalyticsApi) -> None:
-    """The bloom filter of 0005_contacts.sql exists and ClickHouse uses it for the view."""
+    """The bloom filters on contact_id (0005_contacts.sql, 0006_funnel.sql) exist and
+    ClickHouse uses them for the view."""
     client = analytics_api.queries.client
+    now = int(time.time() * 1000)
+    FunnelSink(analytics_api.sink.client).insert(  # the tables have parts to skip
+        [
+            funnel_event(DELIVERED, "t", "index-d", now, campaign="x", contact_id="someone"),
+            funnel_event(CONVERSION, "t", "index-c", now, name="buy", campaign="x", contact_id="someone"),
+        ]
+    )
     [(kind, expression)] = client.query(
         "SELECT type, expr FROM system.data_skipping_indices"
         " WHERE database = currentDatabase() AND table = 'clicks' AND name = 'contact_id_bloom'"
     ).result_rows
     assert (kind, expression) == ("bloom_filter", "contact_id")
-    plan = "\n".join(
-        row[0]
-        for row in client.query(
-            "EXPLAIN indexes = 1 SELECT event_id FROM clicks WHERE tenant_id = 't' AND contact_id = 'c'"
-        ).result_rows
-    )
-    assert "contact_id_bloom" in plan
+    for table, column in (("clicks", "event_id"), ("deliveries", "id"), ("conversions", "id")):
+        plan = "\n".join(
+            row[0]
+            for row in client.query(
+                f"EXPLAIN indexes = 1 SELECT {column} FROM {table} WHERE tenant_id = 't' AND contact_id = 'c'"
+            ).result_rows
+        )
+        assert "contact_id_bloom" in plan, table
+
+
+# -- deliveries and conversions ------------------------------------------------------------
+
+MINUTE = 60_000
+DAY = DAY_MS
+
+
+def human_click(tenant_id: str, link: dict[str, Any], ts: int) -> ClickRow:
+    return ClickRow(
+        f"{uuid7_int(ts):032x}", ts, tenant_id, link["id"], link["code"], campaign=link["campaign"],
+        contact_id=link["contact_id"], visitor_id="v",
+    )  # fmt: skip
+
+
+def test_a_contacts_deliveries_and_conversions_newest_first(analytics_api: AnalyticsApi) -> None:
+    account, other = analytics_api.new_account("funnel"), analytics_api.new_account("funnel too")
+    sink = FunnelSink(analytics_api.sink.client)
+    now = int(time.time() * 1000)
+    rng = random.Random(11)
+    with analytics_api.client(account) as client:
+        spring = create(client, campaign="spring", contact_id="ana")
+        autumn = create(client, campaign="autumn", contact_id="ana")
+        clicked, earlier = (
+            human_click(account.id, spring, now - 60 * MINUTE),
+            human_click(account.id, autumn, now - 120 * MINUTE),
+        )
+        analytics_api.write([clicked, earlier])
+        deliveries = [
+            funnel_event(
+                DELIVERED, account.id, f"wamid.{n:03d}", now - rng.randrange(60 * DAY),
+                campaign=rng.choice(["spring", "autumn"]), contact_id="ana",
+                message_id=None if n % 7 == 0 else f"m-{n}",
+            )
+            for n in range(130)
+        ]  # fmt: skip
+        tied = max(event.at for event in deliveries)  # the same millisecond as the newest: by id
+        deliveries.append(
+            funnel_event(DELIVERED, account.id, "wamid.zzz", tied, campaign="spring", contact_id="ana")
+        )
+        noise = [
+            funnel_event(DELIVERED, account.id, "wamid.bob", now, campaign="spring", contact_id="bob"),
+            funnel_event(DELIVERED, other.id, "wamid.theirs", now, campaign="spring", contact_id="ana"),
+            funnel_event(CONVERSION, account.id, "o-bob", now, name="buy", campaign="x", contact_id="bob"),
+            funnel_event(CONVERSION, other.id, "o-theirs", now, name="buy", campaign="x", contact_id="ana"),
+        ]  # fmt: skip
+        conversions = [
+            funnel_event(CONVERSION, account.id, "o-1", now - 10 * MINUTE, name="purchase",
+                         click_id=clicked.event_id, value="49.9", currency="EUR"),
+            funnel_event(CONVERSION, account.id, "o-2", now - 30 * MINUTE, name="signup", campaign="autumn",
+                         contact_id="ana"),
+            funnel_event(CONVERSION, account.id, "o-3", now - 3 * DAY, name="purchase", campaign="winter",
+                         contact_id="ana", value="1000", currency="JPY"),
+            funnel_event(CONVERSION, account.id, "o-4", now - 10 * DAY, name="tip", campaign="spring",
+                         contact_id="ana", value="0.125", currency="USD"),
+        ]  # fmt: skip
+        stored = sink.insert(deliveries + conversions + noise)
+        assert stored.deliveries == len(deliveries) + 2
+
+        body = get(client, path("ana"), limit="1")
+        newest = sorted(deliveries, key=lambda event: (event.at, event.id), reverse=True)
+        assert body["deliveries"] == [
+            {
+                "id": event.id,
+                "campaign": event.campaign,
+                "message_id": event.message_id,
+                "at": rfc3339(event.at),
+            }
+            for event in newest[:100]
+        ]
+        assert body["deliveries"][0]["id"] == "wamid.zzz" and body["deliveries_truncated"] is True
+        assert body["conversions"] == [
+            {"id": "o-1", "name": "purchase", "at": rfc3339(now - 10 * MINUTE), "campaign": "spring",
+             "link_id": spring["id"], "click_id": clicked.event_id, "attribution": "click_id",
+             "value": "49.90", "currency": "EUR"},
+            {"id": "o-2", "name": "signup", "at": rfc3339(now - 30 * MINUTE), "campaign": "autumn",
+             "link_id": autumn["id"], "click_id": earlier.event_id, "attribution": "last_click",
+             "value": None, "currency": None},
+            {"id": "o-3", "name": "purchase", "at": rfc3339(now - 3 * DAY), "campaign": "winter",
+             "link_id": None, "click_id": None, "attribution": "sent", "value": "1000", "currency": "JPY"},
+            {"id": "o-4", "name": "tip", "at": rfc3339(now - 10 * DAY), "campaign": "spring", "link_id": None,
+             "click_id": None, "attribution": "sent", "value": "0.125", "currency": "USD"},
+        ]  # fmt: skip
+        assert body["conversions_truncated"] is False
+        document = httpx.get(analytics_api.url + "/api/v1/openapi.json").json()
+        Draft202012Validator({**document, "$ref": "#/components/schemas/ContactClickList"}).validate(body)
+
+        # The same on every page of clicks; bob has his own, the other tenant's "ana" is not this one.
+        following = get(client, path("ana"), limit="1", cursor=body["next_cursor"])
+        assert [item["id"] for item in following["items"]] == [earlier.event_id]
+        assert {k: following[k] for k in ("deliveries", "conversions")} == {
+            k: body[k] for k in ("deliveries", "conversions")
+        }
+        bob = get(client, path("bob"))
+        assert [d["id"] for d in bob["deliveries"]] == ["wamid.bob"]
+        assert [c["id"] for c in bob["conversions"]] == ["o-bob"]
+        assert bob["deliveries_truncated"] is bob["conversions_truncated"] is False
+
+        # A deleted link's click leaves the conversions it carried; they stay, as sent.
+        assert client.delete(f"/api/v1/links/{spring['id']}").status_code == 204
+        [first, *rest] = get(client, path("ana"))["conversions"]
+        assert (first["id"], first["link_id"], first["click_id"], first["attribution"]) == (
+            "o-1",
+            None,
+            None,
+            "sent",
+        )
+        assert rest == body["conversions"][1:]
+
+    with analytics_api.client(other) as client:
+        theirs = get(client, path("ana"))
+        assert [d["id"] for d in theirs["deliveries"]] == ["wamid.theirs"]
+        assert [c["id"] for c in theirs["conversions"]] == ["o-theirs"]

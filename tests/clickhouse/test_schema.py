@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from api import contact_funnel
 from api.analytics import funnel_sql
 from api.analytics import sql as analytics_sql
 from consumer import funnel, sink
@@ -63,6 +64,7 @@ def test_the_sink_writes_every_column_of_its_tables(clickhouse: Client) -> None:
         *sorted(funnel_sql.READS.items()),
         *sorted(sink.READS.items()),
         *sorted(funnel.READS.items()),
+        *sorted(contact_funnel.READS.items()),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
