@@ -73,7 +73,8 @@ def contact_funnel(
 
 def _delivery(row: Sequence[Any]) -> dict[str, Any]:
     delivery_id, campaign, message_id, at = row
-    return {"id": delivery_id, "campaign": campaign or None, "message_id": message_id or None, "at": _at(at)}
+    # A delivery always names its campaign (POST /api/v1/events requires it).
+    return {"id": delivery_id, "campaign": campaign, "message_id": message_id or None, "at": _at(at)}
 
 
 def _conversion(row: Sequence[Any]) -> dict[str, Any]:

@@ -130,7 +130,7 @@ _CONTACT_CLICK = {
 _NULLABLE = {"type": ["string", "null"]}
 _CONTACT_DELIVERY = {
     "id": {"type": "string", "description": "The delivery's id, as sent."},
-    "campaign": _NULLABLE,
+    "campaign": {"type": "string"},
     "message_id": _NULLABLE,
     "at": {**_TIME, "description": "When the message was delivered, RFC 3339 in UTC."},
 }
