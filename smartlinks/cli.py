@@ -61,16 +61,27 @@ async def _bootstrap(settings: Settings) -> str | None:
 
 
 def _serve(settings: Settings, roles: frozenset[str]) -> None:
+    import math
+
     import uvicorn
 
+    from smartlinks import http_server
     from smartlinks.assembly import SmartLinksApp
 
+    app = SmartLinksApp(settings, roles)
+    limits = http_server.limits_for(settings.header_timeout, settings.body_timeout, settings.max_connections)
+    connections = http_server.ConnectionTable(limits)
+    app.registry.register(connections.metrics())
     uvicorn.run(
-        SmartLinksApp(settings, roles),
+        app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=http_server.http_protocol(connections),  # httptools, with deadlines and a cap
+        ws="none",
+        backlog=limits.backlog,
+        # An idle keep-alive connection ends with the header deadline, not uvicorn's 5 s.
+        timeout_keep_alive=math.ceil(settings.header_timeout),
         log_level="warning",
         access_log=False,
         lifespan="on",
