@@ -35,9 +35,6 @@ from smartlinks.recorded_events import recorded_ids
 Describe = Callable[[str, str], tuple[str, str, str, str]]
 _NO_DESCRIPTION = ("", "", "", "")
 _EPOCH_MS = 0
-# A click id is a UUIDv7: its first 48 bits are the click's time in ms. Its row is searched
-# this far around that time, so only that month's partition is read.
-_CLICK_ID_SLACK_MS = 86_400_000
 
 READS: dict[str, set[str]] = {
     "clicks": {"tenant_id", "event_id", "link_id", "campaign", "contact_id", "ts", "is_bot"},
@@ -152,19 +149,12 @@ class FunnelSink:
         for event in events:
             by_tenant[event.tenant_id].append(event.click_id or "")
         for tenant_id, ids in by_tenant.items():
-            times = [int(click_id[:12], 16) for click_id in ids]
+            # No time bound from the UUIDv7's clock: ids are bumped to stay monotonic, so
+            # their time may run ahead of the click's; the bloom index finds them anyway.
             rows = self.client.query(
                 "SELECT lower(hex(event_id)), link_id, campaign, contact_id, toUnixTimestamp64Milli(ts)"
-                " FROM clicks WHERE tenant_id = {tenant:String}"
-                " AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')"
-                " AND ts <= fromUnixTimestamp64Milli({end:Int64}, 'UTC')"
-                " AND event_id IN {ids:Array(UUID)}",
-                parameters={
-                    "tenant": tenant_id,
-                    "start": min(times) - _CLICK_ID_SLACK_MS,
-                    "end": max(times) + _CLICK_ID_SLACK_MS,
-                    "ids": [_uuid(click_id) for click_id in ids],
-                },
+                " FROM clicks WHERE tenant_id = {tenant:String} AND event_id IN {ids:Array(UUID)}",
+                parameters={"tenant": tenant_id, "ids": [_uuid(click_id) for click_id in ids]},
             ).result_rows
             for event_id, link_id, campaign, contact, ts in rows:
                 found[(tenant_id, event_id)] = Click(event_id, link_id, campaign, contact, ts)
