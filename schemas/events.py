@@ -66,16 +66,7 @@ class ClickEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ClickEvent:
-        try:
-            raw = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent("not_json", str(exc)) from None
-        if not isinstance(raw, dict):
-            raise InvalidEvent("not_an_object", f"expected a JSON object, got {type(raw).__name__}")
-        version = raw.get("v")
-        if version != CLICK_EVENT_VERSION:
-            raise InvalidEvent("unknown_version", f"click event version {version!r}")
-        return cls(**_fields(raw, _CLICK_FIELDS))
+        return cls(**_decoded(data, CLICK_EVENT_VERSION, "click event", _CLICK_FIELDS))
 
 
 @dataclass(slots=True)
@@ -97,13 +88,7 @@ class LinkChange:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> LinkChange:
-        try:
-            raw = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent("not_json", str(exc)) from None
-        if not isinstance(raw, dict) or raw.get("v") != LINK_CHANGE_VERSION:
-            raise InvalidEvent("unknown_version", "not a link change of a known version")
-        change = cls(**_fields(raw, _CHANGE_FIELDS))
+        change = cls(**_decoded(data, LINK_CHANGE_VERSION, "link change", _CHANGE_FIELDS))
         if change.kind not in LINK_CHANGE_KINDS:
             raise InvalidEvent("bad_field", f"unknown link change kind {change.kind!r}")
         return change
@@ -144,13 +129,7 @@ class FunnelEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> FunnelEvent:
-        try:
-            raw = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise InvalidEvent("not_json", str(exc)) from None
-        if not isinstance(raw, dict) or raw.get("v") != FUNNEL_EVENT_VERSION:
-            raise InvalidEvent("unknown_version", "not a funnel event of a known version")
-        event = cls(**_fields(raw, _FUNNEL_FIELDS))
+        event = cls(**_decoded(data, FUNNEL_EVENT_VERSION, "funnel event", _FUNNEL_FIELDS))
         if event.type not in FUNNEL_EVENT_TYPES:
             raise InvalidEvent("bad_field", f"unknown funnel event type {event.type!r}")
         return event
@@ -215,6 +194,19 @@ _CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
     "at": (int,),
     "v": (int,),
 }
+
+
+def _decoded(data: bytes | str, version: int, what: str, spec: dict[str, tuple[type, ...]]) -> dict[str, Any]:
+    """The fields of a message of ``what`` at ``version``, checked against ``spec``."""
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent("not_json", str(exc)) from None
+    if not isinstance(raw, dict):
+        raise InvalidEvent("not_an_object", f"expected a JSON object, got {type(raw).__name__}")
+    if raw.get("v") != version:
+        raise InvalidEvent("unknown_version", f"{what} version {raw.get('v')!r}")
+    return _fields(raw, spec)
 
 
 def _fields(raw: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> dict[str, Any]:
