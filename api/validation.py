@@ -28,10 +28,14 @@ def _is_json_type(media_type: str) -> bool:
     )
 
 
-async def read_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The body as a JSON object, read up to ``max_bytes`` (never further)."""
+async def read_object(
+    request: Request, max_bytes: int = MAX_BODY_BYTES, also_as: Collection[str] = ()
+) -> dict[str, Any]:
+    """The body as a JSON object, read up to ``max_bytes`` (never further); ``also_as``
+    names other media types whose bodies are read as JSON all the same."""
     content_type = request.headers.get("content-type")
-    if content_type is not None and not _is_json_type(content_type.split(";", 1)[0].strip().lower()):
+    media_type = None if content_type is None else content_type.split(";", 1)[0].strip().lower()
+    if media_type is not None and not _is_json_type(media_type) and media_type not in also_as:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
