@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import statistics
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -32,12 +33,15 @@ from typing import Any
 
 from api.analytics import funnel_sql
 from api.analytics.buckets import Buckets, make_buckets
+from api.analytics.link_sets import LinkSet
 from smartlinks.clickhouse import Client
 from smartlinks.models import Link, to_ms
 
 _HOUR_MS = 3_600_000
-# Beyond this many (link, hour) rows to read raw, every hour is read raw (see CONTACTS).
+# Beyond this many (link, hour) rows to read raw, every hour is read raw (see funnel_sql.gaps).
 MAX_RAW_PAIRS = 10_000
+# Beyond this many contacts whose first events do not tell their gaps, all are looked at.
+MAX_LISTED = 10_000
 # ISO 4217 currencies whose minor unit is not a hundredth; the rest have two decimals.
 MINOR_DIGITS = {
     **dict.fromkeys(
@@ -75,9 +79,9 @@ class FunnelQueries:
         live links ``link_ids``: most clicked first, then most converted, then by id.
         Raises RangeError on a bad range, interval or zone."""
         buckets = make_buckets(start, end, interval, tz)
-        params = _params(buckets, tenant=tenant_id, campaign=campaign)
-        out = self._funnel("campaign", buckets, params)
-        out["links"] = self._link_rows(params, link_ids, limit)
+        params = _params(buckets, tenant=tenant_id, campaign=campaign, limit=limit)
+        out, rows = self._funnel("campaign", buckets, params)
+        out["links"] = self._link_rows(params, rows, link_ids)
         return out
 
     def link_funnel(
@@ -93,22 +97,28 @@ class FunnelQueries:
             link=link.id,
             contact=link.contact_id or "",
         )
-        out = self._funnel("link", buckets, params)
+        out, _ = self._funnel("link", buckets, params)
         out["links"] = [{"link_id": link.id, "clicked": out["clicked"], "converted": out["converted"]}]
         return out
 
-    def _funnel(self, scope: funnel_sql.Scope, buckets: Buckets, params: dict[str, Any]) -> dict[str, Any]:
+    def _funnel(
+        self, scope: funnel_sql.Scope, buckets: Buckets, params: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Sequence[Any]]]:
+        """The funnel but its links, and a campaign's first link rows (see ``funnel_sql.funnel``)."""
         raw = _raw(params)
-        row = self._rows(funnel_sql.contacts(scope, buckets.interval, raw), params)[0]
-        unclear = sorted(set(row[5]))
-        if unclear:  # read those rows raw and ask again: then no row hides a click
-            pairs = {**params, "pairs": unclear}
-            again: funnel_sql.Raw = "all" if len(unclear) > MAX_RAW_PAIRS else "some"
-            row = self._rows(funnel_sql.contacts(scope, buckets.interval, again), pairs)[0]
-        delivered, clicked, converted, to_click, to_convert = row[:5]
-        series = self._rows(funnel_sql.series(scope, buckets.interval, raw), params)
-        revenue = self._rows(funnel_sql.revenue(scope), params)
-        return {
+        rows: dict[int, list[Sequence[Any]]] = {0: [], 1: [], 2: [], 3: []}
+        for kind, *fields in self._rows(funnel_sql.funnel(scope, buckets.interval, raw), params):
+            rows[kind].append(fields)
+        [[_, delivered, clicked, converted, _, (to_click, to_convert), untold, *known]] = rows[0]
+        if untold:  # contacts who clicked (converted) before and after: all their times tell
+            everyone = len(untold) > MAX_LISTED
+            to_clicks, to_conversions = self._gaps(scope, buckets, params, None if everyone else untold)
+            if not everyone:
+                to_clicks += known[0]
+                to_conversions += known[1]
+            to_click, to_convert = _median(to_clicks), _median(to_conversions)
+        revenue = [(currency, count, value) for currency, count, _, _, value, *_ in rows[3]]
+        figures = {
             "delivered": delivered,
             "clicked": clicked,
             "converted": converted,
@@ -122,18 +132,35 @@ class FunnelQueries:
             ],
             "median_time_to_click_s": _seconds(to_click),
             "median_time_to_convert_s": _seconds(to_convert),
-            "timeseries": _series(buckets, series),
+            "timeseries": _series(buckets, [(step, bucket, n) for _, step, bucket, n, *_ in rows[1]]),
         }
+        return figures, [(link_id, x, y) for link_id, x, y, *_ in rows[2]]
+
+    def _gaps(
+        self, scope: funnel_sql.Scope, buckets: Buckets, params: dict[str, Any], contacts: list[str] | None
+    ) -> tuple[list[int], list[int]]:
+        """The gaps (ms) of the ``contacts`` (None: of every contact) from all their times."""
+        listed = LinkSet(contacts or [])  # contact ids, bound like link ids
+        query = funnel_sql.gaps(scope, buckets.interval, _raw(params), contacts is not None)
+        clicks, conversions, unclear = self._rows(*listed.bind(query, params))[0]
+        if unclear:  # read those rows raw and ask again: then no row hides a click
+            again: funnel_sql.Raw = "all" if len(unclear) > MAX_RAW_PAIRS else "some"
+            query = funnel_sql.gaps(scope, buckets.interval, again, contacts is not None)
+            clicks, conversions, _ = self._rows(
+                *listed.bind(query, {**params, "pairs": sorted(set(unclear))})
+            )[0]
+        return list(clicks), list(conversions)
 
     def _link_rows(
-        self, params: dict[str, Any], link_ids: Collection[str], limit: int
+        self, params: dict[str, Any], rows: Sequence[Sequence[Any]], link_ids: Collection[str]
     ) -> list[dict[str, Any]]:
+        """The rows of the campaign's live links ``link_ids``, from the first rows of
+        ``funnel_sql.links``, then the links without any (oldest first)."""
         live = link_ids if isinstance(link_ids, set | frozenset) else set(link_ids)
-        query = funnel_sql.links(_raw(params))
-        rows = self._rows(query, {**params, "limit": limit})
+        limit = params["limit"]
         if len(rows) == limit and any(row[0] not in live for row in rows):
             # A link deleted a moment ago took a place: rank them all.
-            rows = self._rows(query, {**params, "limit": 2**32 - 1})
+            rows = self._rows(funnel_sql.links(_raw(params)), {**params, "limit": 2**32 - 1})
         shown = [(link_id, clicked, converted) for link_id, clicked, converted in rows if link_id in live]
         # Then the links without a click or conversion in range, oldest (smallest id) first.
         counted = {link_id for link_id, _, _ in shown}
@@ -150,7 +177,7 @@ class FunnelQueries:
         return self.client.query(query, parameters=params).result_rows
 
 
-def _params(buckets: Buckets, **names: str) -> dict[str, Any]:
+def _params(buckets: Buckets, **names: Any) -> dict[str, Any]:
     start, end = to_ms(buckets.start), to_ms(buckets.end)
     # The UTC hours a range end or a bucket boundary cuts: the hourly rollup cannot split them.
     cuts = (start, end, *(to_ms(value) for value in buckets.starts[1:]))
@@ -159,11 +186,15 @@ def _params(buckets: Buckets, **names: str) -> dict[str, Any]:
 
 
 def _raw(params: dict[str, Any]) -> funnel_sql.Raw:
-    return "some" if params["split"] or params["pairs"] else "none"
+    return "some" if params["split"] else "none"
 
 
 def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def _median(values: list[int]) -> float | None:
+    return statistics.median(values) if values else None
 
 
 def _seconds(ms: float | None) -> float | None:

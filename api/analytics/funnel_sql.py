@@ -12,7 +12,7 @@ row stands for) and ``bucket`` (the Unix second its bucket starts, in ``tz``).
   answer (``Raw``), which come from ``clicks``: ``split`` (UTC hour starts, Unix
   seconds) holds the hours a range end or a bucket boundary cuts (a mid-hour range, a
   half-hour zone), and ``pairs`` the (link, hour) rows that hide the first click after a
-  delivery (see ``contacts``). The raw clicks are those of the links the rollup has in
+  delivery (see ``gaps``). The raw clicks are those of the links the rollup has in
   those hours, so the primary key finds them.
 - A link's events are its own clicks (raw: one link's range is one read), its
   conversions (``link_id``'s skip index) and its campaign's deliveries to its contact.
@@ -78,9 +78,8 @@ def _campaign_clicks(interval: str, raw: Raw) -> list[str]:
     return branches
 
 
-def events(scope: Scope, interval: str, raw: Raw = "none", deliveries: bool = True) -> str:
-    """The union of a campaign's or a link's funnel events in the range (deliveries
-    left out when not wanted)."""
+def events(scope: Scope, interval: str, raw: Raw = "none") -> str:
+    """The union of a campaign's or a link's funnel events in the range."""
     if scope == "campaign":
         delivered = _branch(1, "deliveries", f"{_CAMPAIGN} AND {_IN_RANGE}", interval)
         clicked = _campaign_clicks(interval, raw)
@@ -94,30 +93,123 @@ def events(scope: Scope, interval: str, raw: Raw = "none", deliveries: bool = Tr
         )
         clicked = [_branch(2, "clicks", f"{_LINK} AND {_IN_RANGE} AND NOT is_bot", interval)]
         converted = _branch(3, "conversions", f"{_LINK} AND {_IN_RANGE}", interval)
-    return "\nUNION ALL".join([*([delivered] if deliveries else []), *clicked, converted])
+    return "\nUNION ALL".join([delivered, *clicked, converted])
 
 
-def contacts(scope: Scope, interval: str, raw: Raw = "none") -> str:
-    """One row: contacts delivered, clicked and converted; the median milliseconds from a
-    contact's first delivery to their first click after it, and from their first click to
-    their first conversion after it (NULL for none); and the (link, hour) rows to read raw.
+def _with(scope: Scope, interval: str, raw: Raw) -> str:
+    """The range and the events, named once for every part of a statement (the SQL text
+    stays short: clickhouse-connect reads it character by character to bind parameters)."""
+    return f"WITH {_RANGE}, events AS ({events(scope, interval, raw)})\n"
+
+
+_CONTACTS = """
+SELECT
+    countIf(delivered) AS delivered_contacts, countIf(clicked) AS clicked_contacts,
+    countIf(converted) AS converted_contacts,
+    [quantileExactInclusiveIf(0.5)(clicked_at - delivered_at, click_told),
+     quantileExactInclusiveIf(0.5)(converted_at - clicked_at, conversion_told)] AS medians,
+    groupArrayIf(contact_id, untold) AS untold_contacts,
+    if(countIf(untold) > 0, groupArrayIf(clicked_at - delivered_at, click_told), []) AS click_gaps,
+    if(countIf(untold) > 0, groupArrayIf(converted_at - clicked_at, conversion_told), []) AS conversion_gaps
+FROM
+(
+    SELECT
+        contact_id,
+        countIf(step = 1) > 0 AS delivered,
+        countIf(step = 2) > 0 AS clicked,
+        countIf(step = 3) > 0 AS converted,
+        minIf(at, step = 1) AS delivered_at,
+        minIf(at, step = 2) AS clicked_at,
+        minIf(at, step = 3) AS converted_at,
+        (delivered AND clicked AND clicked_at <= delivered_at
+            AND (maxIf(at, step = 2) > delivered_at OR maxIf(n, step = 2) > 1))
+        OR (clicked AND converted AND converted_at <= clicked_at
+            AND maxIf(at, step = 3) > clicked_at) AS untold,
+        delivered AND clicked AND clicked_at > delivered_at AND NOT untold AS click_told,
+        clicked AND converted AND converted_at > clicked_at AND NOT untold AS conversion_told
+    FROM events
+    WHERE contact_id != ''
+    GROUP BY contact_id
+)"""
+
+_SERIES = """
+SELECT step, bucket, uniqExact(contact_id) AS contacts
+FROM events
+WHERE contact_id != ''
+GROUP BY step, bucket"""
+
+_LINKS = """
+SELECT link_id, countIf(step = 2) AS clicked, countIf(step = 3) AS converted
+FROM (SELECT DISTINCT link_id, contact_id, step FROM events WHERE step != 1 AND contact_id != '')
+GROUP BY link_id
+ORDER BY clicked DESC, converted DESC, link_id
+LIMIT {limit:UInt32}"""
+
+_NO_ARRAYS = ", ".join(f"CAST([], 'Array({kind})')" for kind in ("Float64", "String", "Int64", "Int64"))
+
+
+def funnel(scope: Scope, interval: str, raw: Raw = "none") -> str:
+    """A funnel in one statement, whose parts ClickHouse reads side by side: rows (kind,
+    name, x, y, z, value, medians, untold, click_gaps, conversion_gaps) of four kinds (the
+    columns a kind does not use hold zeros and empty arrays):
+
+    0. One row: the contacts delivered, clicked and converted as (x, y, z); ``medians``,
+       the median milliseconds from a contact's first delivery to their first click after
+       it and from their first click to their first conversion after it (NaN for none),
+       over the contacts whose first events tell them; ``untold``, the contacts whose
+       first events do not (``gaps`` finds theirs); and, only when there are such
+       contacts, the gaps of the others, to take the medians with theirs.
+    1. Per step and bucket with any, the distinct contacts: (step, bucket, contacts) as
+       (x, y, z).
+    2. For a campaign, the first ``limit`` rows of ``links``: (link_id, clicked,
+       converted) as (name, x, y).
+    3. Per currency ('' for none), the conversions and their summed value: (currency,
+       conversions, value) as (name, x, value).
+
+    The first click after the first delivery is the first click when that comes later,
+    and none when every click (every rollup row standing for one click) comes before; so
+    only a contact who clicked both before and after their first delivery needs the times
+    of all their clicks. The same holds for conversions after the first click. The cheap
+    aggregates of kind 0 are all that most contacts need."""
+    parts = [
+        "SELECT 0 AS kind, '' AS name, delivered_contacts AS x, clicked_contacts AS y,"
+        " converted_contacts AS z, toDecimal128(0, 4) AS value, medians, untold_contacts AS untold,"
+        f" click_gaps, conversion_gaps FROM ({_CONTACTS})",
+        f"SELECT 1, '', step, bucket, contacts, 0, {_NO_ARRAYS} FROM ({_SERIES})",
+        f"SELECT 3, currency, conversions, 0, 0, total, {_NO_ARRAYS} FROM ({_revenue(scope)})",
+    ]
+    if scope == "campaign":
+        parts.append(f"SELECT 2, link_id, clicked, converted, 0, 0, {_NO_ARRAYS} FROM ({_LINKS})")
+    return _with(scope, interval, raw) + "\nUNION ALL\n".join(parts)
+
+
+def links(raw: Raw = "none") -> str:
+    """Per link of the campaign with clicks or conversions in range: the distinct contacts
+    who clicked it and who converted through it, most clicked first (then most converted,
+    then by id), at most ``limit`` rows."""
+    return _with("campaign", "hour", raw) + _LINKS
+
+
+def gaps(scope: Scope, interval: str, raw: Raw = "none", listed: bool = True) -> str:
+    """One row: the milliseconds from each contact's first delivery to their first click
+    after it, and from their first click to their first conversion after it, of the
+    contacts listed (``{links:Array(String)}``, a ``LinkSet`` of contact ids) or of every
+    contact; and the (link, hour) rows to read raw.
 
     A row of the hourly rollup knows only the first of its hour's clicks. When that is no
     later than the contact's first delivery, in the delivery's hour, and the row stands for
     more clicks, one of them may be the first click after the delivery: the row is returned
     and the caller asks again with it read raw."""
-    return f"""
-WITH {_RANGE}
-SELECT
-    countIf(delivered), countIf(clicked), countIf(converted),
-    quantileExactInclusive(0.5)(to_click), quantileExactInclusive(0.5)(to_convert),
-    groupArrayArray(unclear)
+    chosen = " AND contact_id IN {links:Array(String)}" if listed else ""
+    return (
+        _with(scope, interval, raw)
+        + f"""
+SELECT groupArray(to_click), groupArray(to_convert), groupArrayArray(unclear)
 FROM
 (
     SELECT
         countIf(step = 1) > 0 AS delivered,
         countIf(step = 2) > 0 AS clicked,
-        countIf(step = 3) > 0 AS converted,
         minIf(at, step = 1) AS delivered_at,
         minIf(at, step = 2) AS clicked_at,
         arrayFilter(t -> t > delivered_at, groupArrayIf(at, step = 2)) AS clicked_after,
@@ -130,52 +222,20 @@ FROM
                 arrayFilter(row -> row.1 <= delivered_at AND intDiv(row.1, 3600000) = delivered_hour,
                     groupArrayIf((at, n, link_id), step = 2 AND n > 1))),
             []) AS unclear
-    FROM ({events(scope, interval, raw)})
-    WHERE contact_id != ''
+    FROM events
+    WHERE contact_id != ''{chosen}
     GROUP BY contact_id
 )
 """
+    )
 
 
-def series(scope: Scope, interval: str, raw: Raw = "none") -> str:
-    """Per step and bucket with any: the distinct contacts."""
+def _revenue(scope: Scope) -> str:
     return f"""
-WITH {_RANGE}
-SELECT step, bucket, uniqExact(contact_id)
-FROM ({events(scope, interval, raw)})
-WHERE contact_id != ''
-GROUP BY step, bucket
-"""
-
-
-def links(raw: Raw = "none") -> str:
-    """Per link of the campaign with clicks or conversions in range: the distinct contacts
-    who clicked it and who converted through it, most clicked first (then most converted,
-    then by id), at most ``limit`` rows."""
-    return f"""
-WITH {_RANGE}
-SELECT link_id, countIf(step = 2) AS clicked, countIf(step = 3) AS converted
-FROM
-(
-    SELECT DISTINCT link_id, contact_id, step
-    FROM ({events("campaign", "hour", raw, deliveries=False)})
-    WHERE link_id != '' AND contact_id != ''
-)
-GROUP BY link_id
-ORDER BY clicked DESC, converted DESC, link_id
-LIMIT {{limit:UInt32}}
-"""
-
-
-def revenue(scope: Scope) -> str:
-    """Conversions in range per currency ('' for none): their number and summed value."""
-    return f"""
-WITH {_RANGE}
-SELECT currency, count(), sum(value)
+SELECT currency, count() AS conversions, sum(value) AS total
 FROM conversions
 WHERE {_CAMPAIGN if scope == "campaign" else _LINK} AND {_IN_RANGE}
-GROUP BY currency
-"""
+GROUP BY currency"""
 
 
 # Whether a campaign has any delivery or conversion at all (a campaign without live links).
