@@ -1,8 +1,8 @@
 """Typed settings read once from ``SMARTLINKS_*`` environment variables.
 
-Defaults give the embedded mode: one process, SQLite and chDB in the data directory, an
-in-process event bus. Every variable is listed (with its default) in the README; the table
-there is generated from ``VARIABLES`` so the two cannot drift.
+Defaults give the embedded mode: one process, SQLite and chDB in the data directory, the
+edge log read in-process. Every variable is listed (with its default) in the README; the
+table there is generated from ``VARIABLES`` so the two cannot drift.
 """
 
 from __future__ import annotations
