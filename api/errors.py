@@ -77,7 +77,8 @@ ERROR_CODES: dict[str, str] = {
     "csrf_failed": "A change made with the dashboard's session cookie lacks its CSRF token or comes"
     " from another origin.",
     "link_not_found": "No link with this id belongs to the key's tenant.",
-    "campaign_not_found": "No live link of the key's tenant has this campaign.",
+    "campaign_not_found": "No live link of the key's tenant has this campaign (nor, for a funnel, any"
+    " delivery or conversion).",
     "key_not_found": "No API key with this id belongs to the key's tenant.",
     "webhook_not_found": "No webhook with this id belongs to the key's tenant.",
     "invalid_webhook_url": "url is not an http(s) URL without credentials whose host resolves.",
