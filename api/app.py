@@ -7,6 +7,7 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
+from api.analytics.funnel import FunnelQueries
 from api.analytics_routes import AnalyticsEndpoints
 from api.auth import BearerAuth, Sessions
 from api.bulk_links import bulk_routes
@@ -16,6 +17,7 @@ from api.contacts import ContactEndpoints
 from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
 from api.errors import EXCEPTION_HANDLERS
+from api.funnel import FunnelEndpoints
 from api.funnel_events import funnel_event_routes
 from api.keys import key_routes
 from api.links import LinkEndpoints
@@ -24,13 +26,16 @@ from api.openapi import PATH as OPENAPI_PATH
 from api.openapi import openapi_route
 from api.qr import QrEndpoints
 from api.settings_routes import settings_routes
+from api.track import PATH as TRACK_PATH
+from api.track import track_routes
 from api.webhooks import webhook_routes
 
 __all__ = ["ApiContext", "ClickCounter", "ZeroClickCounter", "create_api"]
 
 # Paths that need no key. /dashboard pages are public too, but never reach the auth
-# middleware: DashboardMount answers them before it.
-PUBLIC_PATHS = frozenset({OPENAPI_PATH})
+# middleware: DashboardMount answers them before it. The conversion beacon checks its
+# publishable key itself (a browser's beacon may carry it in the body).
+PUBLIC_PATHS = frozenset({OPENAPI_PATH, TRACK_PATH})
 
 
 def create_api(ctx: ApiContext) -> Starlette:
@@ -42,6 +47,7 @@ def create_api(ctx: ApiContext) -> Starlette:
             *AnalyticsEndpoints(ctx, ctx.analytics, links).routes(),
             *CampaignEndpoints(ctx, ctx.analytics).routes(),
             *ContactEndpoints(ctx, ctx.analytics).routes(),
+            *FunnelEndpoints(ctx, FunnelQueries(ctx.analytics.client), links).routes(),
         ]
     )
     routes = [
@@ -54,6 +60,7 @@ def create_api(ctx: ApiContext) -> Starlette:
         *settings_routes(ctx),
         *key_routes(ctx),
         *webhook_routes(ctx),
+        *track_routes(ctx),
         openapi_route(ctx.settings),
     ]
     sessions = Sessions(ctx.settings.load_secret_key)

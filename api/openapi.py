@@ -9,7 +9,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api import openapi_campaigns, openapi_funnel_events, openapi_messaging, openapi_qr, openapi_webhooks
+from api import (
+    openapi_campaigns,
+    openapi_funnel,
+    openapi_funnel_events,
+    openapi_messaging,
+    openapi_qr,
+    openapi_track,
+    openapi_webhooks,
+)
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_parts import (
@@ -186,7 +194,10 @@ _PATHS: dict[str, Any] = {
 
 
 # The parts of the API described in modules of their own.
-_PARTS = (openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, openapi_funnel_events)
+_PARTS = (
+    openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, openapi_funnel_events, openapi_track,
+    openapi_funnel,
+)  # fmt: skip
 
 
 _CHANGES = frozenset({"post", "put", "patch", "delete"})
@@ -229,6 +240,13 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "publishableKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A publishable key (`slp_...`, made with `POST /api/v1/keys` and"
+                    ' `"kind": "publishable"`): safe in a web page, it only reports conversions; it may'
+                    " also be sent as the body's `key`. Anywhere else it is 403 `key_not_allowed`.",
+                },
                 "dashboardSession": {
                     "type": "apiKey",
                     "in": "cookie",

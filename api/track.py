@@ -37,7 +37,6 @@ from smartlinks.models import Tenant
 PATH = "/api/v1/track/conversion"
 MAX_BODY = 16 << 10  # one conversion: a few hundred bytes
 MAX_KEY = 256
-FIELDS = ("key", "id", "name", "click_id", "campaign", "contact_id", "value", "currency", "at")
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
