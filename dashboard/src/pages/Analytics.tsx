@@ -1,15 +1,17 @@
-// One link's analytics: totals, the link itself and its QR code, clicks over time, where
-// and on what, and the latest clicks. The figures refresh alone (see ./figures).
+// One link's analytics: totals, the link itself and its QR code, its funnel, clicks over
+// time, where and on what, and the latest clicks. The figures refresh alone (see ./figures).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Click, type Link, type Query } from "../api";
+import { api, ApiError, settled, type Click, type Link, type Query } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
 import { dateTime, number } from "../format";
 import { follow, href, navigate } from "../router";
+import { funnelQuery } from "../funnel";
 import { equipment, FigurePanels, FilterBar, KINDS, place, StatCards, useLiveFigures } from "./figures";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
 import { SafeUrl, StatusBadge } from "./parts";
+import { FunnelPanel } from "./Funnel";
 import { QrPanel } from "./QrPanel";
 
 export function AnalyticsPage({ id }: { id: string }) {
@@ -18,10 +20,11 @@ export function AnalyticsPage({ id }: { id: string }) {
   const [open, setOpen] = useState<"edit" | "delete" | null>(null);
   const load = useCallback(
     (query: Query) =>
-      Promise.all([api.analytics(id, query), api.clicks(id, { limit: 10 })]).then(([figures, log]) => ({
-        figures,
-        clicks: log.items,
-      })),
+      Promise.all([
+        api.analytics(id, query),
+        api.clicks(id, { limit: 10 }),
+        settled(api.linkFunnel(id, funnelQuery(query))),
+      ]).then(([figures, log, funnel]) => ({ figures, clicks: log.items, funnel })),
     [id],
   );
   // Not while a dialog is open: the figures behind it need not move, and a refresh must not
@@ -144,9 +147,12 @@ export function AnalyticsPage({ id }: { id: string }) {
       ) : !data ? (
         <Loading what="the analytics" />
       ) : (
-        <FigurePanels data={data.figures} excludeBots={filters.excludeBots}>
-          <LatestClicks clicks={data.clicks} />
-        </FigurePanels>
+        <>
+          <FunnelPanel funnel={data.funnel} retry={live.retry} compact />
+          <FigurePanels data={data.figures} excludeBots={filters.excludeBots}>
+            <LatestClicks clicks={data.clicks} />
+          </FigurePanels>
+        </>
       )}
 
       {open === "edit" && (

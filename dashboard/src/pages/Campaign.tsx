@@ -1,20 +1,29 @@
-// One campaign's analytics: the figures of all its links together, the contacts who
-// clicked, and each link's own counts. Shares its filters and panels with a link's page.
+// One campaign's analytics: its funnel (delivered → clicked → converted), the figures of
+// all its links together, the contacts who clicked, and each link's own counts. Shares
+// its filters and panels with a link's page.
 
 import { useCallback } from "preact/hooks";
-import { api, type CampaignLink, type Query } from "../api";
+import { api, ApiError, settled, type CampaignLink, type Funnel, type Query } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
 import { number, shownUrl } from "../format";
 import { follow, href, linksHref } from "../router";
+import { funnelQuery } from "../funnel";
 import { FigurePanels, FilterBar, StatCards, useLiveFigures } from "./figures";
+import { FunnelPanel } from "./Funnel";
 
 export function CampaignPage({ campaign }: { campaign: string }) {
+  // The funnel can fail on its own: the clicks are shown all the same.
   const load = useCallback(
-    (query: Query) => api.campaignAnalytics(campaign, query),
+    (query: Query) =>
+      Promise.all([
+        api.campaignAnalytics(campaign, query),
+        settled(api.campaignFunnel(campaign, funnelQuery(query))),
+      ]).then(([figures, funnel]) => ({ figures, funnel })),
     [campaign],
   );
   const live = useLiveFigures(load, false);
   const { data, error, filters } = live;
+  const figures = data?.figures;
 
   if (error?.status === 404) {
     return (
@@ -39,7 +48,7 @@ export function CampaignPage({ campaign }: { campaign: string }) {
             {campaign}
           </h1>
           <p class="muted">
-            {data ? `${number(data.campaign.links)} ${data.campaign.links === 1 ? "link" : "links"}` : "\u00a0"}
+            {figures ? `${number(figures.campaign.links)} ${figures.campaign.links === 1 ? "link" : "links"}` : "\u00a0"}
           </p>
         </div>
         <div class="actions">
@@ -49,23 +58,39 @@ export function CampaignPage({ campaign }: { campaign: string }) {
         </div>
       </div>
 
-      <StatCards totals={data?.totals} excludeBots={filters.excludeBots} contacts />
+      <StatCards totals={figures?.totals} excludeBots={filters.excludeBots} contacts />
       <FilterBar live={live} />
 
       {error && !data ? (
         <Failed error={error} retry={live.retry} what="the campaign's analytics" />
-      ) : !data ? (
+      ) : !data || !figures ? (
         <Loading what="the campaign's analytics" />
       ) : (
-        <FigurePanels data={data} excludeBots={filters.excludeBots}>
-          <CampaignLinks links={data.links} total={data.campaign.links} truncated={data.links_truncated} />
-        </FigurePanels>
+        <>
+          <FunnelPanel funnel={data.funnel} retry={live.retry} />
+          <FigurePanels data={figures} excludeBots={filters.excludeBots}>
+            <CampaignLinks
+              links={figures.links}
+              total={figures.campaign.links}
+              truncated={figures.links_truncated}
+              funnel={data.funnel instanceof ApiError ? null : data.funnel}
+            />
+          </FigurePanels>
+        </>
       )}
     </section>
   );
 }
 
-function CampaignLinks({ links, total, truncated }: { links: CampaignLink[]; total: number; truncated: boolean }) {
+interface LinksProps {
+  links: CampaignLink[];
+  total: number;
+  truncated: boolean;
+  funnel: Funnel | null; // each link's converted contacts, when the funnel is there
+}
+
+function CampaignLinks({ links, total, truncated, funnel }: LinksProps) {
+  const converted = new Map(funnel?.links.map((row) => [row.link_id, row.converted]));
   return (
     <div class="panel panel-wide">
       <div class="panel-head">
@@ -93,6 +118,11 @@ function CampaignLinks({ links, total, truncated }: { links: CampaignLink[]; tot
               <th scope="col" class="num">
                 Bots
               </th>
+              {funnel && (
+                <th scope="col" class="num">
+                  Converted
+                </th>
+              )}
             </tr>
           </thead>
           <tbody>
@@ -128,6 +158,11 @@ function CampaignLinks({ links, total, truncated }: { links: CampaignLink[]; tot
                 <td class="num" data-label="Bots">
                   {number(link.bots)}
                 </td>
+                {funnel && (
+                  <td class="num" data-label="Converted">
+                    {converted.has(link.id) ? number(converted.get(link.id)!) : <span class="muted">–</span>}
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -162,10 +162,11 @@ interface FunnelLists {
   conversions: ContactConversion[];
 }
 
-/** The contact's deliveries and conversions, from the first page, if the API gives them. */
+/** The contact's deliveries and conversions, from the first page, if the API gives them;
+ * null for a contact with neither (a link's contact that no message reached, say). */
 function funnelOf(page: ContactClicks): FunnelLists | null {
-  if (!page.deliveries && !page.conversions) return null;
-  return { deliveries: page.deliveries ?? [], conversions: page.conversions ?? [] };
+  const lists = { deliveries: page.deliveries ?? [], conversions: page.conversions ?? [] };
+  return lists.deliveries.length || lists.conversions.length ? lists : null;
 }
 
 const ATTRIBUTION: Record<string, [string, string]> = {
