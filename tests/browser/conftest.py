@@ -22,7 +22,7 @@ import pytest
 from tests.support.product import start, stop
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, Request, Response
 
 ROOT = Path(__file__).parents[2]
 CHROMIUM = Path(os.environ.get("SMARTLINKS_CHROMIUM", "/usr/bin/chromium"))
@@ -54,8 +54,11 @@ DOCS_SET = frozenset(
         "webhooks-desktop",
         "deliveries-desktop",
         "campaign-phone",
+        "campaign-funnel-desktop",
     }
 )
+# Screens the README shows under a name of their own.
+DOCS_NAMES = {"campaign-funnel-desktop": "campaign-funnel"}
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 # A person's browser: HeadlessChrome's own user agent is (rightly) counted as a bot.
@@ -196,14 +199,18 @@ class Watch:
         assert not self.problems, "the browser saw problems:\n" + "\n".join(self.problems)
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Save the screen as test-artifacts/screenshots/NAME-{desktop,phone}.png; with
-    SMARTLINKS_DOCS_SCREENSHOTS=1, the README's few also into docs/screenshots/."""
+def screenshot(page: Page, name: str, *, full_page: bool = True, element: Locator | None = None) -> None:
+    """Save the screen (or just ``element`` on it) as
+    test-artifacts/screenshots/NAME-{desktop,phone}.png; with SMARTLINKS_DOCS_SCREENSHOTS=1,
+    the README's few also into docs/screenshots/."""
     width = page.viewport_size["width"] if page.viewport_size else 0
     kind = "phone" if width < 600 else "desktop"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{kind}.png"
-    page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
+    if element is not None:
+        element.screenshot(path=str(path), animations="disabled", caret="hide")
+    else:
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", caret="hide")
     if os.environ.get("SMARTLINKS_DOCS_SCREENSHOTS") == "1" and path.stem in DOCS_SET:
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_SCREENSHOTS / path.name)
+        shutil.copyfile(path, DOCS_SCREENSHOTS / f"{DOCS_NAMES.get(path.stem, path.stem)}.png")
