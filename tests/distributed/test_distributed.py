@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
 from tests.support.burst import burst
 from tests.support.figures import LinkFigures, link_figures
+from tests.support.funnel_scenario import check_funnel, run_scenario
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresServer
 from tests.support.product import Running, start, stop
@@ -325,3 +326,13 @@ def test_a_consumer_killed_during_inserts_ten_times_leaves_every_figure_equal(cl
     assert figures.lifetime == count.answered, figures
     ids = click_log_ids(cluster, link["id"])
     assert len(ids) == len(set(ids)) == count.answered
+
+
+def test_a_campaign_funnel_end_to_end_through_kafka(cluster: Cluster) -> None:
+    """Deliveries and conversions go API → its log → smartlinks.events → the consumer; the
+    clicks redirector → its log → smartlinks.clicks → the consumer: the same figures as the
+    embedded product's."""
+    headers = {"Authorization": f"Bearer {cluster.key}"}
+    with httpx.Client(base_url=cluster.analytics.url, headers=headers, timeout=30) as api:
+        truth = run_scenario(api, lambda code: f"{cluster.redirectors[1].url}/{code}")
+        check_funnel(api, truth, timeout=120)
