@@ -245,25 +245,25 @@ def test_a_marketer_reads_the_campaign_funnel(
     expect(funnel_panel(page).locator("canvas")).to_have_count(0)
     screenshot(page, "link-funnel", element=funnel_panel(page))
 
-    # A contact: the messages delivered to them and their conversions, when the API lists them.
+    # A contact: the messages delivered to them and their conversions, put down to their link.
     with product.api() as api:
         contact = api.get("/api/v1/contacts/c-1/clicks").json()
+    assert [d["message_id"] for d in contact["deliveries"]] == ["msg-c-1"]
+    assert sorted(c["name"] for c in contact["conversions"]) == ["purchase", "upsell"]
     page.goto(product.url + "/dashboard/contact?id=c-1")
     expect(page.locator(".contact-table tbody tr")).to_have_count(1)
-    if "deliveries" in contact:
-        deliveries = panel(page, "Deliveries").locator("tbody tr")
-        expect(deliveries).to_have_count(len(contact["deliveries"]))
-        expect(cell(deliveries.first, "Campaign")).to_have_text(CAMPAIGN)
-        expect(cell(deliveries.first, "Message")).to_have_text("msg-c-1")
-    if "conversions" in contact:
-        conversions = panel(page, "Conversions").locator("tbody tr")
-        expect(conversions).to_have_count(len(contact["conversions"]))
-        for item in contact["conversions"]:
-            row = conversions.filter(has=page.get_by_role("cell", name=item["name"], exact=True))
-            expect(cell(row, "Value")).to_have_text(money(item["value"], item["currency"]))
-            if item["link_id"]:
-                expect(cell(row, "Link")).to_have_text("Summer offer for c-1")
-        screenshot(page, "contact-funnel", full_page=False)
+    deliveries = panel(page, "Deliveries").locator("tbody tr")
+    expect(deliveries).to_have_count(1)
+    expect(cell(deliveries, "Campaign")).to_have_text(CAMPAIGN)
+    expect(cell(deliveries, "Message")).to_have_text("msg-c-1")
+    conversions = panel(page, "Conversions").locator("tbody tr")
+    expect(conversions).to_have_count(2)
+    for item in contact["conversions"]:
+        row = conversions.filter(has=page.get_by_role("cell", name=item["name"], exact=True))
+        expect(cell(row, "Value")).to_have_text(money(item["value"], item["currency"]))
+        expect(cell(row, "Link")).to_have_text("Summer offer for c-1")
+        expect(cell(row, "Attribution")).to_have_text("Last click")
+    screenshot(page, "contact-funnel", full_page=False)
 
     watch.check()
     context.close()
