@@ -80,12 +80,20 @@ class StoredConversion:
 
 @dataclass(slots=True)
 class FunnelInserted:
+    """What an insert did: the deliveries and conversions that were new, and the
+    conversions of the batch ClickHouse held already (a batch offered again after a crash
+    between the insert and the triggers), so the triggers get their second chance too."""
+
     deliveries: int = 0
     conversions: list[StoredConversion] | None = None
+    known_conversions: list[StoredConversion] | None = None
 
     @property
     def count(self) -> int:
         return self.deliveries + len(self.conversions or ())
+
+    def all_conversions(self) -> list[StoredConversion]:
+        return [*(self.known_conversions or ()), *(self.conversions or ())]
 
 
 class FunnelSink:
@@ -94,7 +102,7 @@ class FunnelSink:
         self.describe = describe
 
     def insert(self, events: Sequence[FunnelEvent]) -> FunnelInserted:
-        fresh = self._fresh(events)
+        fresh, known = self._fresh(events)
         deliveries = [event for event in fresh if event.type == DELIVERED]
         conversions = self.attribute([event for event in fresh if event.type == CONVERSION])
         if deliveries:
@@ -104,10 +112,33 @@ class FunnelSink:
         if conversions:
             rows = [self._conversion_row(stored) for stored in conversions]
             self.client.insert("conversions", rows, CONVERSION_COLUMNS)
-        return FunnelInserted(len(deliveries), conversions)
+        return FunnelInserted(
+            len(deliveries), conversions, self._stored([e for e in known if e.type == CONVERSION])
+        )
 
-    def _fresh(self, events: Sequence[FunnelEvent]) -> list[FunnelEvent]:
-        """Each (tenant, id) once, and none ClickHouse holds already (a redelivery)."""
+    def _stored(self, events: list[FunnelEvent]) -> list[StoredConversion]:
+        """Conversions ClickHouse holds, as it holds them (their attribution was decided
+        when they were first inserted)."""
+        by_tenant: dict[str, dict[str, FunnelEvent]] = defaultdict(dict)
+        for event in events:
+            by_tenant[event.tenant_id][event.id] = event
+        stored: list[StoredConversion] = []
+        for tenant_id, by_id in by_tenant.items():
+            rows = self.client.query(
+                "SELECT id, campaign, contact_id, link_id, click_id, toUnixTimestamp64Milli(click_ts),"
+                " toString(attribution) FROM conversions"
+                " WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)} LIMIT 1 BY id",
+                parameters={"tenant": tenant_id, "ids": sorted(by_id)},
+            ).result_rows
+            for event_id, campaign, contact, link_id, click_id, click_ts, how in rows:
+                stored.append(
+                    StoredConversion(by_id[event_id], campaign, contact, link_id, click_id, click_ts, how)
+                )
+        return stored
+
+    def _fresh(self, events: Sequence[FunnelEvent]) -> tuple[list[FunnelEvent], list[FunnelEvent]]:
+        """Each (tenant, id) once: those ClickHouse does not hold yet, and those it holds
+        (a redelivery, or an id sent again)."""
         first: dict[tuple[str, str], FunnelEvent] = {}
         for event in events:
             first.setdefault((event.tenant_id, event.id), event)
@@ -119,7 +150,8 @@ class FunnelSink:
             for tenant_id, ids in by_tenant.items()
             for event_id in recorded_ids(self.client, tenant_id, ids)
         }
-        return [event for key, event in first.items() if key not in known]
+        fresh = [event for key, event in first.items() if key not in known]
+        return fresh, [event for key, event in first.items() if key in known]
 
     # -- attribution -------------------------------------------------------------------
 

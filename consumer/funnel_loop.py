@@ -68,9 +68,12 @@ class FunnelConsumer:
             lambda: self._stopping,
         )
         conversions = inserted.conversions or []
-        if conversions and (triggers := self.triggers) is not None:
+        # Also those stored before: a crash between the insert and the triggers must not
+        # cost them their webhooks (each webhook gets one delivery per conversion id).
+        triggered = inserted.all_conversions()
+        if triggered and (triggers := self.triggers) is not None:
             await until_done(
-                lambda: triggers.fire_conversions(conversions),
+                lambda: triggers.fire_conversions(triggered),
                 "conversion triggers",
                 lambda: self._count("trigger_failures"),
                 lambda: self._stopping,

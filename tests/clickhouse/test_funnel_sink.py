@@ -115,3 +115,28 @@ def test_deleting_a_link_takes_its_clicks_out_of_conversions(clickhouse: Client)
     assert conversions(clickhouse)["o-1"][2:5] == (LINK, one.event_id, "click_id")
     clicks.delete_link(TENANT, LINK)
     assert conversions(clickhouse)["o-1"][:5] == ("spring", "c-1", "", "", "sent")
+
+
+def test_a_redelivered_batch_hands_its_stored_conversions_to_the_triggers_again(clickhouse: Client) -> None:
+    """A crash between the insert and the triggers: the batch comes again, nothing is
+    inserted twice, and the conversions come back as ClickHouse holds them."""
+    clicks = ClickSink(clickhouse)
+    one = click(T0, "v1", campaign="spring", contact_id="c-1")
+    clicks.insert([one])
+    sink = FunnelSink(clickhouse)
+    batch = [
+        event(CONVERSION, "o-1", T0 + HOUR, name="purchase", click_id=one.event_id),
+        event(DELIVERED, "m-1", T0, campaign="spring", contact_id="c-1"),
+    ]
+    first = sink.insert(batch)
+    assert (first.deliveries, len(first.conversions or []), first.known_conversions) == (1, 1, [])
+    again = sink.insert(batch)
+    assert (again.deliveries, again.conversions, again.count) == (0, [], 0)
+    [known] = again.all_conversions()
+    assert (known.event.id, known.link_id, known.click_id, known.attribution) == (
+        "o-1",
+        LINK,
+        one.event_id,
+        "click_id",
+    )
+    assert clickhouse.command("SELECT count() FROM conversions") == 1
