@@ -56,7 +56,7 @@ ERROR_CODES: dict[str, str] = {
     "currency_required": "A conversion sent a value without its currency.",
     "invalid_currency": "A conversion's currency is not an ISO 4217 code such as EUR.",
     "invalid_click_id": "A conversion's click_id is not the 32 hex characters of a click id.",
-    "events_unavailable": "This process does not take funnel events (it runs no API with an event log).",
+    "events_unavailable": "The funnel events could not be recorded here (no event log, or its disk is full).",
     "invalid_datetime": "expires_at is not an RFC 3339 timestamp with a time zone, or a date.",
     "expires_in_past": "expires_at is not in the future.",
     "invalid_limit": "limit is not a whole number from 1 to 200.",

@@ -118,7 +118,12 @@ class FunnelIngest:
         if fresh:
             if log is None:
                 raise ApiError(503, "events_unavailable", "This process does not record funnel events.")
-            await asyncio.gather(*[log.append(event.to_json()) for event in fresh])
+            # One group, so written all or none: none is a 503 the sender retries.
+            written = await asyncio.gather(*[log.append(event.to_json()) for event in fresh])
+            if not all(written):
+                raise ApiError(
+                    503, "events_unavailable", "The events could not be recorded; send them again."
+                )
         return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
 
     async def _recorded(self, tenant_id: str, ids: list[str]) -> set[str]:

@@ -41,7 +41,7 @@ from redirector.edge import RedirectEdge
 from schemas.events import FUNNEL_TOPIC, funnel_key
 from smartlinks import clickhouse
 from smartlinks.changes import ChangePublisher, InProcessChangeFeed, Subscriber
-from smartlinks.eventlog.metrics import event_log_metrics
+from smartlinks.eventlog.metrics import event_log_metrics, funnel_log_metrics
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.metrics import new_registry
@@ -132,6 +132,7 @@ class SmartLinksApp:
             self.funnel_log.open()
             self._exit.push_async_callback(self.funnel_log.close)
             self.funnel_reader = EventLogReader(self.funnel_log)
+            self.registry.register(funnel_log_metrics(self.funnel_log, self.funnel_reader))
 
         sink: ClickSink | None = None
         if self.roles & {"api", "consumer"}:

@@ -57,3 +57,36 @@ def event_log_metrics(log: EventLog, reader: EventLogReader) -> StatsCollector:
             ),
         ]
     )
+
+
+def funnel_log_metrics(log: EventLog, reader: EventLogReader) -> StatsCollector:
+    """The API's log of accepted deliveries and conversions, seen like the click log."""
+    stats = log.stats
+    return StatsCollector(
+        [
+            Sample(
+                "funnel_events_logged_total",
+                "Funnel events appended to the API's log (before POST /api/v1/events answered).",
+                "counter",
+                lambda: stats.appended,
+            ),
+            Sample(
+                "funnel_log_write_errors_total",
+                "Failed writes to the API's funnel log (the request was answered 503).",
+                "counter",
+                lambda: stats.write_errors,
+            ),
+            Sample(
+                "funnel_log_backlog_bytes",
+                "Bytes of the funnel log not yet handed on (to the consumer, or to Kafka).",
+                "gauge",
+                reader.backlog_bytes,
+            ),
+            Sample(
+                "funnel_events_oldest_unsent_age_seconds",
+                "Age of the oldest funnel event in the log not yet handed on.",
+                "gauge",
+                reader.oldest_age_seconds,
+            ),
+        ]
+    )

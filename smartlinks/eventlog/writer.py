@@ -70,8 +70,8 @@ class EventLog:
         self.written_event = asyncio.Event()
         self._legacy_spool = legacy_spool
         self._pending: list[bytes] = []
-        self._group: asyncio.Future[None] | None = None
-        self._awaiting_sync: list[asyncio.Future[None]] = []
+        self._group: asyncio.Future[bool] | None = None
+        self._awaiting_sync: list[asyncio.Future[bool]] = []
         self._syncing = False
         self._fd = -1
         self._segment = 0  # number of the segment being written (0: none yet)
@@ -118,13 +118,15 @@ class EventLog:
         waiters, self._awaiting_sync = self._awaiting_sync, []
         for waiter in waiters:
             if not waiter.done():
-                waiter.set_result(None)
+                waiter.set_result(True)
         self._syncer.shutdown(wait=True)
 
     # -- the hot path --------------------------------------------------------------------
 
-    def append(self, line: bytes) -> asyncio.Future[None]:
-        """Add one encoded event (no newline); await the result before answering."""
+    def append(self, line: bytes) -> asyncio.Future[bool]:
+        """Add one encoded event (no newline); await the result before answering: True once
+        its group is written, False when it could not be (a redirect answers all the same;
+        the API refuses events it could not keep)."""
         pending = self._pending
         pending.append(line)
         group = self._group
@@ -149,7 +151,7 @@ class EventLog:
             if not self._syncing:
                 self._start_sync()
         else:
-            group.set_result(None)
+            group.set_result(written)
 
     def _write(self, data: bytes, count: int) -> bool:
         start = self._size
@@ -218,7 +220,7 @@ class EventLog:
         waiters, self._awaiting_sync = self._awaiting_sync, []
         if self._fd < 0:  # closed meanwhile: close() synced everything
             for waiter in waiters:
-                waiter.set_result(None)
+                waiter.set_result(True)
             return
         self._syncing = True
         self._unsynced = False
@@ -227,7 +229,7 @@ class EventLog:
         def synced(_: object) -> None:
             for waiter in waiters:
                 if not waiter.done():
-                    waiter.set_result(None)
+                    waiter.set_result(True)
             self._syncing = False
             if self._awaiting_sync:  # groups written while this sync ran
                 self._start_sync()

@@ -59,7 +59,7 @@ def test_an_appended_event_is_in_the_file_once_its_future_resolves(tmp_path: Pat
         log = await opened(tmp_path, fsync_ms=fsync_ms)
         futures = [log.append(event(n)) for n in range(100)]
         assert on_disk(tmp_path) == b""  # nothing written yet: the group goes in the next turn
-        await asyncio.gather(*futures)
+        assert await asyncio.gather(*futures) == [True] * 100
         assert numbers(on_disk(tmp_path).splitlines()) == list(range(100))
         assert log.stats.groups == 1  # one write for the whole turn
         assert log.stats.appended == 100
@@ -156,8 +156,8 @@ def test_an_unwritable_folder_drops_and_counts_but_never_raises(tmp_path: Path) 
 
     async def run() -> None:
         log = await opened(blocker / "events")
-        await asyncio.gather(*(log.append(event(n)) for n in range(5)))
-        await log.append(event(5))
+        assert await asyncio.gather(*(log.append(event(n)) for n in range(5))) == [False] * 5
+        assert await log.append(event(5)) is False
         assert log.stats.dropped == 6
         assert log.stats.appended == 0
         assert log.stats.write_errors == 2  # one per group, not per click

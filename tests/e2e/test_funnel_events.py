@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -108,3 +109,32 @@ def test_more_than_ten_thousand_events_are_refused(product: Running) -> None:
     response = post(product, [delivered(f"d-{n}") for n in range(10_001)])
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "too_many_events"
+
+
+def test_events_are_refused_with_503_when_they_cannot_be_kept(tmp_path: Path) -> None:
+    """Accepted means on disk: with the funnel log unwritable the sender hears 503 and
+    retries, never a 200 for events that were not kept."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "funnel-events").write_bytes(b"")  # a file where the log's folder should be
+    process, running = start(data, ready="/readyz")
+    try:
+        response = post(running, [delivered("d-lost")])
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "events_unavailable"
+        metrics = httpx.get(running.url + "/metrics").text
+        assert "smartlinks_funnel_log_write_errors_total 1.0" in metrics
+        assert "smartlinks_funnel_events_logged_total 0.0" in metrics
+    finally:
+        stop(process)
+
+
+def test_the_funnel_log_shows_in_metrics(product: Running) -> None:
+    assert post(product, [delivered("d-metrics", "c-9")]).json()["accepted"] == 1
+    metrics = httpx.get(product.url + "/metrics").text
+    logged = next(
+        line for line in metrics.splitlines() if line.startswith("smartlinks_funnel_events_logged_total")
+    )
+    assert float(logged.split()[1]) >= 1
+    assert "smartlinks_funnel_log_backlog_bytes" in metrics
+    assert "smartlinks_funnel_events_oldest_unsent_age_seconds" in metrics
