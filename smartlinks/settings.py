@@ -1,8 +1,11 @@
 """Typed settings read once from ``SMARTLINKS_*`` environment variables.
 
+Each setting is declared once, as a field of ``Settings``: its type, default, bounds and
+description (msgspec ``Meta``). Reading the environment, the errors that name the
+variable, and ``VARIABLES`` (the README's table) all come from those fields.
+
 Defaults give the embedded mode: one process, SQLite and chDB in the data directory, the
-edge log read in-process. Every variable is listed (with its default) in the README; the
-table there is generated from ``VARIABLES`` so the two cannot drift.
+edge log read in-process.
 """
 
 from __future__ import annotations
@@ -10,130 +13,153 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import msgspec
 
 PREFIX = "SMARTLINKS_"
 REDIRECT_STATUSES = (301, 302, 307, 308)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-# A cluster as named in the server's <remote_servers>; quoted into DDL, so nothing that needs escaping.
-_CLUSTER_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# Booleans as people write them; msgspec itself reads true/false and 1/0.
+_BOOLEAN_WORDS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+_BOUND = re.compile(r"Expected `\w+` ([<>]=? [^ ]+)")
+_REASONS = {bool: "must be true or false", int: "must be an integer", float: "must be a number of seconds"}
+# A float bound msgspec accepts (it refuses inf): seconds beyond it are a typo.
+_FOREVER = 1e12
 
 
 class SettingsError(ValueError):
     """A configuration value is malformed; raised at start so a bad deployment fails fast."""
 
 
-# name (without prefix), default as written in the environment, description
-VARIABLES: tuple[tuple[str, str, str], ...] = (
-    ("HOST", "127.0.0.1", "Interface the HTTP server binds to."),
-    ("PORT", "8080", "Port of the HTTP server (`up`, `redirector`, `api`)."),
-    ("DATA_DIR", "./data", "Where SQLite, chDB data, the edge log and the deployment key live."),
-    ("PUBLIC_URL", "", "Base URL of short links, e.g. `https://sl.example`; default `http://HOST:PORT`."),
-    ("DATABASE_URL", "", "Link store; empty means SQLite at `DATA_DIR/links.sqlite3`."),
-    ("REDIRECT_STATUS", "302", "Status of redirects: 301, 302, 307 or 308."),
-    ("FORWARD_QUERY", "true", "Forward the short URL's query parameters to the destination."),
-    ("TRUSTED_PROXIES", "", "Comma-separated CIDRs whose `X-Forwarded-For` is believed."),
-    ("SECRET_KEY", "", "Key for visitor hashes; empty means generated once into `DATA_DIR/secret.key`."),
-    ("LINK_CACHE_SIZE", "100000", "Links each redirector keeps in memory."),
-    ("LINK_CACHE_TTL", "300", "Seconds a cached link is trusted without hearing of a change."),
-    ("NEGATIVE_CACHE_TTL", "5", "Seconds an unknown code is remembered as unknown."),
-    ("EVENT_LOG_DIR", "", "Folder of the edge log of clicks not yet handed on; empty: `DATA_DIR/events`."),
-    ("EVENT_FSYNC_MS", "1000", "Sync the edge log to disk every N ms; `0`: before redirects are answered."),
-    ("KAFKA_BOOTSTRAP_SERVERS", "", "Kafka brokers (`host:port,...`); empty: everything in one process."),
-    ("KAFKA_CLICK_PARTITIONS", "6", "Partitions of `smartlinks.clicks` when the services create it."),
-    ("CONSUMER_GROUP", "smartlinks-consumer", "Kafka consumer group of the click consumers."),
-    ("CLICKHOUSE_URL", "", "ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`."),
-    ("CLICKHOUSE_DATABASE", "smartlinks", "ClickHouse database of the clicks, rollups and links mirror."),
-    ("CLICKHOUSE_CLUSTER", "", "ClickHouse cluster: DDL `ON CLUSTER`, replicated tables; empty: one server."),
-    ("GEOIP_DB", "", "A MaxMind-format City database; empty means the bundled DB-IP City Lite."),
-    ("CONSUMER_BATCH_SIZE", "10000", "Most click events the consumer inserts in one batch."),
-    ("CONSUMER_MAX_WAIT_MS", "500", "Longest a click waits in the consumer before its batch is inserted."),
-    ("LOG_LEVEL", "info", "Log level: debug, info, warning, error."),
-    ("HEADER_TIMEOUT", "5", "Seconds for a request's headers, from connect or the previous response."),
-    ("BODY_TIMEOUT", "10", "Seconds a request body may pause before the request gets a 408."),
-    ("MAX_CONNECTIONS", "", "Open connections per process; empty: the open-file limit less a reserve."),
-    ("WEBHOOK_ALLOW_PRIVATE", "false", "Allow webhook URLs on loopback, private and link-local addresses."),
-    ("WEBHOOK_RETRY_BASE", "10", "Seconds before a failed webhook delivery is retried; doubles each time."),
-    ("WEBHOOK_RETRY_FOR", "86400", "Seconds a webhook delivery is retried; failing that long disables it."),
-)
+def _doc(description: str, hint: str = "", parse: Callable[[str], Any] | None = None, **bounds: Any) -> Any:
+    """A setting's ``Meta``: the README's description, the bounds msgspec checks, what an
+    error says the value must be (``hint``), and ``parse`` for a value with a syntax of its
+    own in the environment (a list of CIDRs)."""
+    extra = {key: value for key, value in (("hint", hint), ("parse", parse)) if value}
+    return msgspec.Meta(description=description, extra=extra, **bounds)
 
 
-def _parse_bool(name: str, raw: str) -> bool:
-    value = raw.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{PREFIX}{name} must be true or false, not {raw!r}")
-
-
-def _parse_int(name: str, raw: str, minimum: int = 0) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{PREFIX}{name} must be an integer, not {raw!r}") from None
-    if value < minimum:
-        raise SettingsError(f"{PREFIX}{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def _parse_seconds(name: str, raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{PREFIX}{name} must be a number of seconds, not {raw!r}") from None
-    if not 0 < value < float("inf"):
-        raise SettingsError(f"{PREFIX}{name} must be more than 0 seconds, not {raw!r}")
-    return value
-
-
-def _parse_networks(name: str, raw: str) -> tuple[IPNetwork, ...]:
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
     networks = []
-    for part in raw.split(","):
-        if part.strip():
-            try:
-                networks.append(ipaddress.ip_network(part.strip(), strict=False))
-            except ValueError:
-                raise SettingsError(f"{PREFIX}{name}: {part.strip()!r} is not a CIDR") from None
+    for part in filter(None, (part.strip() for part in raw.split(","))):
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"{part!r} is not a CIDR") from None
     return tuple(networks)
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    data_dir: Path = Path("data")
-    public_url: str = ""
-    database_url: str = ""
-    redirect_status: int = 302
-    forward_query: bool = True
-    trusted_proxies: tuple[IPNetwork, ...] = ()
-    secret_key: str = ""
-    link_cache_size: int = 100_000
-    link_cache_ttl: float = 300.0
-    negative_cache_ttl: float = 5.0
-    event_log_dir: Path | None = None
-    event_fsync_ms: int = 1000
-    kafka_bootstrap_servers: str = ""
-    kafka_click_partitions: int = 6
-    consumer_group: str = "smartlinks-consumer"
-    clickhouse_url: str = ""
-    clickhouse_database: str = "smartlinks"
-    clickhouse_cluster: str = ""
-    geoip_db: str = ""
-    consumer_batch_size: int = 10_000
-    consumer_max_wait: float = 0.5
-    log_level: str = "info"
-    header_timeout: float = 5.0
-    body_timeout: float = 10.0
-    max_connections: int | None = None  # None: derived from the open-file limit (smartlinks.http_server)
-    webhook_allow_private: bool = False
-    webhook_retry_base: float = 10.0
-    webhook_retry_for: float = 86_400.0
+_Seconds = Annotated[float, msgspec.Meta(gt=0, le=_FOREVER)]
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    host: Annotated[str, _doc("Interface the HTTP server binds to.")] = "127.0.0.1"
+    port: Annotated[int, _doc("Port of the HTTP server (`up`, `redirector`, `api`).", ge=0, le=65535)] = 8080
+    data_dir: Annotated[Path, _doc("Where SQLite, chDB data, the edge log and the deployment key live.")] = (
+        Path("data")
+    )
+    public_url: Annotated[
+        str,
+        _doc(
+            "Base URL of short links, e.g. `https://sl.example`; default `http://HOST:PORT`.",
+            hint="must start with http:// or https://",
+            pattern=r"^(https?://.*)?$",
+        ),
+    ] = ""
+    database_url: Annotated[str, _doc("Link store; empty means SQLite at `DATA_DIR/links.sqlite3`.")] = ""
+    redirect_status: Annotated[
+        Literal[301, 302, 307, 308],
+        _doc("Status of redirects: 301, 302, 307 or 308.", hint=f"must be one of {REDIRECT_STATUSES}"),
+    ] = 302
+    forward_query: Annotated[bool, _doc("Forward the short URL's query parameters to the destination.")] = (
+        True
+    )
+    trusted_proxies: Annotated[
+        tuple[IPNetwork, ...],
+        _doc("Comma-separated CIDRs whose `X-Forwarded-For` is believed.", parse=_networks),
+    ] = ()
+    secret_key: Annotated[
+        str, _doc("Key for visitor hashes; empty means generated once into `DATA_DIR/secret.key`.")
+    ] = ""
+    link_cache_size: Annotated[int, _doc("Links each redirector keeps in memory.", ge=1)] = 100_000
+    link_cache_ttl: Annotated[
+        float, _doc("Seconds a cached link is trusted without hearing of a change.", ge=1, le=_FOREVER)
+    ] = 300.0
+    negative_cache_ttl: Annotated[
+        float, _doc("Seconds an unknown code is remembered as unknown.", ge=0, le=_FOREVER)
+    ] = 5.0
+    event_log_dir: Annotated[
+        Path | None, _doc("Folder of the edge log of clicks not yet handed on; empty: `DATA_DIR/events`.")
+    ] = None
+    event_fsync_ms: Annotated[
+        int, _doc("Sync the edge log to disk every N ms; `0`: before redirects are answered.", ge=0)
+    ] = 1000
+    kafka_bootstrap_servers: Annotated[
+        str, _doc("Kafka brokers (`host:port,...`); empty: everything in one process.")
+    ] = ""
+    kafka_click_partitions: Annotated[
+        int, _doc("Partitions of `smartlinks.clicks` when the services create it.", ge=1)
+    ] = 6
+    consumer_group: Annotated[str, _doc("Kafka consumer group of the click consumers.")] = (
+        "smartlinks-consumer"
+    )
+    clickhouse_url: Annotated[
+        str, _doc("ClickHouse server URL; empty means chDB in `DATA_DIR/clickhouse`.")
+    ] = ""
+    clickhouse_database: Annotated[
+        str, _doc("ClickHouse database of the clicks, rollups and links mirror.")
+    ] = "smartlinks"
+    clickhouse_cluster: Annotated[
+        str,
+        _doc(
+            "ClickHouse cluster: DDL `ON CLUSTER`, replicated tables; empty: one server.",
+            # Quoted into DDL, so nothing that needs escaping.
+            hint="must be letters, digits, _ - and .",
+            pattern=r"^[A-Za-z0-9_.-]*$",
+        ),
+    ] = ""
+    geoip_db: Annotated[
+        str, _doc("A MaxMind-format City database; empty means the bundled DB-IP City Lite.")
+    ] = ""
+    consumer_batch_size: Annotated[
+        int, _doc("Most click events the consumer inserts in one batch.", ge=1)
+    ] = 10_000
+    consumer_max_wait_ms: Annotated[
+        int, _doc("Longest a click waits in the consumer before its batch is inserted.", ge=1)
+    ] = 500
+    log_level: Annotated[
+        Literal["debug", "info", "warning", "error"],
+        _doc("Log level: debug, info, warning, error.", hint="must be debug, info, warning or error"),
+    ] = "info"
+    header_timeout: Annotated[
+        _Seconds, _doc("Seconds for a request's headers, from connect or the previous response.")
+    ] = 5.0
+    body_timeout: Annotated[
+        _Seconds, _doc("Seconds a request body may pause before the request gets a 408.")
+    ] = 10.0
+    max_connections: Annotated[
+        Annotated[int, msgspec.Meta(ge=1)] | None,
+        _doc("Open connections per process; empty: the open-file limit less a reserve."),
+    ] = None
+    webhook_allow_private: Annotated[
+        bool, _doc("Allow webhook URLs on loopback, private and link-local addresses.")
+    ] = False
+    webhook_retry_base: Annotated[
+        _Seconds, _doc("Seconds before a failed webhook delivery is retried; doubles each time.")
+    ] = 10.0
+    webhook_retry_for: Annotated[
+        _Seconds, _doc("Seconds a webhook delivery is retried; failing that long disables it.")
+    ] = 86_400.0
+
+    def __post_init__(self) -> None:
+        if self.clickhouse_cluster and not self.clickhouse_url:
+            # chDB is one process on one machine: there is no cluster to run DDL on.
+            raise SettingsError(f"{PREFIX}CLICKHOUSE_CLUSTER needs a server in {PREFIX}CLICKHOUSE_URL")
 
     @property
     def base_url(self) -> str:
@@ -151,6 +177,11 @@ class Settings:
         return self.event_log_dir if self.event_log_dir is not None else self.data_dir / "events"
 
     @property
+    def consumer_max_wait(self) -> float:
+        """``consumer_max_wait_ms`` in seconds."""
+        return self.consumer_max_wait_ms / 1000
+
+    @property
     def clickhouse_dsn(self) -> str:
         """Where ClickHouse is: the configured server, or chDB in the data directory."""
         if self.clickhouse_url:
@@ -159,60 +190,17 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """The settings of the ``SMARTLINKS_*`` variables in ``environ`` (default: this
+        process's); a variable not set, or set empty where the default is empty, keeps the
+        default. Raises SettingsError naming the first bad variable."""
         env = os.environ if environ is None else environ
-        raw = {name: env.get(PREFIX + name, default) for name, default, _ in VARIABLES}
-
-        status = _parse_int("REDIRECT_STATUS", raw["REDIRECT_STATUS"])
-        if status not in REDIRECT_STATUSES:
-            raise SettingsError(f"{PREFIX}REDIRECT_STATUS must be one of {REDIRECT_STATUSES}, not {status}")
-        public_url = raw["PUBLIC_URL"].strip()
-        if public_url and not public_url.startswith(("http://", "https://")):
-            raise SettingsError(f"{PREFIX}PUBLIC_URL must start with http:// or https://")
-        log_level = raw["LOG_LEVEL"].strip().lower()
-        if log_level not in ("debug", "info", "warning", "error"):
-            raise SettingsError(f"{PREFIX}LOG_LEVEL must be debug, info, warning or error")
-        cluster = raw["CLICKHOUSE_CLUSTER"].strip()
-        if cluster and not _CLUSTER_NAME.fullmatch(cluster):
-            raise SettingsError(f"{PREFIX}CLICKHOUSE_CLUSTER must be letters, digits, _ - and .: {cluster!r}")
-        if cluster and not raw["CLICKHOUSE_URL"].strip():
-            # chDB is one process on one machine: there is no cluster to run DDL on.
-            raise SettingsError(f"{PREFIX}CLICKHOUSE_CLUSTER needs a server in {PREFIX}CLICKHOUSE_URL")
-        return cls(
-            host=raw["HOST"],
-            port=_parse_int("PORT", raw["PORT"]),
-            data_dir=Path(raw["DATA_DIR"]),
-            public_url=public_url,
-            database_url=raw["DATABASE_URL"].strip(),
-            redirect_status=status,
-            forward_query=_parse_bool("FORWARD_QUERY", raw["FORWARD_QUERY"]),
-            trusted_proxies=_parse_networks("TRUSTED_PROXIES", raw["TRUSTED_PROXIES"]),
-            secret_key=raw["SECRET_KEY"],
-            link_cache_size=_parse_int("LINK_CACHE_SIZE", raw["LINK_CACHE_SIZE"], minimum=1),
-            link_cache_ttl=float(_parse_int("LINK_CACHE_TTL", raw["LINK_CACHE_TTL"], minimum=1)),
-            negative_cache_ttl=float(_parse_int("NEGATIVE_CACHE_TTL", raw["NEGATIVE_CACHE_TTL"])),
-            event_log_dir=Path(raw["EVENT_LOG_DIR"]) if raw["EVENT_LOG_DIR"].strip() else None,
-            event_fsync_ms=_parse_int("EVENT_FSYNC_MS", raw["EVENT_FSYNC_MS"]),
-            kafka_bootstrap_servers=raw["KAFKA_BOOTSTRAP_SERVERS"].strip(),
-            kafka_click_partitions=_parse_int("KAFKA_CLICK_PARTITIONS", raw["KAFKA_CLICK_PARTITIONS"], 1),
-            consumer_group=raw["CONSUMER_GROUP"].strip(),
-            clickhouse_url=raw["CLICKHOUSE_URL"].strip(),
-            clickhouse_database=raw["CLICKHOUSE_DATABASE"].strip(),
-            clickhouse_cluster=cluster,
-            geoip_db=raw["GEOIP_DB"].strip(),
-            consumer_batch_size=_parse_int("CONSUMER_BATCH_SIZE", raw["CONSUMER_BATCH_SIZE"], minimum=1),
-            consumer_max_wait=_parse_int("CONSUMER_MAX_WAIT_MS", raw["CONSUMER_MAX_WAIT_MS"], 1) / 1000,
-            log_level=log_level,
-            header_timeout=_parse_seconds("HEADER_TIMEOUT", raw["HEADER_TIMEOUT"]),
-            body_timeout=_parse_seconds("BODY_TIMEOUT", raw["BODY_TIMEOUT"]),
-            max_connections=(
-                _parse_int("MAX_CONNECTIONS", raw["MAX_CONNECTIONS"], minimum=1)
-                if raw["MAX_CONNECTIONS"].strip()
-                else None
-            ),
-            webhook_allow_private=_parse_bool("WEBHOOK_ALLOW_PRIVATE", raw["WEBHOOK_ALLOW_PRIVATE"]),
-            webhook_retry_base=_parse_seconds("WEBHOOK_RETRY_BASE", raw["WEBHOOK_RETRY_BASE"]),
-            webhook_retry_for=_parse_seconds("WEBHOOK_RETRY_FOR", raw["WEBHOOK_RETRY_FOR"]),
-        )
+        values: dict[str, Any] = {}
+        for field in msgspec.structs.fields(cls):
+            raw = env.get(_variable(field.name))
+            if raw is None or (not raw.strip() and field.default in ("", None)):
+                continue
+            values[field.name] = _read(field, raw.strip())
+        return cls(**values)
 
     def load_secret_key(self) -> bytes:
         """The deployment key for keyed hashes: configured, or generated once into the data dir."""
@@ -221,12 +209,94 @@ class Settings:
         path = self.data_dir / "secret.key"
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(os.urandom(32).hex().encode())
-            tmp.chmod(0o600)
-            # rename is atomic: two processes starting together end with one key.
-            if not path.exists():
-                tmp.replace(path)
-            else:
-                tmp.unlink()
+            # Each process writes its own file and links it into place: os.link fails when
+            # the key exists, so of two processes starting together the first one's key
+            # wins and the other reads it; nobody reads a half-written key.
+            tmp = path.with_name(f".secret.key.{os.getpid()}.{os.urandom(4).hex()}")
+            try:
+                tmp.write_bytes(os.urandom(32).hex().encode())
+                tmp.chmod(0o600)
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
         return path.read_bytes().strip()
+
+
+def _variable(field: str) -> str:
+    return PREFIX + field.upper()
+
+
+def _meta(field: msgspec.structs.FieldInfo) -> dict[str, Any]:
+    metas = getattr(field.type, "__metadata__", ())
+    return {
+        key: value
+        for meta in metas
+        if isinstance(meta, msgspec.Meta)
+        for key, value in (meta.extra or {}).items()
+    }
+
+
+def _read(field: msgspec.structs.FieldInfo, raw: str) -> Any:
+    """One variable's value, converted and checked against its field's type and bounds."""
+    extra = _meta(field)
+    kind = _base(field.type)
+    if "parse" in extra:
+        try:
+            return extra["parse"](raw)
+        except ValueError as error:
+            raise SettingsError(f"{_variable(field.name)}: {error}") from None
+    if kind is bool:
+        raw = _BOOLEAN_WORDS.get(raw.lower(), raw)
+    elif get_origin(kind) is Literal:
+        raw = raw.lower()
+    try:
+        return msgspec.convert(raw, field.type, strict=False, dec_hook=_path)
+    except msgspec.ValidationError as error:
+        bound = _BOUND.match(str(error))  # "Expected `int` >= 1 - at `$`"
+        reason = extra.get("hint") or (f"must be {bound[1]}" if bound else _REASONS.get(kind, str(error)))
+        raise SettingsError(f"{_variable(field.name)} {reason}, not {raw!r}") from None
+
+
+def _base(kind: Any) -> Any:
+    """A field's type without its ``Annotated`` layers."""
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    return kind
+
+
+def _path(kind: type, value: Any) -> Any:
+    if kind is Path and isinstance(value, str):
+        return Path(value)
+    raise NotImplementedError
+
+
+def _default_text(field: msgspec.structs.FieldInfo) -> str:
+    default = field.default
+    if default is None:
+        return ""
+    if isinstance(default, bool):
+        return str(default).lower()
+    if isinstance(default, Path):
+        return f"./{default}"
+    if isinstance(default, tuple):
+        return ",".join(map(str, default))
+    if isinstance(default, float) and default.is_integer():
+        return str(int(default))
+    return str(default)
+
+
+# (name without prefix, default as written in the environment, description): the README's table.
+VARIABLES: tuple[tuple[str, str, str], ...] = tuple(
+    (
+        field.name.upper(),
+        _default_text(field),
+        next(
+            meta.description
+            for meta in field.type.__metadata__
+            if isinstance(meta, msgspec.Meta) and meta.description
+        ),
+    )
+    for field in msgspec.structs.fields(Settings)
+)
