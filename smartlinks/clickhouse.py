@@ -10,14 +10,13 @@ One URL scheme per deployment:
 All calls are synchronous (there is no async chDB client); asyncio callers run them in a
 worker thread. Nothing connects at import time.
 
-On a cluster (``SMARTLINKS_CLICKHOUSE_CLUSTER``) the same migrations run through
-``on_cluster``: every DDL statement gets ``ON CLUSTER`` and every MergeTree-family engine
-becomes its Replicated counterpart, so the shipped SQL stays single-node SQL.
+On a cluster (``SMARTLINKS_CLICKHOUSE_CLUSTER``) the same migrations run with their
+placeholders filled for it (``schemas.clickhouse.for_servers``): every DDL statement
+``ON CLUSTER`` and every MergeTree-family engine its Replicated counterpart.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from datetime import UTC, datetime
 from typing import Any
@@ -26,9 +25,9 @@ from urllib.parse import unquote, urlparse
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from schemas.clickhouse import migrations, statements
+from schemas.clickhouse import for_servers, migrations, statements
 
-__all__ = ["ClickHouseConfigError", "Client", "connect", "migrate", "on_cluster", "quote_identifier"]
+__all__ = ["ClickHouseConfigError", "Client", "connect", "migrate", "quote_identifier"]
 
 # Settings every client gets: lightweight DELETE waits until done, so a deleted link's
 # figures are gone when ClickSink.delete_link returns.
@@ -105,87 +104,6 @@ def _connect_server(url: str, database: str) -> Client:
     return clickhouse_connect.get_client(dsn=base, database=database, settings=_CLIENT_SETTINGS)
 
 
-# The DDL statements migrations may use, up to the object's name, after which ON CLUSTER goes.
-_NAME = r"(?:`[^`]+`|\w+)"
-_OBJECT = r"(?:TABLE|VIEW|MATERIALIZED\s+VIEW|DICTIONARY|DATABASE)"
-_DDL_HEAD = re.compile(
-    rf"\s*(?:CREATE\s+(?:OR\s+REPLACE\s+)?{_OBJECT}(?:\s+IF\s+NOT\s+EXISTS)?"
-    rf"|ALTER\s+TABLE|DROP\s+{_OBJECT}(?:\s+IF\s+EXISTS)?|TRUNCATE\s+TABLE(?:\s+IF\s+EXISTS)?)"
-    rf"\s+(?:{_NAME}\.)?(?P<name>{_NAME})",
-    re.IGNORECASE,
-)
-_DDL_VERB = re.compile(
-    r"\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|EXCHANGE|ATTACH|DETACH|UNDROP)\b", re.IGNORECASE
-)
-# Engine names are case-sensitive in ClickHouse; the ENGINE keyword is not.
-_MERGE_TREE = re.compile(
-    r"\b(?i:ENGINE)\s*=\s*(?P<family>|Replacing|Aggregating|Summing|Collapsing|VersionedCollapsing|Graphite)"
-    r"MergeTree\b"
-)
-
-
-def on_cluster(statement: str, cluster: str) -> str:
-    """``statement`` for a cluster: DDL runs ``ON CLUSTER`` on every node, and a
-    MergeTree-family engine becomes its Replicated form, its parts shared through Keeper
-    under ``/clickhouse/tables/{shard}/{database}/<table>`` by the replicas of a shard.
-
-    ``{shard}`` and ``{replica}`` are the server's macros; ``{database}`` is filled in by
-    the server. Statements that are not DDL (``INSERT …``) replicate through their tables
-    and are returned as they are; DDL this cannot place ``ON CLUSTER`` in is refused,
-    rather than run on one node only.
-    """
-    if not _DDL_VERB.match(statement):
-        return statement
-    head = _DDL_HEAD.match(statement)
-    if head is None:
-        raise ClickHouseConfigError(f"cannot run this migration statement ON CLUSTER: {statement[:80]!r}")
-    table = head["name"].strip("`")
-    rest = _replicated(statement[head.end() :], table)
-    return f"{statement[: head.end()]} ON CLUSTER {_quote_string(cluster)}{rest}"
-
-
-def _replicated(sql: str, table: str) -> str:
-    out: list[str] = []
-    done = 0
-    for engine in _MERGE_TREE.finditer(sql):
-        args, end = "", engine.end()
-        opening = len(sql) - len(sql[end:].lstrip())
-        if sql.startswith("(", opening):
-            close = _closing_paren(sql, opening)
-            args, end = sql[opening + 1 : close].strip(), close + 1
-        path = f"'/clickhouse/tables/{{shard}}/{{database}}/{table}'"
-        params = ", ".join([path, "'{replica}'", *([args] if args else [])])
-        out.append(f"{sql[done : engine.start()]}ENGINE = Replicated{engine['family']}MergeTree({params})")
-        done = end
-    out.append(sql[done:])
-    return "".join(out)
-
-
-def _closing_paren(sql: str, opening: int) -> int:
-    depth, quote, i = 0, "", opening
-    while i < len(sql):
-        ch = sql[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "'`\"":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ClickHouseConfigError(f"unbalanced parentheses in engine arguments: {sql[opening:][:80]!r}")
-
-
-def _quote_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def migrate(client: Client, *, cluster: str = "") -> list[str]:
     """Apply pending migrations to the client's database; return the names applied.
 
@@ -195,20 +113,17 @@ def migrate(client: Client, *, cluster: str = "") -> list[str]:
 
     ``cluster`` names the server's cluster (``<remote_servers>``): the database, the
     tables and ``schema_migrations`` itself are then created on every node, with
-    replicated engines (see ``on_cluster``). Empty: this server alone, the SQL as shipped.
+    replicated engines (see ``schemas.clickhouse.for_servers``). Empty: this server alone.
     """
-
-    def ddl(statement: str) -> str:
-        return on_cluster(statement, cluster) if cluster else statement
-
     if cluster:
-        database = str(client.command("SELECT currentDatabase()"))
-        client.command(ddl(f"CREATE DATABASE IF NOT EXISTS {quote_identifier(database)}"))
+        database = quote_identifier(str(client.command("SELECT currentDatabase()")))
+        client.command(for_servers(f"CREATE DATABASE IF NOT EXISTS {database}{{on_cluster}}", cluster))
     client.command(
-        ddl(
-            "CREATE TABLE IF NOT EXISTS schema_migrations"
+        for_servers(
+            "CREATE TABLE IF NOT EXISTS schema_migrations{on_cluster}"
             " (version UInt32, name String, applied_at DateTime64(3, 'UTC'))"
-            " ENGINE = MergeTree ORDER BY version"
+            " ENGINE = {replicated}MergeTree({keeper:schema_migrations}) ORDER BY version",
+            cluster,
         )
     )
     done = {row[0] for row in client.query("SELECT DISTINCT version FROM schema_migrations").result_rows}
@@ -217,7 +132,7 @@ def migrate(client: Client, *, cluster: str = "") -> list[str]:
         if version in done:
             continue
         for statement in statements(sql):
-            client.command(ddl(statement))
+            client.command(for_servers(statement, cluster))
         row: list[Any] = [version, name, datetime.now(UTC)]
         client.insert("schema_migrations", [row], column_names=["version", "name", "applied_at"])
         applied.append(name)

@@ -7,7 +7,7 @@
 -- The sink fills them from link_visitors. "Distinct visitors in [s, e)" is then a count:
 -- a visitor's first click inside a range is the only one whose previous click is
 -- before s, so uniques need no per-query hash set (see api/analytics/query.py).
-CREATE TABLE IF NOT EXISTS clicks
+CREATE TABLE IF NOT EXISTS clicks{on_cluster}
 (
     event_id UUID,
     ts DateTime64(3, 'UTC') CODEC(Delta, ZSTD(1)),
@@ -35,14 +35,14 @@ CREATE TABLE IF NOT EXISTS clicks
     visitor_prev_ts DateTime64(3, 'UTC') CODEC(ZSTD(1)),
     visitor_prev_country_ts DateTime64(3, 'UTC') CODEC(ZSTD(1))
 )
-ENGINE = MergeTree
+ENGINE = {replicated}MergeTree({keeper:clicks})
 PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant_id, link_id, ts, event_id);
 
 -- Every human visitor of a link, per country: what the sink asks "has this visitor
 -- clicked this link before, and when last?" in one indexed query per batch. Also handy
 -- for analysts (first/last seen, clicks per visitor).
-CREATE TABLE IF NOT EXISTS link_visitors
+CREATE TABLE IF NOT EXISTS link_visitors{on_cluster}
 (
     tenant_id LowCardinality(String),
     link_id String,
@@ -52,10 +52,10 @@ CREATE TABLE IF NOT EXISTS link_visitors
     last_ts SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     clicks SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:link_visitors})
 ORDER BY (tenant_id, link_id, visitor_id, country);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS link_visitors_mv TO link_visitors AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS link_visitors_mv{on_cluster} TO link_visitors AS
 SELECT
     tenant_id,
     link_id,

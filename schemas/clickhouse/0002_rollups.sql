@@ -8,7 +8,7 @@
 -- hours (every zone with a whole-hour offset); the rest is answered from raw clicks.
 
 -- Per link and UTC hour: clicks and bots. The time series, totals and lifetime counts.
-CREATE TABLE IF NOT EXISTS clicks_hourly
+CREATE TABLE IF NOT EXISTS clicks_hourly{on_cluster}
 (
     tenant_id LowCardinality(String),
     link_id String,
@@ -16,11 +16,11 @@ CREATE TABLE IF NOT EXISTS clicks_hourly
     clicks SimpleAggregateFunction(sum, UInt64),
     bots SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:clicks_hourly})
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant_id, link_id, hour);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS clicks_hourly_mv TO clicks_hourly AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS clicks_hourly_mv{on_cluster} TO clicks_hourly AS
 SELECT
     tenant_id,
     link_id,
@@ -32,7 +32,7 @@ GROUP BY tenant_id, link_id, hour;
 
 -- Human clicks per link and UTC hour, by the hour of the visitor's previous click on the
 -- link (1970 for a first click): unique visitors of the range and of each bucket.
-CREATE TABLE IF NOT EXISTS visitors_hourly
+CREATE TABLE IF NOT EXISTS visitors_hourly{on_cluster}
 (
     tenant_id LowCardinality(String),
     link_id String,
@@ -40,11 +40,11 @@ CREATE TABLE IF NOT EXISTS visitors_hourly
     prev_hour DateTime('UTC'),
     visits SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:visitors_hourly})
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant_id, link_id, hour, prev_hour);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS visitors_hourly_mv TO visitors_hourly AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS visitors_hourly_mv{on_cluster} TO visitors_hourly AS
 SELECT
     tenant_id,
     link_id,
@@ -60,7 +60,7 @@ GROUP BY tenant_id, link_id, hour, prev_hour;
 -- click within the 48 hours before `hour`): a recent return cannot start a visit in a
 -- range that began more than 48 hours earlier, so a query reads the recent rows of the
 -- range's first 48 hours only, and the few other rows for the whole range.
-CREATE TABLE IF NOT EXISTS country_visitors_hourly
+CREATE TABLE IF NOT EXISTS country_visitors_hourly{on_cluster}
 (
     tenant_id LowCardinality(String),
     link_id String,
@@ -70,11 +70,11 @@ CREATE TABLE IF NOT EXISTS country_visitors_hourly
     prev_hour DateTime('UTC'),
     visits SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:country_visitors_hourly})
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant_id, link_id, recent, hour, country, prev_hour);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS country_visitors_hourly_mv TO country_visitors_hourly AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS country_visitors_hourly_mv{on_cluster} TO country_visitors_hourly AS
 SELECT
     tenant_id,
     link_id,
@@ -94,7 +94,7 @@ GROUP BY tenant_id, link_id, recent, hour, country, prev_hour;
 -- country rows; locations are "lat,lon" rounded to 0.1 degree (about 11 km), enough
 -- for a world map. api/analytics/sql.py derives the same rows from raw clicks (for the
 -- partial days at the ends of a range); tests check that both give the same figures.
-CREATE TABLE IF NOT EXISTS clicks_daily_dims
+CREATE TABLE IF NOT EXISTS clicks_daily_dims{on_cluster}
 (
     tenant_id LowCardinality(String),
     link_id String,
@@ -105,11 +105,11 @@ CREATE TABLE IF NOT EXISTS clicks_daily_dims
     clicks SimpleAggregateFunction(sum, UInt64),
     bots SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:clicks_daily_dims})
 PARTITION BY toYYYYMM(day)
 ORDER BY (tenant_id, link_id, day, dimension, country, value);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS clicks_daily_dims_mv TO clicks_daily_dims AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS clicks_daily_dims_mv{on_cluster} TO clicks_daily_dims AS
 SELECT
     tenant_id,
     link_id,

@@ -8,8 +8,8 @@
 --
 -- MATERIALIZE builds the index for the parts written before this migration, as a
 -- background mutation; queries are right meanwhile, only slower on the older parts.
-ALTER TABLE clicks
+ALTER TABLE clicks{on_cluster}
     ADD INDEX IF NOT EXISTS contact_id_bloom contact_id TYPE bloom_filter(0.01) GRANULARITY 1;
 
-ALTER TABLE clicks
+ALTER TABLE clicks{on_cluster}
     MATERIALIZE INDEX IF EXISTS contact_id_bloom;

@@ -6,7 +6,7 @@
 -- their order; `id` (the sender's, unique per tenant) ends the key. The consumer looks
 -- events up by id before inserting (a resent id is counted once), and by contact for the
 -- contact view: bloom filters on those skip the granules without them.
-CREATE TABLE IF NOT EXISTS deliveries
+CREATE TABLE IF NOT EXISTS deliveries{on_cluster}
 (
     tenant_id LowCardinality(String),
     campaign LowCardinality(String),
@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS deliveries
     INDEX id_bloom id TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX contact_id_bloom contact_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
-ENGINE = MergeTree
+ENGINE = {replicated}MergeTree({keeper:deliveries})
 PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant_id, campaign, ts, id);
 
@@ -28,7 +28,7 @@ ORDER BY (tenant_id, campaign, ts, id);
 -- sender gave them). Deleting a link clears the click and link of the conversions it
 -- carried (they keep their campaign and contact, as sent). Country and device are kept
 -- for browser conversions of tenants that collect metadata, never a raw IP.
-CREATE TABLE IF NOT EXISTS conversions
+CREATE TABLE IF NOT EXISTS conversions{on_cluster}
 (
     tenant_id LowCardinality(String),
     campaign LowCardinality(String),
@@ -51,14 +51,14 @@ CREATE TABLE IF NOT EXISTS conversions
     INDEX contact_id_bloom contact_id TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX link_id_bloom link_id TYPE bloom_filter(0.01) GRANULARITY 1
 )
-ENGINE = MergeTree
+ENGINE = {replicated}MergeTree({keeper:conversions})
 PARTITION BY toYYYYMM(ts)
 ORDER BY (tenant_id, campaign, ts, id);
 
 -- Each contact's human clicks on a campaign's links, per hour: the "clicked" step of a
 -- campaign's funnel reads the campaign's contacts here instead of every click of the
 -- tenant (clicks are ordered by link, and a campaign of 100,000 contacts has as many links).
-CREATE TABLE IF NOT EXISTS campaign_contacts_hourly
+CREATE TABLE IF NOT EXISTS campaign_contacts_hourly{on_cluster}
 (
     tenant_id LowCardinality(String),
     campaign LowCardinality(String),
@@ -68,11 +68,11 @@ CREATE TABLE IF NOT EXISTS campaign_contacts_hourly
     first_ts SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     clicks SimpleAggregateFunction(sum, UInt64)
 )
-ENGINE = AggregatingMergeTree
+ENGINE = {replicated}AggregatingMergeTree({keeper:campaign_contacts_hourly})
 PARTITION BY toYYYYMM(hour)
 ORDER BY (tenant_id, campaign, hour, contact_id, link_id);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS campaign_contacts_hourly_mv TO campaign_contacts_hourly AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS campaign_contacts_hourly_mv{on_cluster} TO campaign_contacts_hourly AS
 SELECT
     tenant_id,
     campaign,

@@ -176,6 +176,44 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def for_servers(statement: str, cluster: str = "") -> str:
+    """A migration statement for one server (``cluster`` empty) or for every node of
+    ``cluster`` (a name from the server's ``<remote_servers>``).
+
+    The migrations mark where the two differ, so the SQL is never rewritten by parsing it:
+
+    - ``{on_cluster}`` after an object's name: ``ON CLUSTER 'name'`` on a cluster, else nothing;
+    - ``{replicated}`` before a MergeTree-family engine: ``Replicated`` on a cluster;
+    - ``{keeper:TABLE}`` as an engine's first arguments (``{keeper:TABLE,}`` when more
+      follow): on a cluster the table's Keeper path, shared by the replicas of a shard,
+      and the replica's name, from the server's ``{shard}`` and ``{replica}`` macros
+      (``{database}`` is filled in by the server); else nothing.
+    """
+    on_cluster = f" ON CLUSTER {quote_string(cluster)}" if cluster else ""
+    return statement.format(
+        on_cluster=on_cluster, replicated="Replicated" if cluster else "", keeper=_Keeper(bool(cluster))
+    )
+
+
+class _Keeper:
+    """``{keeper:TABLE}``: formats to a table's replication arguments, on a cluster."""
+
+    def __init__(self, cluster: bool) -> None:
+        self.cluster = cluster
+
+    def __format__(self, spec: str) -> str:
+        table = spec.removesuffix(",")
+        if not self.cluster:
+            return ""
+        more = ", " if spec.endswith(",") else ""
+        return f"'/clickhouse/tables/{{shard}}/{{database}}/{table}', '{{replica}}'{more}"
+
+
+def quote_string(value: str) -> str:
+    """``value`` as a ClickHouse string literal."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def statements(sql: str) -> list[str]:
     """Split a migration into statements: each ends with ';' at the end of a line.
 
