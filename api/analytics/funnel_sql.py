@@ -1,9 +1,11 @@
 """The SQL of a funnel: delivered → clicked → converted, in distinct contacts.
 
 Every statement reads one union of the range's funnel events (``events``), a row each:
-``step`` (1 delivered, 2 clicked, 3 converted), ``contact_id``, ``link_id``, ``at`` (Unix
-ms; for a row of the hourly rollup, the first click of its hour), ``n`` (the clicks the
-row stands for) and ``bucket`` (the Unix second its bucket starts, in ``tz``).
+``step`` (1 delivered, 2 clicked, 3 converted), ``contact`` (the contact's 64-bit key,
+``contact_key``; rows without a contact are left out), ``link_id``, ``at`` (Unix ms; for a
+row of the hourly rollup, the first click of its hour), ``n`` (the clicks the row stands
+for) and ``bucket`` (the Unix second its bucket starts, in ``tz``). Contacts are counted
+by key: a number hashes and compares in a fraction of a string's time (0008_contact_keys.sql).
 
 - Deliveries and conversions are read as they are: both are ordered by (tenant,
   campaign, ts), so a campaign's range is one contiguous read in any zone.
@@ -43,6 +45,8 @@ _LINK = "tenant_id = {tenant:String} AND link_id = {link:String}"
 _HOURS = "hour >= toStartOfHour(range_start) AND hour < range_end"
 # Whether the hour (Unix seconds) of a link's clicks is read raw, for Raw "some".
 _RAW_HOUR = "({hour} IN {split:Array(UInt32)} OR (link_id, {hour}) IN {pairs:Array(Tuple(String, UInt32))})"
+# The key of no contact (''): the tables store contact_key as cityHash64(contact_id).
+_NO_CONTACT = "cityHash64('')"
 
 
 def _branch(step: int, source: str, where: str, interval: str, rollup: bool = False) -> str:
@@ -52,11 +56,13 @@ def _branch(step: int, source: str, where: str, interval: str, rollup: bool = Fa
     else:
         at, n, bucket = "toUnixTimestamp64Milli(ts)", "toUInt64(1)", "ts"
     link = "''" if source == "deliveries" else "link_id"
+    # Raw clicks have no stored key; they are read for a few hours or one link only.
+    key = "cityHash64(contact_id)" if source == "clicks" else "contact_key"
     return f"""
-    SELECT {step} AS step, contact_id, {link} AS link_id, {at} AS at, {n} AS n,
+    SELECT {step} AS step, {key} AS contact, {link} AS link_id, {at} AS at, {n} AS n,
         toUnixTimestamp({BUCKET_START[interval].format(col=bucket)}) AS bucket
     FROM {source}
-    WHERE {where}"""
+    WHERE {where} AND contact != {_NO_CONTACT}"""
 
 
 def _campaign_clicks(interval: str, raw: Raw) -> list[str]:
@@ -108,13 +114,13 @@ SELECT
     countIf(converted) AS converted_contacts,
     [quantileExactInclusiveIf(0.5)(clicked_at - delivered_at, click_told),
      quantileExactInclusiveIf(0.5)(converted_at - clicked_at, conversion_told)] AS medians,
-    groupArrayIf(contact_id, untold) AS untold_contacts,
+    groupArrayIf(contact, untold) AS untold_contacts,
     if(countIf(untold) > 0, groupArrayIf(clicked_at - delivered_at, click_told), []) AS click_gaps,
     if(countIf(untold) > 0, groupArrayIf(converted_at - clicked_at, conversion_told), []) AS conversion_gaps
 FROM
 (
     SELECT
-        contact_id,
+        contact,
         countIf(step = 1) > 0 AS delivered,
         countIf(step = 2) > 0 AS clicked,
         countIf(step = 3) > 0 AS converted,
@@ -128,19 +134,17 @@ FROM
         delivered AND clicked AND clicked_at > delivered_at AND NOT untold AS click_told,
         clicked AND converted AND converted_at > clicked_at AND NOT untold AS conversion_told
     FROM events
-    WHERE contact_id != ''
-    GROUP BY contact_id
+    GROUP BY contact
 )"""
 
 _SERIES = """
-SELECT step, bucket, uniqExact(contact_id) AS contacts
+SELECT step, bucket, uniqExact(contact) AS contacts
 FROM events
-WHERE contact_id != ''
 GROUP BY step, bucket"""
 
 _LINKS = """
 SELECT link_id, countIf(step = 2) AS clicked, countIf(step = 3) AS converted
-FROM (SELECT DISTINCT link_id, contact_id, step FROM events WHERE step != 1 AND contact_id != '')
+FROM (SELECT DISTINCT link_id, contact, step FROM events WHERE step != 1)
 GROUP BY link_id
 ORDER BY clicked DESC, converted DESC, link_id
 LIMIT {limit:UInt32}"""
@@ -193,14 +197,14 @@ def links(raw: Raw = "none") -> str:
 def gaps(scope: Scope, interval: str, raw: Raw = "none", listed: bool = True) -> str:
     """One row: the milliseconds from each contact's first delivery to their first click
     after it, and from their first click to their first conversion after it, of the
-    contacts listed (``{links:Array(String)}``, a ``LinkSet`` of contact ids) or of every
+    contacts listed (``{contacts:Array(UInt64)}``, contact keys) or of every
     contact; and the (link, hour) rows to read raw.
 
     A row of the hourly rollup knows only the first of its hour's clicks. When that is no
     later than the contact's first delivery, in the delivery's hour, and the row stands for
     more clicks, one of them may be the first click after the delivery: the row is returned
     and the caller asks again with it read raw."""
-    chosen = " AND contact_id IN {links:Array(String)}" if listed else ""
+    chosen = " WHERE contact IN {contacts:Array(UInt64)}" if listed else ""
     return (
         _with(scope, interval, raw)
         + f"""
@@ -222,9 +226,8 @@ FROM
                 arrayFilter(row -> row.1 <= delivered_at AND intDiv(row.1, 3600000) = delivered_hour,
                     groupArrayIf((at, n, link_id), step = 2 AND n > 1))),
             []) AS unclear
-    FROM events
-    WHERE contact_id != ''{chosen}
-    GROUP BY contact_id
+    FROM events{chosen}
+    GROUP BY contact
 )
 """
     )
@@ -247,10 +250,10 @@ SELECT 1 FROM conversions WHERE {_CAMPAIGN} LIMIT 1
 
 # Columns each table is read by: the schema test checks them against schemas.clickhouse.
 READS: dict[str, set[str]] = {
-    "deliveries": {"tenant_id", "campaign", "ts", "contact_id"},
-    "conversions": {"tenant_id", "campaign", "ts", "contact_id", "link_id", "currency", "value"},
+    "deliveries": {"tenant_id", "campaign", "ts", "contact_id", "contact_key"},
+    "conversions": {"tenant_id", "campaign", "ts", "contact_key", "link_id", "currency", "value"},
     "campaign_contacts_hourly": {
-        "tenant_id", "campaign", "hour", "contact_id", "link_id", "first_ts", "clicks",
+        "tenant_id", "campaign", "hour", "contact_key", "link_id", "first_ts", "clicks",
     },
     "clicks": {"tenant_id", "link_id", "ts", "campaign", "is_bot", "contact_id"},
 }  # fmt: skip

@@ -88,6 +88,7 @@ TABLES: dict[str, dict[str, str]] = {
         "contact_id": "String",
         "message_id": "String",
         "received_at": "DateTime64(3, 'UTC')",
+        "contact_key": "UInt64",
     },
     "conversions": {
         "tenant_id": "LowCardinality(String)",
@@ -107,6 +108,7 @@ TABLES: dict[str, dict[str, str]] = {
         "browser": "LowCardinality(String)",
         "os": "LowCardinality(String)",
         "received_at": "DateTime64(3, 'UTC')",
+        "contact_key": "UInt64",
     },
     "campaign_contacts_hourly": {
         "tenant_id": "LowCardinality(String)",
@@ -116,6 +118,7 @@ TABLES: dict[str, dict[str, str]] = {
         "link_id": "String",
         "first_ts": "SimpleAggregateFunction(min, DateTime64(3, 'UTC'))",
         "clicks": "SimpleAggregateFunction(sum, UInt64)",
+        "contact_key": "UInt64",
     },
     "links": {
         "tenant_id": "LowCardinality(String)",
@@ -148,11 +151,20 @@ TABLES: dict[str, dict[str, str]] = {
     },
 }
 
+# Columns ClickHouse computes on insert (MATERIALIZED): never in an insert's column list.
+COMPUTED: frozenset[str] = frozenset({"contact_key"})
+
+
+def written(table: str) -> tuple[str, ...]:
+    """The columns an insert into ``table`` names, in table order."""
+    return tuple(name for name in TABLES[table] if name not in COMPUTED)
+
+
 CLICK_COLUMNS: tuple[str, ...] = tuple(TABLES["clicks"])
 LINK_COLUMNS: tuple[str, ...] = tuple(TABLES["links"])
 DEAD_LETTER_COLUMNS: tuple[str, ...] = tuple(TABLES["dead_letters"])
-DELIVERY_COLUMNS: tuple[str, ...] = tuple(TABLES["deliveries"])
-CONVERSION_COLUMNS: tuple[str, ...] = tuple(TABLES["conversions"])
+DELIVERY_COLUMNS: tuple[str, ...] = written("deliveries")
+CONVERSION_COLUMNS: tuple[str, ...] = written("conversions")
 
 # Tables holding a link's clicks or figures derived from them: what deleting a link empties.
 CLICK_DATA_TABLES: tuple[str, ...] = (
