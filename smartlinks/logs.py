@@ -12,9 +12,10 @@ changes nothing and uvicorn's lines come out as JSON through the same handler.
 The formatter is python-json-logger's, not structlog: every logger here, ours and the
 libraries' (uvicorn, aiokafka, httpx, chDB), is a standard ``logging`` logger, and
 python-json-logger is just a ``logging.Formatter`` for them, with no second logging API to
-route foreign records through. Its orjson encoder (orjson is a dependency already) formats a
-line in about the time the old text template took: 14.1 against 13.6 µs per line, record
-creation included; its stdlib ``json`` encoder takes 22.4 µs.
+route foreign records through. With its orjson encoder (orjson is a dependency already) a
+line costs about 7 µs against 5 µs for the old text template, the record's own 2 µs
+included (best of 25 runs of 20,000, on a busy 2-core machine); its stdlib ``json``
+encoder is about 1.6 times slower. No line is logged on the redirect path.
 """
 
 from __future__ import annotations
