@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Sequence
 
-from smartlinks import tenant_admin
+from smartlinks import logs, tenant_admin
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
 from smartlinks.store.base import LinkStore
@@ -30,15 +29,7 @@ PARTS_HELP = {
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format='{"ts":"%(asctime)s","level":"%(levelname)s","logger":"%(name)s","msg":"%(message)s"}',
-        stream=sys.stderr,
-    )
-    if settings.log_level != "debug":
-        # aiokafka logs an ERROR on every reconnect attempt (ten a second while a broker is
-        # away); our own publisher and consumer report outages once per backoff instead.
-        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    logs.configure_logging(settings.log_level)
 
 
 async def _with_store(settings: Settings) -> LinkStore:
@@ -82,7 +73,7 @@ def _serve(settings: Settings, roles: frozenset[str]) -> None:
         backlog=limits.backlog,
         # An idle keep-alive connection ends with the header deadline, not uvicorn's 5 s.
         timeout_keep_alive=math.ceil(settings.header_timeout),
-        log_level="warning",
+        log_config=logs.uvicorn_log_config(settings.log_level),  # uvicorn's lines as JSON too
         access_log=False,
         lifespan="on",
         proxy_headers=False,  # X-Forwarded-For is judged by our own trusted-proxy list

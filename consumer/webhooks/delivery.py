@@ -206,6 +206,22 @@ class DeliveryWorker:
                 "could not record attempt %d of webhook delivery %s", claimed.attempts + 1, claimed.id
             )
             return
+        if log.isEnabledFor(logging.DEBUG):  # one line per attempt: DEBUG, never INFO
+            log.debug(
+                "webhook delivery %s, attempt %d: %s, %s",
+                claimed.id,
+                claimed.attempts + 1,
+                f"HTTP {attempt.status_code}" if attempt.status_code is not None else attempt.error,
+                outcome.status,
+                extra={
+                    "webhook_id": claimed.webhook_id,
+                    "delivery_id": claimed.id,
+                    "attempt": claimed.attempts + 1,
+                    "status_code": attempt.status_code,
+                    "error": attempt.error,
+                    "duration_ms": attempt.duration_ms,
+                },
+            )
         stats = self.stats
         if attempt.ok:
             stats.attempts_ok += 1
