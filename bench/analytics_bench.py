@@ -27,10 +27,6 @@ with the same DIR and sizes measures again without generating.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -41,6 +37,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from clickhouse_data import heavy, settle  # noqa: E402
+from report import measure, print_timings, write  # noqa: E402
 
 from api.analytics import AnalyticsQueries  # noqa: E402
 from api.analytics.link_sets import LinkSet  # noqa: E402
@@ -156,7 +155,7 @@ def generate(
         start=f"toDateTime64('{START:%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
         span_ms=90 * 86_400_000 - 2 * 86_400_000,  # so that the gaps stay inside the 90 days
     )
-    client.command(WITH_HISTORY.format(clicks=big_sql), settings=_heavy())
+    client.command(WITH_HISTORY.format(clicks=big_sql), settings=heavy())
     timings["big_link_seconds"] = time.perf_counter() - started
     rest, chunk = rows - big, 3_000_000
     started = time.perf_counter()
@@ -177,7 +176,7 @@ def generate(
             start=f"toDateTime64('{START - timedelta(days=90):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
             span_ms=180 * 86_400_000,
         )
-        client.command(WITH_HISTORY.format(clicks=other_sql), settings=_heavy())
+        client.command(WITH_HISTORY.format(clicks=other_sql), settings=heavy())
     timings["other_links_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     campaign_sql = CLICKS.format(
@@ -193,7 +192,7 @@ def generate(
         start=f"toDateTime64('{END - timedelta(days=30):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
         span_ms=28 * 86_400_000,
     )
-    client.command(WITH_HISTORY.format(clicks=campaign_sql), settings=_heavy())
+    client.command(WITH_HISTORY.format(clicks=campaign_sql), settings=heavy())
     timings["campaign_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for table in CLICK_DATA_TABLES:
@@ -201,31 +200,6 @@ def generate(
     timings["optimize_seconds"] = time.perf_counter() - started
     settle(client)
     return timings
-
-
-def settle(client: Client, timeout: float = 120.0) -> None:
-    """Wait for background merges to finish, so they do not compete with the timings."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if client.query("SELECT count() FROM system.merges").result_rows[0][0] == 0:
-            break
-        time.sleep(1)
-    time.sleep(5)
-
-
-def _heavy() -> dict[str, Any]:
-    # Big window sorts spill instead of failing on a small machine.
-    return {"max_bytes_before_external_sort": 4_000_000_000, "max_threads": os.cpu_count() or 2}
-
-
-def measure(call: Callable[[], object], repeat: int) -> dict[str, float]:
-    call()  # warm caches, as a dashboard that is in use has them
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times)}
 
 
 def sizes(client: Client) -> dict[str, dict[str, float]]:
@@ -328,12 +302,7 @@ def main() -> None:
         table_sizes = sizes(client)
         client.close()
 
-    width = max(map(len, results))
-    print(f"\n{'query':<{width}}  median ms   min ms   max ms")
-    for name, figures in results.items():
-        print(
-            f"{name:<{width}}  {figures['median_ms']:9.1f} {figures['min_ms']:8.1f} {figures['max_ms']:8.1f}"
-        )
+    print_timings(results)
     print(f"\nbig link, 90 days: {totals}")
     print("\ntable                    rows     MB  big link rows")
     for table, figures in table_sizes.items():
@@ -345,20 +314,12 @@ def main() -> None:
         "campaign_links": args.campaign_links,
         "campaign_clicks": args.campaign_clicks,
         "repeat": args.repeat,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
         "generate": timings,
         "queries": results,
         "big_link_totals_90d": totals,
         "tables": table_sizes,
     }
-    path = ROOT / "bench" / "results" / "analytics.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"\nwrote {path.relative_to(ROOT)}")
+    write("analytics", out)
 
 
 def campaign_cases(

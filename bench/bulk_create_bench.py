@@ -14,8 +14,6 @@ links per second.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import statistics
 import sys
 import tempfile
@@ -27,6 +25,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report import print_rows, write  # noqa: E402
 
 from tests.support.product import start, stop  # noqa: E402
 
@@ -95,7 +95,6 @@ def main() -> None:
             stop(process)
     per_s = [args.items / seconds for seconds in rounds]
     results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": len(__import__("os").sched_getaffinity(0))},
         "items_per_request": args.items,
         "bulk_links_per_s_median": statistics.median(per_s),
         "bulk_links_per_s_min": min(per_s),
@@ -113,13 +112,8 @@ def main() -> None:
         ("message rewrite (2 URLs, new contact)", f"{results['rewrites_per_s']:,.0f} messages/s"),
         ("target", f"{TARGET_PER_S:,} links/s: {'met' if results['meets_target'] else 'NOT met'}"),
     ]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
-    out = ROOT / "bench" / "results" / "bulk_create.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print_rows(rows)
+    write("bulk_create", results)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,6 @@ measures again without generating.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sys
 import tempfile
 import time
@@ -39,7 +36,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics_bench import _heavy, measure, settle  # noqa: E402
+from clickhouse_data import heavy, settle  # noqa: E402
+from report import measure, print_timings, write  # noqa: E402
 
 from api.analytics.funnel import FunnelQueries  # noqa: E402
 from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
@@ -161,14 +159,14 @@ def generate(client: Client, contacts: int, other: int) -> dict[str, float]:
     campaign = {"tenant": f"'{TENANT}'", "campaign": f"'{CAMPAIGN}'", "count": contacts}
     client.command(
         DELIVERIES.format(**campaign, rows=contacts * 105 // 100, contact="concat('contact-', toString(n))"),
-        settings=_heavy(),
+        settings=heavy(),
     )
-    client.command(CAMPAIGN_CLICKS.format(contacts=contacts), settings=_heavy())
-    client.command(CONVERSIONS.format(contacts=contacts), settings=_heavy())
+    client.command(CAMPAIGN_CLICKS.format(contacts=contacts), settings=heavy())
+    client.command(CONVERSIONS.format(contacts=contacts), settings=heavy())
     timings["campaign_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for statement, share in ((OTHER_DELIVERIES, 0.4), (OTHER_CLICKS, 0.5), (OTHER_CONVERSIONS, 0.1)):
-        client.command(statement.format(rows=int(other * share)), settings=_heavy())
+        client.command(statement.format(rows=int(other * share)), settings=heavy())
     timings["other_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for table in (*TABLES, *DERIVED):
@@ -241,10 +239,7 @@ def main() -> None:
         figures = queries.campaign_funnel(TENANT, CAMPAIGN, links, START, END)
         client.close()
 
-    width = max(map(len, results))
-    print(f"\n{'query':<{width}}  median ms   min ms   max ms")
-    for name, result in results.items():
-        print(f"{name:<{width}}  {result['median_ms']:9.1f} {result['min_ms']:8.1f} {result['max_ms']:8.1f}")
+    print_timings(results)
     median = results[main_case]["median_ms"]
     print(f"\ngoal: {main_case} ≤ {GOAL_MS:.0f} ms median: {'met' if median <= GOAL_MS else 'MISSED'}")
     summary = {key: figures[key] for key in figures if key not in ("timeseries", "links")}
@@ -258,20 +253,12 @@ def main() -> None:
         "other_rows": args.other,
         "repeat": args.repeat,
         "goal_ms": GOAL_MS,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
         "generate": timings,
         "queries": results,
         "funnel_30d": summary,
         "tables": rows,
     }
-    path = ROOT / "bench" / "results" / "funnel.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-    print(f"\nwrote {path.relative_to(ROOT)}")
+    write("funnel", out)
 
 
 if __name__ == "__main__":

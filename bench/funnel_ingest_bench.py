@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import sys
 import tempfile
@@ -29,6 +27,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report import print_rows, write  # noqa: E402
 
 from tests.support.product import start, stop  # noqa: E402
 
@@ -118,7 +118,6 @@ def main() -> None:
             stop(process)
     total = requests * args.batch
     results: dict[str, Any] = {
-        "machine": {"python": platform.python_version(), "cpus": len(os.sched_getaffinity(0))},
         "events": total,
         "batch": args.batch,
         "clients": args.clients,
@@ -137,13 +136,8 @@ def main() -> None:
         ),
         ("target", f"{TARGET_PER_S:,} events/s: {'met' if results['meets_target'] else 'NOT met'}"),
     ]
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
-    out = ROOT / "bench" / "results" / "funnel_ingest.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    print_rows(rows)
+    write("funnel_ingest", results)
 
 
 if __name__ == "__main__":
