@@ -26,8 +26,18 @@ def test_values_are_parsed() -> None:
             "SMARTLINKS_REDIRECT_STATUS": "308",
             "SMARTLINKS_FORWARD_QUERY": "off",
             "SMARTLINKS_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32",
+            "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "250",
+            "SMARTLINKS_MAX_CONNECTIONS": "",
+            "SMARTLINKS_EVENT_LOG_DIR": "/var/spool/sl",
+            "SMARTLINKS_LOG_LEVEL": "DEBUG",
+            "SMARTLINKS_HEADER_TIMEOUT": "2.5",
         }
     )
+    assert settings.consumer_max_wait == 0.25
+    assert settings.max_connections is None  # empty: the default
+    assert settings.event_log_path == Path("/var/spool/sl")
+    assert settings.log_level == "debug"
+    assert settings.header_timeout == 2.5
     assert settings.port == 9000
     assert settings.base_url == "https://sl.example"
     assert settings.redirect_status == 308
@@ -74,23 +84,6 @@ def test_secret_key_is_generated_once(tmp_path: Path) -> None:
 )
 def test_booleans_read_as_people_write_them(raw: str, value: bool) -> None:
     assert Settings.from_env({"SMARTLINKS_FORWARD_QUERY": raw}).forward_query is value
-
-
-def test_units_and_empty_values() -> None:
-    settings = Settings.from_env(
-        {
-            "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "250",
-            "SMARTLINKS_MAX_CONNECTIONS": "",
-            "SMARTLINKS_EVENT_LOG_DIR": "/var/spool/sl",
-            "SMARTLINKS_LOG_LEVEL": "DEBUG",
-            "SMARTLINKS_HEADER_TIMEOUT": "2.5",
-        }
-    )
-    assert settings.consumer_max_wait == 0.25
-    assert settings.max_connections is None
-    assert settings.event_log_path == Path("/var/spool/sl")
-    assert settings.log_level == "debug"
-    assert settings.header_timeout == 2.5
 
 
 @pytest.mark.parametrize(
