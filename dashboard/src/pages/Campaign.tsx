@@ -13,18 +13,22 @@ import { FigurePanels, FilterBar, StatCards, useLiveFigures } from "./figures";
 import { FunnelPanel } from "./Funnel";
 
 export function CampaignPage({ campaign }: { campaign: string }) {
-  // The funnel can fail on its own: the clicks are shown all the same. The click figures
-  // know only campaigns with live links (404 otherwise); the funnel, those with events too.
+  // The funnel can fail on its own: the clicks are shown all the same. The funnel knows
+  // every campaign (a live link, a delivery or a conversion) and has a row per live link:
+  // with none, the click figures (which know campaigns with live links only) are not asked.
   const load = useCallback(
-    (query: Query) =>
-      Promise.all([
-        settled(api.campaignAnalytics(campaign, query)),
-        settled(api.campaignFunnel(campaign, funnelQuery(query))),
-      ]).then(([figures, funnel]) => {
-        if (!(figures instanceof ApiError)) return { figures, funnel };
-        if (figures.status === 404 && !(funnel instanceof ApiError)) return { figures: null, funnel };
-        throw figures.status === 404 && funnel instanceof ApiError && funnel.status !== 404 ? funnel : figures;
-      }),
+    async (query: Query) => {
+      const funnel = await settled(api.campaignFunnel(campaign, funnelQuery(query)));
+      if (funnel instanceof ApiError && funnel.status === 404) throw funnel;
+      if (!(funnel instanceof ApiError) && funnel.links.length === 0) return { figures: null, funnel };
+      try {
+        return { figures: await api.campaignAnalytics(campaign, query), funnel };
+      } catch (e) {
+        // Its last link deleted a moment ago: the funnel alone, as for no link at all.
+        if (e instanceof ApiError && e.status === 404 && !(funnel instanceof ApiError)) return { figures: null, funnel };
+        throw e;
+      }
+    },
     [campaign],
   );
   const live = useLiveFigures(load, false);
