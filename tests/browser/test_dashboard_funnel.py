@@ -349,21 +349,40 @@ def test_a_campaign_known_only_from_its_events_shows_its_funnel(
     context = new_context(browser, DESKTOP, watch)
     page = context.new_page()
     sign_in(page, product)
-    page.goto(product.url + "/dashboard/campaign?name=" + quote(name))
-    expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
-    expect_funnel(page, figures)
+    # The first load asks for the click figures too (a 404: no live link); from then on the
+    # funnel's empty link rows say there is still none, and only the funnel is asked.
+    with watch.expecting(r"console error: .*status of 404", r"response 404: GET .*/analytics\?"):
+        page.goto(product.url + "/dashboard/campaign?name=" + quote(name))
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        expect_funnel(page, figures)
     expect(page.get_by_text("No live links: known from its deliveries and conversions")).to_be_visible()
     expect(page.get_by_text("There is no campaign of that name.")).to_have_count(0)
     expect(page.get_by_role("heading", name="Links in this campaign")).to_have_count(0)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/campaigns/" in r.url else None)
     # The range controls drive it as for any campaign.
     old = {"from": local_day(20), "to": local_day(15)}
     with page.expect_response(lambda r: "/funnel?" in r.url and f"from={old['from']}" in r.url):
         page.get_by_label("From", exact=True).fill(old["from"])
         page.get_by_label("To", exact=True).fill(old["to"])
     expect(funnel_panel(page)).to_contain_text("No deliveries or conversions in this range.")
+    assert asked and all("/funnel?" in url for url in asked), asked
+
+    # A link made with its name joins it: the click figures come back with the next refresh.
+    with product.api() as api:
+        made = api.post("/api/v1/links", json={"destination_url": "https://shop.example/", "campaign": name})
+    assert made.status_code == 201, made.text
+    expect(page.get_by_role("heading", name="Links in this campaign")).to_be_visible(timeout=CLICK_WAIT)
+    expect(panel(page, "Links in this campaign").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_text("No live links: known from its deliveries and conversions")).to_have_count(0)
 
     # A name nothing carries is still no campaign.
-    with watch.expecting(r"console error: .*status of 404", r"response 404: GET .*/funnel\?"):
+    with watch.expecting(
+        r"console error: .*status of 404",
+        r"console error: .*status of 404",
+        r"response 404: GET .*/funnel\?",
+        r"response 404: GET .*/analytics\?",
+    ):
         page.goto(product.url + "/dashboard/campaign?name=" + quote("Never sent"))
         expect(page.get_by_text("There is no campaign of that name.")).to_be_visible()
     watch.check()

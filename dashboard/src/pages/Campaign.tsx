@@ -3,7 +3,7 @@
 // its filters and panels with a link's page. A campaign with no live link, known only from
 // its deliveries or conversions, shows its funnel alone.
 
-import { useCallback } from "preact/hooks";
+import { useCallback, useRef } from "preact/hooks";
 import { api, ApiError, settled, type CampaignLink, type Funnel, type Query } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
 import { number, shownUrl } from "../format";
@@ -14,20 +14,27 @@ import { FunnelPanel } from "./Funnel";
 
 export function CampaignPage({ campaign }: { campaign: string }) {
   // The funnel can fail on its own: the clicks are shown all the same. The funnel knows
-  // every campaign (a live link, a delivery or a conversion) and has a row per live link:
-  // with none, the click figures (which know campaigns with live links only) are not asked.
+  // every campaign (a live link, a delivery or a conversion) and has a row per live link;
+  // the click figures know campaigns with live links only (404 otherwise). Both are asked
+  // at once, but once a campaign showed no live link the funnel first says whether one
+  // came, so its refreshes ask for no figures that would only be a 404.
+  const linkless = useRef<string | null>(null); // the campaign last seen without live links
   const load = useCallback(
     async (query: Query) => {
+      const asked = linkless.current === campaign ? null : settled(api.campaignAnalytics(campaign, query));
       const funnel = await settled(api.campaignFunnel(campaign, funnelQuery(query)));
       if (funnel instanceof ApiError && funnel.status === 404) throw funnel;
-      if (!(funnel instanceof ApiError) && funnel.links.length === 0) return { figures: null, funnel };
-      try {
-        return { figures: await api.campaignAnalytics(campaign, query), funnel };
-      } catch (e) {
-        // Its last link deleted a moment ago: the funnel alone, as for no link at all.
-        if (e instanceof ApiError && e.status === 404 && !(funnel instanceof ApiError)) return { figures: null, funnel };
-        throw e;
+      const alone = { figures: null, funnel };
+      if (!(funnel instanceof ApiError) && funnel.links.length === 0) {
+        linkless.current = campaign;
+        return alone;
       }
+      linkless.current = null;
+      const figures = await (asked ?? settled(api.campaignAnalytics(campaign, query)));
+      if (!(figures instanceof ApiError)) return { figures, funnel };
+      // Its last link deleted a moment ago: the funnel alone, as for no link at all.
+      if (figures.status === 404 && !(funnel instanceof ApiError)) return alone;
+      throw figures;
     },
     [campaign],
   );
