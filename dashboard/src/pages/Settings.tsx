@@ -12,6 +12,7 @@ import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
 import { Failed, Loading } from "../components/States";
 import { dateTime } from "../format";
+import { windowDays } from "../funnel";
 import type { Session } from "../session";
 
 export function SettingsPage({ session }: { session: Session }) {
@@ -99,12 +100,6 @@ function MetadataSetting({ value, onSaved }: { value: boolean; onSaved: (s: Tena
 
 type ConversionField = "click_id_param" | "attribution_window_days" | "conversion_tracking";
 const CONVERSION_FIELDS: ConversionField[] = ["conversion_tracking", "click_id_param", "attribution_window_days"];
-
-/** The window as typed: a whole number is sent as one, anything else as the text, so the
- * server's own check (and message) decides. */
-export function windowDays(text: string): number | string {
-  return /^\s*-?\d+\s*$/.test(text) ? Number(text) : text;
-}
 
 function ConversionSettings({ settings, onSaved }: { settings: TenantSettings; onSaved: (s: TenantSettings) => void }) {
   const [tracking, setTracking] = useState(settings.conversion_tracking);
