@@ -13,6 +13,7 @@ from api.auth import BearerAuth, Sessions
 from api.bulk_links import bulk_routes
 from api.campaigns import CampaignEndpoints
 from api.clicks import ClickCounter, ZeroClickCounter
+from api.contact_funnel import ContactFunnelEndpoints
 from api.contacts import ContactEndpoints
 from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
@@ -47,6 +48,7 @@ def create_api(ctx: ApiContext) -> Starlette:
             *AnalyticsEndpoints(ctx, ctx.analytics, links).routes(),
             *CampaignEndpoints(ctx, ctx.analytics).routes(),
             *ContactEndpoints(ctx, ctx.analytics).routes(),
+            *ContactFunnelEndpoints(ctx.analytics.client).routes(),
             *FunnelEndpoints(ctx, FunnelQueries(ctx.analytics.client), links).routes(),
         ]
     )

@@ -1,22 +1,45 @@
-"""A contact's deliveries and conversions, for the contact view beside its clicks
-(``GET /api/v1/contacts/{contact_id}/clicks``): the newest ``FUNNEL_SHOWN`` of each, newest
-first, with a flag when the contact has more.
+"""A contact's deliveries and conversions, newest first, a page at a time: beside the
+contact's clicks (``GET /api/v1/contacts/{contact_id}/clicks`` holds the first
+``FUNNEL_SHOWN`` of each) and on their own (``GET /api/v1/contacts/{contact_id}/deliveries``
+and ``.../conversions``, keyset-paged, for the rest).
 
 Both tables are ordered by tenant and campaign, not contact: the reads lean on their
 bloom-filter indexes on ``contact_id`` (0006_funnel.sql), so only the granules holding the
-contact are read. Synchronous: call from a worker thread.
+contact are read. The queries are synchronous: the endpoints run them in a worker thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import asyncio
+import base64
+import binascii
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from api.analytics.funnel import money
+from api.analytics_routes import label, label_route, page_limit
+from api.auth import tenant_of
+from api.errors import ApiError
+from api.responses import json_response
+from api.routing import Endpoint
 from smartlinks.clickhouse import Client
 from smartlinks.models import from_ms, rfc3339
 
 FUNNEL_SHOWN = 100
+
+Kind = Literal["deliveries", "conversions"]
+Cursor = tuple[int, str]  # (at in ms, id) of the last item of a page
+
+PATHS: dict[Kind, str] = {
+    "deliveries": "/api/v1/contacts/{contact_id}/deliveries",
+    "conversions": "/api/v1/contacts/{contact_id}/conversions",
+}
 
 # The columns read, checked against the schema by tests/clickhouse/test_schema.py.
 READS: dict[str, set[str]] = {
@@ -27,22 +50,42 @@ READS: dict[str, set[str]] = {
     },
 }  # fmt: skip
 
-_DELIVERIES = """
-SELECT id, campaign, message_id, toUnixTimestamp64Milli(ts) AS at
-FROM deliveries
-WHERE tenant_id = {tenant:String} AND contact_id = {contact:String}
+_COLUMNS: dict[Kind, str] = {
+    "deliveries": "id, toUnixTimestamp64Milli(ts) AS at, campaign, message_id",
+    "conversions": "id, toUnixTimestamp64Milli(ts) AS at, name, campaign, link_id, click_id,"
+    " toString(attribution), value, currency",
+}
+# An event id is the sender's text (at most 200 characters, api.funnel_events): the
+# cursor carries it whole, after the time.
+_CURSOR = re.compile(r"([0-9]{1,15}):(.{1,200})", re.DOTALL)
+_MAX_CURSOR = 1200  # base64 of 15 digits, ":" and 200 characters of up to 4 bytes
+
+
+def _select(kind: Kind, after: bool) -> str:
+    # Newest first, ties by id: the same order as the cursor, so no item is skipped or repeated.
+    keyset = "AND (toUnixTimestamp64Milli(ts), id) < ({at:Int64}, {id:String})" if after else ""
+    return f"""
+SELECT {_COLUMNS[kind]}
+FROM {kind}
+WHERE tenant_id = {{tenant:String}} AND contact_id = {{contact:String}} {keyset}
 ORDER BY ts DESC, id DESC
-LIMIT {limit:UInt32}
+LIMIT {{limit:UInt32}}
 """
 
-_CONVERSIONS = """
-SELECT id, name, toUnixTimestamp64Milli(ts) AS at, campaign, link_id, click_id,
-       toString(attribution), value, currency
-FROM conversions
-WHERE tenant_id = {tenant:String} AND contact_id = {contact:String}
-ORDER BY ts DESC, id DESC
-LIMIT {limit:UInt32}
-"""
+
+def funnel_page(
+    client: Client, kind: Kind, tenant_id: str, contact_id: str, limit: int, before: Cursor | None = None
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """A page of the contact's ``kind``, newest first, after ``before``, and the cursor of
+    the next page (None on the last). Text ClickHouse keeps empty for "none" is null here,
+    as in the click log."""
+    params: dict[str, Any] = {"tenant": tenant_id, "contact": contact_id, "limit": limit + 1}
+    if before is not None:
+        params.update(at=before[0], id=before[1])
+    rows = client.query(_select(kind, before is not None), parameters=params).result_rows
+    shown = rows[:limit]
+    following = (shown[-1][1], shown[-1][0]) if len(rows) > limit else None
+    return [_ITEM[kind](row) for row in shown], following
 
 
 def no_funnel() -> dict[str, Any]:
@@ -50,35 +93,88 @@ def no_funnel() -> dict[str, Any]:
     return {
         "deliveries": [],
         "deliveries_truncated": False,
+        "deliveries_next_cursor": None,
         "conversions": [],
         "conversions_truncated": False,
+        "conversions_next_cursor": None,
     }
 
 
 def contact_funnel(
     client: Client, tenant_id: str, contact_id: str, shown: int = FUNNEL_SHOWN
 ) -> dict[str, Any]:
-    """``{deliveries, deliveries_truncated, conversions, conversions_truncated}`` of a contact.
-    Text ClickHouse keeps empty for "none" is null here, as in the click log."""
-    params = {"tenant": tenant_id, "contact": contact_id, "limit": shown + 1}
-    deliveries = client.query(_DELIVERIES, parameters=params).result_rows
-    conversions = client.query(_CONVERSIONS, parameters=params).result_rows
-    return {
-        "deliveries": [_delivery(row) for row in deliveries[:shown]],
-        "deliveries_truncated": len(deliveries) > shown,
-        "conversions": [_conversion(row) for row in conversions[:shown]],
-        "conversions_truncated": len(conversions) > shown,
-    }
+    """The first ``shown`` deliveries and conversions of a contact, each with whether there
+    are more and the cursor of the rest (for ``GET .../deliveries`` and ``.../conversions``)."""
+    out: dict[str, Any] = {}
+    for kind in PATHS:
+        items, following = funnel_page(client, kind, tenant_id, contact_id, shown)
+        out[kind] = items
+        out[f"{kind}_truncated"] = following is not None
+        out[f"{kind}_next_cursor"] = None if following is None else encode_cursor(following)
+    return out
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
+
+
+def decode_cursor(params: QueryParams) -> Cursor | None:
+    """The ``cursor`` of a deliveries or conversions page, if one was sent."""
+    raw = params.get("cursor") or None
+    if raw is None:
+        return None
+    try:
+        text = (
+            base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode() if len(raw) <= _MAX_CURSOR else ""
+        )
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        text = ""
+    match = _CURSOR.fullmatch(text)
+    if match is None:
+        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
+    return int(match.group(1)), match.group(2)
+
+
+class ContactFunnelEndpoints:
+    """``GET /api/v1/contacts/{contact_id}/deliveries`` and ``.../conversions``."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def routes(self) -> list[Route]:
+        return [label_route(path, "contact_id", get=self._endpoint(kind)) for kind, path in PATHS.items()]
+
+    def _endpoint(self, kind: Kind) -> Endpoint:
+        async def page(request: Request) -> Response:
+            tenant = tenant_of(request)
+            limit = page_limit(request.query_params)
+            before = decode_cursor(request.query_params)
+            contact_id = label(request, "contact_id")
+            items: list[dict[str, Any]] = []
+            following = None
+            if contact_id is not None:  # else no event can have it
+                items, following = await asyncio.to_thread(
+                    funnel_page, self.client, kind, tenant.id, contact_id, limit, before
+                )
+            return json_response(
+                {
+                    "contact_id": request.path_params["contact_id"],
+                    "items": items,
+                    "next_cursor": None if following is None else encode_cursor(following),
+                }
+            )
+
+        return page
 
 
 def _delivery(row: Sequence[Any]) -> dict[str, Any]:
-    delivery_id, campaign, message_id, at = row
+    delivery_id, at, campaign, message_id = row
     # A delivery always names its campaign (POST /api/v1/events requires it).
     return {"id": delivery_id, "campaign": campaign, "message_id": message_id or None, "at": _at(at)}
 
 
 def _conversion(row: Sequence[Any]) -> dict[str, Any]:
-    conversion_id, name, at, campaign, link_id, click_id, attribution, value, currency = row
+    conversion_id, at, name, campaign, link_id, click_id, attribution, value, currency = row
     return {
         "id": conversion_id,
         "name": name,
@@ -92,6 +188,12 @@ def _conversion(row: Sequence[Any]) -> dict[str, Any]:
         "value": money(value, currency) if currency else None,
         "currency": currency or None,
     }
+
+
+_ITEM: dict[Kind, Callable[[Sequence[Any]], dict[str, Any]]] = {
+    "deliveries": _delivery,
+    "conversions": _conversion,
+}
 
 
 def _at(ms: int) -> str:

@@ -4,7 +4,8 @@ HTTP side of the funnel (delivered → clicked → converted, in distinct contac
 The range is an analytics range (``preset``, ``from``, ``to``, ``interval``, ``tz``, parsed
 by ``api.analytics_routes``); the figures come from ``api.analytics.funnel``. A campaign
 is known when a live link carries it or ClickHouse holds a delivery or a conversion of it;
-its per-link rows are its live links'.
+its per-link rows are its live links', at most ``LINK_TABLE_LIMIT`` (``links_truncated``
+says when it has more).
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class FunnelEndpoints:
             for row in figures["links"]
             if row["link_id"] in codes  # deleted a moment ago
         ]
+        # Every live link has a row (zeros when idle) until the table is full.
+        figures["links_truncated"] = len(set(link_ids)) > LINK_TABLE_LIMIT
         return json_response({"range": _range(start, end, interval, tz), **figures})
 
     async def link_funnel(self, request: Request) -> Response:
@@ -81,6 +84,7 @@ class FunnelEndpoints:
         start, end, interval, tz, _ = analytics_range(request.query_params, utcnow())
         figures = await run_query(self.queries.link_funnel, link, start, end, interval, tz)
         figures["links"] = [_row(row, link.code) for row in figures["links"]]
+        figures["links_truncated"] = False
         return json_response({"range": _range(start, end, interval, tz), **figures})
 
 

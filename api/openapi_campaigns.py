@@ -7,6 +7,7 @@ from typing import Any
 from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
 from api.campaigns import LINK_TABLE_LIMIT
 from api.contact_funnel import FUNNEL_SHOWN
+from api.contact_funnel import PATHS as CONTACT_FUNNEL_PATHS
 from api.link_input import MAX_LABEL
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
@@ -49,6 +50,8 @@ def _path_label(name: str, what: str) -> dict[str, Any]:
     }
 
 
+_ITEM_SCHEMA = {"deliveries": "Delivery", "conversions": "Conversion"}
+
 _LINK_REF = {
     name: BASE["Link"]["properties"][name] for name in ("id", "code", "short_url", "destination_url", "title")
 }
@@ -87,13 +90,31 @@ PATHS: dict[str, Any] = {
             "listContactClicks",
             "A contact's clicks on every link and campaign, newest first. An id no click carries"
             " has an empty list. Every page also holds the contact's newest deliveries and"
-            f" conversions (POST /api/v1/events), at most {FUNNEL_SHOWN} of each, newest first.",
+            f" conversions (POST /api/v1/events), at most {FUNNEL_SHOWN} of each, newest first;"
+            " the rest are read from GET /api/v1/contacts/{contact_id}/deliveries and"
+            " .../conversions with `deliveries_next_cursor` and `conversions_next_cursor`.",
             {
                 "200": ok("A page of the contact's clicks.", "ContactClickList"),
                 "400": error("invalid_limit", "invalid_cursor"),
             },
             parameters=_PAGE,
         ),
+    },
+    **{
+        path: {
+            "parameters": [_path_label("contact_id", "contact_id the events were sent with")],
+            "get": operation(
+                f"listContact{kind.capitalize()}",
+                f"A contact's {kind} (POST /api/v1/events), newest first, a page at a time. An id no"
+                " event carries has an empty list.",
+                {
+                    "200": ok(f"A page of the contact's {kind}.", f"Contact{_ITEM_SCHEMA[kind]}List"),
+                    "400": error("invalid_limit", "invalid_cursor"),
+                },
+                parameters=_PAGE,
+            ),
+        }
+        for kind, path in CONTACT_FUNNEL_PATHS.items()
     },
 }
 
@@ -227,6 +248,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "boolean",
                 "description": f"Whether the contact has more than {FUNNEL_SHOWN} deliveries.",
             },
+            "deliveries_next_cursor": {
+                **_NEXT_CURSOR,
+                "description": "Pass as `cursor` to GET /api/v1/contacts/{contact_id}/deliveries for the"
+                " deliveries after these; null when there are none.",
+            },
             "conversions": {
                 "type": "array",
                 "maxItems": FUNNEL_SHOWN,
@@ -238,6 +264,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "boolean",
                 "description": f"Whether the contact has more than {FUNNEL_SHOWN} conversions.",
             },
+            "conversions_next_cursor": {
+                **_NEXT_CURSOR,
+                "description": "Pass as `cursor` to GET /api/v1/contacts/{contact_id}/conversions for the"
+                " conversions after these; null when there are none.",
+            },
         },
         (
             "contact_id",
@@ -245,8 +276,21 @@ SCHEMAS: dict[str, Any] = {
             "next_cursor",
             "deliveries",
             "deliveries_truncated",
+            "deliveries_next_cursor",
             "conversions",
             "conversions_truncated",
+            "conversions_next_cursor",
         ),
     ),
+    **{
+        f"Contact{schema}List": object_schema(
+            {
+                "contact_id": {"type": "string"},
+                "items": {"type": "array", "items": {"$ref": f"#/components/schemas/Contact{schema}"}},
+                "next_cursor": _NEXT_CURSOR,
+            },
+            ("contact_id", "items", "next_cursor"),
+        )
+        for schema in _ITEM_SCHEMA.values()
+    },
 }

@@ -124,6 +124,11 @@ _FUNNEL = {
         f" oldest first), at most {LINK_TABLE_LIMIT}; for a link, the link alone.",
         "items": ref("FunnelLink"),
     },
+    "links_truncated": {
+        "type": "boolean",
+        "description": f"Whether the campaign has more live links than `links` holds ({LINK_TABLE_LIMIT});"
+        " always false for a link.",
+    },
 }
 
 SCHEMAS: dict[str, Any] = {

@@ -14,6 +14,7 @@ export interface Link {
   campaign: string | null;
   contact_id: string | null;
   clicks: number;
+  conversion_tracking: boolean; // the redirect adds the click id to the destination
 }
 
 export interface Page<T> {
@@ -118,9 +119,15 @@ export interface ContactConversion {
 
 export interface ContactClicks extends Page<ContactClick> {
   contact_id: string;
-  deliveries?: ContactDelivery[]; // present once the API reports the funnel per contact
-  conversions?: ContactConversion[];
+  // The contact's newest deliveries and conversions (100 of each), the same on every page;
+  // the rest are read from their own pages with the next cursors.
+  deliveries: ContactDelivery[];
+  deliveries_next_cursor: string | null;
+  conversions: ContactConversion[];
+  conversions_next_cursor: string | null;
 }
+
+export type ContactEvents = "deliveries" | "conversions";
 
 /** Delivered → clicked → converted, in distinct contacts, for a campaign or one link. */
 export interface Funnel {
@@ -136,6 +143,7 @@ export interface Funnel {
   median_time_to_convert_s: number | null;
   timeseries: { t: string; delivered: number; clicked: number; converted: number }[];
   links: { link_id: string; code?: string; clicked: number; converted: number }[];
+  links_truncated: boolean; // the campaign has more live links than `links` holds
 }
 
 export const WEBHOOK_EVENTS = ["link.clicked"] as const;
@@ -196,16 +204,24 @@ export interface Click {
   contact_id: string | null;
 }
 
+/** secret (sl_…): everything the API does; publishable (slp_…): only records
+ * conversions, made to sit in a web page. */
+export type KeyKind = "secret" | "publishable";
+
 export interface ApiKey {
   id: string;
   name: string;
   prefix: string;
+  kind: KeyKind;
   created_at: string;
   revoked_at: string | null;
 }
 
 export interface TenantSettings {
   collect_metadata: boolean;
+  conversion_tracking: boolean; // the default of new links
+  click_id_param: string; // the destination's query parameter that carries the click id
+  attribution_window_days: number;
 }
 
 export class ApiError extends Error {
@@ -302,9 +318,12 @@ export const api = {
   clicks: (id: string, query: Query) =>
     request<Page<Click>>("GET", withQuery(`${LINKS}/${encodeURIComponent(id)}/clicks`, query)),
   settings: () => request<TenantSettings>("GET", "/api/v1/settings"),
-  updateSettings: (body: TenantSettings) => request<TenantSettings>("PATCH", "/api/v1/settings", body),
+  // unknown: a field is sent as typed, so the server's own check speaks for it.
+  updateSettings: (body: Partial<Record<keyof TenantSettings, unknown>>) =>
+    request<TenantSettings>("PATCH", "/api/v1/settings", body),
   keys: () => request<{ items: ApiKey[] }>("GET", "/api/v1/keys"),
-  createKey: (name: string) => request<ApiKey & { key: string }>("POST", "/api/v1/keys", { name }),
+  createKey: (name: string, kind: KeyKind = "secret") =>
+    request<ApiKey & { key: string }>("POST", "/api/v1/keys", { name, kind }),
   revokeKey: (id: string) => request<void>("DELETE", `/api/v1/keys/${encodeURIComponent(id)}`),
   campaigns: (query: Query = {}) => request<Page<CampaignSummary>>("GET", withQuery(CAMPAIGNS, query)),
   campaignAnalytics: (campaign: string, query: Query) =>
@@ -314,6 +333,11 @@ export const api = {
   linkFunnel: (id: string, query: Query) => request<Funnel>("GET", withQuery(`${LINKS}/${segment(id)}/funnel`, query)),
   contactClicks: (contact: string, query: Query) =>
     request<ContactClicks>("GET", withQuery(`/api/v1/contacts/${segment(contact)}/clicks`, query)),
+  contactEvents: <K extends ContactEvents>(kind: K, contact: string, query: Query) =>
+    request<Page<K extends "deliveries" ? ContactDelivery : ContactConversion>>(
+      "GET",
+      withQuery(`/api/v1/contacts/${segment(contact)}/${kind}`, query),
+    ),
   webhooks: () => request<{ items: Webhook[] }>("GET", WEBHOOKS),
   webhook: (id: string) => request<Webhook>("GET", `${WEBHOOKS}/${segment(id)}`),
   createWebhook: (body: WebhookInput) => request<Webhook & { secret: string }>("POST", WEBHOOKS, body),

@@ -91,3 +91,9 @@ export function money(value: string, currency: string): string {
     return `${value} ${currency}`; // a code this engine does not know
   }
 }
+
+/** The attribution window as typed in the settings: a whole number is sent as one, any
+ * other text as it is, so the server's own check (and message) decides. */
+export function windowDays(text: string): number | string {
+  return /^\s*-?\d+\s*$/.test(text) ? Number(text) : text;
+}

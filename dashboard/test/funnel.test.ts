@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ratio } from "../src/format";
-import { duration, funnelEmpty, funnelQuery, funnelSteps, isoDuration, money } from "../src/funnel";
+import { duration, funnelEmpty, funnelQuery, funnelSteps, isoDuration, money, windowDays } from "../src/funnel";
 
 describe("funnelSteps", () => {
   it("gives each step its count, bar length and the rate that led to it", () => {
@@ -89,5 +89,17 @@ describe("money", () => {
 
   it("falls back to the code for a currency it cannot format", () => {
     expect(money("5.00", "??")).toBe("5.00 ??");
+  });
+});
+
+describe("windowDays", () => {
+  it("sends a whole number as a number, whatever else as typed for the server to refuse", () => {
+    expect(windowDays("14")).toBe(14);
+    expect(windowDays(" 7 ")).toBe(7);
+    expect(windowDays("0")).toBe(0);
+    expect(windowDays("-3")).toBe(-3);
+    expect(windowDays("two weeks")).toBe("two weeks");
+    expect(windowDays("1.5")).toBe("1.5");
+    expect(windowDays("")).toBe("");
   });
 });

@@ -136,8 +136,10 @@ def test_an_unknown_contact_has_no_clicks(analytics_api: AnalyticsApi) -> None:
             "next_cursor": None,
             "deliveries": [],
             "deliveries_truncated": False,
+            "deliveries_next_cursor": None,
             "conversions": [],
             "conversions_truncated": False,
+            "conversions_next_cursor": None,
         }
         long = "y" * 201  # longer than a contact_id can be: no link has it
         assert get(client, path(long))["items"] == []

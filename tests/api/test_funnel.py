@@ -29,6 +29,7 @@ from api import funnel as funnel_routes
 from api.analytics import funnel as funnel_queries
 from api.analytics import funnel_sql
 from api.analytics.funnel import FunnelQueries
+from api.contact_funnel import FUNNEL_SHOWN
 from consumer.enrich.row import ClickRow
 from schemas.clickhouse import CONVERSION_COLUMNS, DELIVERY_COLUMNS
 from smartlinks.ids import uuid7_int
@@ -357,6 +358,7 @@ def expected(
             for label in labels
         ],
         "links": rows,
+        "links_truncated": False,
     }
 
 
@@ -492,7 +494,7 @@ def test_the_first_click_after_a_delivery_is_found_inside_a_rollup_hour(
     truth = expected(launch.events, start, end, "day", "UTC", campaign_links=launch.links)
     assert figures["median_time_to_click_s"] is not None
     assert without_range(figures) == {
-        **truth,
+        **{k: v for k, v in truth.items() if k != "links_truncated"},  # told by the HTTP side
         "links": [{k: v for k, v in row.items() if k != "code"} for row in truth["links"]],
     }
     # With too many such rows every hour is read raw, with too many such contacts every
@@ -511,6 +513,9 @@ def test_the_link_table_is_capped_most_clicked_first(launch: Funnel, monkeypatch
     body = get(launch.client, funnel_path(NAME), **window)
     truth = expected(launch.events, start, end, "day", "UTC", campaign_links=launch.links)
     assert body["links"] == truth["links"][:3]
+    assert body["links_truncated"] is True and len(launch.links) > 3
+    monkeypatch.setattr(funnel_routes, "LINK_TABLE_LIMIT", len(launch.links))
+    assert get(launch.client, funnel_path(NAME), **window)["links_truncated"] is False
     assert body["links"][0]["clicked"] >= body["links"][1]["clicked"] >= body["links"][2]["clicked"] > 0
 
 
@@ -535,7 +540,7 @@ def test_an_empty_range_has_zeros_and_no_rates(launch: Funnel) -> None:
     assert body | {"timeseries": None, "links": None, "range": None} == {
         "delivered": 0, "clicked": 0, "converted": 0, "click_rate": None, "conversion_rate": None,
         "conversions": 0, "revenue": [], "median_time_to_click_s": None, "median_time_to_convert_s": None,
-        "timeseries": None, "links": None, "range": None,
+        "timeseries": None, "links": None, "range": None, "links_truncated": False,
     }  # fmt: skip
     assert [point["t"] for point in body["timeseries"]] == [
         "2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00", "2024-01-03T00:00:00+00:00",
@@ -566,6 +571,7 @@ def test_a_campaign_known_only_from_deliveries_or_conversions(analytics_api: Ana
         window = {"from": "2025-03-10", "to": "2025-03-10"}
         body = get(client, funnel_path("sms only"), **window)
         assert (body["delivered"], body["clicked"], body["click_rate"], body["links"]) == (2, 0, 0.0, [])
+        assert body["links_truncated"] is False
         sold = get(client, funnel_path("sold"), **window)
         assert (sold["converted"], sold["conversions"], sold["conversion_rate"]) == (1, 1, None)
         assert sold["revenue"] == [{"currency": "KWD", "value": "1.500"}]
@@ -636,6 +642,70 @@ def test_responses_match_the_documented_schema(analytics_api: AnalyticsApi, laun
         validator.validate(get(launch.client, funnel_path(NAME), **params))
         validator.validate(get(launch.client, f"/api/v1/links/{launch.links[0]['id']}/funnel", **params))
     validator.validate(get(launch.client, funnel_path(NAME), **{"from": "2024-01-01", "to": "2024-01-02"}))
+
+
+def test_a_contacts_deliveries_and_conversions_read_past_the_first_page(analytics_api: AnalyticsApi) -> None:
+    """The contact view holds the newest FUNNEL_SHOWN of each; the rest follow, keyset-paged,
+    newest first (ties in time by id), none skipped or repeated, whatever the page size."""
+    account = analytics_api.new_account("busy contact")
+    at = to_ms(datetime(2025, 3, 10, 9, tzinfo=UTC))
+    many = FUNNEL_SHOWN + 30
+    # Pairs at the same millisecond: the order within a pair is the ids'.
+    deliveries = [Delivery("drip", "pat", at + (n // 2) * MINUTE) for n in range(many)]
+    conversions = [
+        Conversion("drip", "pat", "", at + n * HOUR, Decimal(n), "EUR") for n in range(FUNNEL_SHOWN + 3)
+    ]
+    noise = Events(
+        deliveries=[Delivery("drip", "sam", at)],
+        conversions=[Conversion("drip", "sam", "", at, Decimal(1), "EUR")],
+    )
+    write(analytics_api, account.id, Events(deliveries=deliveries, conversions=conversions))
+    # The events of another contact and of another tenant's "pat" are never on pat's pages.
+    stranger = analytics_api.new_account("another sender")
+    write(analytics_api, stranger.id, Events(deliveries=[Delivery("drip", "pat", at)]))
+    truth = {
+        "deliveries": sorted(((d.ts, f"delivery-{n}") for n, d in enumerate(deliveries)), reverse=True),
+        "conversions": sorted(((c.ts, f"conversion-{n}") for n, c in enumerate(conversions)), reverse=True),
+    }
+    document = httpx.get(analytics_api.url + "/api/v1/openapi.json").json()
+    with analytics_api.client(account) as client:
+        write(analytics_api, account.id, noise)
+        first = get(client, "/api/v1/contacts/pat/clicks")
+        for kind, schema in (("deliveries", "ContactDeliveryList"), ("conversions", "ContactConversionList")):
+            expected_ids = [event_id for _, event_id in truth[kind]]
+            assert [item["id"] for item in first[kind]] == expected_ids[:FUNNEL_SHOWN]
+            assert first[f"{kind}_truncated"] is True and first[f"{kind}_next_cursor"]
+            validator = Draft202012Validator({**document, "$ref": f"#/components/schemas/{schema}"})
+            # The rest, from the contact view's cursor, 7 at a time.
+            seen, cursor = [item["id"] for item in first[kind]], first[f"{kind}_next_cursor"]
+            while cursor:
+                page = get(client, f"/api/v1/contacts/pat/{kind}", limit="7", cursor=cursor)
+                validator.validate(page)
+                assert page["contact_id"] == "pat" and 0 < len(page["items"]) <= 7
+                seen += [item["id"] for item in page["items"]]
+                cursor = page["next_cursor"]
+            assert seen == expected_ids
+            # From the start, in pages of the largest size: the same items as the view's.
+            whole = get(client, f"/api/v1/contacts/pat/{kind}", limit="200")
+            assert [item["id"] for item in whole["items"]] == expected_ids and whole["next_cursor"] is None
+            assert whole["items"][:FUNNEL_SHOWN] == first[kind]
+            assert get(client, f"/api/v1/contacts/nobody/{kind}") == {
+                "contact_id": "nobody", "items": [], "next_cursor": None,
+            }  # fmt: skip
+            for params, code in (({"cursor": "nope"}, "invalid_cursor"), ({"limit": "0"}, "invalid_limit")):
+                refused = client.get(f"/api/v1/contacts/pat/{kind}", params=params)
+                assert error_of(refused) == (400, code, "cursor" if code == "invalid_cursor" else "limit")
+        last = get(
+            client, "/api/v1/contacts/pat/deliveries", limit="2", cursor=first["deliveries_next_cursor"]
+        )
+        assert [item["id"] for item in last["items"]] == [event_id for _, event_id in truth["deliveries"]][
+            100:102
+        ]
+        assert get(client, "/api/v1/contacts/sam/clicks")["deliveries_next_cursor"] is None
+    with analytics_api.client(stranger) as client:
+        assert [item["id"] for item in get(client, "/api/v1/contacts/pat/deliveries")["items"]] == [
+            "delivery-0"
+        ]
 
 
 def test_money_keeps_the_currency_precision_and_every_digit() -> None:

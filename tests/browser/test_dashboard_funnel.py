@@ -17,6 +17,8 @@ import pytest
 from playwright import sync_api
 from playwright.sync_api import expect
 
+from api.campaigns import LINK_TABLE_LIMIT
+from api.contact_funnel import FUNNEL_SHOWN
 from tests.browser.conftest import DESKTOP, PHONE, Product, Watch, screenshot
 from tests.browser.test_dashboard import (
     BOT,
@@ -313,5 +315,175 @@ def test_a_campaign_without_deliveries_shows_how_to_report_them(
     expect(empty).to_contain_text("No deliveries or conversions in this range.")
     expect(empty).to_contain_text(re.compile(r"POST /api/v1/events"))
     expect(empty.get_by_role("list", name="Contacts at each step")).to_have_count(0)
+    watch.check()
+    context.close()
+
+
+def test_a_campaign_known_only_from_its_events_shows_its_funnel(
+    product: Product, browser: sync_api.Browser
+) -> None:
+    """No link names "SMS only": its messages were sent by the platform with links of their
+    own, yet its deliveries and a conversion make it a campaign with a funnel."""
+    now = datetime.now(UTC)
+    name = "SMS only / März"
+    post_events(
+        product,
+        [
+            *({"type": "message.delivered", "id": f"sms-{n}", "campaign": name, "contact_id": f"s-{n}",
+               "at": (now - timedelta(hours=n + 1)).isoformat()} for n in range(3)),
+            {"type": "conversion", "id": "sms-order", "name": "purchase", "campaign": name,
+             "contact_id": "s-0", "value": "12.50", "currency": "EUR"},
+        ],
+    )  # fmt: skip
+    path = f"/api/v1/campaigns/{quote(name, safe='')}/funnel"
+    figures = eventually(
+        lambda: funnel_of(product, path),
+        lambda f: (f["delivered"], f["converted"]) == (3, 1),
+        "the events-only campaign's funnel",
+    )
+    assert figures["links"] == [] and figures["links_truncated"] is False
+    with product.api() as api:
+        assert api.get(f"/api/v1/campaigns/{quote(name, safe='')}/analytics").status_code == 404
+
+    watch = Watch()
+    context = new_context(browser, DESKTOP, watch)
+    page = context.new_page()
+    sign_in(page, product)
+    # The first load asks for the click figures too (a 404: no live link); from then on the
+    # funnel's empty link rows say there is still none, and only the funnel is asked.
+    with watch.expecting(r"console error: .*status of 404", r"response 404: GET .*/analytics\?"):
+        page.goto(product.url + "/dashboard/campaign?name=" + quote(name))
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        expect_funnel(page, figures)
+    expect(page.get_by_text("No live links: known from its deliveries and conversions")).to_be_visible()
+    expect(page.get_by_text("There is no campaign of that name.")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Links in this campaign")).to_have_count(0)
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/campaigns/" in r.url else None)
+    # The range controls drive it as for any campaign.
+    old = {"from": local_day(20), "to": local_day(15)}
+    with page.expect_response(lambda r: "/funnel?" in r.url and f"from={old['from']}" in r.url):
+        page.get_by_label("From", exact=True).fill(old["from"])
+        page.get_by_label("To", exact=True).fill(old["to"])
+    expect(funnel_panel(page)).to_contain_text("No deliveries or conversions in this range.")
+    assert asked and all("/funnel?" in url for url in asked), asked
+
+    # A link made with its name joins it: the click figures come back with the next refresh.
+    with product.api() as api:
+        made = api.post("/api/v1/links", json={"destination_url": "https://shop.example/", "campaign": name})
+    assert made.status_code == 201, made.text
+    expect(page.get_by_role("heading", name="Links in this campaign")).to_be_visible(timeout=CLICK_WAIT)
+    expect(panel(page, "Links in this campaign").locator("tbody tr")).to_have_count(1)
+    expect(page.get_by_text("No live links: known from its deliveries and conversions")).to_have_count(0)
+
+    # A name nothing carries is still no campaign.
+    with watch.expecting(
+        r"console error: .*status of 404",
+        r"console error: .*status of 404",
+        r"response 404: GET .*/funnel\?",
+        r"response 404: GET .*/analytics\?",
+    ):
+        page.goto(product.url + "/dashboard/campaign?name=" + quote("Never sent"))
+        expect(page.get_by_text("There is no campaign of that name.")).to_be_visible()
+    watch.check()
+    context.close()
+
+
+def test_a_capped_link_table_says_so(product: Product, landing: str, browser: sync_api.Browser) -> None:
+    name = "Everyone"
+    items = [
+        {"destination_url": f"{landing}/all?n={n}", "campaign": name, "contact_id": f"e-{n}"}
+        for n in range(LINK_TABLE_LIMIT + 1)
+    ]
+    with product.api() as api:
+        response = api.post("/api/v1/links/bulk", json={"items": items})
+    assert response.status_code == 200, response.text
+    post_events(
+        product,
+        [{"type": "message.delivered", "id": "all-0", "campaign": name, "contact_id": "e-0"}],
+    )
+    path = f"/api/v1/campaigns/{quote(name, safe='')}/funnel"
+    figures = eventually(lambda: funnel_of(product, path), lambda f: f["delivered"] == 1, "the delivery")
+    assert len(figures["links"]) == LINK_TABLE_LIMIT and figures["links_truncated"] is True
+
+    watch = Watch()
+    context = new_context(browser, DESKTOP, watch)
+    page = context.new_page()
+    sign_in(page, product)
+    page.goto(product.url + "/dashboard/campaign?name=" + quote(name))
+    links = panel(page, "Links in this campaign")
+    expect(links.locator('[data-note="funnel-links"]')).to_have_text(
+        f"Converted contacts are known for the {LINK_TABLE_LIMIT} links with the most clicked contacts of"
+        f" {LINK_TABLE_LIMIT + 1:,}; the others show –."
+    )
+    expect(links.locator("tbody tr")).to_have_count(LINK_TABLE_LIMIT)
+
+    # A campaign whose every link has its row says nothing of the kind.
+    assert campaign_funnel(product)["links_truncated"] is False
+    page.goto(product.url + "/dashboard/campaign?name=" + quote(CAMPAIGN))
+    expect(panel(page, "Links in this campaign").locator("tbody tr").first).to_be_visible()
+    expect(page.locator('[data-note="funnel-links"]')).to_have_count(0)
+    watch.check()
+    context.close()
+
+
+def test_a_contacts_deliveries_and_conversions_load_past_the_first_page(
+    product: Product, browser: sync_api.Browser
+) -> None:
+    contact, name = "c-busy", "Drip"
+    now = datetime.now(UTC)
+    deliveries, conversions = FUNNEL_SHOWN + 5, FUNNEL_SHOWN + 3
+    post_events(
+        product,
+        [
+            *({"type": "message.delivered", "id": f"drip-{n}", "campaign": name, "contact_id": contact,
+               "message_id": f"m-{n:03}", "at": (now - timedelta(minutes=n)).isoformat()}
+              for n in range(deliveries)),
+            *({"type": "conversion", "id": f"buy-{n}", "name": f"order {n:03}", "campaign": name,
+               "contact_id": contact, "at": (now - timedelta(minutes=n)).isoformat()}
+              for n in range(conversions)),
+        ],
+    )  # fmt: skip
+
+    def everything(kind: str) -> list[dict[str, Any]]:
+        with product.api() as api:
+            response = api.get(f"/api/v1/contacts/{contact}/{kind}", params={"limit": "200"})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    stored = eventually(
+        lambda: (len(everything("deliveries")), len(everything("conversions"))),
+        lambda counts: counts == (deliveries, conversions),
+        "the contact's events",
+    )
+    assert stored == (deliveries, conversions)
+    with product.api() as api:
+        first = api.get(f"/api/v1/contacts/{contact}/clicks").json()
+    assert len(first["deliveries"]) == FUNNEL_SHOWN and first["deliveries_next_cursor"]
+
+    watch = Watch()
+    context = new_context(browser, DESKTOP, watch)
+    page = context.new_page()
+    sign_in(page, product)
+    page.goto(product.url + "/dashboard/contact?id=" + contact)
+    expect(page.get_by_text("No clicks from this contact yet.")).to_be_visible()
+    for kind, total, column, field_ in (
+        ("deliveries", deliveries, "Message", "message_id"),
+        ("conversions", conversions, "Conversion", "name"),
+    ):
+        box = panel(page, kind.capitalize())
+        rows = box.locator("tbody tr")
+        expect(rows).to_have_count(FUNNEL_SHOWN)
+        expect(box.locator(".list-more")).to_contain_text(f"{FUNNEL_SHOWN} {kind} so far")
+        with page.expect_response(lambda r, kind=kind: f"/{contact}/{kind}?" in r.url and "cursor=" in r.url):
+            box.get_by_role("button", name=f"Load more {kind}").click()
+        expect(rows).to_have_count(total)
+        expect(box.get_by_role("button", name=f"Load more {kind}")).to_have_count(0)
+        expect(box.locator(".list-more")).to_have_text(f"{total} {kind}")
+        # Newest first, each once: as the API lists them.
+        expect(rows.locator(f'td[data-label="{column}"]')).to_have_text(
+            [item[field_] for item in everything(kind)]
+        )
     watch.check()
     context.close()

@@ -1,8 +1,9 @@
 // One campaign's analytics: its funnel (delivered → clicked → converted), the figures of
 // all its links together, the contacts who clicked, and each link's own counts. Shares
-// its filters and panels with a link's page.
+// its filters and panels with a link's page. A campaign with no live link, known only from
+// its deliveries or conversions, shows its funnel alone.
 
-import { useCallback } from "preact/hooks";
+import { useCallback, useRef } from "preact/hooks";
 import { api, ApiError, settled, type CampaignLink, type Funnel, type Query } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
 import { number, shownUrl } from "../format";
@@ -12,13 +13,29 @@ import { FigurePanels, FilterBar, StatCards, useLiveFigures } from "./figures";
 import { FunnelPanel } from "./Funnel";
 
 export function CampaignPage({ campaign }: { campaign: string }) {
-  // The funnel can fail on its own: the clicks are shown all the same.
+  // The funnel can fail on its own: the clicks are shown all the same. The funnel knows
+  // every campaign (a live link, a delivery or a conversion) and has a row per live link;
+  // the click figures know campaigns with live links only (404 otherwise). Both are asked
+  // at once, but once a campaign showed no live link the funnel first says whether one
+  // came, so its refreshes ask for no figures that would only be a 404.
+  const linkless = useRef<string | null>(null); // the campaign last seen without live links
   const load = useCallback(
-    (query: Query) =>
-      Promise.all([
-        api.campaignAnalytics(campaign, query),
-        settled(api.campaignFunnel(campaign, funnelQuery(query))),
-      ]).then(([figures, funnel]) => ({ figures, funnel })),
+    async (query: Query) => {
+      const asked = linkless.current === campaign ? null : settled(api.campaignAnalytics(campaign, query));
+      const funnel = await settled(api.campaignFunnel(campaign, funnelQuery(query)));
+      if (funnel instanceof ApiError && funnel.status === 404) throw funnel;
+      const alone = { figures: null, funnel };
+      if (!(funnel instanceof ApiError) && funnel.links.length === 0) {
+        linkless.current = campaign;
+        return alone;
+      }
+      linkless.current = null;
+      const figures = await (asked ?? settled(api.campaignAnalytics(campaign, query)));
+      if (!(figures instanceof ApiError)) return { figures, funnel };
+      // Its last link deleted a moment ago: the funnel alone, as for no link at all.
+      if (figures.status === 404 && !(funnel instanceof ApiError)) return alone;
+      throw figures;
+    },
     [campaign],
   );
   const live = useLiveFigures(load, false);
@@ -28,7 +45,7 @@ export function CampaignPage({ campaign }: { campaign: string }) {
   if (error?.status === 404) {
     return (
       <Empty title="There is no campaign of that name.">
-        <p>A campaign exists while at least one link names it.</p>
+        <p>A campaign exists while a link names it, or once deliveries or conversions are reported for it.</p>
         <a href={href({ name: "campaigns" })} onClick={follow}>
           Back to your campaigns
         </a>
@@ -48,7 +65,11 @@ export function CampaignPage({ campaign }: { campaign: string }) {
             {campaign}
           </h1>
           <p class="muted">
-            {figures ? `${number(figures.campaign.links)} ${figures.campaign.links === 1 ? "link" : "links"}` : "\u00a0"}
+            {figures
+              ? `${number(figures.campaign.links)} ${figures.campaign.links === 1 ? "link" : "links"}`
+              : data
+                ? "No live links: known from its deliveries and conversions"
+                : "\u00a0"}
           </p>
         </div>
         <div class="actions">
@@ -58,13 +79,21 @@ export function CampaignPage({ campaign }: { campaign: string }) {
         </div>
       </div>
 
-      <StatCards totals={figures?.totals} excludeBots={filters.excludeBots} contacts />
+      {(!data || figures) && <StatCards totals={figures?.totals} excludeBots={filters.excludeBots} contacts />}
       <FilterBar live={live} />
 
       {error && !data ? (
         <Failed error={error} retry={live.retry} what="the campaign's analytics" />
-      ) : !data || !figures ? (
+      ) : !data ? (
         <Loading what="the campaign's analytics" />
+      ) : !figures ? (
+        <>
+          <FunnelPanel funnel={data.funnel} retry={live.retry} />
+          <p class="muted empty-list">
+            No link names this campaign any more (or none ever did), so there are no clicks to break down. Links
+            made with this campaign name join it here.
+          </p>
+        </>
       ) : (
         <>
           <FunnelPanel funnel={data.funnel} retry={live.retry} />
@@ -96,11 +125,17 @@ function CampaignLinks({ links, total, truncated, funnel }: LinksProps) {
       <div class="panel-head">
         <h2 class="panel-title">Links in this campaign</h2>
         {truncated && (
-          <span class="muted">
+          <span class="muted" data-note="links">
             The {number(links.length)} with the most clicks of {number(total)}
           </span>
         )}
       </div>
+      {funnel?.links_truncated && (
+        <p class="muted table-note" data-note="funnel-links">
+          Converted contacts are known for the {number(funnel.links.length)} links with the most clicked contacts of{" "}
+          {number(total)}; the others show –.
+        </p>
+      )}
       {links.length === 0 ? (
         <p class="muted empty-list">No links in this campaign.</p>
       ) : (

@@ -1,9 +1,18 @@
 // One contact's clicks across every link and campaign, newest first, a page at a time,
-// and (when the API reports them) the messages delivered to them and their conversions.
+// and the messages delivered to them and their conversions: the newest 100 of each come
+// with the clicks, the rest a page at a time from their own lists.
 // A contact is whoever an integration named in a link's `contact_id`.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type ContactClick, type ContactClicks, type ContactConversion, type ContactDelivery } from "../api";
+import {
+  api,
+  ApiError,
+  type ContactClick,
+  type ContactClicks,
+  type ContactConversion,
+  type ContactDelivery,
+  type ContactEvents,
+} from "../api";
 import { Empty, Failed, Loading } from "../components/States";
 import { dateTime, number } from "../format";
 import { money } from "../funnel";
@@ -81,7 +90,7 @@ export function ContactPage({ contact }: { contact: string }) {
         </div>
       </div>
 
-      {funnel && !error && <ContactFunnel funnel={funnel} clicks={items ?? []} />}
+      {funnel && !error && <ContactFunnel contact={contact} funnel={funnel} setFunnel={setFunnel} clicks={items ?? []} />}
       {funnel && !error && <h2 class="section-title">Clicks</h2>}
       {error ? (
         <Failed error={error} retry={load} what="this contact's clicks" />
@@ -159,14 +168,68 @@ export function ContactPage({ contact }: { contact: string }) {
 
 interface FunnelLists {
   deliveries: ContactDelivery[];
+  deliveries_next_cursor: string | null;
   conversions: ContactConversion[];
+  conversions_next_cursor: string | null;
 }
 
-/** The contact's deliveries and conversions, from the first page, if the API gives them;
- * null for a contact with neither (a link's contact that no message reached, say). */
+/** The contact's deliveries and conversions as the first page of clicks gives them; null
+ * for a contact with neither (a link's contact that no message reached, say). */
 function funnelOf(page: ContactClicks): FunnelLists | null {
-  const lists = { deliveries: page.deliveries ?? [], conversions: page.conversions ?? [] };
-  return lists.deliveries.length || lists.conversions.length ? lists : null;
+  const { deliveries, deliveries_next_cursor, conversions, conversions_next_cursor } = page;
+  if (!deliveries.length && !conversions.length) return null;
+  return { deliveries, deliveries_next_cursor, conversions, conversions_next_cursor };
+}
+
+const EVENTS_PAGE = 100;
+
+interface MoreProps {
+  contact: string;
+  kind: ContactEvents;
+  funnel: FunnelLists;
+  setFunnel: (update: (current: FunnelLists | null) => FunnelLists | null) => void;
+}
+
+/** "Load more" under a contact's deliveries or conversions, while the API has more. */
+function LoadMoreEvents({ contact, kind, funnel, setFunnel }: MoreProps) {
+  const [state, setState] = useState<"idle" | "busy" | ApiError>("idle");
+  const cursor = funnel[`${kind}_next_cursor`];
+  const shown = funnel[kind].length;
+  const [one, what] = kind === "deliveries" ? ["delivery", "deliveries"] : ["conversion", "conversions"];
+  const more = async () => {
+    if (!cursor) return;
+    setState("busy");
+    try {
+      const page = await api.contactEvents(kind, contact, { limit: EVENTS_PAGE, cursor });
+      // Only onto the list the cursor came from: a Refresh since starts again.
+      setFunnel((current) =>
+        current && current[`${kind}_next_cursor`] === cursor
+          ? { ...current, [kind]: [...current[kind], ...page.items], [`${kind}_next_cursor`]: page.next_cursor }
+          : current,
+      );
+      setState("idle");
+    } catch (e) {
+      setState(e as ApiError);
+    }
+  };
+  return (
+    <div class="list-more">
+      <span class="muted" aria-live="polite">
+        {number(shown)} {shown === 1 ? one : what}
+        {cursor ? " so far" : ""}
+      </span>
+      {cursor && (
+        <button type="button" class="button" disabled={state === "busy"} onClick={more}>
+          {state === "busy" ? "Loading…" : `Load more ${what}`}
+        </button>
+      )}
+      {state instanceof ApiError && (
+        <span class="form-error" role="alert">
+          {state.message}
+        </span>
+      )}
+    </div>
+  );
 }
 
 const ATTRIBUTION: Record<string, [string, string]> = {
@@ -189,7 +252,14 @@ function CampaignCell({ campaign }: { campaign: string | null }) {
   );
 }
 
-function ContactFunnel({ funnel, clicks }: { funnel: FunnelLists; clicks: ContactClick[] }) {
+interface FunnelProps {
+  contact: string;
+  funnel: FunnelLists;
+  setFunnel: MoreProps["setFunnel"];
+  clicks: ContactClick[];
+}
+
+function ContactFunnel({ contact, funnel, setFunnel, clicks }: FunnelProps) {
   // A conversion names its link by id: its title is known from the contact's clicks.
   const links = new Map(clicks.flatMap((click) => (click.link ? [[click.link.id, click.link] as const] : [])));
   return (
@@ -221,6 +291,9 @@ function ContactFunnel({ funnel, clicks }: { funnel: FunnelLists; clicks: Contac
               ))}
             </tbody>
           </table>
+        )}
+        {funnel.deliveries.length > 0 && (
+          <LoadMoreEvents contact={contact} kind="deliveries" funnel={funnel} setFunnel={setFunnel} />
         )}
       </div>
       <div class="panel">
@@ -278,6 +351,9 @@ function ContactFunnel({ funnel, clicks }: { funnel: FunnelLists; clicks: Contac
               })}
             </tbody>
           </table>
+        )}
+        {funnel.conversions.length > 0 && (
+          <LoadMoreEvents contact={contact} kind="conversions" funnel={funnel} setFunnel={setFunnel} />
         )}
       </div>
     </>

@@ -1,15 +1,20 @@
 // The create/edit dialog and the delete confirmation, shared by the links table and the
 // analytics screen. The server validates; its errors are shown next to their field.
 
-import { useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Link } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
 import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
 
-type Field = "destination_url" | "title" | "code" | "expires_at" | "campaign";
-const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at", "campaign"];
+type Field = "destination_url" | "title" | "code" | "expires_at" | "campaign" | "conversion_tracking";
+const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at", "campaign", "conversion_tracking"];
+
+// A new link may leave conversion tracking to the account's default (the API's when the
+// field is left out); a link, once made, has it on or off.
+type Tracking = "default" | "on" | "off";
 
 interface EditProps {
   link?: Link; // absent: create a new link
@@ -23,6 +28,7 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
   const [code, setCode] = useState("");
   const [expires, setExpires] = useState(expiryDay(link?.expires_at ?? null));
   const [campaign, setCampaign] = useState("");
+  const [tracking, setTracking] = useState<Tracking>(link ? (link.conversion_tracking ? "on" : "off") : "default");
   const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
   const [busy, setBusy] = useState(false);
 
@@ -37,11 +43,13 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
       body.title = title.trim() || null;
       // Only a changed date is sent, so an expiry set to the minute through the API is kept.
       if (expires !== expiryDay(link.expires_at)) body.expires_at = expires ? endOfLocalDay(expires) : null;
+      if ((tracking === "on") !== link.conversion_tracking) body.conversion_tracking = tracking === "on";
     } else {
       if (title.trim()) body.title = title.trim();
       if (code.trim()) body.code = code.trim();
       if (expires) body.expires_at = endOfLocalDay(expires);
       if (campaign.trim()) body.campaign = campaign.trim();
+      if (tracking !== "default") body.conversion_tracking = tracking === "on";
     }
     setBusy(true);
     setErrors({});
@@ -155,6 +163,13 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
             {fieldError("campaign")}
           </label>
         )}
+        <TrackingField
+          value={tracking}
+          editing={link !== undefined}
+          onChange={setTracking}
+          error={fieldError("conversion_tracking")}
+          invalid={invalid("conversion_tracking")}
+        />
         {errors.form && (
           <p class="form-error" role="alert">
             {errors.form}
@@ -170,6 +185,55 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
         </div>
       </form>
     </Dialog>
+  );
+}
+
+interface TrackingProps {
+  value: Tracking;
+  editing: boolean;
+  onChange: (value: Tracking) => void;
+  error: ComponentChildren;
+  invalid: Record<string, unknown>;
+}
+
+function TrackingField({ value, editing, onChange, error, invalid }: TrackingProps) {
+  // The account's default, read when the dialog opens, to say what "default" means now.
+  const [fallback, setFallback] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (editing) return;
+    let live = true;
+    api.settings().then(
+      (settings) => live && setFallback(settings.conversion_tracking),
+      () => {}, // the choice still works; its label just says less
+    );
+    return () => {
+      live = false;
+    };
+  }, [editing]);
+  return (
+    <label class="field">
+      <span class="label">Conversion tracking</span>
+      <select
+        name="conversion_tracking"
+        value={value}
+        onChange={(e) => onChange(e.currentTarget.value as Tracking)}
+        aria-describedby="conversion_tracking-hint"
+        {...invalid}
+      >
+        {!editing && (
+          <option value="default">
+            Account default{fallback === null ? "" : fallback ? " (on)" : " (off)"}
+          </option>
+        )}
+        <option value="on">On: add the click id to the destination</option>
+        <option value="off">Off</option>
+      </select>
+      <span id="conversion_tracking-hint" class="hint">
+        When on, each visit reaches the destination with its click id, so your site can report a conversion for
+        it. The account's default is in Settings.
+      </span>
+      {error}
+    </label>
   );
 }
 
