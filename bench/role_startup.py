@@ -45,12 +45,12 @@ WATCHED = (
 CHILD = """
 import os, sys, time
 started = time.perf_counter()
-import uvicorn
-from smartlinks import cli, http_server
-from smartlinks.assembly import SmartLinksApp
+import uvicorn  # what the command's serving code imports before it builds the app
+from roles import cli
+from smartlinks import http_server
 from smartlinks.settings import Settings
 settings = Settings.from_env()
-app = SmartLinksApp(settings, cli.ROLES if sys.argv[1] == "up" else cli.PARTS[sys.argv[1]])
+app = cli.build_app(settings, cli.ROLES if sys.argv[1] == "up" else cli.PARTS[sys.argv[1]])
 built = time.perf_counter() - started
 cpu = os.times().user + os.times().system
 rss_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
