@@ -156,7 +156,7 @@ def generate(
         start=f"toDateTime64('{START:%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
         span_ms=90 * 86_400_000 - 2 * 86_400_000,  # so that the gaps stay inside the 90 days
     )
-    client.command(WITH_HISTORY.format(clicks=big_sql), settings=_heavy())
+    client.command(WITH_HISTORY.format(clicks=big_sql), settings=heavy())
     timings["big_link_seconds"] = time.perf_counter() - started
     rest, chunk = rows - big, 3_000_000
     started = time.perf_counter()
@@ -177,7 +177,7 @@ def generate(
             start=f"toDateTime64('{START - timedelta(days=90):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
             span_ms=180 * 86_400_000,
         )
-        client.command(WITH_HISTORY.format(clicks=other_sql), settings=_heavy())
+        client.command(WITH_HISTORY.format(clicks=other_sql), settings=heavy())
     timings["other_links_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     campaign_sql = CLICKS.format(
@@ -193,7 +193,7 @@ def generate(
         start=f"toDateTime64('{END - timedelta(days=30):%Y-%m-%d %H:%M:%S}', 3, 'UTC')",
         span_ms=28 * 86_400_000,
     )
-    client.command(WITH_HISTORY.format(clicks=campaign_sql), settings=_heavy())
+    client.command(WITH_HISTORY.format(clicks=campaign_sql), settings=heavy())
     timings["campaign_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for table in CLICK_DATA_TABLES:
@@ -213,7 +213,7 @@ def settle(client: Client, timeout: float = 120.0) -> None:
     time.sleep(5)
 
 
-def _heavy() -> dict[str, Any]:
+def heavy() -> dict[str, Any]:
     # Big window sorts spill instead of failing on a small machine.
     return {"max_bytes_before_external_sort": 4_000_000_000, "max_threads": os.cpu_count() or 2}
 

@@ -39,7 +39,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics_bench import _heavy, measure, settle  # noqa: E402
+from analytics_bench import heavy, measure, settle  # noqa: E402
 
 from api.analytics.funnel import FunnelQueries  # noqa: E402
 from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
@@ -161,14 +161,14 @@ def generate(client: Client, contacts: int, other: int) -> dict[str, float]:
     campaign = {"tenant": f"'{TENANT}'", "campaign": f"'{CAMPAIGN}'", "count": contacts}
     client.command(
         DELIVERIES.format(**campaign, rows=contacts * 105 // 100, contact="concat('contact-', toString(n))"),
-        settings=_heavy(),
+        settings=heavy(),
     )
-    client.command(CAMPAIGN_CLICKS.format(contacts=contacts), settings=_heavy())
-    client.command(CONVERSIONS.format(contacts=contacts), settings=_heavy())
+    client.command(CAMPAIGN_CLICKS.format(contacts=contacts), settings=heavy())
+    client.command(CONVERSIONS.format(contacts=contacts), settings=heavy())
     timings["campaign_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for statement, share in ((OTHER_DELIVERIES, 0.4), (OTHER_CLICKS, 0.5), (OTHER_CONVERSIONS, 0.1)):
-        client.command(statement.format(rows=int(other * share)), settings=_heavy())
+        client.command(statement.format(rows=int(other * share)), settings=heavy())
     timings["other_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
     for table in (*TABLES, *DERIVED):
