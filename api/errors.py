@@ -133,7 +133,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
-_HTTP_CODES = {
+HTTP_CODES = {
     404: ("not_found", "No such path."),
     405: ("method_not_allowed", "This path does not support this method."),
 }
@@ -142,7 +142,7 @@ _HTTP_CODES = {
 async def _http_error(request: Request, exc: Exception) -> Response:
     # The router raises these for unknown paths (404) and wrong methods (405, with Allow).
     assert isinstance(exc, HTTPException)
-    code, message = _HTTP_CODES.get(exc.status_code, ("bad_request", str(exc.detail)))
+    code, message = HTTP_CODES.get(exc.status_code, ("bad_request", str(exc.detail)))
     return error_response(exc.status_code, code, message, headers=exc.headers)
 
 

@@ -21,7 +21,7 @@ from api.openapi_parts import (
 )
 from api.openapi_schemas import SCHEMAS as BASE
 
-_COUNT = {"type": "integer", "minimum": 0}
+COUNT = {"type": "integer", "minimum": 0}
 _TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 in UTC."}
 _LABEL_TEXT = (
     f"1 to {MAX_LABEL} characters without control characters, percent-encoded in the path (`/` as `%2F`)."
@@ -40,7 +40,7 @@ _NEXT_CURSOR = {
 }
 
 
-def _path_label(name: str, what: str) -> dict[str, Any]:
+def path_label(name: str, what: str) -> dict[str, Any]:
     return {
         "name": name,
         "in": "path",
@@ -71,7 +71,7 @@ PATHS: dict[str, Any] = {
         )
     },
     "/api/v1/campaigns/{campaign}/analytics": {
-        "parameters": [_path_label("campaign", "campaign's name")],
+        "parameters": [path_label("campaign", "campaign's name")],
         "get": operation(
             "getCampaignAnalytics",
             "A campaign's analytics in a range: the link analytics of its live links, figure by"
@@ -85,7 +85,7 @@ PATHS: dict[str, Any] = {
         ),
     },
     "/api/v1/contacts/{contact_id}/clicks": {
-        "parameters": [_path_label("contact_id", "contact_id links were made with")],
+        "parameters": [path_label("contact_id", "contact_id links were made with")],
         "get": operation(
             "listContactClicks",
             "A contact's clicks on every link and campaign, newest first. An id no click carries"
@@ -120,19 +120,19 @@ PATHS: dict[str, Any] = {
 
 _CAMPAIGN_SUMMARY = {
     "campaign": {"type": "string"},
-    "links": {**_COUNT, "description": "Live links with this campaign."},
-    "total": {**_COUNT, "description": "Lifetime clicks of those links, bots included."},
-    "unique": {**_COUNT, "description": "Lifetime unique visitors: the sum over the links."},
-    "bots": _COUNT,
+    "links": {**COUNT, "description": "Live links with this campaign."},
+    "total": {**COUNT, "description": "Lifetime clicks of those links, bots included."},
+    "unique": {**COUNT, "description": "Lifetime unique visitors: the sum over the links."},
+    "bots": COUNT,
     "first_link_at": {**_TIME, "description": "When the oldest live link was created."},
     "last_link_at": {**_TIME, "description": "When the newest live link was created."},
 }
 _CAMPAIGN_LINK = {
     **_LINK_REF,
     "contact_id": {"type": ["string", "null"]},
-    "total": {**_COUNT, "description": "Clicks in range (humans only with exclude_bots)."},
-    "unique": _COUNT,
-    "bots": _COUNT,
+    "total": {**COUNT, "description": "Clicks in range (humans only with exclude_bots)."},
+    "unique": COUNT,
+    "bots": COUNT,
 }
 _CONTACT_CLICK = {
     "id": BASE["Click"]["properties"]["id"],
@@ -196,15 +196,15 @@ SCHEMAS: dict[str, Any] = {
         **object_schema(
             {
                 "campaign": object_schema(
-                    {"campaign": {"type": "string"}, "links": _COUNT}, ("campaign", "links")
+                    {"campaign": {"type": "string"}, "links": COUNT}, ("campaign", "links")
                 ),
                 "totals": object_schema(
                     {
-                        "total": _COUNT,
-                        "unique": _COUNT,
-                        "bots": _COUNT,
+                        "total": COUNT,
+                        "unique": COUNT,
+                        "bots": COUNT,
                         "contacts": {
-                            **_COUNT,
+                            **COUNT,
                             "description": "Distinct contacts (non-empty contact_id) who clicked in range;"
                             " with exclude_bots, who clicked as people.",
                         },

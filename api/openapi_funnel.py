@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.campaigns import LINK_TABLE_LIMIT
-from api.openapi_campaigns import _COUNT, _path_label
+from api.openapi_campaigns import COUNT, path_label
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
@@ -29,7 +29,7 @@ _SECONDS = {"type": ["number", "null"], "minimum": 0}
 
 PATHS: dict[str, Any] = {
     "/api/v1/campaigns/{campaign}/funnel": {
-        "parameters": [_path_label("campaign", "campaign's name")],
+        "parameters": [path_label("campaign", "campaign's name")],
         "get": operation(
             "getCampaignFunnel",
             "A campaign's funnel in a range: contacts delivered, who clicked, who converted, the"
@@ -65,22 +65,22 @@ _FUNNEL = {
         ("from", "to", "interval", "tz"),
     ),
     "delivered": {
-        **_COUNT,
+        **COUNT,
         "description": f"{_CONTACTS} with a delivery in range. For a link: its contact, if"
         " delivered in the link's campaign (0 for a link without a campaign).",
     },
     "clicked": {
-        **_COUNT,
+        **COUNT,
         "description": f"{_CONTACTS} with a human click in range on the campaign's links (the"
         " link's); a bot's click never makes a contact clicked.",
     },
     "converted": {
-        **_COUNT,
+        **COUNT,
         "description": f"{_CONTACTS} with a conversion in range attributed to the campaign (the link).",
     },
     "click_rate": {**_RATE, "description": "clicked / delivered; null when delivered is 0."},
     "conversion_rate": {**_RATE, "description": "converted / clicked; null when clicked is 0."},
-    "conversions": {**_COUNT, "description": "Conversion events in range, with a contact or not."},
+    "conversions": {**COUNT, "description": "Conversion events in range, with a contact or not."},
     "revenue": {
         "type": "array",
         "description": "The conversions' values summed per currency, by currency code.",
@@ -114,7 +114,7 @@ _FUNNEL = {
         "description": _SERIES["description"] + " Each step counts the distinct contacts with that"
         " step in the bucket, so a contact may count in several buckets.",
         "items": object_schema(
-            {"t": {"type": "string"}, "delivered": _COUNT, "clicked": _COUNT, "converted": _COUNT},
+            {"t": {"type": "string"}, "delivered": COUNT, "clicked": COUNT, "converted": COUNT},
             ("t", "delivered", "clicked", "converted"),
         ),
     },
@@ -136,8 +136,8 @@ SCHEMAS: dict[str, Any] = {
         {
             "link_id": {"type": "string"},
             "code": {"type": "string"},
-            "clicked": {**_COUNT, "description": f"{_CONTACTS} who clicked the link in range."},
-            "converted": {**_COUNT, "description": f"{_CONTACTS} with conversions attributed to the link."},
+            "clicked": {**COUNT, "description": f"{_CONTACTS} who clicked the link in range."},
+            "converted": {**COUNT, "description": f"{_CONTACTS} with conversions attributed to the link."},
         },
         ("link_id", "code", "clicked", "converted"),
     ),

@@ -29,9 +29,8 @@ from api.funnel_events import BrowserClient, FunnelIngest
 from api.responses import json_response
 from api.routing import resource
 from api.validation import read_object, text
-from redirector.client_ip import ClientAddress
-from redirector.edge import MAX_USER_AGENT
 from schemas.events import CONVERSION
+from smartlinks.client_headers import MAX_USER_AGENT, ClientAddress
 from smartlinks.models import Tenant
 
 PATH = "/api/v1/track/conversion"

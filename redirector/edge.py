@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from redirector import pages
 from redirector.cache import LinkCache
-from redirector.client_ip import ClientAddress
 from redirector.query import merge_query
 from schemas.events import ClickEvent
+from smartlinks.client_headers import MAX_ACCEPT_LANGUAGE, MAX_REFERER, MAX_USER_AGENT, ClientAddress
 from smartlinks.codes import is_possible_code, is_reserved
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
@@ -25,9 +25,6 @@ from smartlinks.types import ASGIApp, Receive, Scope, Send
 from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
 
 _COOKIE_PREFIX = COOKIE_NAME + "="
-MAX_USER_AGENT = 1024
-MAX_REFERER = 2048
-MAX_ACCEPT_LANGUAGE = 256
 _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
@@ -104,8 +101,6 @@ class RedirectEdge:
         cookie: str | None = None
         forwarded_for: str | None = None
         for name, value in scope["headers"]:
-            # Caps keep one oversized header from making an event Kafka refuses; enrichment
-            # reads no further than this anyway.
             if name == b"user-agent":
                 user_agent = value[:MAX_USER_AGENT].decode("latin-1")
             elif name == b"referer":

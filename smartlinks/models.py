@@ -102,36 +102,36 @@ class NewLink:
     conversion_tracking: bool = False
 
 
-class _Unset:
+class Unset:
     """Marks a patch field that was not sent (``None`` means "clear it")."""
 
     def __repr__(self) -> str:
         return "UNSET"
 
 
-UNSET = _Unset()
+UNSET = Unset()
 
 
 @dataclass(frozen=True, slots=True)
 class LinkPatch:
-    destination_url: str | _Unset = UNSET
-    title: str | _Unset | None = UNSET
-    expires_at: datetime | _Unset | None = UNSET
-    conversion_tracking: bool | _Unset = UNSET
+    destination_url: str | Unset = UNSET
+    title: str | Unset | None = UNSET
+    expires_at: datetime | Unset | None = UNSET
+    conversion_tracking: bool | Unset = UNSET
 
     def applied_to(self, link: Link, now: datetime) -> Link:
         """``link`` with this patch's fields changed and ``updated_at`` set to ``now``."""
         destination = self.destination_url
-        if isinstance(destination, _Unset):
+        if isinstance(destination, Unset):
             destination = link.destination_url
         return replace(
             link,
             destination_url=destination,
-            title=link.title if isinstance(self.title, _Unset) else self.title,
-            expires_at=link.expires_at if isinstance(self.expires_at, _Unset) else self.expires_at,
+            title=link.title if isinstance(self.title, Unset) else self.title,
+            expires_at=link.expires_at if isinstance(self.expires_at, Unset) else self.expires_at,
             conversion_tracking=(
                 link.conversion_tracking
-                if isinstance(self.conversion_tracking, _Unset)
+                if isinstance(self.conversion_tracking, Unset)
                 else self.conversion_tracking
             ),
             updated_at=now,
@@ -142,10 +142,10 @@ class LinkPatch:
 class TenantPatch:
     """The tenant settings a request changes; those left ``UNSET`` stay as they are."""
 
-    collect_metadata: bool | _Unset = UNSET
-    conversion_tracking: bool | _Unset = UNSET
-    click_id_param: str | _Unset = UNSET
-    attribution_window_days: int | _Unset = UNSET
+    collect_metadata: bool | Unset = UNSET
+    conversion_tracking: bool | Unset = UNSET
+    click_id_param: str | Unset = UNSET
+    attribution_window_days: int | Unset = UNSET
 
     def applied_to(self, tenant: Tenant) -> Tenant:
         changed = {
@@ -156,7 +156,7 @@ class TenantPatch:
                 "click_id_param",
                 "attribution_window_days",
             )
-            if not isinstance(value := getattr(self, name), _Unset)
+            if not isinstance(value := getattr(self, name), Unset)
         }
         return replace(tenant, **changed)
 

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from smartlinks.models import UNSET, _Unset
+from smartlinks.models import UNSET, Unset
 
 LINK_CLICKED = "link.clicked"
 CONVERSION_RECORDED = "conversion.recorded"
@@ -77,12 +77,12 @@ class NewWebhook:
 class WebhookPatch:
     """Fields left ``UNSET`` stay as they are; ``None`` clears campaign or link_id."""
 
-    url: str | _Unset = UNSET
-    events: tuple[str, ...] | _Unset = UNSET
-    campaign: str | _Unset | None = UNSET
-    link_id: str | _Unset | None = UNSET
-    include_bots: bool | _Unset = UNSET
-    enabled: bool | _Unset = UNSET
+    url: str | Unset = UNSET
+    events: tuple[str, ...] | Unset = UNSET
+    campaign: str | Unset | None = UNSET
+    link_id: str | Unset | None = UNSET
+    include_bots: bool | Unset = UNSET
+    enabled: bool | Unset = UNSET
 
     def applied_to(self, hook: Webhook, now: datetime) -> Webhook:
         """``hook`` with this patch applied. Enabling it again clears the reason it was
@@ -90,7 +90,7 @@ class WebhookPatch:
         changed = replace(hook, updated_at=now)
         for name in ("url", "events", "campaign", "link_id", "include_bots", "enabled"):
             value = getattr(self, name)
-            if not isinstance(value, _Unset):
+            if not isinstance(value, Unset):
                 changed = replace(changed, **{name: value})
         if changed.enabled:
             changed = replace(changed, disabled_reason=None)

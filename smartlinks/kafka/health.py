@@ -1,7 +1,7 @@
 """Whether this process reaches Kafka, said once per outage.
 
 aiokafka retries a broker that went away by itself, and silently (its logger is muted:
-it logs an ERROR per attempt, see ``smartlinks.cli``). So each Kafka client of ours owns
+it logs an ERROR per attempt, see ``roles.cli``). So each Kafka client of ours owns
 one ``KafkaHealth`` for its whole life and tells it what it saw: ``failed(exc)`` when
 talking to the brokers failed, ``ok()`` when it worked. ``watch(probe)`` does that every
 few seconds for a client that may sit idle and so would never find out.

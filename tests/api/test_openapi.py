@@ -11,7 +11,7 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from api.errors import _HTTP_CODES, ERROR_CODES
+from api.errors import ERROR_CODES, HTTP_CODES
 from tests.api.conftest import ApiServer, create, served_routes
 
 ROOT = Path(__file__).parents[2]
@@ -83,7 +83,7 @@ def _literal_codes(source: Path, arguments: dict[str, int]) -> set[str]:
 
 
 def test_every_error_code_is_registered_and_documented(document: dict[str, Any]) -> None:
-    used = {code for code, _ in _HTTP_CODES.values()}
+    used = {code for code, _ in HTTP_CODES.values()}
     for source in (ROOT / "api").glob("*.py"):
         used |= _literal_codes(source, {"ApiError": 1, "error_response": 1, "_filter": 2})
     used |= _literal_codes(ROOT / "smartlinks" / "urls.py", {"InvalidURL": 0})

@@ -12,7 +12,7 @@ import pytest
 
 from consumer.reconcile import Period, Reconciler
 from consumer.sink import ClickSink
-from smartlinks.check_analytics import cmd_check_analytics
+from roles.check_analytics import cmd_check_analytics
 from smartlinks.clickhouse import Client
 from smartlinks.settings import Settings
 from tests.clickhouse.damage import assert_figures_agree, crash, deliver, snapshot, split, truth_figures

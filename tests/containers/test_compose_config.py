@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from smartlinks.cli import PARTS, main
+from roles.cli import PARTS, main
 from smartlinks.settings import PREFIX, VARIABLES, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,7 +220,7 @@ def test_the_dockerfile_builds_the_package_as_bootstrap_does() -> None:
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
     assert re.search(r'^ENTRYPOINT \["smartlinks"\]$', dockerfile, re.M)
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["project"]["scripts"]["smartlinks"] == "smartlinks.cli:main"
+    assert pyproject["project"]["scripts"]["smartlinks"] == "roles.cli:main"
     for package in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]:
         name = package.rstrip("*")
         assert f"COPY {name} ./{name}\n" in dockerfile, name

@@ -13,7 +13,7 @@ import httpx
 
 from tests.support.server import free_port
 
-SMARTLINKS = [sys.executable, "-m", "smartlinks.cli"]
+SMARTLINKS = [sys.executable, "-m", "roles.cli"]
 
 
 def env_for(data_dir: Path, port: int = 8080, **extra: str) -> dict[str, str]:

@@ -1,4 +1,8 @@
-"""The client's address, believing ``X-Forwarded-For`` only from trusted proxies."""
+"""The client behind a request, as its headers tell: its address, believing
+``X-Forwarded-For`` only from trusted proxies, and how much of the headers that describe
+it we keep. Shared by the redirect edge and the API's conversion beacon, which both record
+a visitor's address and user agent.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,12 @@ import functools
 import ipaddress
 
 from smartlinks.settings import IPNetwork
+
+# Caps keep one oversized header from making an event Kafka refuses; enrichment reads no
+# further than this anyway.
+MAX_USER_AGENT = 1024
+MAX_REFERER = 2048
+MAX_ACCEPT_LANGUAGE = 256
 
 
 class ClientAddress:

@@ -6,11 +6,15 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from smartlinks import logs, tenant_admin
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
 from smartlinks.store.base import LinkStore
+
+if TYPE_CHECKING:
+    from roles.process import Process
 
 DEFAULT_TENANT = "default"
 ROLES = frozenset({"redirector", "api", "consumer"})
@@ -51,15 +55,41 @@ async def _bootstrap(settings: Settings) -> str | None:
         await store.close()
 
 
+def build_app(settings: Settings, roles: frozenset[str]) -> Process:
+    """The ASGI app of a process running these parts, not yet started. Each builder is
+    imported only when its command runs: a redirector loads none of the API's or the
+    consumer's modules (nor their ClickHouse client, parsers and HTTP client)."""
+    if roles == ROLES:
+        from roles import embedded
+
+        return embedded.build(settings)
+    if roles == PARTS["redirector"]:
+        from roles import redirector
+
+        return redirector.build(settings)
+    if roles == PARTS["api"]:
+        from roles import api
+
+        return api.build(settings)
+    if roles == PARTS["consumer"]:
+        from roles import consumer
+
+        return consumer.build(settings)
+    if roles == PARTS["analytics"]:
+        from roles import analytics
+
+        return analytics.build(settings)
+    raise ValueError(f"no process runs the parts {sorted(roles)}")
+
+
 def _serve(settings: Settings, roles: frozenset[str]) -> None:
     import math
 
     import uvicorn
 
     from smartlinks import http_server
-    from smartlinks.assembly import SmartLinksApp
 
-    app = SmartLinksApp(settings, roles)
+    app = build_app(settings, roles)
     limits = http_server.limits_for(settings.header_timeout, settings.body_timeout, settings.max_connections)
     connections = http_server.ConnectionTable(limits)
     app.registry.register(connections.metrics())
@@ -211,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "key" and args.key_command == "create":
         return tenant_admin.cmd_key_create(settings, args.tenant)
     if args.command == "check-analytics":
-        from smartlinks.check_analytics import cmd_check_analytics
+        from roles.check_analytics import cmd_check_analytics
 
         return cmd_check_analytics(settings, args.repair, args.start, args.end)
     parser.error("unknown command")

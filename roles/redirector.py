@@ -1,0 +1,65 @@
+"""The redirector part, and ``smartlinks redirector``: short links answered at the edge.
+
+Clicks go to the edge log before their redirects are answered. Its one reader is the
+consumer in an embedded process and the Kafka publisher in a distributed one. The link
+cache hears of changes from the feed and is cleared whenever it (re)connects to Kafka, as
+it may have missed some.
+"""
+
+from __future__ import annotations
+
+from redirector.app import create_redirector, redirector_metrics
+from redirector.cache import LinkCache
+from roles.process import Process
+from smartlinks.eventlog.metrics import event_log_metrics
+from smartlinks.eventlog.reader import EventLogReader
+from smartlinks.eventlog.writer import EventLog
+from smartlinks.settings import Settings
+
+
+class RedirectorPart:
+    needs_topics = False  # a redirector alone starts without Kafka: its clicks wait in the edge log
+
+    def __init__(self, process: Process) -> None:
+        self.process = process
+        settings = process.settings
+        self.click_log = EventLog(
+            settings.event_log_path, settings.event_fsync_ms, legacy_spool=settings.data_dir / "spool"
+        )
+        self.cache = LinkCache(
+            process.store.resolve,
+            settings.link_cache_size,
+            settings.link_cache_ttl,
+            settings.negative_cache_ttl,
+        )
+        edge = create_redirector(
+            settings, self.cache, self.click_log, process.visitor_key, list(process.service.routes)
+        )
+        process.edge = edge
+        process.registry.register(redirector_metrics(edge))
+
+    async def open(self) -> None:
+        process = self.process
+        self.click_log.open()
+        process.exit.push_async_callback(self.click_log.close)
+        reader = process.click_reader = EventLogReader(self.click_log)
+        process.registry.register(event_log_metrics(self.click_log, reader))
+
+    async def start(self) -> None:
+        process = self.process
+        if process.kafka:
+            from smartlinks.kafka.publisher import KafkaClickPublisher
+
+            assert process.click_reader is not None
+            partitions = process.settings.kafka_click_partitions
+            publisher = KafkaClickPublisher(process.kafka, process.click_reader, click_partitions=partitions)
+            process.registry.register(publisher.metrics())
+            await process.enter(publisher.start, publisher.stop)
+        await process.listen(self.cache.apply, group=None, on_connected=self.cache.clear)
+
+
+def build(settings: Settings) -> Process:
+    """``smartlinks redirector``: the redirector alone, its clicks shipped to Kafka."""
+    process = Process(settings, embedded=False)
+    process.add(RedirectorPart(process))
+    return process
