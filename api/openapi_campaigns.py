@@ -102,7 +102,7 @@ PATHS: dict[str, Any] = {
     },
     **{
         path: {
-            "parameters": [_path_label("contact_id", "contact_id the events were sent with")],
+            "parameters": [path_label("contact_id", "contact_id the events were sent with")],
             "get": operation(
                 f"listContact{kind.capitalize()}",
                 f"A contact's {kind} (POST /api/v1/events), newest first, a page at a time. An id no"
