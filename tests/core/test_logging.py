@@ -174,7 +174,7 @@ def test_an_unknown_level_is_refused() -> None:
 # needs once the test asks for it: the product itself has no reason to log a traceback.
 INJECTING_UP = """
 import logging, os, pathlib, sys, threading, time
-from smartlinks import cli
+from roles import cli
 
 def inject():
     asked, done = pathlib.Path(os.environ["TEST_ASK"]), pathlib.Path(os.environ["TEST_DONE"])
