@@ -72,9 +72,9 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
             ),
             Sample(
                 "enrich_dropped_total",
-                "Events an enrichment step rejected, by reason.",
+                "Events refused by validation (before enrichment), by reason.",
                 "counter",
-                lambda: {reason: float(n) for reason, n in enricher.stats.dropped.items()},
+                lambda: {reason: float(n) for reason, n in consumer.decoder.refused.items()},
                 label="reason",
             ),
         ]

@@ -1,15 +1,20 @@
-"""The events that flow between the parts: click events and link-change events.
+"""The events that flow between the parts: click events, funnel events and link changes.
 
-These classes are the contract; ``click_event.v1.json`` and ``link_change.v1.json`` say the
-same in JSON Schema for other languages, and ``examples/`` holds messages the tests loop
-over. A change that breaks old messages gets a new version number, never an edit in place.
+These classes are the contract. The click event is declared once, as a ``msgspec.Struct``
+with its bounds: decoding it validates it (once, where the consumer reads it), encoding it
+is what the redirector writes, and ``click_event.v1.json`` is generated from it
+(``python -m schemas.generate``) for other languages. ``examples/`` holds messages the
+tests loop over. A change that breaks old messages gets a new version number, never an
+edit in place; a new optional field is not such a change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
+import msgspec
 import orjson
 
 CLICK_EVENT_VERSION = 1
@@ -25,6 +30,29 @@ DELIVERED = "message.delivered"
 CONVERSION = "conversion"
 FUNNEL_EVENT_TYPES = frozenset({DELIVERED, CONVERSION})
 
+# Clicks from before the product existed are corrupt, and ClickHouse's DateTime64(3) ends
+# in 2299. The consumer also refuses clicks more than a day ahead of its clock (the one
+# bound that depends on when the event is read, so it cannot be declared here).
+MIN_CLICK_TS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
+MAX_CLICK_TS = 7_258_118_400_000  # 2200-01-01T00:00:00Z
+# What a visitor id looks like: the cookie value the redirector sets (16 bytes, base64url).
+VISITOR_ID_PATTERN = "^[A-Za-z0-9_-]{22}$"
+
+
+class Invalid(StrEnum):
+    """Why a message is not a valid event: stable codes for dead letters and metrics."""
+
+    NOT_JSON = "not_json"
+    NOT_AN_OBJECT = "not_an_object"
+    UNKNOWN_VERSION = "unknown_version"
+    MISSING_FIELD = "missing_field"
+    BAD_FIELD = "bad_field"  # the wrong JSON type, or a value out of its bounds
+    # Click events: a value of the right type out of its bounds.
+    BAD_EVENT_ID = "bad_event_id"
+    TS_OUT_OF_RANGE = "ts_out_of_range"
+    BAD_METHOD = "bad_method"
+    MISSING_ID = "missing_id"
+
 
 class InvalidEvent(ValueError):
     """A message that cannot be decoded into an event; ``reason`` is a stable machine code."""
@@ -35,29 +63,51 @@ class InvalidEvent(ValueError):
         self.detail = detail
 
 
-@dataclass(slots=True)
-class ClickEvent:
-    """One redirect, as the redirector saw it. The client IP is for enrichment only: the
-    consumer turns it into a location and a visitor hash and never stores it."""
+# Lengths as well as the patterns: a pattern's ``$`` also matches before a final newline.
+EventId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=32,
+        max_length=32,
+        pattern="^[0-9a-fA-F]{32}$",
+        description="UUIDv7 (time-ordered) as 32 hex digits: the de-duplication key",
+    ),
+]
+VisitorId = Annotated[str, msgspec.Meta(min_length=22, max_length=22, pattern=VISITOR_ID_PATTERN)]
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
-    event_id: str  # UUIDv7, 32 hex characters: time-ordered, and the de-duplication key
-    ts: int  # Unix milliseconds, UTC
-    tenant_id: str
-    link_id: str
+
+class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
+    """One redirect as the redirector saw it. Topic smartlinks.clicks, keyed by link_id.
+    The ip is for enrichment only: the consumer turns it into a location and never stores it."""
+
+    event_id: EventId
+    ts: Annotated[int, msgspec.Meta(ge=MIN_CLICK_TS, le=MAX_CLICK_TS, description="Unix milliseconds, UTC")]
+    tenant_id: NonEmpty
+    link_id: NonEmpty
     code: str
     campaign: str | None
     contact_id: str | None
-    method: str  # GET | HEAD
+    method: Literal["GET", "HEAD"]
     ip: str
     user_agent: str
     referer: str
     accept_language: str
-    visitor_cookie: str | None  # the first-party visitor cookie the browser sent, if any
-    collect_metadata: bool
-    v: int = CLICK_EVENT_VERSION
+    visitor_cookie: Annotated[
+        str | None, msgspec.Meta(description="The first-party visitor cookie the browser sent, if any")
+    ]
+    collect_metadata: Annotated[
+        bool, msgspec.Meta(description="Whether the tenant keeps location and device data")
+    ]
+    # Decided by the redirector (the cookie, or the hash that became the cookie); events
+    # written before it carried this have none, and the consumer computes it for them.
+    visitor_id: Annotated[
+        VisitorId | None, msgspec.Meta(description="The visitor the click counts for (the cookie value)")
+    ] = None
+    v: Literal[1] = 1  # CLICK_EVENT_VERSION
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)
+        return _click_encode(self)
 
     @property
     def key(self) -> bytes:
@@ -66,7 +116,44 @@ class ClickEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ClickEvent:
-        return cls(**_decoded(data, CLICK_EVENT_VERSION, "click event", _CLICK_FIELDS))
+        return decode_click(data)
+
+
+_click_encode = msgspec.json.Encoder().encode
+_click_decode = msgspec.json.Decoder(ClickEvent).decode
+# The field whose bounds a click event broke -> the reason it is refused for.
+_CLICK_BOUNDS = {
+    "event_id": Invalid.BAD_EVENT_ID,
+    "ts": Invalid.TS_OUT_OF_RANGE,
+    "method": Invalid.BAD_METHOD,
+    "tenant_id": Invalid.MISSING_ID,
+    "link_id": Invalid.MISSING_ID,
+}
+
+
+def decode_click(data: bytes | str) -> ClickEvent:
+    """A click event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
+    try:
+        return _click_decode(data)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_click_reason(data, str(exc)), str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+
+
+def _click_reason(data: bytes | str, message: str) -> str:
+    """The stable code for msgspec's explanation ``message`` (only on the error path)."""
+    raw = orjson.loads(data)  # msgspec parsed it already, so it is JSON
+    if not isinstance(raw, dict):
+        return Invalid.NOT_AN_OBJECT
+    if raw.get("v", CLICK_EVENT_VERSION) != CLICK_EVENT_VERSION:
+        return Invalid.UNKNOWN_VERSION  # whatever else is wrong with it
+    if message.startswith("Object missing required field"):
+        return Invalid.MISSING_FIELD
+    _, at, path = message.rpartition(" - at `$.")
+    if not at or ", got `" in message:  # "Expected `int`, got `str`": the wrong JSON type
+        return Invalid.BAD_FIELD
+    return _CLICK_BOUNDS.get(path.rstrip("`"), Invalid.BAD_FIELD)
 
 
 @dataclass(slots=True)
@@ -150,23 +237,6 @@ LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"
 # field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,
 # not isinstance: JSON ``true`` must not pass for an int, and this runs per event.
 _NULL = type(None)
-_CLICK_FIELDS: dict[str, tuple[type, ...]] = {
-    "event_id": (str,),
-    "ts": (int,),
-    "tenant_id": (str,),
-    "link_id": (str,),
-    "code": (str,),
-    "campaign": (str, _NULL),
-    "contact_id": (str, _NULL),
-    "method": (str,),
-    "ip": (str,),
-    "user_agent": (str,),
-    "referer": (str,),
-    "accept_language": (str,),
-    "visitor_cookie": (str, _NULL),
-    "collect_metadata": (bool,),
-    "v": (int,),
-}
 _FUNNEL_FIELDS: dict[str, tuple[type, ...]] = {
     "type": (str,),
     "id": (str,),

@@ -30,10 +30,10 @@ from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
+from consumer.ingest import ClickIngest
 from consumer.link_changes import AnalyticsLinkChanges
 from consumer.loop import ClickConsumer, DeadLetterTopic, Source
 from consumer.metrics import consumer_metrics, funnel_metrics
-from consumer.sink import ClickSink
 from consumer.webhooks import WebhookService
 from redirector.app import create_redirector, not_found, redirector_metrics
 from redirector.cache import LinkCache
@@ -134,7 +134,7 @@ class SmartLinksApp:
             self.funnel_reader = EventLogReader(self.funnel_log)
             self.registry.register(funnel_log_metrics(self.funnel_log, self.funnel_reader))
 
-        sink: ClickSink | None = None
+        sink: ClickIngest | None = None
         if self.roles & {"api", "consumer"}:
             sink = await self._open_clickhouse()
         if "consumer" in self.roles:
@@ -151,7 +151,7 @@ class SmartLinksApp:
         self.log_reader = EventLogReader(click_log)
         self.registry.register(event_log_metrics(click_log, self.log_reader))
 
-    async def _open_clickhouse(self) -> ClickSink:
+    async def _open_clickhouse(self) -> ClickIngest:
         dsn, database = self.settings.clickhouse_dsn, self.settings.clickhouse_database
         # One client per user: the sink keeps a session-scoped staging table.
         sink_client = await asyncio.to_thread(clickhouse.connect, dsn, database)
@@ -177,7 +177,7 @@ class SmartLinksApp:
                     funnel_log=self.funnel_log,
                 )
             )
-        return ClickSink(sink_client)
+        return ClickIngest(sink_client)
 
     def _change_publisher(self) -> ChangePublisher:
         if not self.kafka:
@@ -187,7 +187,7 @@ class SmartLinksApp:
         self._kafka_feed = KafkaChangeFeed(self.kafka)
         return self._kafka_feed
 
-    async def _start_consumer(self, sink: ClickSink) -> None:
+    async def _start_consumer(self, sink: ClickIngest) -> None:
         settings = self.settings
         geo = GeoLocator(settings.geoip_db or None)
         self._exit.callback(geo.close)
@@ -223,14 +223,14 @@ class SmartLinksApp:
         )
         self.registry.register(consumer_metrics(self.consumer, enricher))
         await self._listen(
-            AnalyticsLinkChanges(self.store, sink).apply, group=settings.consumer_group + "-links"
+            AnalyticsLinkChanges(self.store, sink.client).apply, group=settings.consumer_group + "-links"
         )
         task = asyncio.create_task(self.consumer.run(), name="click-consumer")
         self._exit.push_async_callback(self._stop_consumer, task)
         await self._start_funnel_consumer(sink, describer(geo, enricher.agents), webhooks)
 
     async def _start_funnel_consumer(
-        self, sink: ClickSink, describe: Describe, webhooks: WebhookService
+        self, sink: ClickIngest, describe: Describe, webhooks: WebhookService
     ) -> None:
         settings = self.settings
         source: Source
