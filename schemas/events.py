@@ -107,7 +107,7 @@ class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
     v: Literal[1] = 1  # CLICK_EVENT_VERSION
 
     def to_json(self) -> bytes:
-        return _click_encode(self)
+        return _encode(self)
 
     @property
     def key(self) -> bytes:
@@ -119,7 +119,7 @@ class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
         return decode_click(data)
 
 
-_click_encode = msgspec.json.Encoder().encode
+_encode = msgspec.json.Encoder().encode
 _click_decode = msgspec.json.Decoder(ClickEvent).decode
 # The field whose bounds a click event broke -> the reason it is refused for.
 _CLICK_BOUNDS = {
@@ -136,24 +136,26 @@ def decode_click(data: bytes | str) -> ClickEvent:
     try:
         return _click_decode(data)
     except msgspec.ValidationError as exc:
-        raise InvalidEvent(_click_reason(data, str(exc)), str(exc)) from None
+        raise InvalidEvent(_reason(data, str(exc), CLICK_EVENT_VERSION, _CLICK_BOUNDS), str(exc)) from None
     except msgspec.DecodeError as exc:
         raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
 
 
-def _click_reason(data: bytes | str, message: str) -> str:
-    """The stable code for msgspec's explanation ``message`` (only on the error path)."""
+def _reason(data: bytes | str, message: str, version: int, bounds: dict[str, Invalid]) -> str:
+    """The stable code for msgspec's explanation ``message`` of why ``data`` is no event of
+    ``version``; ``bounds`` names the code for a field out of its bounds (else bad_field).
+    Only on the error path."""
     raw = orjson.loads(data)  # msgspec parsed it already, so it is JSON
     if not isinstance(raw, dict):
         return Invalid.NOT_AN_OBJECT
-    if raw.get("v", CLICK_EVENT_VERSION) != CLICK_EVENT_VERSION:
+    if raw.get("v", version) != version:
         return Invalid.UNKNOWN_VERSION  # whatever else is wrong with it
     if message.startswith("Object missing required field"):
         return Invalid.MISSING_FIELD
     _, at, path = message.rpartition(" - at `$.")
     if not at or ", got `" in message:  # "Expected `int`, got `str`": the wrong JSON type
         return Invalid.BAD_FIELD
-    return _CLICK_BOUNDS.get(path.rstrip("`"), Invalid.BAD_FIELD)
+    return bounds.get(path.rstrip("`"), Invalid.BAD_FIELD)
 
 
 @dataclass(slots=True)
@@ -181,33 +183,54 @@ class LinkChange:
         return change
 
 
-@dataclass(slots=True)
-class FunnelEvent:
-    """A step of a campaign's funnel that is not a click, as the API accepted it: a message
-    delivered to a contact (from the messaging platform's delivery report) or a conversion
-    (from the site, server side or from the browser). The consumer attributes conversions
-    to clicks and writes both to ClickHouse; ``id`` is the sender's, unique per tenant."""
+class FunnelEvent(msgspec.Struct, kw_only=True, gc=False):
+    """A step of a campaign's funnel that is not a click, as POST /api/v1/events (or
+    /api/v1/track/conversion) accepted it: a message delivered to a contact or a conversion.
+    Topic smartlinks.events, keyed by tenant_id:contact_id. The consumer attributes
+    conversions to clicks and writes both to ClickHouse. The ip is used for the country of a
+    browser conversion and then dropped; it is never stored."""
 
-    type: str  # DELIVERED | CONVERSION
-    id: str
-    tenant_id: str
-    at: int  # Unix milliseconds, UTC: when it happened (the sender's ``at``, or receipt)
-    received_at: int  # Unix milliseconds, UTC: when the API accepted it
+    type: Literal["message.delivered", "conversion"]  # DELIVERED | CONVERSION
+    id: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=200,
+            description="The sender's id, unique per tenant: the de-duplication key",
+        ),
+    ]
+    tenant_id: NonEmpty
+    at: Annotated[int, msgspec.Meta(ge=0, description="When it happened, Unix milliseconds, UTC")]
+    received_at: Annotated[
+        int, msgspec.Meta(ge=0, description="When the API accepted it, Unix milliseconds, UTC")
+    ]
     campaign: str | None
     contact_id: str | None
-    message_id: str | None  # deliveries
-    name: str | None  # conversions: what was completed ("purchase", "signup", ...)
-    click_id: str | None  # conversions: the click's event id, from the ``sl_click`` parameter
-    value: str | None  # conversions: a decimal >= 0, as text (no float rounding)
-    currency: str | None  # ISO 4217, with ``value``
-    attribution_window_ms: int  # the tenant's window when the event was accepted
+    message_id: Annotated[str | None, msgspec.Meta(description="Deliveries")]
+    name: Annotated[str | None, msgspec.Meta(description="Conversions: what was completed")]
+    click_id: Annotated[
+        str | None, msgspec.Meta(description="Conversions: the event id of the click it follows")
+    ]
+    # As the API writes it (format(Decimal, "f")): trailing zeros are kept, so no bound on
+    # the decimals here; a stricter pattern would refuse events the API accepted.
+    value: Annotated[
+        Annotated[str, msgspec.Meta(pattern="^[0-9]+(\\.[0-9]+)?$")] | None,
+        msgspec.Meta(description="Conversions: a decimal >= 0, as text (no float rounding)"),
+    ]
+    currency: Annotated[
+        Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern="^[A-Z]{3}$")] | None,
+        msgspec.Meta(description="ISO 4217, with value"),
+    ]
+    attribution_window_ms: Annotated[
+        int, msgspec.Meta(ge=0, description="The tenant's window when the event was accepted")
+    ]
     ip: str  # browser conversions only, for the country; never stored
     user_agent: str  # browser conversions only, for the device
     collect_metadata: bool
-    v: int = FUNNEL_EVENT_VERSION
+    v: Literal[1] = 1  # FUNNEL_EVENT_VERSION
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)
+        return _encode(self)
 
     @property
     def key(self) -> bytes:
@@ -216,10 +239,20 @@ class FunnelEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> FunnelEvent:
-        event = cls(**_decoded(data, FUNNEL_EVENT_VERSION, "funnel event", _FUNNEL_FIELDS))
-        if event.type not in FUNNEL_EVENT_TYPES:
-            raise InvalidEvent("bad_field", f"unknown funnel event type {event.type!r}")
-        return event
+        return decode_funnel(data)
+
+
+_funnel_decode = msgspec.json.Decoder(FunnelEvent).decode
+
+
+def decode_funnel(data: bytes | str) -> FunnelEvent:
+    """A funnel event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
+    try:
+        return _funnel_decode(data)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_reason(data, str(exc), FUNNEL_EVENT_VERSION, {}), str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
 
 
 def funnel_key(line: bytes) -> bytes:
@@ -234,28 +267,8 @@ def funnel_key(line: bytes) -> bytes:
 
 LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
 
-# field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,
-# not isinstance: JSON ``true`` must not pass for an int, and this runs per event.
-_NULL = type(None)
-_FUNNEL_FIELDS: dict[str, tuple[type, ...]] = {
-    "type": (str,),
-    "id": (str,),
-    "tenant_id": (str,),
-    "at": (int,),
-    "received_at": (int,),
-    "campaign": (str, _NULL),
-    "contact_id": (str, _NULL),
-    "message_id": (str, _NULL),
-    "name": (str, _NULL),
-    "click_id": (str, _NULL),
-    "value": (str, _NULL),
-    "currency": (str, _NULL),
-    "attribution_window_ms": (int,),
-    "ip": (str,),
-    "user_agent": (str,),
-    "collect_metadata": (bool,),
-    "v": (int,),
-}
+# field -> the exact JSON types it accepts. Exact types, not isinstance: JSON ``true`` must
+# not pass for an int.
 _CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
     "kind": (str,),
     "tenant_id": (str,),

@@ -17,11 +17,12 @@ from typing import Any
 
 import msgspec
 
-from schemas.events import ClickEvent
+from schemas.events import ClickEvent, FunnelEvent
 
 FOLDER = Path(__file__).parent
 GENERATED: dict[str, tuple[type[msgspec.Struct], str]] = {
     "click_event.v1.json": (ClickEvent, "Click event, version 1"),
+    "funnel_event.v1.json": (FunnelEvent, "Funnel event, version 1"),
 }
 
 
