@@ -49,6 +49,8 @@ class Enricher(Protocol):
 
 
 class Sink(Protocol):
+    """Where batches go: consumer/ingest.py's ``ClickIngest`` (the batch steps, then the insert)."""
+
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
@@ -68,7 +70,7 @@ class ConsumerStats:
     batches: int = 0
     events: int = 0
     inserted: int = 0
-    duplicates: int = 0  # redelivered events the sink already had (or of deleted links)
+    duplicates: int = 0  # redelivered events ClickHouse already had (or of deleted links)
     dead_letters: Counter[str] = field(default_factory=Counter)
     insert_failures: int = 0
     trigger_failures: int = 0
