@@ -18,8 +18,11 @@ from a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from consumer import dead_letters, dedup, link_changes, sink, staging
 from consumer.dead_letters import DeadLetter, DeadLetterTable
@@ -35,6 +38,8 @@ from smartlinks.clickhouse import Client
 # against the live tables.
 WRITES: dict[str, tuple[str, ...]] = {**sink.WRITES, **link_changes.WRITES, **dead_letters.WRITES}
 READS: dict[str, set[str]] = {**dedup.READS, **visits.READS, **link_changes.READS}
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -56,6 +61,8 @@ class ClickIngest:
         self.visits = VisitClassifier(client)
         self.sink = ClickSink(client)
         self.dead_letters = DeadLetterTable(client)
+        # Seconds spent in each step, summed over batches: a slow step shows in the metrics.
+        self.seconds: dict[str, float] = defaultdict(float)
 
     def insert(self, rows: Sequence[ClickRow]) -> int:
         """Store a batch; return how many rows were new and kept."""
@@ -63,27 +70,43 @@ class ClickIngest:
 
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted:
         """Store a batch; say what ClickHouse holds of it (see ``Inserted``)."""
-        batch = self.redeliveries.distinct(rows)
+        step = _Steps(self.seconds)
+        batch = step("distinct", self.redeliveries.distinct, rows)
         if not batch:
             return Inserted()
-        staging.stage(self.client, batch)
-        deleted = self.deletions.staged()
-        stored = self.redeliveries.stored()
+        step("stage", staging.stage, self.client, batch)
+        deleted = step("drop_deleted", self.deletions.staged)
+        stored = step("drop_stored", self.redeliveries.stored)
         live = [row for row in batch if (row.tenant_id, row.link_id) not in deleted]
         known = [StoredClick(row, stored[row.event_id]) for row in live if row.event_id in stored]
         fresh = [row for row in live if row.event_id not in stored]
         if known:
-            self.redeliveries.repair_rollups()
+            step("repair_rollups", self.redeliveries.repair_rollups)
         if not fresh:
             return Inserted(0, known)
-        self.visits.classify_visits(fresh)
-        self.sink.insert(fresh)
+        step("classify_visits", self.visits.classify_visits, fresh)
+        step("insert", self.sink.insert, fresh)
         self.redeliveries.remember(fresh)
         # A link deleted while this batch was on its way passed the check above before
         # its tombstone was written: what was just inserted is removed.
-        purged = self.deletions.purge_deleted_since(deleted)
+        purged = step("purge_deleted_since", self.deletions.purge_deleted_since, deleted)
         kept = [StoredClick(row, row.kind) for row in fresh if (row.tenant_id, row.link_id) not in purged]
         return Inserted(len(kept), known + kept)
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
         self.dead_letters.store(letters)
+
+
+class _Steps:
+    """Runs a step and adds its time to ``seconds[name]`` (a clock read per step and batch
+    costs nothing beside the ClickHouse round trips)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+
+    def __call__(self, name: str, function: Callable[..., T], *args: Any) -> T:
+        start = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            self.seconds[name] += time.perf_counter() - start

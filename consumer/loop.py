@@ -51,6 +51,8 @@ class Enricher(Protocol):
 class Sink(Protocol):
     """Where batches go: consumer/ingest.py's ``ClickIngest`` (the batch steps, then the insert)."""
 
+    seconds: dict[str, float]  # per batch step, summed
+
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...

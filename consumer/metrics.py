@@ -71,6 +71,13 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
                 label="step",
             ),
             Sample(
+                "consumer_batch_step_seconds_total",
+                "Time spent in each batch step (de-duplication, visit classification, insert, ...).",
+                "counter",
+                lambda: dict(consumer.sink.seconds),
+                label="step",
+            ),
+            Sample(
                 "enrich_dropped_total",
                 "Events refused by validation (before enrichment), by reason.",
                 "counter",

@@ -145,7 +145,10 @@ def _reason(data: bytes | str, message: str, version: int, bounds: dict[str, Inv
     """The stable code for msgspec's explanation ``message`` of why ``data`` is no event of
     ``version``; ``bounds`` names the code for a field out of its bounds (else bad_field).
     Only on the error path."""
-    raw = orjson.loads(data)  # msgspec parsed it already, so it is JSON
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:  # msgspec stops at the first bad value, before the rest
+        return Invalid.NOT_JSON
     if not isinstance(raw, dict):
         return Invalid.NOT_AN_OBJECT
     if raw.get("v", version) != version:

@@ -268,3 +268,21 @@ def test_insert_accepts_many_links_and_visitors_in_one_batch(clickhouse: Client)
 def test_a_huge_dead_letter_is_cut(clickhouse: Client) -> None:
     DeadLetterTable(clickhouse).store([("not_json", "flood", b"x" * 1_000_000)])
     assert clickhouse.query("SELECT length(payload) FROM dead_letters").result_rows == [(65_536,)]
+
+
+def test_each_batch_step_is_timed(clickhouse: Client) -> None:
+    first = click(T0, "a")
+    ClickIngest(clickhouse).insert([first])
+    again = ClickIngest(clickhouse)  # a restart: the batch comes again, with a new click
+    again.insert([replace(first), click(T0 + 1, "b")])
+    assert list(again.seconds) == [
+        "distinct",
+        "stage",
+        "drop_deleted",
+        "drop_stored",
+        "repair_rollups",
+        "classify_visits",
+        "insert",
+        "purge_deleted_since",
+    ]
+    assert all(seconds > 0 for seconds in again.seconds.values())

@@ -66,6 +66,8 @@ def test_refusals_carry_a_reason_and_are_counted(
         (b"[1, 2]", Invalid.NOT_AN_OBJECT),
         (b'{"v": 2}', Invalid.UNKNOWN_VERSION),
         (b'{"v": 1}', Invalid.MISSING_FIELD),
+        # A bad value, then the message breaks off: msgspec stops at the value.
+        (b'{"v": 1, "event_id": "short", "ts": ', Invalid.NOT_JSON),
     ],
 )
 def test_messages_that_are_no_click_event(decoder: ClickDecoder, payload: bytes, reason: Invalid) -> None:
