@@ -17,12 +17,13 @@ from typing import Any
 
 import msgspec
 
-from schemas.events import ClickEvent, FunnelEvent
+from schemas.events import ClickEvent, FunnelEvent, LinkChange
 
 FOLDER = Path(__file__).parent
 GENERATED: dict[str, tuple[type[msgspec.Struct], str]] = {
     "click_event.v1.json": (ClickEvent, "Click event, version 1"),
     "funnel_event.v1.json": (FunnelEvent, "Funnel event, version 1"),
+    "link_change.v1.json": (LinkChange, "Link change event, version 1"),
 }
 
 
