@@ -5,7 +5,7 @@
 The same realistic mix as bench/enrich_bench.py (a third distinct in-app browsers, random
 public IPs), delivered as the bus delivers them (JSON bytes) in batches, through the real
 ``ClickConsumer``: decode, enrichment steps, de-duplication and unique/repeat
-classification in the sink, columnar insert with the rollup views attached, acknowledge.
+classification (consumer/ingest.py), columnar insert with the rollup views attached, acknowledge.
 Runs on one core's worth of Python (the GIL); chDB's insert uses its own threads.
 Prints a table and writes bench/results/consumer.json.
 """
@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from enrich_bench import make_events  # noqa: E402
 
 from consumer.enrich import Enricher, GeoLocator  # noqa: E402
+from consumer.ingest import ClickIngest  # noqa: E402
 from consumer.loop import ClickConsumer  # noqa: E402
-from consumer.sink import ClickSink  # noqa: E402
 from smartlinks import clickhouse  # noqa: E402
 
 
@@ -55,7 +55,7 @@ class ListSource:
 async def run(messages: list[bytes], client: clickhouse.Client, batch: int) -> dict[str, Any]:
     geo = GeoLocator()
     source = ListSource(messages)
-    consumer = ClickConsumer(source, Enricher(geo, b"k" * 32), ClickSink(client), batch_size=batch)
+    consumer = ClickConsumer(source, Enricher(geo, b"k" * 32), ClickIngest(client), batch_size=batch)
     wall, cpu = time.perf_counter(), time.process_time()
     while await consumer.run_once():
         pass

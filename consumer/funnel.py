@@ -10,7 +10,8 @@ A conversion finds its click, in this order:
 3. ``sent``: no click; the campaign and contact as the sender gave them.
 
 A click of a deleted link is gone, so a conversion sent later falls through to 2 or 3;
-conversions recorded before the deletion lose their click there (``ClickSink.delete_link``).
+conversions recorded before the deletion lose their click there
+(``LinkDeletions.delete_link``, consumer/link_changes.py).
 
 The methods are synchronous; the consumer calls them from a worker thread.
 """

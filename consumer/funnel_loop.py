@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from consumer.dead_letters import DeadLetter
 from consumer.funnel import FunnelInserted, FunnelSink, StoredConversion
 from consumer.loop import Source
 from consumer.retry import until_done
-from consumer.sink import DeadLetter
 from schemas.events import FunnelEvent, InvalidEvent
 
 

@@ -1,8 +1,11 @@
-"""The consumer's pipeline: take a batch → enrich → insert → acknowledge, in that order.
+"""The consumer's pipeline: take a batch → validate → enrich → store → acknowledge, in
+that order. Validation happens once, as each message is decoded (consumer/decode.py); the
+enrichment steps run per event (consumer/enrich/pipeline.py), and the batch steps up to the
+insert per batch (consumer/ingest.py).
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
-ClickHouse has the rows, so a crash anywhere re-delivers the batch; the sink's
-de-duplication by event id makes that harmless. An event that cannot be decoded or
+ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
+by event id (consumer/dedup.py) makes that harmless. An event that cannot be decoded or
 enriched goes to the dead-letter table with its reason and never stops the loop. When
 ClickHouse is down the same batch is retried with backoff: nothing is dropped, and the
 edge log (or Kafka) holds the rest.
@@ -23,9 +26,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from consumer.enrich.row import ClickRow
+from consumer.dead_letters import DeadLetter
+from consumer.decode import ClickDecoder
+from consumer.enrich.row import ClickRow, StoredClick
+from consumer.ingest import Inserted
 from consumer.retry import until_done
-from consumer.sink import DeadLetter, Inserted, StoredClick
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,10 @@ class Enricher(Protocol):
 
 
 class Sink(Protocol):
+    """Where batches go: consumer/ingest.py's ``ClickIngest`` (the batch steps, then the insert)."""
+
+    seconds: dict[str, float]  # per batch step, summed
+
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
@@ -63,7 +72,7 @@ class ConsumerStats:
     batches: int = 0
     events: int = 0
     inserted: int = 0
-    duplicates: int = 0  # redelivered events the sink already had (or of deleted links)
+    duplicates: int = 0  # redelivered events ClickHouse already had (or of deleted links)
     dead_letters: Counter[str] = field(default_factory=Counter)
     insert_failures: int = 0
     trigger_failures: int = 0
@@ -81,8 +90,10 @@ class ClickConsumer:
         max_wait: float = 0.5,
         dead_letter_topic: DeadLetterTopic | None = None,
         triggers: Triggers | None = None,
+        decoder: ClickDecoder | None = None,
     ) -> None:
         self.source = source
+        self.decoder = decoder or ClickDecoder()
         self.triggers = triggers
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
@@ -92,19 +103,18 @@ class ClickConsumer:
         self.stats = ConsumerStats()
         self._stopping = False
 
-    def process(self, messages: Sequence[ClickEvent | bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
-        """Decode and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
+    def process(self, messages: Sequence[bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
+        """Validate and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
         rows: list[ClickRow] = []
         letters: list[DeadLetter] = []
-        enrich = self.enricher.enrich
+        decode, enrich = self.decoder.decode, self.enricher.enrich
         for message in messages:
             try:
-                event = ClickEvent.from_json(message) if isinstance(message, bytes) else message
-                rows.append(enrich(event))
+                rows.append(enrich(decode(message)))
             except InvalidEvent as exc:
-                letters.append((exc.reason, exc.detail, _payload(message)))
+                letters.append((exc.reason, exc.detail, message))
             except Exception as exc:  # a bug in a step must not stop the consumer
-                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], _payload(message)))
+                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
         return rows, letters
 
     def _store(self, rows: list[ClickRow], letters: list[DeadLetter]) -> Inserted:
@@ -163,12 +173,3 @@ class ClickConsumer:
         self._stopping = True
         while await self.run_once():
             pass
-
-
-def _payload(message: ClickEvent | bytes) -> bytes:
-    if isinstance(message, bytes):
-        return message
-    try:
-        return message.to_json()
-    except Exception:
-        return repr(message).encode()

@@ -71,10 +71,17 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
                 label="step",
             ),
             Sample(
-                "enrich_dropped_total",
-                "Events an enrichment step rejected, by reason.",
+                "consumer_batch_step_seconds_total",
+                "Time spent in each batch step (de-duplication, visit classification, insert, ...).",
                 "counter",
-                lambda: {reason: float(n) for reason, n in enricher.stats.dropped.items()},
+                lambda: dict(consumer.sink.seconds),
+                label="step",
+            ),
+            Sample(
+                "enrich_dropped_total",
+                "Events refused by validation (before enrichment), by reason.",
+                "counter",
+                lambda: {reason: float(n) for reason, n in consumer.decoder.refused.items()},
                 label="reason",
             ),
         ]

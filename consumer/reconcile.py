@@ -11,8 +11,9 @@ the rebuild cannot drift from the view. Only how a rollup is cut is written down
 
 Two users:
 
-- ``ClickSink``: when a redelivered batch holds events already in ``clicks`` (a consumer
-  killed mid-insert stored them, but maybe not every view's rows), it compares the cells
+- the click batches (consumer/dedup.py): when a redelivered batch holds events already in
+  ``clicks`` (a consumer killed mid-insert stored them, but maybe not every view's rows), it
+  compares the cells
   of those events and rebuilds the ones that differ, before it classifies the batch's new
   clicks (classification reads ``link_visitors``, one of the rollups).
 - ``smartlinks check-analytics``: every cell of a period, reported and, with

@@ -125,9 +125,13 @@ class RedirectEdge:
         elif query:
             location = merge_query(location, query)
         headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
+        # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
+        # The event carries it, so the consumer never recomputes it.
         if cookie is None:
-            value = visitor_hash(self._visitor_key, ip, user_agent)
-            headers.append((b"set-cookie", (_COOKIE_PREFIX + value + self._cookie_suffix).encode()))
+            visitor = visitor_hash(self._visitor_key, ip, user_agent)
+            headers.append((b"set-cookie", (_COOKIE_PREFIX + visitor + self._cookie_suffix).encode()))
+        else:
+            visitor = cookie
         # On disk before the response goes out: a redirect that was answered is never lost,
         # even to a killed process.
         await self.click_log.append(
@@ -146,6 +150,7 @@ class RedirectEdge:
                 accept_language=accept_language,
                 visitor_cookie=cookie,
                 collect_metadata=link.collect_metadata,
+                visitor_id=visitor,
             ).to_json()
         )
         await send({"type": "http.response.start", "status": self._status, "headers": headers})

@@ -13,10 +13,10 @@ from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
+from consumer.ingest import ClickIngest
 from consumer.link_changes import AnalyticsLinkChanges
 from consumer.loop import ClickConsumer, DeadLetterTopic, Source
 from consumer.metrics import consumer_metrics, funnel_metrics
-from consumer.sink import ClickSink
 from consumer.webhooks import WebhookService
 from roles.process import Process
 from schemas.events import FUNNEL_TOPIC
@@ -35,7 +35,7 @@ class ConsumerPart:
     async def start(self) -> None:
         process, settings = self.process, self.process.settings
         # One client per user: the sink keeps a session-scoped staging table.
-        sink = ClickSink(await process.clickhouse())
+        sink = ClickIngest(await process.clickhouse())
         geo = GeoLocator(settings.geoip_db or None)
         process.exit.callback(geo.close)
         enricher = Enricher(geo, process.visitor_key)
@@ -55,7 +55,7 @@ class ConsumerPart:
         )
         process.registry.register(consumer_metrics(consumer, enricher))
         await process.listen(
-            AnalyticsLinkChanges(process.store, sink).apply, group=settings.consumer_group + "-links"
+            AnalyticsLinkChanges(process.store, sink.client).apply, group=settings.consumer_group + "-links"
         )
         task = asyncio.create_task(consumer.run(), name="click-consumer")
         process.exit.push_async_callback(process.stop_loop, task, consumer.drain, "clicks")
@@ -77,7 +77,7 @@ class ConsumerPart:
         return kafka_source, dead_letters
 
     async def _start_funnel_consumer(
-        self, sink: ClickSink, describe: Describe, webhooks: WebhookService
+        self, sink: ClickIngest, describe: Describe, webhooks: WebhookService
     ) -> None:
         process, settings = self.process, self.process.settings
         source: Source

@@ -1,15 +1,19 @@
-"""The events that flow between the parts: click events and link-change events.
+"""The events that flow between the parts: click events, funnel events and link changes.
 
-These classes are the contract; ``click_event.v1.json`` and ``link_change.v1.json`` say the
-same in JSON Schema for other languages, and ``examples/`` holds messages the tests loop
-over. A change that breaks old messages gets a new version number, never an edit in place.
+These classes are the contract. Each event is declared once, as a ``msgspec.Struct`` with
+its bounds: decoding validates it (once, where a consumer reads it), encoding is what the
+producer writes, and the JSON Schemas beside this file are generated from it
+(``python -m schemas.generate``) for other languages. ``examples/`` holds messages the
+tests loop over. A change that breaks old messages gets a new version number, never an
+edit in place; a new optional field is not such a change.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Annotated, Literal
 
+import msgspec
 import orjson
 
 CLICK_EVENT_VERSION = 1
@@ -25,6 +29,29 @@ DELIVERED = "message.delivered"
 CONVERSION = "conversion"
 FUNNEL_EVENT_TYPES = frozenset({DELIVERED, CONVERSION})
 
+# Clicks from before the product existed are corrupt, and ClickHouse's DateTime64(3) ends
+# in 2299. The consumer also refuses clicks more than a day ahead of its clock (the one
+# bound that depends on when the event is read, so it cannot be declared here).
+MIN_CLICK_TS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
+MAX_CLICK_TS = 7_258_118_400_000  # 2200-01-01T00:00:00Z
+# What a visitor id looks like: the cookie value the redirector sets (16 bytes, base64url).
+VISITOR_ID = "[A-Za-z0-9_-]{22}"
+
+
+class Invalid(StrEnum):
+    """Why a message is not a valid event: stable codes for dead letters and metrics."""
+
+    NOT_JSON = "not_json"
+    NOT_AN_OBJECT = "not_an_object"
+    UNKNOWN_VERSION = "unknown_version"
+    MISSING_FIELD = "missing_field"
+    BAD_FIELD = "bad_field"  # the wrong JSON type, or a value out of its bounds
+    # Click events: a value of the right type out of its bounds.
+    BAD_EVENT_ID = "bad_event_id"
+    TS_OUT_OF_RANGE = "ts_out_of_range"
+    BAD_METHOD = "bad_method"
+    MISSING_ID = "missing_id"
+
 
 class InvalidEvent(ValueError):
     """A message that cannot be decoded into an event; ``reason`` is a stable machine code."""
@@ -35,29 +62,51 @@ class InvalidEvent(ValueError):
         self.detail = detail
 
 
-@dataclass(slots=True)
-class ClickEvent:
-    """One redirect, as the redirector saw it. The client IP is for enrichment only: the
-    consumer turns it into a location and a visitor hash and never stores it."""
+# Lengths as well as the patterns: a pattern's ``$`` also matches before a final newline.
+EventId = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=32,
+        max_length=32,
+        pattern="^[0-9a-fA-F]{32}$",
+        description="UUIDv7 (time-ordered) as 32 hex digits: the de-duplication key",
+    ),
+]
+VisitorId = Annotated[str, msgspec.Meta(min_length=22, max_length=22, pattern=f"^{VISITOR_ID}$")]
+NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
 
-    event_id: str  # UUIDv7, 32 hex characters: time-ordered, and the de-duplication key
-    ts: int  # Unix milliseconds, UTC
-    tenant_id: str
-    link_id: str
+
+class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
+    """One redirect as the redirector saw it. Topic smartlinks.clicks, keyed by link_id.
+    The ip is for enrichment only: the consumer turns it into a location and never stores it."""
+
+    event_id: EventId
+    ts: Annotated[int, msgspec.Meta(ge=MIN_CLICK_TS, le=MAX_CLICK_TS, description="Unix milliseconds, UTC")]
+    tenant_id: NonEmpty
+    link_id: NonEmpty
     code: str
     campaign: str | None
     contact_id: str | None
-    method: str  # GET | HEAD
+    method: Literal["GET", "HEAD"]
     ip: str
     user_agent: str
     referer: str
     accept_language: str
-    visitor_cookie: str | None  # the first-party visitor cookie the browser sent, if any
-    collect_metadata: bool
-    v: int = CLICK_EVENT_VERSION
+    visitor_cookie: Annotated[
+        str | None, msgspec.Meta(description="The first-party visitor cookie the browser sent, if any")
+    ]
+    collect_metadata: Annotated[
+        bool, msgspec.Meta(description="Whether the tenant keeps location and device data")
+    ]
+    # Decided by the redirector (the cookie, or the hash that became the cookie); events
+    # written before it carried this have none, and the consumer computes it for them.
+    visitor_id: Annotated[
+        VisitorId | None, msgspec.Meta(description="The visitor the click counts for (the cookie value)")
+    ] = None
+    v: Literal[1] = 1  # CLICK_EVENT_VERSION
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)
+        return _encode(self)
 
     @property
     def key(self) -> bytes:
@@ -66,61 +115,129 @@ class ClickEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> ClickEvent:
-        return cls(**_decoded(data, CLICK_EVENT_VERSION, "click event", _CLICK_FIELDS))
+        return decode_click(data)
 
 
-@dataclass(slots=True)
-class LinkChange:
-    """A committed change to a link or to a tenant's settings, for caches and mirrors.
+_encode = msgspec.json.Encoder().encode
+_click_decode = msgspec.json.Decoder(ClickEvent).decode
+# The field whose bounds a click event broke -> the reason it is refused for.
+_CLICK_BOUNDS = {
+    "event_id": Invalid.BAD_EVENT_ID,
+    "ts": Invalid.TS_OUT_OF_RANGE,
+    "method": Invalid.BAD_METHOD,
+    "tenant_id": Invalid.MISSING_ID,
+    "link_id": Invalid.MISSING_ID,
+}
 
-    ``kind`` is ``created``, ``updated``, ``deleted`` or ``tenant_updated`` (then ``link_id``
-    and ``code`` are empty and every cached link of the tenant is stale)."""
 
-    kind: str
-    tenant_id: str
-    link_id: str
-    code: str
-    at: int  # Unix milliseconds of the commit
-    v: int = LINK_CHANGE_VERSION
+def decode_click(data: bytes | str) -> ClickEvent:
+    """A click event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
+    try:
+        return _click_decode(data)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_reason(data, str(exc), CLICK_EVENT_VERSION, _CLICK_BOUNDS), str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+
+
+def _reason(data: bytes | str, message: str, version: int, bounds: dict[str, Invalid]) -> str:
+    """The stable code for msgspec's explanation ``message`` of why ``data`` is no event of
+    ``version``; ``bounds`` names the code for a field out of its bounds (else bad_field).
+    Only on the error path."""
+    try:
+        raw = orjson.loads(data)
+    except orjson.JSONDecodeError:  # msgspec stops at the first bad value, before the rest
+        return Invalid.NOT_JSON
+    if not isinstance(raw, dict):
+        return Invalid.NOT_AN_OBJECT
+    if raw.get("v", version) != version:
+        return Invalid.UNKNOWN_VERSION  # whatever else is wrong with it
+    if message.startswith("Object missing required field"):
+        return Invalid.MISSING_FIELD
+    _, at, path = message.rpartition(" - at `$.")
+    if not at or ", got `" in message:  # "Expected `int`, got `str`": the wrong JSON type
+        return Invalid.BAD_FIELD
+    return bounds.get(path.rstrip("`"), Invalid.BAD_FIELD)
+
+
+class LinkChange(msgspec.Struct, gc=False):
+    """A committed change to a link or to a tenant's settings, for caches and mirrors. Topic
+    smartlinks.links (compacted), keyed by link_id (tenant_id for tenant_updated).
+
+    For ``tenant_updated``, ``link_id`` and ``code`` are empty and every cached link of the
+    tenant is stale."""
+
+    kind: Literal["created", "updated", "deleted", "tenant_updated"]
+    tenant_id: NonEmpty
+    link_id: Annotated[str, msgspec.Meta(description="Empty for tenant_updated")]
+    code: Annotated[str, msgspec.Meta(description="Empty for tenant_updated")]
+    at: Annotated[int, msgspec.Meta(ge=0, description="Unix milliseconds of the commit")]
+    v: Literal[1] = 1  # LINK_CHANGE_VERSION
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)
+        return _encode(self)
 
     @classmethod
     def from_json(cls, data: bytes | str) -> LinkChange:
-        change = cls(**_decoded(data, LINK_CHANGE_VERSION, "link change", _CHANGE_FIELDS))
-        if change.kind not in LINK_CHANGE_KINDS:
-            raise InvalidEvent("bad_field", f"unknown link change kind {change.kind!r}")
-        return change
+        try:
+            return _change_decode(data)
+        except msgspec.ValidationError as exc:
+            raise InvalidEvent(_reason(data, str(exc), LINK_CHANGE_VERSION, {}), str(exc)) from None
+        except msgspec.DecodeError as exc:
+            raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
 
 
-@dataclass(slots=True)
-class FunnelEvent:
-    """A step of a campaign's funnel that is not a click, as the API accepted it: a message
-    delivered to a contact (from the messaging platform's delivery report) or a conversion
-    (from the site, server side or from the browser). The consumer attributes conversions
-    to clicks and writes both to ClickHouse; ``id`` is the sender's, unique per tenant."""
+_change_decode = msgspec.json.Decoder(LinkChange).decode
 
-    type: str  # DELIVERED | CONVERSION
-    id: str
-    tenant_id: str
-    at: int  # Unix milliseconds, UTC: when it happened (the sender's ``at``, or receipt)
-    received_at: int  # Unix milliseconds, UTC: when the API accepted it
+
+class FunnelEvent(msgspec.Struct, kw_only=True, gc=False):
+    """A step of a campaign's funnel that is not a click, as POST /api/v1/events (or
+    /api/v1/track/conversion) accepted it: a message delivered to a contact or a conversion.
+    Topic smartlinks.events, keyed by tenant_id:contact_id. The consumer attributes
+    conversions to clicks and writes both to ClickHouse. The ip is used for the country of a
+    browser conversion and then dropped; it is never stored."""
+
+    type: Literal["message.delivered", "conversion"]  # DELIVERED | CONVERSION
+    id: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=200,
+            description="The sender's id, unique per tenant: the de-duplication key",
+        ),
+    ]
+    tenant_id: NonEmpty
+    at: Annotated[int, msgspec.Meta(ge=0, description="When it happened, Unix milliseconds, UTC")]
+    received_at: Annotated[
+        int, msgspec.Meta(ge=0, description="When the API accepted it, Unix milliseconds, UTC")
+    ]
     campaign: str | None
     contact_id: str | None
-    message_id: str | None  # deliveries
-    name: str | None  # conversions: what was completed ("purchase", "signup", ...)
-    click_id: str | None  # conversions: the click's event id, from the ``sl_click`` parameter
-    value: str | None  # conversions: a decimal >= 0, as text (no float rounding)
-    currency: str | None  # ISO 4217, with ``value``
-    attribution_window_ms: int  # the tenant's window when the event was accepted
+    message_id: Annotated[str | None, msgspec.Meta(description="Deliveries")]
+    name: Annotated[str | None, msgspec.Meta(description="Conversions: what was completed")]
+    click_id: Annotated[
+        str | None, msgspec.Meta(description="Conversions: the event id of the click it follows")
+    ]
+    # As the API writes it (format(Decimal, "f")): trailing zeros are kept, so no bound on
+    # the decimals here; a stricter pattern would refuse events the API accepted.
+    value: Annotated[
+        Annotated[str, msgspec.Meta(pattern="^[0-9]+(\\.[0-9]+)?$")] | None,
+        msgspec.Meta(description="Conversions: a decimal >= 0, as text (no float rounding)"),
+    ]
+    currency: Annotated[
+        Annotated[str, msgspec.Meta(min_length=3, max_length=3, pattern="^[A-Z]{3}$")] | None,
+        msgspec.Meta(description="ISO 4217, with value"),
+    ]
+    attribution_window_ms: Annotated[
+        int, msgspec.Meta(ge=0, description="The tenant's window when the event was accepted")
+    ]
     ip: str  # browser conversions only, for the country; never stored
     user_agent: str  # browser conversions only, for the device
     collect_metadata: bool
-    v: int = FUNNEL_EVENT_VERSION
+    v: Literal[1] = 1  # FUNNEL_EVENT_VERSION
 
     def to_json(self) -> bytes:
-        return orjson.dumps(self)
+        return _encode(self)
 
     @property
     def key(self) -> bytes:
@@ -129,10 +246,20 @@ class FunnelEvent:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> FunnelEvent:
-        event = cls(**_decoded(data, FUNNEL_EVENT_VERSION, "funnel event", _FUNNEL_FIELDS))
-        if event.type not in FUNNEL_EVENT_TYPES:
-            raise InvalidEvent("bad_field", f"unknown funnel event type {event.type!r}")
-        return event
+        return decode_funnel(data)
+
+
+_funnel_decode = msgspec.json.Decoder(FunnelEvent).decode
+
+
+def decode_funnel(data: bytes | str) -> FunnelEvent:
+    """A funnel event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
+    try:
+        return _funnel_decode(data)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_reason(data, str(exc), FUNNEL_EVENT_VERSION, {}), str(exc)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
 
 
 def funnel_key(line: bytes) -> bytes:
@@ -143,80 +270,3 @@ def funnel_key(line: bytes) -> bytes:
         return f"{raw['tenant_id']}:{raw.get('contact_id') or raw['id']}".encode()
     except (orjson.JSONDecodeError, KeyError, TypeError):
         return b""
-
-
-LINK_CHANGE_KINDS = frozenset({"created", "updated", "deleted", "tenant_updated"})
-
-# field -> the exact JSON types it accepts (type(None) where it may be null). Exact types,
-# not isinstance: JSON ``true`` must not pass for an int, and this runs per event.
-_NULL = type(None)
-_CLICK_FIELDS: dict[str, tuple[type, ...]] = {
-    "event_id": (str,),
-    "ts": (int,),
-    "tenant_id": (str,),
-    "link_id": (str,),
-    "code": (str,),
-    "campaign": (str, _NULL),
-    "contact_id": (str, _NULL),
-    "method": (str,),
-    "ip": (str,),
-    "user_agent": (str,),
-    "referer": (str,),
-    "accept_language": (str,),
-    "visitor_cookie": (str, _NULL),
-    "collect_metadata": (bool,),
-    "v": (int,),
-}
-_FUNNEL_FIELDS: dict[str, tuple[type, ...]] = {
-    "type": (str,),
-    "id": (str,),
-    "tenant_id": (str,),
-    "at": (int,),
-    "received_at": (int,),
-    "campaign": (str, _NULL),
-    "contact_id": (str, _NULL),
-    "message_id": (str, _NULL),
-    "name": (str, _NULL),
-    "click_id": (str, _NULL),
-    "value": (str, _NULL),
-    "currency": (str, _NULL),
-    "attribution_window_ms": (int,),
-    "ip": (str,),
-    "user_agent": (str,),
-    "collect_metadata": (bool,),
-    "v": (int,),
-}
-_CHANGE_FIELDS: dict[str, tuple[type, ...]] = {
-    "kind": (str,),
-    "tenant_id": (str,),
-    "link_id": (str,),
-    "code": (str,),
-    "at": (int,),
-    "v": (int,),
-}
-
-
-def _decoded(data: bytes | str, version: int, what: str, spec: dict[str, tuple[type, ...]]) -> dict[str, Any]:
-    """The fields of a message of ``what`` at ``version``, checked against ``spec``."""
-    try:
-        raw = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InvalidEvent("not_json", str(exc)) from None
-    if not isinstance(raw, dict):
-        raise InvalidEvent("not_an_object", f"expected a JSON object, got {type(raw).__name__}")
-    if raw.get("v") != version:
-        raise InvalidEvent("unknown_version", f"{what} version {raw.get('v')!r}")
-    return _fields(raw, spec)
-
-
-def _fields(raw: dict[str, Any], spec: dict[str, tuple[type, ...]]) -> dict[str, Any]:
-    out = {}
-    for name, types in spec.items():
-        try:
-            value = raw[name]
-        except KeyError:
-            raise InvalidEvent("missing_field", name) from None
-        if type(value) not in types:
-            raise InvalidEvent("bad_field", f"{name} has the wrong type")
-        out[name] = value
-    return out

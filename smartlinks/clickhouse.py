@@ -30,7 +30,7 @@ from schemas.clickhouse import for_servers, migrations, statements
 __all__ = ["ClickHouseConfigError", "Client", "connect", "migrate", "quote_identifier"]
 
 # Settings every client gets: lightweight DELETE waits until done, so a deleted link's
-# figures are gone when ClickSink.delete_link returns.
+# figures are gone when LinkDeletions.delete_link returns.
 _CLIENT_SETTINGS = {"lightweight_deletes_sync": 2}
 
 

@@ -14,9 +14,11 @@ import base64
 import hashlib
 import re
 
+from schemas.events import VISITOR_ID
+
 COOKIE_NAME = "slv"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
-_COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{22}")
+_COOKIE_VALUE = re.compile(VISITOR_ID)  # the visitor id a click event carries is this value
 
 
 def visitor_hash(key: bytes, ip: str, user_agent: str) -> str:

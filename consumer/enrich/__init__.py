@@ -1,20 +1,20 @@
-"""Enrichment of click events: bot verdict, user agent, location, referrer, visitor.
+"""Enrichment of click events: visitor, bot verdict, user agent, location, referrer, and
+(per batch) the visit classification.
 
-``Enricher(geo, visitor_key).enrich(event)`` turns a ``ClickEvent`` into a ``ClickRow``
-or raises ``RejectedEvent``; each step lives in its own module.
+``Enricher(geo, visitor_key).enrich(event)`` turns a validated ``ClickEvent`` into a
+``ClickRow``; each step lives in its own module.
 """
 
 from consumer.enrich.geo import GeoDatabaseError, GeoLocator, Location
-from consumer.enrich.pipeline import DropReason, Enricher, EnrichStats, RejectedEvent
-from consumer.enrich.row import ClickRow
+from consumer.enrich.pipeline import Enricher, EnrichStats
+from consumer.enrich.row import ClickRow, StoredClick
 
 __all__ = [
     "ClickRow",
-    "DropReason",
     "EnrichStats",
     "Enricher",
     "GeoDatabaseError",
     "GeoLocator",
     "Location",
-    "RejectedEvent",
+    "StoredClick",
 ]

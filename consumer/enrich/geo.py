@@ -111,6 +111,12 @@ class GeoLocator:
         self.close()
 
 
+def country_code(value: str) -> str:
+    """``value`` if it is a two-letter code, else '' (unknown): the column is FixedString(2),
+    and a third-party database may hold anything."""
+    return value if len(value) == 2 and value.isascii() else ""
+
+
 def _location(record: dict[str, Any]) -> Location:
     # Straight lookups for the shape every City database has; a third-party file that
     # leaves a level out or changes its type takes the careful path instead.

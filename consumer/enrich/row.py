@@ -1,4 +1,5 @@
-"""The enriched click: what the consumer writes to ClickHouse for one click event.
+"""The enriched click: what the consumer writes to ClickHouse for one click event, and a
+click ClickHouse holds (``StoredClick``), which the click triggers act on.
 
 Never the raw IP: it becomes a location and a visitor id inside the enricher and stops
 there. Missing values are empty strings (``None`` only for coordinates), because the
@@ -36,3 +37,17 @@ class ClickRow:
     os_version: str = ""  # major only
     referrer_host: str = ""
     visitor_id: str = ""
+    # Set by the classify_visits step (consumer/enrich/visits.py), once the batch's
+    # visitor history is known: unique | repeat | bot, and this visitor's previous click on
+    # the link, overall and in this country (Unix ms; 0 when there is none).
+    kind: str = ""
+    visitor_prev_ts: int = 0
+    visitor_prev_country_ts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StoredClick:
+    """A click ClickHouse holds, with the kind it was stored as: unique, repeat or bot."""
+
+    row: ClickRow
+    kind: str

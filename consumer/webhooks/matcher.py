@@ -25,9 +25,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from consumer.enrich.row import ClickRow
+from consumer.enrich.row import ClickRow, StoredClick
 from consumer.funnel import StoredConversion
-from consumer.sink import StoredClick
 from consumer.webhooks import payload
 from smartlinks.ids import new_id
 from smartlinks.models import Link, to_ms, utcnow

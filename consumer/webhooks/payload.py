@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
+from consumer.enrich.row import StoredClick
 from consumer.funnel import StoredConversion
-from consumer.sink import StoredClick
 from smartlinks.codes import short_url
 from smartlinks.models import Link, from_ms, rfc3339
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED

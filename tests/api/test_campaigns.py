@@ -30,8 +30,8 @@ from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import AnalyticsClickCounter
 from api.app import ApiContext, create_api
 from consumer.enrich.row import ClickRow
+from consumer.ingest import ClickIngest
 from consumer.link_changes import AnalyticsLinkChanges
-from consumer.sink import ClickSink
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.clickhouse import Client, connect, migrate
 from smartlinks.ids import uuid7_int
@@ -75,7 +75,7 @@ class AnalyticsApi:
 
     url: str
     store: SQLiteLinkStore
-    sink: ClickSink
+    sink: ClickIngest
     queries: AnalyticsQueries
     loop: asyncio.AbstractEventLoop
     clicks: list[ClickRow] = field(default_factory=list)  # every click written, in order
@@ -107,9 +107,9 @@ def analytics_api(tmp_path_factory: pytest.TempPathFactory, clickhouse_url: str)
         migrate(sink_client)
         query_client: Client = connect(clickhouse_url, database)
         store = SQLiteLinkStore(data_dir / "links.sqlite3")
-        sink = ClickSink(sink_client)
+        sink = ClickIngest(sink_client)
         feed = InProcessChangeFeed()
-        feed.subscribe(AnalyticsLinkChanges(store, sink).apply)  # a deleted link's clicks go
+        feed.subscribe(AnalyticsLinkChanges(store, sink_client).apply)  # a deleted link's clicks go
         queries = AnalyticsQueries(query_client)
         ctx = ApiContext(
             Settings(data_dir=data_dir, public_url=BASE_URL),

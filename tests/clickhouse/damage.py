@@ -16,8 +16,8 @@ from typing import Any
 from api.analytics import AnalyticsQueries
 from api.analytics.query import LinkFigures
 from consumer.enrich.row import ClickRow
+from consumer.ingest import ClickIngest
 from consumer.reconcile import Period, Reconciler
-from consumer.sink import ClickSink
 from schemas.clickhouse import CLICK_DATA_TABLES
 from smartlinks.clickhouse import Client
 from tests.clickhouse.truth import LINK, OTHER_LINK, TENANT, batches, comparable, expected
@@ -50,7 +50,7 @@ def split(rows: list[ClickRow]) -> tuple[list[ClickRow], list[ClickRow], list[Cl
     return rows[:a], rows[a:b], rows[b:]
 
 
-def deliver(sink: ClickSink, rows: list[ClickRow], size: int = 500) -> int:
+def deliver(sink: ClickIngest, rows: list[ClickRow], size: int = 500) -> int:
     return sum(sink.insert(batch) for batch in batches(rows, size))
 
 
@@ -106,5 +106,5 @@ def crash(client: Client, rows: list[ClickRow], views: Sequence[str]) -> None:
     """One insert of ``rows`` that ``views`` missed; checks the damage is real. (One insert:
     with link_visitors_mv detached, a second one would be classified without the first.)"""
     with views_detached(client, views):
-        assert ClickSink(client).insert([replace(row) for row in rows]) == len(rows)
+        assert ClickIngest(client).insert([replace(row) for row in rows]) == len(rows)
     assert Reconciler(client).differences(Period())

@@ -9,7 +9,7 @@ import pytest
 from api.analytics import AnalyticsQueries, RangeError
 from api.analytics.buckets import make_buckets
 from consumer.enrich.row import ClickRow
-from consumer.sink import ClickSink
+from consumer.ingest import ClickIngest
 from smartlinks.clickhouse import Client, connect, migrate
 from tests.clickhouse import truth
 from tests.clickhouse.databases import new_database
@@ -28,7 +28,7 @@ def loaded(clickhouse_url: str, rows: list[ClickRow]) -> Iterator[Client]:
     with new_database(clickhouse_url) as name:
         client = connect(clickhouse_url, name)
         migrate(client)
-        sink = ClickSink(client)
+        sink = ClickIngest(client)
         for batch in truth.batches(rows, 500):
             sink.insert(batch)
         yield client
@@ -197,7 +197,7 @@ def test_rollups_and_raw_clicks_place_a_click_alike(clickhouse: Client) -> None:
     # Coordinates on and near rounding edges, in both hemispheres, and missing ones.
     points = [(-23.55, -46.65), (0.05, -0.05), (-0.04, 0.04), (89.95, 179.95), (12.25, 77.5), (None, None)]
     base = truth.ms(datetime(2025, 6, 1, 12, tzinfo=UTC))
-    ClickSink(clickhouse).insert(
+    ClickIngest(clickhouse).insert(
         [truth.click(base + n, f"v{n}", latitude=lat, longitude=lon) for n, (lat, lon) in enumerate(points)]
     )
     # Whole UTC days (all from the rollup) and a range starting at 11:00 (all raw).

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from consumer.ingest import ClickIngest
 from consumer.reconcile import Period, Reconciler
-from consumer.sink import ClickSink
 from roles.check_analytics import cmd_check_analytics
 from smartlinks.clickhouse import Client
 from smartlinks.settings import Settings
@@ -37,7 +37,7 @@ def test_check_analytics_reports_repairs_and_then_agrees(
 ) -> None:
     rows = generate()
     before, cut_off, _ = split(rows)
-    deliver(ClickSink(clickhouse), before)
+    deliver(ClickIngest(clickhouse), before)
     crash(clickhouse, cut_off, ("clicks_hourly_mv", "link_visitors_mv"))
     stored = before + cut_off
 
@@ -71,7 +71,7 @@ def test_check_analytics_reports_repairs_and_then_agrees(
 def test_check_analytics_on_a_consistent_database_reports_nothing(
     clickhouse: Client, clickhouse_database: tuple[str, str]
 ) -> None:
-    deliver(ClickSink(clickhouse), generate())
+    deliver(ClickIngest(clickhouse), generate())
     stored = snapshot(clickhouse)
     for args in ({}, {"repair": True}, {"start": "2025-03-01", "end": "2025-03-31"}):
         status, report = check(clickhouse_database, **args)
@@ -85,9 +85,9 @@ def test_check_analytics_in_a_period_sees_only_its_buckets(
 ) -> None:
     rows = generate()
     start, end = ms(datetime(2025, 3, 1, tzinfo=UTC)), ms(datetime(2025, 4, 1, tzinfo=UTC))
-    deliver(ClickSink(clickhouse), [row for row in rows if row.ts < start])
+    deliver(ClickIngest(clickhouse), [row for row in rows if row.ts < start])
     crash(clickhouse, [row for row in rows if start <= row.ts < end], ("clicks_hourly_mv",))
-    deliver(ClickSink(clickhouse), [row for row in rows if row.ts >= end])
+    deliver(ClickIngest(clickhouse), [row for row in rows if row.ts >= end])
 
     assert check(clickhouse_database, start="2025-04-01")[0] == 0
     assert check(clickhouse_database, end="2025-02-28")[0] == 0

@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from consumer.funnel import FunnelSink
-from consumer.sink import ClickSink
+from consumer.ingest import ClickIngest
+from consumer.link_changes import LinkDeletions
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
 from smartlinks.clickhouse import Client
 from tests.clickhouse.truth import LINK, OTHER_LINK, TENANT, click
@@ -56,7 +57,7 @@ def test_deliveries_are_stored_once_per_id(clickhouse: Client) -> None:
 
 
 def test_conversions_are_attributed_by_click_id_then_last_click_then_as_sent(clickhouse: Client) -> None:
-    clicks = ClickSink(clickhouse)
+    clicks = ClickIngest(clickhouse)
     early = click(T0, "v1", campaign="spring", contact_id="c-1")
     late = click(T0 + 2 * HOUR, "v1", link=OTHER_LINK, campaign="spring", contact_id="c-1")
     bot = click(T0 + 3 * HOUR, "bot", campaign="spring", contact_id="c-1", is_bot=True)
@@ -107,20 +108,20 @@ def test_conversions_are_attributed_by_click_id_then_last_click_then_as_sent(cli
 
 
 def test_deleting_a_link_takes_its_clicks_out_of_conversions(clickhouse: Client) -> None:
-    clicks = ClickSink(clickhouse)
+    clicks = ClickIngest(clickhouse)
     one = click(T0, "v1", campaign="spring", contact_id="c-1")
     clicks.insert([one])
     sink = FunnelSink(clickhouse)
     sink.insert([event(CONVERSION, "o-1", T0 + HOUR, name="purchase", click_id=one.event_id)])
     assert conversions(clickhouse)["o-1"][2:5] == (LINK, one.event_id, "click_id")
-    clicks.delete_link(TENANT, LINK)
+    LinkDeletions(clickhouse).delete_link(TENANT, LINK)
     assert conversions(clickhouse)["o-1"][:5] == ("spring", "c-1", "", "", "sent")
 
 
 def test_a_redelivered_batch_hands_its_stored_conversions_to_the_triggers_again(clickhouse: Client) -> None:
     """A crash between the insert and the triggers: the batch comes again, nothing is
     inserted twice, and the conversions come back as ClickHouse holds them."""
-    clicks = ClickSink(clickhouse)
+    clicks = ClickIngest(clickhouse)
     one = click(T0, "v1", campaign="spring", contact_id="c-1")
     clicks.insert([one])
     sink = FunnelSink(clickhouse)

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from consumer.ingest import ClickIngest
 from consumer.reconcile import CELLS, load_rollups
-from consumer.sink import ClickSink
 from schemas.clickhouse import CLICK_DATA_TABLES
 from smartlinks.clickhouse import Client, connect
 from tests.clickhouse.damage import ROLLUP_VIEWS, assert_figures_agree, crash, deliver, snapshot, split
@@ -34,18 +34,18 @@ def test_a_redelivered_batch_completes_the_rollups_it_missed(
 ) -> None:
     rows = generate()
     before, cut_off, after = split(rows)
-    deliver(ClickSink(clickhouse), before)
+    deliver(ClickIngest(clickhouse), before)
     crash(clickhouse, cut_off, missed)
 
     # The restarted consumer gets the cut-off batch again, then new clicks (some of the
     # same visitors), batched differently from the first time.
-    restarted = ClickSink(clickhouse)
+    restarted = ClickIngest(clickhouse)
     assert deliver(restarted, [replace(row) for row in cut_off + after], size=700) == len(after)
     assert_figures_agree(clickhouse, rows)
 
     # A third delivery (another restart) changes nothing.
     stored = snapshot(clickhouse)
-    assert deliver(ClickSink(clickhouse), [replace(row) for row in cut_off + after]) == 0
+    assert deliver(ClickIngest(clickhouse), [replace(row) for row in cut_off + after]) == 0
     assert snapshot(clickhouse) == stored
 
 
@@ -54,9 +54,9 @@ def test_clicks_a_crash_left_out_of_clicks_are_inserted_on_redelivery(clickhouse
     # the other not. Redelivered, the stored part's cells are mended and the rest inserted.
     rows = generate()
     before, cut_off, after = split(rows)
-    deliver(ClickSink(clickhouse), before)
+    deliver(ClickIngest(clickhouse), before)
     crash(clickhouse, cut_off[: len(cut_off) // 2], ROLLUP_VIEWS)
-    assert deliver(ClickSink(clickhouse), [replace(row) for row in cut_off + after], size=1000) == (
+    assert deliver(ClickIngest(clickhouse), [replace(row) for row in cut_off + after], size=1000) == (
         len(cut_off) - len(cut_off) // 2 + len(after)
     )
     assert_figures_agree(clickhouse, rows)
@@ -66,12 +66,12 @@ def test_mending_one_link_leaves_another_links_rollups_alone(clickhouse: Client)
     rows = generate()
     mine = [row for row in rows if row.link_id == LINK]
     others = [row for row in rows if row.link_id == OTHER_LINK]
-    deliver(ClickSink(clickhouse), others)
+    deliver(ClickIngest(clickhouse), others)
     theirs = snapshot(clickhouse)
     crash(clickhouse, mine, ROLLUP_VIEWS)
     # One batch: each damaged batch costs a synchronous DELETE per rollup (about a second
     # each on chDB), which the test need not pay seven times.
-    assert ClickSink(clickhouse).insert([replace(row) for row in mine]) == 0
+    assert ClickIngest(clickhouse).insert([replace(row) for row in mine]) == 0
     assert_figures_agree(clickhouse, rows)
     # The other link's rows were never rewritten: not a row more, less or changed.
     now = snapshot(clickhouse)
@@ -87,7 +87,7 @@ def test_mending_a_link_is_exact_while_another_link_is_written(
     crash(clickhouse, mine, ROLLUP_VIEWS)
     # Another consumer (its own client) writes the other link between every statement the
     # mending sink runs: between its comparison and its DELETE, its DELETE and its INSERT.
-    other = ClickSink(connect(*clickhouse_database))
+    other = ClickIngest(connect(*clickhouse_database))
     theirs = batches([row for row in rows if row.link_id == OTHER_LINK], 20)
     pending = list(theirs)
     command = clickhouse.command
@@ -99,7 +99,7 @@ def test_mending_a_link_is_exact_while_another_link_is_written(
 
     clickhouse.command = interleaved  # type: ignore[method-assign]
     try:
-        assert ClickSink(clickhouse).insert([replace(row) for row in mine]) == 0
+        assert ClickIngest(clickhouse).insert([replace(row) for row in mine]) == 0
     finally:
         clickhouse.command = command  # type: ignore[method-assign]
     assert len(theirs) - len(pending) > 5  # written while the link was mended, not after

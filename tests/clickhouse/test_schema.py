@@ -8,7 +8,7 @@ import pytest
 from api import contact_funnel
 from api.analytics import funnel_sql
 from api.analytics import sql as analytics_sql
-from consumer import funnel, sink
+from consumer import funnel, ingest
 from schemas.clickhouse import CLICK_COLUMNS, TABLES, migrations, statements
 from smartlinks.clickhouse import ClickHouseConfigError, Client, connect, migrate
 
@@ -52,8 +52,8 @@ def test_live_tables_are_the_declared_tables(clickhouse: Client) -> None:
 
 
 def test_the_sink_writes_every_column_of_its_tables(clickhouse: Client) -> None:
-    assert sink.WRITES["clicks"] == CLICK_COLUMNS
-    for table, columns in sink.WRITES.items():
+    assert ingest.WRITES["clicks"] == CLICK_COLUMNS
+    for table, columns in ingest.WRITES.items():
         assert tuple(live_columns(clickhouse, table)) == columns, table
 
 
@@ -62,7 +62,7 @@ def test_the_sink_writes_every_column_of_its_tables(clickhouse: Client) -> None:
     [
         *sorted(analytics_sql.READS.items()),
         *sorted(funnel_sql.READS.items()),
-        *sorted(sink.READS.items()),
+        *sorted(ingest.READS.items()),
         *sorted(funnel.READS.items()),
         *sorted(contact_funnel.READS.items()),
     ],

@@ -1,3 +1,6 @@
+"""Clicks into ClickHouse: the batch steps (de-duplication, deleted links, unique/repeat
+classification), the sink's insert, the link mirror, deletion and dead letters."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -7,7 +10,10 @@ import orjson
 import pytest
 
 from api.analytics import AnalyticsQueries
+from consumer.dead_letters import DeadLetterTable
 from consumer.enrich.row import ClickRow
+from consumer.ingest import ClickIngest
+from consumer.link_changes import LinkDeletions, LinkMirror
 from consumer.sink import ClickSink
 from schemas.clickhouse import CLICK_DATA_TABLES
 from smartlinks.clickhouse import Client
@@ -38,7 +44,7 @@ def totals(client: Client, link: str = LINK) -> dict[str, int]:
 
 
 def test_a_batch_inserted_twice_counts_once(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     batch = [click(T0 + n, f"v{n % 3}") for n in range(10)]
     assert sink.insert(batch) == 10
     assert sink.insert([replace(row) for row in batch]) == 0
@@ -48,11 +54,11 @@ def test_a_batch_inserted_twice_counts_once(clickhouse: Client) -> None:
 
 def test_a_restarted_sink_still_refuses_what_is_stored(clickhouse: Client) -> None:
     batch = [click(T0 + n * 1000, f"v{n}") for n in range(20)]
-    assert ClickSink(clickhouse).insert(batch[:15]) == 15
+    assert ClickIngest(clickhouse).insert(batch[:15]) == 15
     # After a crash before the offset commit the whole batch comes again, to a new sink
     # whose memory of recent ids is empty.
-    fresh = ClickSink(clickhouse)
-    assert len(fresh.recent) == 0
+    fresh = ClickIngest(clickhouse)
+    assert len(fresh.redeliveries.recent) == 0
     assert fresh.insert([replace(row) for row in batch]) == 5
     assert count(clickhouse) == 20
     assert count(clickhouse, "link_visitors") == 20
@@ -61,22 +67,23 @@ def test_a_restarted_sink_still_refuses_what_is_stored(clickhouse: Client) -> No
 
 def test_an_event_twice_in_one_batch_counts_once(clickhouse: Client) -> None:
     row = click(T0, "v1")
-    assert ClickSink(clickhouse).insert([row, replace(row), replace(row, event_id=row.event_id.upper())]) == 1
+    assert ClickIngest(clickhouse).insert([row, replace(row), replace(row)]) == 1
     assert count(clickhouse) == 1
 
 
 def test_recently_inserted_ids_are_forgotten_oldest_first(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse, recent_ids=5)
+    sink = ClickIngest(clickhouse, recent_ids=5)
     rows = [click(T0 + n, "v") for n in range(8)]
     sink.insert(rows)
-    assert len(sink.recent) == 5
-    assert rows[0].event_id not in sink.recent
-    assert rows[-1].event_id in sink.recent
+    recent = sink.redeliveries.recent
+    assert len(recent) == 5
+    assert rows[0].event_id not in recent
+    assert rows[-1].event_id in recent
     assert sink.insert([replace(row) for row in rows]) == 0  # the stored check still holds
 
 
 def test_kinds_unique_repeat_and_bot(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     # Shuffled inside the batch: the sink orders by time before deciding.
     first = [click(T0 + 2, "a"), click(T0 + 1, "a"), click(T0 + 3, "b", is_bot=True), click(T0 + 4, "b")]
     sink.insert(first)
@@ -93,13 +100,13 @@ def test_kinds_unique_repeat_and_bot(clickhouse: Client) -> None:
 
 
 def test_a_visitor_is_unique_per_link(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     sink.insert([click(T0, "a"), click(T0 + 1, "a", link=OTHER_LINK)])
     assert [kind for _, kind in kinds(clickhouse)] == ["unique", "unique"]
 
 
 def test_previous_clicks_are_recorded_per_visitor_and_country(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     sink.insert([click(T0, "a", country="BR"), click(T0 + 5, "a", country="PT")])
     sink.insert([click(T0 + 9, "a", country="BR"), click(T0 + 7, "a", country="BR")])
     result = clickhouse.query(
@@ -111,30 +118,27 @@ def test_previous_clicks_are_recorded_per_visitor_and_country(clickhouse: Client
 
 
 def test_a_late_click_never_starts_a_second_visit(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     sink.insert([click(T0 + 3_600_000, "a")])
     sink.insert([click(T0, "a")])  # an hour older, from a spool shipped late
     assert [kind for _, kind in kinds(clickhouse)] == ["repeat", "unique"]
     assert totals(clickhouse)["unique"] == 1
 
 
-def test_invalid_rows_become_dead_letters(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
-    good = click(T0, "a")
-    bad = [
-        replace(good, event_id="not-hex"),
-        replace(good, event_id="x" * 32),
-        replace(good, ts=-5),
-        replace(good, link_id=""),
-    ]
-    assert sink.insert([good, *bad]) == 1
-    reasons = clickhouse.query("SELECT reason, count() FROM dead_letters GROUP BY reason").result_rows
-    assert reasons == [("invalid_row", 4)]
+def test_the_sink_inserts_the_rows_as_they_are(clickhouse: Client) -> None:
+    # Everything is decided before the sink: it neither drops nor classifies.
+    row = click(T0, "a", kind="repeat", visitor_prev_ts=T0 - 5)
+    ClickSink(clickhouse).insert([row, replace(row)])
+    ClickSink(clickhouse).insert([])
+    result = clickhouse.query(
+        "SELECT toString(kind), toUnixTimestamp64Milli(visitor_prev_ts) FROM clicks"
+    ).result_rows
+    assert result == [("repeat", T0 - 5), ("repeat", T0 - 5)]
 
 
 def test_dead_letters_are_stored_without_client_ips(clickhouse: Client) -> None:
     event = {"v": 1, "event_id": "x", "ip": "203.0.113.9", "user_agent": "curl/8"}
-    ClickSink(clickhouse).dead_letter(
+    DeadLetterTable(clickhouse).store(
         [("bad_field", "ts has the wrong type", orjson.dumps(event)), ("not_json", "garbage", b"\xff{oops")]
     )
     rows = clickhouse.query("SELECT reason, detail, payload FROM dead_letters ORDER BY reason").result_rows
@@ -172,17 +176,17 @@ def mirror(client: Client) -> list[tuple[str, str, int]]:
 
 
 def test_the_link_mirror_keeps_the_newest_version(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    links = LinkMirror(clickhouse)
     later = datetime(2025, 5, 2, tzinfo=UTC)
-    assert sink.upsert_link_mirror([mirror_link()]) == 1
-    sink.upsert_link_mirror([mirror_link(title="Summer sale", updated_at=later)])
-    sink.upsert_link_mirror([mirror_link(title="stale replay")])
+    assert links.upsert([mirror_link()]) == 1
+    links.upsert([mirror_link(title="Summer sale", updated_at=later)])
+    links.upsert([mirror_link(title="stale replay")])
     assert mirror(clickhouse) == [(LINK, "Summer sale", 0)]
 
 
 def test_deleting_a_link_removes_its_analytics_for_good(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
-    sink.upsert_link_mirror([mirror_link(), mirror_link(id=OTHER_LINK)])
+    sink = ClickIngest(clickhouse)
+    LinkMirror(clickhouse).upsert([mirror_link(), mirror_link(id=OTHER_LINK)])
     mine = [
         click(T0 + n * 60_000, f"v{n % 4}", is_bot=n % 5 == 0, country="BR", city="Rio", campaign="spring")
         for n in range(30)
@@ -192,7 +196,7 @@ def test_deleting_a_link_removes_its_analytics_for_good(clickhouse: Client) -> N
     sink.insert(mine + others)
     assert all(count(clickhouse, table) > 0 for table in CLICK_DATA_TABLES)
 
-    sink.delete_link(TENANT, LINK)
+    LinkDeletions(clickhouse).delete_link(TENANT, LINK)
 
     assert all(count(clickhouse, table) == 0 for table in CLICK_DATA_TABLES)
     queries = AnalyticsQueries(clickhouse)
@@ -207,18 +211,18 @@ def test_deleting_a_link_removes_its_analytics_for_good(clickhouse: Client) -> N
 
     # A replay of the event log, to this sink or a new one, does not bring them back.
     assert sink.insert([replace(row) for row in mine]) == 0
-    assert ClickSink(clickhouse).insert([replace(row) for row in mine + others]) == 0
+    assert ClickIngest(clickhouse).insert([replace(row) for row in mine + others]) == 0
     late = click(T0 + 10 * 86_400_000, "v9")
-    assert ClickSink(clickhouse).insert([late]) == 0
+    assert ClickIngest(clickhouse).insert([late]) == 0
     assert count(clickhouse) == 0
     assert totals(clickhouse, OTHER_LINK)["total"] == 7
 
 
 def test_a_batch_racing_a_delete_purges_itself(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     rows = [click(T0 + n, "v") for n in range(5)]
-    # The tombstone lands between the sink's check and its insert.
-    original = sink._staged_history
+    # The tombstone lands between the batch's check and its insert.
+    original = sink.visits.history
 
     def delete_meanwhile() -> dict[tuple[str, str, str], int]:
         clickhouse.insert(
@@ -228,13 +232,13 @@ def test_a_batch_racing_a_delete_purges_itself(clickhouse: Client) -> None:
         )
         return original()
 
-    sink._staged_history = delete_meanwhile  # type: ignore[method-assign]
+    sink.visits.history = delete_meanwhile  # type: ignore[method-assign]
     assert sink.insert(rows) == 0
     assert all(count(clickhouse, table) == 0 for table in CLICK_DATA_TABLES)
 
 
 def test_clicks_of_a_tenant_that_collects_no_metadata(clickhouse: Client) -> None:
-    ClickSink(clickhouse).insert(
+    ClickIngest(clickhouse).insert(
         [click(T0, "v"), click(T0 + 1, "v", is_bot=True, bot_kind="head", method="HEAD")]
     )
     result = AnalyticsQueries(clickhouse).link_analytics(TENANT, LINK, *DAY)
@@ -245,22 +249,40 @@ def test_clicks_of_a_tenant_that_collects_no_metadata(clickhouse: Client) -> Non
 
 
 def test_an_empty_batch_is_nothing(clickhouse: Client) -> None:
-    sink = ClickSink(clickhouse)
+    sink = ClickIngest(clickhouse)
     assert sink.insert([]) == 0
     sink.dead_letter([])
-    assert sink.upsert_link_mirror([]) == 0
+    assert LinkMirror(clickhouse).upsert([]) == 0
 
 
 def test_insert_accepts_many_links_and_visitors_in_one_batch(clickhouse: Client) -> None:
     rows: list[ClickRow] = [
         click(T0 + n, f"visitor{n % 997}", link=f"{n % 50:032x}", country="BR") for n in range(5000)
     ]
-    assert ClickSink(clickhouse).insert(rows) == 5000
+    assert ClickIngest(clickhouse).insert(rows) == 5000
     uniques = clickhouse.query("SELECT countIf(kind = 'unique') FROM clicks").result_rows[0][0]
     assert uniques == len({(row.link_id, row.visitor_id) for row in rows})
     assert AnalyticsQueries(clickhouse).lifetime_clicks(TENANT, [f"{0:032x}"]) == {f"{0:032x}": 100}
 
 
 def test_a_huge_dead_letter_is_cut(clickhouse: Client) -> None:
-    ClickSink(clickhouse).dead_letter([("not_json", "flood", b"x" * 1_000_000)])
+    DeadLetterTable(clickhouse).store([("not_json", "flood", b"x" * 1_000_000)])
     assert clickhouse.query("SELECT length(payload) FROM dead_letters").result_rows == [(65_536,)]
+
+
+def test_each_batch_step_is_timed(clickhouse: Client) -> None:
+    first = click(T0, "a")
+    ClickIngest(clickhouse).insert([first])
+    again = ClickIngest(clickhouse)  # a restart: the batch comes again, with a new click
+    again.insert([replace(first), click(T0 + 1, "b")])
+    assert list(again.seconds) == [
+        "distinct",
+        "stage",
+        "drop_deleted",
+        "drop_stored",
+        "repair_rollups",
+        "classify_visits",
+        "insert",
+        "purge_deleted_since",
+    ]
+    assert all(seconds > 0 for seconds in again.seconds.values())

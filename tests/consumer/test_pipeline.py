@@ -1,4 +1,4 @@
-"""The enricher as a whole: the row it builds, the events it rejects, what it counts."""
+"""The enricher as a whole: the row it builds from a validated event, and what it counts."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from consumer.enrich import ClickRow, DropReason, Enricher, EnrichStats, GeoLocator, RejectedEvent
-from schemas.events import ClickEvent, InvalidEvent
-from tests.consumer.conftest import KEY, MakeEvent
+from consumer.enrich import ClickRow, Enricher, EnrichStats
+from consumer.enrich.geo import country_code
+from schemas.events import ClickEvent
+from tests.consumer.conftest import MakeEvent
 
 
 def test_a_full_row(enricher: Enricher, make_event: MakeEvent) -> None:
@@ -71,12 +72,11 @@ def test_steps_run_in_order_and_are_counted_and_timed(enricher: Enricher, make_e
     assert stats["events"] == events
     steps = stats["steps"]
     assert list(steps) == [
-        "validate",
+        "put_visitor",
         "detect_bot",
         "put_user_agent",
         "put_geolocation",
         "put_referrer",
-        "put_visitor",
         "apply_privacy",
     ]
     for step in steps.values():
@@ -85,56 +85,8 @@ def test_steps_run_in_order_and_are_counted_and_timed(enricher: Enricher, make_e
         assert step["us_per_call"] > 0
 
 
-@pytest.mark.parametrize(
-    ("fields", "reason"),
-    [
-        ({"event_id": "not-an-id"}, DropReason.BAD_EVENT_ID),
-        ({"event_id": "0" * 31}, DropReason.BAD_EVENT_ID),
-        ({"event_id": "g" * 32}, DropReason.BAD_EVENT_ID),
-        ({"event_id": "0" * 32 + "\n"}, DropReason.BAD_EVENT_ID),
-        ({"ts": 0}, DropReason.TS_OUT_OF_RANGE),
-        ({"ts": -1}, DropReason.TS_OUT_OF_RANGE),
-        ({"ts": 10**15}, DropReason.TS_OUT_OF_RANGE),
-        ({"method": "POST"}, DropReason.BAD_METHOD),
-        ({"method": "get"}, DropReason.BAD_METHOD),
-        ({"tenant_id": ""}, DropReason.MISSING_ID),
-        ({"link_id": ""}, DropReason.MISSING_ID),
-    ],
-)
-def test_rejections_carry_a_reason_and_are_counted(
-    enricher: Enricher, make_event: MakeEvent, fields: dict[str, object], reason: DropReason
-) -> None:
-    with pytest.raises(RejectedEvent) as caught:
-        enricher.enrich(make_event(**fields))
-    assert caught.value.drop_reason is reason
-    assert caught.value.reason == reason.value
-    # One except clause in the consumer dead-letters decode failures and rejections alike.
-    assert isinstance(caught.value, InvalidEvent)
-    assert enricher.stats.dropped == {reason.value: 1}
-    steps = enricher.stats.as_dict()["steps"]
-    assert steps["validate"]["calls"] == 1
-    assert steps["detect_bot"]["calls"] == 0
-
-
-def test_rejections_are_counted_on_the_timed_path_too(enricher: Enricher, make_event: MakeEvent) -> None:
-    for index in range(1, 2 * EnrichStats.SAMPLE_EVERY + 1):
-        if index % 4 == 0:
-            with pytest.raises(RejectedEvent):
-                enricher.enrich(make_event(method="PUT"))
-        else:
-            enricher.enrich(make_event())
-    stats = enricher.stats.as_dict()
-    assert stats["dropped"] == {"bad_method": 8}
-    assert stats["steps"]["validate"]["calls"] == 32
-    assert stats["steps"]["apply_privacy"]["calls"] == 24
-
-
-def test_a_day_of_clock_skew_is_accepted(geo: GeoLocator, make_event: MakeEvent) -> None:
-    now = 1_800_000_000.0
-    enricher = Enricher(geo, KEY, clock=lambda: now)
-    enricher.enrich(make_event(ts=int(now * 1000) + 23 * 3600 * 1000))
-    with pytest.raises(RejectedEvent):
-        enricher.enrich(make_event(ts=int(now * 1000) + 25 * 3600 * 1000))
+def test_a_country_code_that_is_not_two_letters_is_unknown() -> None:
+    assert [country_code(value) for value in ("GB", "", "G", "GBR", "É1")] == ["GB", "", "", "", ""]
 
 
 def test_the_schema_examples(enricher: Enricher) -> None:

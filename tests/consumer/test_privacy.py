@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 
 from consumer.enrich import Enricher
@@ -20,7 +19,7 @@ def test_no_location_device_browser_os_or_referrer(enricher: Enricher, make_even
 def test_what_counting_needs_is_kept(enricher: Enricher, make_event: MakeEvent) -> None:
     event = make_event(collect_metadata=False)
     row = enricher.enrich(event)
-    full = enricher.enrich(dataclasses.replace(event, collect_metadata=True))
+    full = enricher.enrich(msgspec.structs.replace(event, collect_metadata=True))
     assert row.visitor_id == full.visitor_id != ""
     for name in ("event_id", "ts", "tenant_id", "link_id", "code", "campaign", "contact_id", "method"):
         assert getattr(row, name) == getattr(full, name)

@@ -1,4 +1,5 @@
-"""Visitor ids: the cookie when there is one, else the keyed hash the redirector would set."""
+"""Visitor ids: the one the redirector decided and the event carries; for events from before
+they carried it, the cookie when there is one, else the keyed hash the redirector would set."""
 
 from __future__ import annotations
 
@@ -44,3 +45,21 @@ def test_a_cookie_we_could_not_have_set_is_ignored(enricher: Enricher, make_even
     forged = enricher.enrich(make_event(ip="1.1.1.1", visitor_cookie="'; DROP TABLE clicks; --"))
     plain = enricher.enrich(make_event(ip="1.1.1.1"))
     assert forged.visitor_id == plain.visitor_id
+
+
+def test_the_visitor_the_redirector_decided_is_kept(enricher: Enricher, make_event: MakeEvent) -> None:
+    # The consumer does not recompute it: not even a different key changes it.
+    decided = visitor_hash(b"the redirector's key", "1.1.1.1", "curl/8.4.0")
+    row = enricher.enrich(make_event(ip="1.1.1.1", user_agent="curl/8.4.0", visitor_id=decided))
+    assert row.visitor_id == decided
+    assert enricher.enrich(make_event(visitor_cookie=COOKIE, visitor_id=COOKIE)).visitor_id == COOKIE
+
+
+def test_an_event_without_a_visitor_gets_the_one_the_redirector_would_have_decided(
+    enricher: Enricher, make_event: MakeEvent
+) -> None:
+    older = enricher.enrich(make_event(ip="1.1.1.1"))
+    newer = enricher.enrich(
+        make_event(ip="1.1.1.1", visitor_id=visitor_hash(KEY, "1.1.1.1", make_event().user_agent))
+    )
+    assert older.visitor_id == newer.visitor_id

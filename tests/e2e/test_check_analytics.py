@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Stores 30 clicks in one hour while the hourly rollup's view is detached (chDB allows one
 # process per data directory, so this runs as a process of its own, then exits).
 DAMAGE = """
-from consumer.sink import ClickSink
+from consumer.ingest import ClickIngest
 from smartlinks.clickhouse import connect, migrate
 from smartlinks.settings import Settings
 from tests.clickhouse.truth import click
@@ -24,7 +24,7 @@ client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
 migrate(client)
 t0 = 1_746_100_800_000  # 2025-05-01 12:00 UTC
 client.command("DETACH TABLE clicks_hourly_mv")
-ClickSink(client).insert([click(t0 + n * 1000, f"v{n % 7}") for n in range(30)])
+ClickIngest(client).insert([click(t0 + n * 1000, f"v{n % 7}") for n in range(30)])
 client.command("ATTACH TABLE clicks_hourly_mv")
 """
 

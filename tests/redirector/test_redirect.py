@@ -59,6 +59,8 @@ def test_sets_a_visitor_cookie_that_matches_the_fallback_hash(edge: Edge) -> Non
     again = get(edge, f"/{link.code}", headers={"Cookie": f"other=1; {COOKIE_NAME}={expected}"})
     assert "set-cookie" not in again.headers
     assert edge.events()[-1].visitor_cookie == expected
+    # The visitor is decided here, once: both events carry it, the consumer keeps it.
+    assert [event.visitor_id for event in edge.events()[-2:]] == [expected, expected]
 
 
 def test_a_forged_cookie_is_ignored(edge: Edge) -> None:
@@ -66,6 +68,8 @@ def test_a_forged_cookie_is_ignored(edge: Edge) -> None:
     response = get(edge, f"/{link.code}", headers={"Cookie": f"{COOKIE_NAME}=<script>"})
     assert "set-cookie" in response.headers
     assert edge.events()[-1].visitor_cookie is None
+    # The event counts the visitor the new cookie names.
+    assert f"{COOKIE_NAME}={edge.events()[-1].visitor_id};" in response.headers["set-cookie"]
 
 
 def test_head_redirects_and_is_recorded_as_head(edge: Edge) -> None:

@@ -18,11 +18,11 @@ import orjson
 import pytest
 
 from consumer.enrich import Enricher
-from consumer.enrich.row import ClickRow
+from consumer.enrich.row import ClickRow, StoredClick
 from consumer.funnel import FunnelSink, StoredConversion
 from consumer.funnel_loop import FunnelConsumer
+from consumer.ingest import ClickIngest
 from consumer.loop import ClickConsumer
-from consumer.sink import ClickSink, StoredClick
 from consumer.webhooks.matcher import Rule, WebhookMatcher
 from schemas.events import CONVERSION, ClickEvent, FunnelEvent
 from smartlinks.clickhouse import Client
@@ -129,7 +129,7 @@ async def consumer_for(
     store: SQLiteLinkStore, enricher: Enricher, clickhouse: Client, tmp_path: Path, events: list[ClickEvent]
 ) -> ClickConsumer:
     matcher, source = await matching(store, tmp_path / "events", events)
-    return ClickConsumer(source, enricher, ClickSink(clickhouse), max_wait=0.05, triggers=matcher)
+    return ClickConsumer(source, enricher, ClickIngest(clickhouse), max_wait=0.05, triggers=matcher)
 
 
 def test_a_rule_matches_the_clicks_its_webhook_asks_for() -> None:
@@ -206,7 +206,7 @@ async def test_a_batch_stored_before_a_crash_still_gets_its_deliveries(
     every = await hook(store, tenant)
     clicks = [event(link), event(link)]
     # A consumer stored the batch and died before its triggers ran: the batch comes again.
-    stored = ClickSink(clickhouse).insert_batch([enricher.enrich(one) for one in clicks])
+    stored = ClickIngest(clickhouse).insert_batch([enricher.enrich(one) for one in clicks])
     assert stored.count == 2
     consumer = await consumer_for(store, enricher, clickhouse, tmp_path, clicks)
     await consumer.run_once()
@@ -267,7 +267,7 @@ async def funnel_consumer_for(
     return FunnelConsumer(
         source,
         FunnelSink(clickhouse),
-        ClickSink(clickhouse).dead_letter,
+        ClickIngest(clickhouse).dead_letter,
         max_wait=0.05,
         triggers=matcher,
     )
@@ -304,7 +304,7 @@ async def test_conversions_become_deliveries_after_the_insert(
         NewWebhook(other_tenant.id, URL, (CONVERSION_RECORDED,)), 100
     )
     click = event(link)
-    ClickSink(clickhouse).insert_batch([enricher.enrich(click)])
+    ClickIngest(clickhouse).insert_batch([enricher.enrich(click)])
     ordered = conversion(
         tenant, "order-1", click_id=click.event_id, value="49.90", currency="EUR", at=click.ts + 60_000
     )
@@ -354,7 +354,7 @@ async def test_one_delivery_per_webhook_and_conversion(
     await matcher.start()
     try:
         click = event(link)
-        [stored_click] = ClickSink(clickhouse).insert_batch([enricher.enrich(click)]).clicks
+        [stored_click] = ClickIngest(clickhouse).insert_batch([enricher.enrich(click)]).clicks
         # The site sent the click id back as its order id.
         inserted = FunnelSink(clickhouse).insert(
             [conversion(tenant, click.event_id, click_id=click.event_id)]

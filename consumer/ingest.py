@@ -1,0 +1,112 @@
+"""A batch of enriched clicks into ClickHouse, exactly once in effect, as named steps:
+
+    distinct → stage → drop_deleted → drop_stored → repair_rollups → classify_visits
+             → insert → remember → purge_deleted_since
+
+- ``distinct``, ``drop_stored``, ``repair_rollups``, ``remember``: redelivered events
+  change nothing (consumer/dedup.py);
+- ``drop_deleted``, ``purge_deleted_since``: a deleted link's clicks never come back
+  (consumer/link_changes.py);
+- ``classify_visits``: unique, repeat or bot, and the previous visit
+  (consumer/enrich/visits.py);
+- ``insert``: the sink (consumer/sink.py).
+
+The batch's keys are staged once (consumer/staging.py) for the steps that ask ClickHouse,
+so give this a client of its own. The methods are synchronous; the consumer calls them
+from a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from consumer import dead_letters, dedup, link_changes, sink, staging
+from consumer.dead_letters import DeadLetter, DeadLetterTable
+from consumer.dedup import Redeliveries
+from consumer.enrich import visits
+from consumer.enrich.row import ClickRow, StoredClick
+from consumer.enrich.visits import VisitClassifier
+from consumer.link_changes import LinkDeletions
+from consumer.sink import ClickSink
+from smartlinks.clickhouse import Client
+
+# What the click consumer writes and reads, table by table: the schema test checks these
+# against the live tables.
+WRITES: dict[str, tuple[str, ...]] = {**sink.WRITES, **link_changes.WRITES, **dead_letters.WRITES}
+READS: dict[str, set[str]] = {**dedup.READS, **visits.READS, **link_changes.READS}
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Inserted:
+    """What a batch did: how many rows were new, and every click of the batch that
+    ClickHouse now holds, with its kind. That is the new ones and, when a batch comes again
+    (a crash between the insert and the acknowledgement), the ones stored the first time,
+    so the steps after the insert (click triggers) get their second chance too."""
+
+    count: int = 0
+    clicks: list[StoredClick] = field(default_factory=list)
+
+
+class ClickIngest:
+    def __init__(self, client: Client, recent_ids: int = 200_000) -> None:
+        self.client = client
+        self.redeliveries = Redeliveries(client, recent_ids)
+        self.deletions = LinkDeletions(client)
+        self.visits = VisitClassifier(client)
+        self.sink = ClickSink(client)
+        self.dead_letters = DeadLetterTable(client)
+        # Seconds spent in each step, summed over batches: a slow step shows in the metrics.
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    def insert(self, rows: Sequence[ClickRow]) -> int:
+        """Store a batch; return how many rows were new and kept."""
+        return self.insert_batch(rows).count
+
+    def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted:
+        """Store a batch; say what ClickHouse holds of it (see ``Inserted``)."""
+        step = _Steps(self.seconds)
+        batch = step("distinct", self.redeliveries.distinct, rows)
+        if not batch:
+            return Inserted()
+        step("stage", staging.stage, self.client, batch)
+        deleted = step("drop_deleted", self.deletions.staged)
+        stored = step("drop_stored", self.redeliveries.stored)
+        live = [row for row in batch if (row.tenant_id, row.link_id) not in deleted]
+        known = [StoredClick(row, stored[row.event_id]) for row in live if row.event_id in stored]
+        fresh = [row for row in live if row.event_id not in stored]
+        if known:
+            step("repair_rollups", self.redeliveries.repair_rollups)
+        if not fresh:
+            return Inserted(0, known)
+        step("classify_visits", self.visits.classify_visits, fresh)
+        step("insert", self.sink.insert, fresh)
+        self.redeliveries.remember(fresh)
+        # A link deleted while this batch was on its way passed the check above before
+        # its tombstone was written: what was just inserted is removed.
+        purged = step("purge_deleted_since", self.deletions.purge_deleted_since, deleted)
+        kept = [StoredClick(row, row.kind) for row in fresh if (row.tenant_id, row.link_id) not in purged]
+        return Inserted(len(kept), known + kept)
+
+    def dead_letter(self, letters: Sequence[DeadLetter]) -> None:
+        self.dead_letters.store(letters)
+
+
+class _Steps:
+    """Runs a step and adds its time to ``seconds[name]`` (a clock read per step and batch
+    costs nothing beside the ClickHouse round trips)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+
+    def __call__(self, name: str, function: Callable[..., T], *args: Any) -> T:
+        start = time.perf_counter()
+        try:
+            return function(*args)
+        finally:
+            self.seconds[name] += time.perf_counter() - start

@@ -1,0 +1,47 @@
+"""A batch's keys on the ClickHouse server, for the batch steps to join against.
+
+The de-duplication, the deleted-links check and the visit classification each ask
+ClickHouse about every event of a batch. The batch's keys go to the server once, by the
+fast columnar insert path, into a temporary table the three queries join against: a large
+IN list in the SQL text costs far more (tens of ms per 10,000 ids for chDB to parse).
+
+The table is session-scoped, so every step of one batch uses the same client, which no
+other user shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from consumer.enrich.row import ClickRow
+from smartlinks.clickhouse import Client
+
+TABLE = "sink_batch"
+_COLUMNS = ("event_id", "tenant_id", "link_id", "ts", "visitor_id", "country", "is_bot")
+# The staged events already in ``clicks``, found through its key (tenant, link, ts).
+STORED = (
+    f"(tenant_id, link_id) IN (SELECT tenant_id, link_id FROM {TABLE})"
+    f" AND ts >= (SELECT min(ts) FROM {TABLE}) AND ts <= (SELECT max(ts) FROM {TABLE})"
+    f" AND event_id IN (SELECT event_id FROM {TABLE})"
+)
+
+
+def stage(client: Client, rows: Sequence[ClickRow]) -> None:
+    """Make ``rows`` the staged batch of ``client``'s session (replacing the last one)."""
+    client.command(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {TABLE} (event_id UUID, tenant_id String,"
+        " link_id String, ts DateTime64(3, 'UTC'), visitor_id String, country FixedString(2),"
+        " is_bot Bool) ENGINE = Memory"
+    )
+    client.command(f"TRUNCATE TABLE {TABLE}")
+    columns: list[list[Any]] = [
+        [row.event_id for row in rows],
+        [row.tenant_id for row in rows],
+        [row.link_id for row in rows],
+        [row.ts for row in rows],
+        [row.visitor_id for row in rows],
+        [row.country for row in rows],
+        [row.is_bot for row in rows],
+    ]
+    client.insert(TABLE, columns, _COLUMNS, column_oriented=True)
