@@ -56,9 +56,9 @@ def test_no_non_replicated_merge_tree_remains(statement: str) -> None:
 @pytest.mark.parametrize("statement", SHIPPED)
 def test_replicas_share_one_keeper_path_per_table(statement: str) -> None:
     out = for_servers(statement, CLUSTER)
-    name = re.search(r"EXISTS\s+(\w+)", statement)
-    assert name is not None
     for path in re.findall(r"Replicated\w*MergeTree\('([^']*)', '\{replica\}'", out):
+        name = re.search(r"CREATE TABLE IF NOT EXISTS\s+(\w+)", statement)
+        assert name is not None
         assert path == f"/clickhouse/tables/{{shard}}/{{database}}/{name.group(1)}"
     assert len(re.findall(r"Replicated\w*MergeTree\(", out)) == len(ENGINE.findall(for_servers(statement)))
 
