@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,7 @@ class Edge:
 
 
 def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
-    settings = replace(Settings(data_dir=tmp_path), **overrides)
+    settings = Settings(data_dir=tmp_path, **overrides)
     store = CountingStore(tmp_path / "links.sqlite3")
     click_log = EventLog(settings.event_log_path, settings.event_fsync_ms)
     changes = InProcessChangeFeed()
