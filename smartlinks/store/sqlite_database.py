@@ -151,8 +151,8 @@ class SQLiteDatabase:
         async with self._write_lock:
             # IMMEDIATE takes the write lock up front, so writers of other processes queue
             # on busy_timeout instead of one failing with "database is locked" halfway.
-            await self.on_writer(_rowcount, "BEGIN IMMEDIATE", ())
             try:
+                await self.on_writer(_rowcount, "BEGIN IMMEDIATE", ())
                 yield _SQLiteTransaction(self)
                 await self.on_writer(_rowcount, "COMMIT", ())
             except BaseException:
