@@ -62,7 +62,7 @@ _RESOLVE = (
 
 def _values(rows_count: int, columns: int) -> str:
     """``(?, ?), (?, ?)``: ``rows_count`` rows of ``columns`` placeholders."""
-    row = f"({', '.join('?' * columns)})"
+    row = f"({rows.marks(columns)})"
     return ", ".join([row] * rows_count)
 
 
@@ -194,7 +194,7 @@ class SQLLinkStore:
                 raise KeyError(tenant_id)  # rolls back: no change announced for nobody
             tenant = patch.applied_to(rows.tenant(row))
             await tx.execute(
-                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS, '?')} WHERE id = ?",
+                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS)} WHERE id = ?",
                 (*rows.tenant_values(tenant), tenant_id),
             )
             await _outbox(tx, "tenant_updated", tenant_id)
@@ -205,7 +205,7 @@ class SQLLinkStore:
         async with self.db.transaction() as tx:
             await tx.execute(
                 f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
-                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS, '?')})",
+                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS)})",
                 values,
             )
         return record, key
@@ -407,7 +407,7 @@ class SQLLinkStore:
                 return None
             link = patch.applied_to(rows.link(row), utcnow())
             stored = await tx.one(
-                f"UPDATE links SET {rows.set_clause(rows.LINK_EDIT_COLUMNS, '?')}"
+                f"UPDATE links SET {rows.set_clause(rows.LINK_EDIT_COLUMNS)}"
                 f" WHERE id = ? RETURNING {rows.LINK_COLUMNS}",
                 (*rows.edited_link_values(link), link_id),
             )

@@ -73,10 +73,6 @@ _CLAIM_SKIP_LOCKED = (
 )
 
 
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
 class SQLWebhookStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -92,7 +88,7 @@ class SQLWebhookStore:
             if row is not None and row["n"] >= limit:
                 raise WebhookLimitReached(new.tenant_id)
             await tx.execute(
-                f"INSERT INTO webhooks ({wrows.WEBHOOK_COLUMNS}) VALUES ({_marks(12)})",
+                f"INSERT INTO webhooks ({wrows.WEBHOOK_COLUMNS}) VALUES ({rows.marks(12)})",
                 wrows.webhook_values(hook),
             )
         return hook
@@ -122,8 +118,7 @@ class SQLWebhookStore:
             current = wrows.webhook(row)
             hook = patch.applied_to(current, rows.now())
             await tx.execute(
-                "UPDATE webhooks SET url = ?, events = ?, campaign = ?, link_id = ?, include_bots = ?,"
-                " enabled = ?, disabled_reason = ?, updated_at = ? WHERE id = ?",
+                f"UPDATE webhooks SET {rows.set_clause(wrows.WEBHOOK_EDIT_COLUMNS)} WHERE id = ?",
                 (*wrows.edited_webhook_values(hook), webhook_id),
             )
             if hook.enabled and not current.enabled:
@@ -199,7 +194,7 @@ class SQLWebhookStore:
             return 0
         async with self.db.transaction() as tx:
             return await tx.executemany(
-                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS}) SELECT {_marks(9)}"
+                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS}) SELECT {rows.marks(9)}"
                 " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND enabled = TRUE)"
                 " ON CONFLICT (webhook_id, event_id) DO NOTHING",
                 [(*wrows.new_delivery_values(new), new.webhook_id) for new in deliveries],
@@ -240,7 +235,7 @@ class SQLWebhookStore:
             if moved is None:
                 return False  # the lease ran out and another attempt owns the delivery now
             await tx.execute(
-                f"INSERT INTO webhook_attempts ({wrows.ATTEMPT_COLUMNS}) VALUES ({_marks(7)})",
+                f"INSERT INTO webhook_attempts ({wrows.ATTEMPT_COLUMNS}) VALUES ({rows.marks(7)})",
                 wrows.attempt_values(claimed.id, moved["attempts"], attempt),
             )
             if attempt.ok:
@@ -316,11 +311,12 @@ async def _claim_in_steps(
     if not picked:
         return []
     await tx.execute(
-        f"UPDATE webhook_deliveries SET next_attempt_at = ?, lease = ? WHERE id IN ({_marks(len(picked))})",
+        "UPDATE webhook_deliveries SET next_attempt_at = ?, lease = ?"
+        f" WHERE id IN ({rows.marks(len(picked))})",
         (lease_end, lease, *picked),
     )
     return await tx.all(
         f"SELECT {wrows.CLAIM_COLUMNS} FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
-        f" WHERE d.id IN ({_marks(len(picked))})",
+        f" WHERE d.id IN ({rows.marks(len(picked))})",
         picked,
     )

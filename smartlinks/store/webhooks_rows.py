@@ -8,7 +8,7 @@ from typing import Any
 
 from smartlinks.ids import new_id
 from smartlinks.models import from_ms, to_ms
-from smartlinks.store.rows import Row
+from smartlinks.store.rows import Row, time_or_none
 from smartlinks.webhooks import (
     DELIVERED,
     PENDING,
@@ -36,10 +36,6 @@ CLAIM_COLUMNS = "d.id, d.webhook_id, d.type, d.payload, d.attempts, d.created_at
 NEW_DELIVERY_COLUMNS = (
     "id, webhook_id, tenant_id, event_id, type, payload, status, created_at, next_attempt_at"
 )
-
-
-def _time(ms: int | None) -> datetime | None:
-    return None if ms is None else from_ms(ms)
 
 
 def webhook(row: Row) -> Webhook:
@@ -95,9 +91,14 @@ def webhook_values(hook: Webhook) -> tuple[Any, ...]:
     )
 
 
+# What an edit sets, in the order of ``edited_webhook_values``.
+WEBHOOK_EDIT_COLUMNS = (
+    "url", "events", "campaign", "link_id", "include_bots", "enabled", "disabled_reason", "updated_at",
+)  # fmt: skip
+
+
 def edited_webhook_values(hook: Webhook) -> tuple[Any, ...]:
-    """What an edit sets, in this order: url, events, campaign, link_id, include_bots,
-    enabled, disabled_reason, updated_at."""
+    """What an edit sets, in the order of ``WEBHOOK_EDIT_COLUMNS``."""
     return (
         hook.url,
         ",".join(hook.events),
@@ -143,8 +144,8 @@ def delivery(row: Row, attempts: list[DeliveryAttempt]) -> Delivery:
         status=status,
         attempts=row["attempts"],
         created_at=from_ms(row["created_at"]),
-        next_attempt_at=_time(row["next_attempt_at"]) if status == PENDING else None,
-        delivered_at=_time(row["finished_at"]) if status == DELIVERED else None,
+        next_attempt_at=time_or_none(row["next_attempt_at"]) if status == PENDING else None,
+        delivered_at=time_or_none(row["finished_at"]) if status == DELIVERED else None,
         attempt_log=attempts,
     )
 
