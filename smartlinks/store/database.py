@@ -14,11 +14,13 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from smartlinks.store.rows import Row
+from smartlinks.store.rows import Row, marks
 
 
 class Transaction(Protocol):
     """Statements on one connection inside one transaction."""
+
+    dialect: Dialect
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
@@ -27,6 +29,13 @@ class Transaction(Protocol):
 
     async def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> int:
         """Run a statement once per parameter set; return how many rows they changed."""
+
+    async def insert_many(
+        self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]], then: str = ""
+    ) -> int:
+        """``{into} <rows> {then}`` for many rows at once, in the engine's fastest way
+        (``into`` is ``INSERT INTO t (columns)``, ``types`` their SQL types, ``then`` e.g.
+        an ON CONFLICT clause); return how many rows were inserted."""
 
     async def script(self, sql: str) -> None:
         """Run several ``;``-separated statements without parameters (a migration)."""
@@ -63,28 +72,36 @@ class Dialect:
     same: str
     # position of a substring: instr(haystack, needle) / strpos(haystack, needle)
     find: str
-    # Ids per statement that matches a list: SQLite binds each id (at most 32,766
-    # parameters), PostgreSQL binds the list as one array.
+    # Lists bound as one array parameter (PostgreSQL), or one parameter per item.
+    binds_arrays: bool
+    # Ids per statement that matches a list.
     in_chunk: int
     # Workers on other processes claim webhook deliveries at the same time.
     concurrent_writers: bool
+    # The index for reusing a link is on a hash of its destination (PostgreSQL: a B-tree
+    # entry cannot hold a 4,096-character URL), or on the destination itself.
+    hashed_destination_index: bool
 
     def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``column`` matching any of ``values`` (at most ``in_chunk``), and its parameters."""
-        if self.name == "postgres":
+        if self.binds_arrays:
             return f"{column} = ANY(?)", [list(values)]
-        return f"{column} IN ({', '.join('?' * len(values))})", list(values)
+        return f"{column} IN ({marks(len(values))})", list(values)
 
     def chunks(self, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         for start in range(0, len(values), self.in_chunk):
             yield values[start : start + self.in_chunk]
 
-    def same_destination(self, destination: str) -> tuple[str, tuple[Any, ...]]:
-        """Links to exactly ``destination``, on the engine's index for it (PostgreSQL
-        indexes a hash, since a B-tree entry cannot hold a 4,096-character URL)."""
-        if self.name == "postgres":
-            return "md5(destination_url) = md5(?) AND destination_url = ?", (destination, destination)
-        return "destination_url = ?", (destination,)
+    def destination_in(self, destinations: Sequence[str]) -> tuple[str, list[Any]]:
+        """Links to any of ``destinations`` (at most ``in_chunk``), on the engine's index
+        for them."""
+        if self.hashed_destination_index:
+            return (
+                "md5(destination_url) = ANY(ARRAY(SELECT md5(d) FROM unnest(?::text[]) AS d))"
+                " AND destination_url = ANY(?)",
+                [list(destinations), list(destinations)],
+            )
+        return self.in_list("destination_url", destinations)
 
 
 SQLITE = Dialect(
@@ -93,8 +110,10 @@ SQLITE = Dialect(
     key_lock=None,
     same="IS",
     find="instr",
+    binds_arrays=False,
     in_chunk=500,
     concurrent_writers=False,
+    hashed_destination_index=False,
 )
 POSTGRES = Dialect(
     name="postgres",
@@ -102,6 +121,8 @@ POSTGRES = Dialect(
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
     same="IS NOT DISTINCT FROM",
     find="strpos",
+    binds_arrays=True,
     in_chunk=10_000,
     concurrent_writers=True,
+    hashed_destination_index=True,
 )

@@ -51,46 +51,38 @@ from smartlinks.store.migrations import migrate
 from smartlinks.store.webhook_store import SQLWebhookStore
 
 _GENERATE_ATTEMPTS = 8
-# Rows per multi-row INSERT: 13 parameters each stays under SQLite's 32,766.
-_INSERT_ROWS = 500
-_OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at) VALUES "
+_OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
+_OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
 _RESOLVE = (
     f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
     " WHERE l.code = ? AND l.deleted_at IS NULL"
 )
 
 
-def _values(rows_count: int, columns: int) -> str:
-    """``(?, ?), (?, ?)``: ``rows_count`` rows of ``columns`` placeholders."""
-    row = f"({rows.marks(columns)})"
-    return ", ".join([row] * rows_count)
-
-
 async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
-    await tx.execute(_OUTBOX + _values(1, 5), (kind, tenant_id, link_id, code, to_ms(utcnow())))
+    await tx.execute(f"{_OUTBOX} VALUES (?, ?, ?, ?, ?)", (kind, tenant_id, link_id, code, to_ms(utcnow())))
 
 
 async def _outbox_created(tx: Transaction, links: Sequence[Link]) -> None:
     at = to_ms(utcnow())
-    for start in range(0, len(links), _INSERT_ROWS):
-        chunk = links[start : start + _INSERT_ROWS]
-        params = [value for link in chunk for value in ("created", link.tenant_id, link.id, link.code, at)]
-        await tx.execute(_OUTBOX + _values(len(chunk), 5), params)
+    values = [("created", link.tenant_id, link.id, link.code, at) for link in links]
+    await tx.insert_many(_OUTBOX, _OUTBOX_TYPES, values)
 
 
 async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
     """Insert; return the ids inserted (a row whose code is taken, in the table or earlier
     in the batch, is skipped; any other conflict raises)."""
+    into = f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
+    values = [rows.link_values(link) for link in links]
+    ids = [link.id for link in links]
+    added = await tx.insert_many(into, rows.LINK_INSERT_TYPES, values, "ON CONFLICT (code) DO NOTHING")
+    if added == len(ids):
+        return set(ids)
+    # Some code was taken (rare: a custom one, or a generated one drawn twice): which?
     inserted: set[str] = set()
-    columns = len(rows.LINK_INSERT_COLUMNS.split(","))
-    for start in range(0, len(links), _INSERT_ROWS):
-        chunk = links[start : start + _INSERT_ROWS]
-        found = await tx.all(
-            f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS}) VALUES {_values(len(chunk), columns)}"
-            " ON CONFLICT (code) DO NOTHING RETURNING id",
-            [value for link in chunk for value in rows.link_values(link)],
-        )
-        inserted.update(row["id"] for row in found)
+    for chunk in tx.dialect.chunks(ids):
+        match, params = tx.dialect.in_list("id", chunk)
+        inserted.update(row["id"] for row in await tx.all(f"SELECT id FROM links WHERE {match}", params))
     return inserted
 
 
@@ -304,16 +296,16 @@ class SQLLinkStore:
             if dialect.key_lock is not None:
                 # One rewrite per campaign and contact at a time, so two cannot both create.
                 await tx.execute(dialect.key_lock, (repr(("reuse", tenant_id, campaign, contact_id)),))
-            for destination in dict.fromkeys(destinations):
-                same_destination, params = dialect.same_destination(destination)
-                row = await tx.one(
-                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND {same_destination}"
+            for chunk in dialect.chunks(list(dict.fromkeys(destinations))):
+                match, params = dialect.destination_in(chunk)
+                live = await tx.all(
+                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND {match}"
                     f" AND campaign {dialect.same} ? AND contact_id {dialect.same} ? AND deleted_at IS NULL"
-                    " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id LIMIT 1",
+                    " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC",
                     (tenant_id, *params, campaign, contact_id, to_ms(now)),
                 )
-                if row is not None:
-                    found[destination] = rows.link(row)
+                # Newest first, so the oldest link of each destination is the one kept.
+                found.update((row["destination_url"], rows.link(row)) for row in live)
             missing = [destination for destination in dict.fromkeys(destinations) if destination not in found]
             news = [
                 NewLink(

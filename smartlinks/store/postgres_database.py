@@ -17,10 +17,12 @@ from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from smartlinks.store.database import POSTGRES, Transaction
-from smartlinks.store.rows import Row
+from smartlinks.store.rows import Row, marks
 
 Connection = AsyncConnection[DictRow]
 
+# The store's texts are a fixed few here (lists and rows are bound as arrays, whatever
+# their length), so every translation is kept.
 _translated: dict[str, str] = {}
 
 
@@ -33,6 +35,8 @@ def pg_sql(sql: str) -> str:
 
 
 class _PostgresTransaction:
+    dialect = POSTGRES
+
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
@@ -54,6 +58,20 @@ class _PostgresTransaction:
         async with self._conn.cursor() as cursor:
             await cursor.executemany(pg_sql(sql), params)
             return max(cursor.rowcount, 0)
+
+    async def insert_many(
+        self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]], then: str = ""
+    ) -> int:
+        if not values:
+            return 0
+        if len(values) == 1:
+            # Building the arrays costs more than a single row saves (psycopg adapts each
+            # list in Python): a link created alone takes the plain way.
+            return await self.execute(f"{into} VALUES ({marks(len(types))}) {then}", values[0])
+        # One array per column: one statement, planned once, whatever the number of rows.
+        arrays = ", ".join(f"?::{kind}[]" for kind in types)
+        columns = [list(column) for column in zip(*values, strict=True)]
+        return await self.execute(f"{into} SELECT * FROM unnest({arrays}) {then}", columns)
 
     async def script(self, sql: str) -> None:
         # Without parameters psycopg sends the text as one simple query, so it may hold

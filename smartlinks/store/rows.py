@@ -33,6 +33,11 @@ LINK_INSERT_COLUMNS = (
     "id, tenant_id, code, destination_url, location, title,"
     " expires_at, campaign, contact_id, search_text, created_at, updated_at, conversion_tracking"
 )
+# Their SQL types, for an engine that binds the rows as one array per column.
+LINK_INSERT_TYPES = (
+    "text", "text", "text", "text", "text", "text",
+    "bigint", "text", "text", "text", "bigint", "bigint", "boolean",
+)  # fmt: skip
 # What a redirector reads for a code (``resolved_link``): links ``l`` joined with tenants ``t``.
 RESOLVE_COLUMNS = (
     "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
