@@ -4,7 +4,8 @@ The store's queries are written once, with ``?`` placeholders, against this smal
 interface: reads outside a transaction (``one``, ``all``) and a ``transaction()`` that
 commits when its block ends and rolls everything back when it raises, on every engine.
 The few places where the engines truly differ are a ``Dialect``: a row lock, a lock on
-a key, how a list of ids is matched, and how one SQL fragment is spelled.
+a key, how a list of ids is matched, and how one SQL fragment is spelled; and each
+engine's ``Transaction`` inserts many rows at once in its own fastest way.
 """
 
 from __future__ import annotations

@@ -73,22 +73,28 @@ def new_webhook(new: NewWebhook, now: datetime) -> Webhook:
     )
 
 
+def _stored(hook: Webhook) -> dict[str, Any]:
+    """Each column of ``WEBHOOK_COLUMNS`` with what the store keeps of ``hook``."""
+    return {
+        "id": hook.id,
+        "tenant_id": hook.tenant_id,
+        "url": hook.url,
+        "secret": hook.secret,
+        "events": ",".join(hook.events),
+        "campaign": hook.campaign,
+        "link_id": hook.link_id,
+        "include_bots": hook.include_bots,
+        "enabled": hook.enabled,
+        "disabled_reason": hook.disabled_reason,
+        "created_at": to_ms(hook.created_at),
+        "updated_at": to_ms(hook.updated_at),
+    }
+
+
 def webhook_values(hook: Webhook) -> tuple[Any, ...]:
     """The values of ``WEBHOOK_COLUMNS`` for ``hook``."""
-    return (
-        hook.id,
-        hook.tenant_id,
-        hook.url,
-        hook.secret,
-        ",".join(hook.events),
-        hook.campaign,
-        hook.link_id,
-        hook.include_bots,
-        hook.enabled,
-        hook.disabled_reason,
-        to_ms(hook.created_at),
-        to_ms(hook.updated_at),
-    )
+    stored = _stored(hook)
+    return tuple(stored[column.strip()] for column in WEBHOOK_COLUMNS.split(","))
 
 
 # What an edit sets, in the order of ``edited_webhook_values``.
@@ -99,16 +105,8 @@ WEBHOOK_EDIT_COLUMNS = (
 
 def edited_webhook_values(hook: Webhook) -> tuple[Any, ...]:
     """What an edit sets, in the order of ``WEBHOOK_EDIT_COLUMNS``."""
-    return (
-        hook.url,
-        ",".join(hook.events),
-        hook.campaign,
-        hook.link_id,
-        hook.include_bots,
-        hook.enabled,
-        hook.disabled_reason,
-        to_ms(hook.updated_at),
-    )
+    stored = _stored(hook)
+    return tuple(stored[column] for column in WEBHOOK_EDIT_COLUMNS)
 
 
 def attempt(row: Row) -> DeliveryAttempt:
