@@ -3,8 +3,8 @@
 Both stores read a row by column name (``sqlite3.Row`` on SQLite, psycopg's ``dict_row``
 on PostgreSQL) and keep every time as integer milliseconds since the epoch, so one
 function per table turns a row of either into its model, and the last few make a new
-link and the values a store writes for it. The SQL, placeholders and all, stays with each
-store.
+link and the values a store writes for it, and the fragments of SQL built from column
+lists (with the ``?`` placeholders every query of the store is written in).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ LINK_INSERT_COLUMNS = (
     "id, tenant_id, code, destination_url, location, title,"
     " expires_at, campaign, contact_id, search_text, created_at, updated_at, conversion_tracking"
 )
+# Their SQL types, for an engine that binds the rows as one array per column.
+LINK_INSERT_TYPES = (
+    "text", "text", "text", "text", "text", "text",
+    "bigint", "text", "text", "text", "bigint", "bigint", "boolean",
+)  # fmt: skip
 # What a redirector reads for a code (``resolved_link``): links ``l`` joined with tenants ``t``.
 RESOLVE_COLUMNS = (
     "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
@@ -55,7 +60,7 @@ def now() -> datetime:
     return from_ms(to_ms(utcnow()))
 
 
-def _time(ms: int | None) -> datetime | None:
+def time_or_none(ms: int | None) -> datetime | None:
     return None if ms is None else from_ms(ms)
 
 
@@ -70,7 +75,7 @@ def link(row: Row) -> Link:
         code=row["code"],
         destination_url=row["destination_url"],
         title=row["title"],
-        expires_at=_time(row["expires_at"]),
+        expires_at=time_or_none(row["expires_at"]),
         campaign=row["campaign"],
         contact_id=row["contact_id"],
         created_at=from_ms(row["created_at"]),
@@ -122,7 +127,7 @@ def api_key(row: Row) -> ApiKey:
         name=row["name"],
         prefix=row["prefix"],
         created_at=from_ms(row["created_at"]),
-        revoked_at=_time(row["revoked_at"]),
+        revoked_at=time_or_none(row["revoked_at"]),
         kind=_key_kind(row["kind"]),
     )
 
@@ -176,7 +181,7 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
         code=code,
         destination_url=new.destination_url,
         title=new.title,
-        expires_at=_time(_ms(new.expires_at)),
+        expires_at=time_or_none(_ms(new.expires_at)),
         campaign=new.campaign,
         contact_id=new.contact_id,
         created_at=now,
@@ -217,14 +222,19 @@ def edited_link_values(link: Link) -> tuple[Any, ...]:
     )
 
 
-def set_clause(columns: tuple[str, ...], placeholder: str) -> str:
-    """``a = ?, b = ?`` for an UPDATE of ``columns`` (``placeholder`` is the engine's)."""
-    return ", ".join(f"{column} = {placeholder}" for column in columns)
+def set_clause(columns: tuple[str, ...]) -> str:
+    """``a = ?, b = ?`` for an UPDATE of ``columns``."""
+    return ", ".join(f"{column} = ?" for column in columns)
 
 
-def placeholders(columns: str, placeholder: str) -> str:
-    """``?, ?, ?``: one ``placeholder`` per column of ``columns`` (comma-separated)."""
-    return ", ".join(placeholder for _ in columns.split(","))
+def marks(n: int) -> str:
+    """``?, ?, ?``: ``n`` placeholders."""
+    return ", ".join("?" * n)
+
+
+def placeholders(columns: str) -> str:
+    """One placeholder per column of ``columns`` (comma-separated)."""
+    return marks(len(columns.split(",")))
 
 
 def qualified(columns: str, alias: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from smartlinks.ids import new_id
 from smartlinks.models import from_ms, to_ms
-from smartlinks.store.rows import Row
+from smartlinks.store.rows import Row, time_or_none
 from smartlinks.webhooks import (
     DELIVERED,
     PENDING,
@@ -36,10 +36,6 @@ CLAIM_COLUMNS = "d.id, d.webhook_id, d.type, d.payload, d.attempts, d.created_at
 NEW_DELIVERY_COLUMNS = (
     "id, webhook_id, tenant_id, event_id, type, payload, status, created_at, next_attempt_at"
 )
-
-
-def _time(ms: int | None) -> datetime | None:
-    return None if ms is None else from_ms(ms)
 
 
 def webhook(row: Row) -> Webhook:
@@ -77,37 +73,40 @@ def new_webhook(new: NewWebhook, now: datetime) -> Webhook:
     )
 
 
+def _stored(hook: Webhook) -> dict[str, Any]:
+    """Each column of ``WEBHOOK_COLUMNS`` with what the store keeps of ``hook``."""
+    return {
+        "id": hook.id,
+        "tenant_id": hook.tenant_id,
+        "url": hook.url,
+        "secret": hook.secret,
+        "events": ",".join(hook.events),
+        "campaign": hook.campaign,
+        "link_id": hook.link_id,
+        "include_bots": hook.include_bots,
+        "enabled": hook.enabled,
+        "disabled_reason": hook.disabled_reason,
+        "created_at": to_ms(hook.created_at),
+        "updated_at": to_ms(hook.updated_at),
+    }
+
+
 def webhook_values(hook: Webhook) -> tuple[Any, ...]:
     """The values of ``WEBHOOK_COLUMNS`` for ``hook``."""
-    return (
-        hook.id,
-        hook.tenant_id,
-        hook.url,
-        hook.secret,
-        ",".join(hook.events),
-        hook.campaign,
-        hook.link_id,
-        hook.include_bots,
-        hook.enabled,
-        hook.disabled_reason,
-        to_ms(hook.created_at),
-        to_ms(hook.updated_at),
-    )
+    stored = _stored(hook)
+    return tuple(stored[column.strip()] for column in WEBHOOK_COLUMNS.split(","))
+
+
+# What an edit sets, in the order of ``edited_webhook_values``.
+WEBHOOK_EDIT_COLUMNS = (
+    "url", "events", "campaign", "link_id", "include_bots", "enabled", "disabled_reason", "updated_at",
+)  # fmt: skip
 
 
 def edited_webhook_values(hook: Webhook) -> tuple[Any, ...]:
-    """What an edit sets, in this order: url, events, campaign, link_id, include_bots,
-    enabled, disabled_reason, updated_at."""
-    return (
-        hook.url,
-        ",".join(hook.events),
-        hook.campaign,
-        hook.link_id,
-        hook.include_bots,
-        hook.enabled,
-        hook.disabled_reason,
-        to_ms(hook.updated_at),
-    )
+    """What an edit sets, in the order of ``WEBHOOK_EDIT_COLUMNS``."""
+    stored = _stored(hook)
+    return tuple(stored[column] for column in WEBHOOK_EDIT_COLUMNS)
 
 
 def attempt(row: Row) -> DeliveryAttempt:
@@ -143,8 +142,8 @@ def delivery(row: Row, attempts: list[DeliveryAttempt]) -> Delivery:
         status=status,
         attempts=row["attempts"],
         created_at=from_ms(row["created_at"]),
-        next_attempt_at=_time(row["next_attempt_at"]) if status == PENDING else None,
-        delivered_at=_time(row["finished_at"]) if status == DELIVERED else None,
+        next_attempt_at=time_or_none(row["next_attempt_at"]) if status == PENDING else None,
+        delivered_at=time_or_none(row["finished_at"]) if status == DELIVERED else None,
         attempt_log=attempts,
     )
 

@@ -65,7 +65,7 @@ async def test_generated_code_collisions_in_a_bulk_are_drawn_again(
 ) -> None:
     await store.create_link(NewLink(tenant.id, "https://a.example/", code="Taken77"))
     draws = iter(["Taken77", "Fresh01", "Fresh01", "Fresh02"])
-    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: next(draws))
+    monkeypatch.setattr("smartlinks.store.link_store.generate_code", lambda: next(draws))
     results = await store.create_links(
         tenant.id, [NewLink(tenant.id, "https://b.example/"), NewLink(tenant.id, "https://c.example/")]
     )

@@ -174,7 +174,7 @@ async def test_migrating_keeps_what_was_there_before_the_funnel(
     else:
         old, dialect = PostgresLinkStore(request.getfixturevalue("postgres").create_database()), "postgres"
     before = [step for step in migration_files.migrations(dialect) if step[0] < 6]
-    monkeypatch.setattr(f"{type(store).__module__}.migrations", lambda _: before)
+    monkeypatch.setattr("smartlinks.store.migrations.migrations", lambda _: before)
     await old.open()
     try:
         tenant = await old.create_tenant("old")

@@ -67,9 +67,9 @@ async def test_generated_code_collisions_are_retried(
 ) -> None:
     await store.create_link(NewLink(tenant.id, "https://a.example/", code="Taken77"))
     draws = iter(["Taken77", "Taken77", "Fresh77"])
-    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: next(draws))
+    monkeypatch.setattr("smartlinks.store.link_store.generate_code", lambda: next(draws))
     assert (await store.create_link(NewLink(tenant.id, "https://b.example/"))).code == "Fresh77"
-    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: "Taken77")
+    monkeypatch.setattr("smartlinks.store.link_store.generate_code", lambda: "Taken77")
     with pytest.raises(CodeSpaceExhausted):
         await store.create_link(NewLink(tenant.id, "https://c.example/"))
 
@@ -252,7 +252,7 @@ async def test_concurrent_code_collisions_are_retried(
     # Every code is drawn twice, so concurrent creates keep racing for the same code; the
     # loser of each race must retry with a fresh draw rather than fail.
     draws = iter([f"Race{i // 2:03d}" for i in range(400)])
-    monkeypatch.setattr(f"{type(store).__module__}.generate_code", lambda: next(draws))
+    monkeypatch.setattr("smartlinks.store.link_store.generate_code", lambda: next(draws))
     links = await asyncio.gather(
         *(store.create_link(NewLink(tenant.id, f"https://e.example/{i}")) for i in range(20))
     )

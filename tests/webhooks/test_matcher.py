@@ -31,7 +31,7 @@ from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.models import Link, NewLink, Tenant, from_ms, rfc3339
 from smartlinks.store.sqlite import SQLiteLinkStore
-from smartlinks.store.webhooks_sqlite import SQLiteWebhookStore
+from smartlinks.store.webhook_store import SQLWebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, NewWebhook, Webhook
 from tests.support.funnel_events import funnel_event
 
@@ -45,12 +45,12 @@ CHROME = (
 )
 
 
-class Webhooks(SQLiteWebhookStore):
+class Webhooks(SQLWebhookStore):
     """The real SQLite webhook store, counting the trigger's calls and able to fail like a
     store that is down."""
 
     def __init__(self, store: SQLiteLinkStore) -> None:
-        super().__init__(store)
+        super().__init__(store.db)
         self.calls = 0
         self.failures = 0
 

@@ -1,0 +1,477 @@
+"""The link store: tenants, API keys, signed-out sessions, links and their outbox, with
+each query written once for every engine (``Database``).
+
+Every mutation writes its ``LinkChange`` in its own transaction, and a mutation that fails
+commits nothing, on either engine. What a single writer gives SQLite for free comes from
+the database on PostgreSQL, where several API processes and redirectors share one:
+unique codes from a constraint, ordered outbox rows from row locks (``for_update``), one
+rewrite per campaign and contact at a time from a lock on a key (``key_lock``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from schemas.events import LinkChange
+from smartlinks.codes import generate_code
+from smartlinks.ids import new_id
+from smartlinks.models import (
+    ApiKey,
+    KeyKind,
+    Link,
+    LinkPatch,
+    NewLink,
+    ResolvedLink,
+    Tenant,
+    TenantPatch,
+    from_ms,
+    to_ms,
+    utcnow,
+)
+from smartlinks.store import rows
+from smartlinks.store.base import (
+    IDEMPOTENCY_RETENTION,
+    CampaignSummary,
+    CodeSpaceExhausted,
+    CodeTaken,
+    IdempotencyConflict,
+    IdempotentRequest,
+    KeyHolder,
+    LastActiveKey,
+    LinkPage,
+    LinkQuery,
+    StoredResponse,
+    TenantSummary,
+    hash_api_key,
+)
+from smartlinks.store.database import Database, Transaction
+from smartlinks.store.migrations import migrate
+from smartlinks.store.webhook_store import SQLWebhookStore
+
+_GENERATE_ATTEMPTS = 8
+_OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
+_OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
+_RESOLVE = (
+    f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
+    " WHERE l.code = ? AND l.deleted_at IS NULL"
+)
+
+
+async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
+    await tx.execute(f"{_OUTBOX} VALUES (?, ?, ?, ?, ?)", (kind, tenant_id, link_id, code, to_ms(utcnow())))
+
+
+async def _outbox_created(tx: Transaction, links: Sequence[Link]) -> None:
+    at = to_ms(utcnow())
+    values = [("created", link.tenant_id, link.id, link.code, at) for link in links]
+    await tx.insert_many(_OUTBOX, _OUTBOX_TYPES, values)
+
+
+async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
+    """Insert; return the ids inserted (a row whose code is taken, in the table or earlier
+    in the batch, is skipped; any other conflict raises)."""
+    into = f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
+    values = [rows.link_values(link) for link in links]
+    ids = [link.id for link in links]
+    added = await tx.insert_many(into, rows.LINK_INSERT_TYPES, values, "ON CONFLICT (code) DO NOTHING")
+    if added == len(ids):
+        return set(ids)
+    # Some code was taken (rare: a custom one, or a generated one drawn twice): which?
+    inserted: set[str] = set()
+    for chunk in tx.dialect.chunks(ids):
+        match, params = tx.dialect.in_list("id", chunk)
+        inserted.update(row["id"] for row in await tx.all(f"SELECT id FROM links WHERE {match}", params))
+    return inserted
+
+
+async def _create(tx: Transaction, news: Sequence[NewLink], now: datetime) -> list[Link | CodeTaken]:
+    """Insert ``news`` inside ``tx``, drawing new codes for generated ones that collide."""
+    results: list[Link | CodeTaken | None] = [None] * len(news)
+    pending = list(range(len(news)))
+    for _ in range(_GENERATE_ATTEMPTS):
+        if not pending:
+            break
+        candidates = {i: rows.new_link(news[i], news[i].code or generate_code(), now) for i in pending}
+        inserted = await _insert_links(tx, list(candidates.values()))
+        pending = []
+        for i, link in candidates.items():
+            if link.id in inserted:
+                results[i] = link
+            elif news[i].code is not None:
+                results[i] = CodeTaken(link.code)
+            else:  # a generated code collided: draw again
+                pending.append(i)
+    if pending:
+        raise CodeSpaceExhausted()
+    done = [result for result in results if result is not None]
+    await _outbox_created(tx, [link for link in done if isinstance(link, Link)])
+    return done
+
+
+class SQLLinkStore:
+    """``LinkStore`` on any ``Database``; ``webhooks`` shares its database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.webhooks = SQLWebhookStore(db)
+
+    # -- plumbing -------------------------------------------------------------------
+
+    async def migrate(self) -> list[str]:
+        """Apply pending migrations (``open`` does too); return the names applied."""
+        if self.db.is_open:
+            return await migrate(self.db)
+        await self.db.open()
+        try:
+            return await migrate(self.db)
+        finally:
+            await self.db.close()
+
+    async def open(self) -> None:
+        if self.db.is_open:
+            return
+        await self.db.open()
+        try:
+            await migrate(self.db)
+        except BaseException:
+            await self.db.close()
+            raise
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def ping(self) -> None:
+        await self.db.one("SELECT 1")
+
+    # -- tenants and keys -------------------------------------------------------------
+
+    async def create_tenant(self, name: str) -> Tenant:
+        tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=rows.now())
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, TRUE, ?)",
+                (tenant.id, tenant.name, to_ms(tenant.created_at)),
+            )
+        return tenant
+
+    async def get_tenant(self, tenant_id: str) -> Tenant | None:
+        row = await self.db.one(f"SELECT {rows.TENANT_COLUMNS} FROM tenants WHERE id = ?", (tenant_id,))
+        return None if row is None else rows.tenant(row)
+
+    async def count_tenants(self) -> int:
+        row = await self.db.one("SELECT count(*) AS n FROM tenants")
+        return 0 if row is None else int(row["n"])
+
+    async def list_tenants(self) -> list[TenantSummary]:
+        found = await self.db.all(
+            f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
+            " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys"
+            " FROM tenants ORDER BY id"
+        )
+        return [rows.tenant_summary(row) for row in found]
+
+    async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
+        return await self.update_tenant(tenant_id, TenantPatch(collect_metadata=value))
+
+    async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
+        async with self.db.transaction() as tx:
+            # Locked (PostgreSQL): a concurrent change of other settings waits, so neither is lost.
+            row = await tx.one(
+                f"SELECT {rows.TENANT_COLUMNS} FROM tenants WHERE id = ?{self.db.dialect.for_update}",
+                (tenant_id,),
+            )
+            if row is None:
+                raise KeyError(tenant_id)  # rolls back: no change announced for nobody
+            tenant = patch.applied_to(rows.tenant(row))
+            await tx.execute(
+                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS)} WHERE id = ?",
+                (*rows.tenant_values(tenant), tenant_id),
+            )
+            await _outbox(tx, "tenant_updated", tenant_id)
+        return tenant
+
+    async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
+        record, key, values = rows.new_api_key_row(tenant_id, name, kind)
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
+                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS)})",
+                values,
+            )
+        return record, key
+
+    async def key_holder(self, key: str) -> KeyHolder | None:
+        row = await self.db.one(
+            f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
+            " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
+            " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
+            (hash_api_key(key),),
+        )
+        return None if row is None else rows.key_holder(row)
+
+    async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        holder = await self.key_holder(key)
+        return holder.tenant if holder is not None and holder.kind == "secret" else None
+
+    async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
+        found = await self.db.all(
+            f"SELECT {rows.API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY id DESC", (tenant_id,)
+        )
+        return [rows.api_key(row) for row in found]
+
+    async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
+        async with self.db.transaction() as tx:
+            # Under READ COMMITTED two revocations of different keys would each count the
+            # other's key as still active; the tenant's row lock queues them (SQLite's
+            # transactions queue anyway), and the one that waited counts again.
+            await tx.one(f"SELECT 1 FROM tenants WHERE id = ?{self.db.dialect.for_update}", (tenant_id,))
+            revoked = await tx.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL"
+                " AND (kind <> 'secret' OR (SELECT count(*) FROM api_keys"
+                " WHERE tenant_id = ? AND revoked_at IS NULL AND kind = 'secret') > 1)",
+                (to_ms(utcnow()), key_id, tenant_id, tenant_id),
+            )
+            if revoked > 0:
+                return True
+            active = await tx.one(
+                "SELECT 1 FROM api_keys WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL",
+                (key_id, tenant_id),
+            )
+            if active is not None:
+                raise LastActiveKey(key_id)
+            return False
+
+    # -- signed-out dashboard sessions ----------------------------------------------------
+
+    async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        async with self.db.transaction() as tx:
+            await tx.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (to_ms(utcnow()),))
+            await tx.execute(
+                "INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                (session_id, to_ms(expires_at)),
+            )
+
+    async def is_session_revoked(self, session_id: str) -> bool:
+        return await self.db.one("SELECT 1 FROM revoked_sessions WHERE id = ?", (session_id,)) is not None
+
+    # -- links ------------------------------------------------------------------------
+
+    async def create_link(self, new: NewLink) -> Link:
+        async with self.db.transaction() as tx:
+            [link] = await _create(tx, [new], rows.now())
+            if isinstance(link, CodeTaken):
+                raise link
+        return link
+
+    async def create_links(
+        self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None = None
+    ) -> list[Link | CodeTaken]:
+        now = rows.now()
+        async with self.db.transaction() as tx:
+            if idempotency is not None and (stored := await _stored_response(tx, tenant_id, idempotency.key)):
+                raise IdempotencyConflict(stored)
+            done = await _create(tx, news, now)
+            if idempotency is not None:
+                await _keep_response(tx, tenant_id, idempotency, idempotency.respond(done), now)
+        return done
+
+    async def stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        row = await self.db.one(_STORED_RESPONSE, (tenant_id, key, to_ms(utcnow() - IDEMPOTENCY_RETENTION)))
+        return None if row is None else _response(row)
+
+    async def reuse_or_create_links(
+        self,
+        tenant_id: str,
+        destinations: Sequence[str],
+        campaign: str | None,
+        contact_id: str | None,
+        conversion_tracking: bool = False,
+    ) -> list[Link]:
+        now = rows.now()
+        dialect = self.db.dialect
+        found: dict[str, Link] = {}
+        async with self.db.transaction() as tx:
+            if dialect.key_lock is not None:
+                # One rewrite per campaign and contact at a time, so two cannot both create.
+                await tx.execute(dialect.key_lock, (repr(("reuse", tenant_id, campaign, contact_id)),))
+            for chunk in dialect.chunks(list(dict.fromkeys(destinations))):
+                match, params = dialect.destination_in(chunk)
+                live = await tx.all(
+                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND {match}"
+                    f" AND campaign {dialect.same} ? AND contact_id {dialect.same} ? AND deleted_at IS NULL"
+                    " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC",
+                    (tenant_id, *params, campaign, contact_id, to_ms(now)),
+                )
+                # Newest first, so the oldest link of each destination is the one kept.
+                found.update((row["destination_url"], rows.link(row)) for row in live)
+            missing = [destination for destination in dict.fromkeys(destinations) if destination not in found]
+            news = [
+                NewLink(
+                    tenant_id,
+                    destination,
+                    campaign=campaign,
+                    contact_id=contact_id,
+                    conversion_tracking=conversion_tracking,
+                )
+                for destination in missing
+            ]
+            for link in await _create(tx, news, now):
+                assert isinstance(link, Link)  # a generated code is never "taken"
+                found[link.destination_url] = link
+        return [found[destination] for destination in destinations]
+
+    async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
+        row = await self.db.one(
+            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+            (link_id, tenant_id),
+        )
+        return None if row is None else rows.link(row)
+
+    async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        found: list[Link] = []
+        for chunk in self.db.dialect.chunks(list(link_ids)):
+            match, params = self.db.dialect.in_list("id", chunk)
+            selected = await self.db.all(
+                f"SELECT {rows.LINK_COLUMNS} FROM links"
+                f" WHERE tenant_id = ? AND deleted_at IS NULL AND {match}",
+                (tenant_id, *params),
+            )
+            found.extend(rows.link(row) for row in selected)
+        return found
+
+    async def list_links(self, query: LinkQuery) -> LinkPage:
+        where = ["tenant_id = ?", "deleted_at IS NULL"]
+        params: list[Any] = [query.tenant_id]
+        if query.after_id is not None:
+            where.append("id < ?")
+            params.append(query.after_id)
+        if query.campaign is not None:
+            where.append("campaign = ?")
+            params.append(query.campaign)
+        if query.status is not None:
+            if query.status == "active":
+                where.append("(expires_at IS NULL OR expires_at > ?)")
+            else:
+                where.append("expires_at <= ?")
+            params.append(to_ms(utcnow()))
+        if query.search:
+            where.append(f"{self.db.dialect.find}(search_text, ?) > 0")
+            params.append(query.search.casefold())
+        params.append(query.limit + 1)
+        found = await self.db.all(
+            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            params,
+        )
+        items = [rows.link(row) for row in found[: query.limit]]
+        next_after = items[-1].id if len(found) > query.limit else None
+        return LinkPage(items=items, next_after_id=next_after)
+
+    async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        found = await self.db.all(
+            "SELECT campaign, count(*) AS links, min(created_at) AS first_at, max(created_at) AS last_at"
+            " FROM links WHERE tenant_id = ? AND deleted_at IS NULL AND campaign <> '' GROUP BY campaign",
+            (tenant_id,),
+        )
+        return [
+            CampaignSummary(row["campaign"], row["links"], from_ms(row["first_at"]), from_ms(row["last_at"]))
+            for row in found
+        ]
+
+    async def campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        found = await self.db.all(
+            "SELECT id FROM links WHERE tenant_id = ? AND campaign = ? AND deleted_at IS NULL ORDER BY id",
+            (tenant_id, campaign),
+        )
+        return [row["id"] for row in found]
+
+    async def update_link(self, tenant_id: str, link_id: str, patch: LinkPatch) -> Link | None:
+        async with self.db.transaction() as tx:
+            # Locked (PostgreSQL): a concurrent edit waits for this one, so neither patch is
+            # lost and their outbox rows come in commit order.
+            row = await tx.one(
+                f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
+                f"{self.db.dialect.for_update}",
+                (link_id, tenant_id),
+            )
+            if row is None:
+                return None
+            link = patch.applied_to(rows.link(row), utcnow())
+            stored = await tx.one(
+                f"UPDATE links SET {rows.set_clause(rows.LINK_EDIT_COLUMNS)}"
+                f" WHERE id = ? RETURNING {rows.LINK_COLUMNS}",
+                (*rows.edited_link_values(link), link_id),
+            )
+            await _outbox(tx, "updated", tenant_id, link_id, link.code)
+        return None if stored is None else rows.link(stored)
+
+    async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
+        async with self.db.transaction() as tx:
+            row = await tx.one(
+                "UPDATE links SET deleted_at = ?"
+                f" WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL RETURNING {rows.LINK_COLUMNS}",
+                (to_ms(utcnow()), link_id, tenant_id),
+            )
+            if row is None:
+                return None
+            await _outbox(tx, "deleted", tenant_id, link_id, row["code"])
+        return rows.link(row)
+
+    async def resolve(self, code: str) -> ResolvedLink | None:
+        row = await self.db.one(_RESOLVE, (code,))
+        return None if row is None else rows.resolved_link(row, code)
+
+    # -- the outbox of link changes ---------------------------------------------------
+
+    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
+        # No claiming (FOR UPDATE SKIP LOCKED would have to hold a transaction open while
+        # the relay publishes): with several API processes, their relays may read and
+        # publish the same rows. That is harmless, since every subscriber handles a change
+        # idempotently (drop a cache entry, delete a link's clicks), and forgetting a seq
+        # twice deletes nothing the second time.
+        found = await self.db.all(
+            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT ?", (limit,)
+        )
+        return [rows.change(row) for row in found]
+
+    async def forget_changes(self, seqs: list[int]) -> None:
+        if not seqs:
+            return
+        async with self.db.transaction() as tx:
+            for chunk in self.db.dialect.chunks(seqs):
+                match, params = self.db.dialect.in_list("seq", chunk)
+                await tx.execute(f"DELETE FROM link_outbox WHERE {match}", params)
+
+
+_STORED_RESPONSE = (
+    "SELECT request_hash, status, body FROM idempotency_keys"
+    " WHERE tenant_id = ? AND key = ? AND created_at >= ?"
+)
+
+
+def _response(row: rows.Row) -> StoredResponse:
+    return StoredResponse(row["request_hash"], row["status"], bytes(row["body"]))
+
+
+async def _stored_response(tx: Transaction, tenant_id: str, key: str) -> StoredResponse | None:
+    row = await tx.one(_STORED_RESPONSE, (tenant_id, key, to_ms(utcnow() - IDEMPOTENCY_RETENTION)))
+    return None if row is None else _response(row)
+
+
+async def _keep_response(
+    tx: Transaction, tenant_id: str, idempotency: IdempotentRequest, body: bytes, now: datetime
+) -> None:
+    await tx.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < ?", (to_ms(now - IDEMPOTENCY_RETENTION),)
+    )
+    kept = await tx.one(
+        "INSERT INTO idempotency_keys (tenant_id, key, request_hash, status, body, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING key",
+        (tenant_id, idempotency.key, idempotency.request_hash, idempotency.status, body, to_ms(now)),
+    )
+    if kept is None:
+        # A concurrent request with the key committed first (PostgreSQL: we waited for it
+        # above): answer with its response, and roll our links back.
+        stored = await _stored_response(tx, tenant_id, idempotency.key)
+        raise IdempotencyConflict(stored or StoredResponse(idempotency.request_hash, 409, b""))
