@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from report import write
 
 ROOT = Path(__file__).resolve().parent.parent
 ROLES = ("redirector", "api", "consumer", "analytics", "up")
@@ -108,7 +108,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs per role; the median is kept")
     parser.add_argument("--roles", nargs="+", choices=ROLES, default=list(ROLES))
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "role_startup.json")
     args = parser.parse_args()
 
     results = [measure(role, args.runs) for role in args.roles]
@@ -120,21 +119,10 @@ def main() -> int:
             f"{r['modules']:>7} {r['rss_mb']:>7} {r['wall_s']:>7} {r['in_process_s']:>14} {r['cpu_s']:>6}"
         )
         print(f"{r['role']:<11} {figures}  {imports}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps(
-            {
-                "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
+    write(
+        "role_startup",
+        {"when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"), "results": results},
     )
-    print(f"written to {args.out}")
     return 0
 
 

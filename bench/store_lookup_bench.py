@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import platform
 import random
 import statistics
 import sys
@@ -28,6 +26,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report import write  # noqa: E402
 
 from smartlinks.models import NewLink  # noqa: E402
 from smartlinks.settings import Settings  # noqa: E402
@@ -112,18 +112,8 @@ def main() -> None:
             f"{engine:<10} {row['lookups']:>8} {row['median_us']:>10} {row['p99_us']:>8}"
             f" {row['lookups_per_s']:>10} {row['client_cpu_us']:>7}"
         )
-    out = ROOT / "bench" / "results" / f"store_lookup{'-' + args.label if args.label else ''}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    report = {
-        "bench": "store_lookup",
-        "label": args.label,
-        "python": platform.python_version(),
-        "links": args.links,
-        "rounds": args.rounds,
-        "results": results,
-    }
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}")
+    name = f"store_lookup{'-' + args.label if args.label else ''}"
+    write(name, {"label": args.label, "links": args.links, "rounds": args.rounds, "results": results})
 
 
 if __name__ == "__main__":
