@@ -49,7 +49,7 @@ def create_api(ctx: ApiContext) -> Starlette:
             *CampaignEndpoints(ctx, ctx.analytics).routes(),
             *ContactEndpoints(ctx, ctx.analytics).routes(),
             *ContactFunnelEndpoints(ctx.analytics.client).routes(),
-            *FunnelEndpoints(ctx, FunnelQueries(ctx.analytics.client), links).routes(),
+            *FunnelEndpoints(ctx, ctx.funnel or FunnelQueries(ctx.analytics.client), links).routes(),
         ]
     )
     routes = [

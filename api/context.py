@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Protocol
 
+from api.analytics.funnel import FunnelQueries
 from api.analytics.query import AnalyticsQueries
 from api.clicks import ClickCounter
 from smartlinks.eventlog.writer import EventLog
@@ -31,6 +32,8 @@ class ApiContext:
     analytics: AnalyticsQueries | None = None  # None: no analytics endpoints (no ClickHouse)
     # Where accepted deliveries and conversions go (POST /api/v1/events); None: not taken.
     funnel_log: EventLog | None = None
+    # The funnel's queries, on connections of their own; None: on the analytics client.
+    funnel: FunnelQueries | None = None
 
     async def deliver_changes(self) -> None:
         """Publish the changes the last write put in the store's outbox, before answering,

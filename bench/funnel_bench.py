@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from clickhouse_data import heavy, settle  # noqa: E402
 from report import measure, print_timings, write  # noqa: E402
 
-from api.analytics.funnel import FunnelQueries  # noqa: E402
+from api.analytics.funnel import FunnelQueries, side_threads  # noqa: E402
 from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
 
 TENANT = "0190000000007000800000000000aaaa"
@@ -201,7 +201,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as scratch:
         data = args.data.resolve() if args.data else Path(scratch)
-        client = connect(f"chdb://{data}", f"funnel_{args.contacts}_{args.other}")
+        url, database = f"chdb://{data}", f"funnel_{args.contacts}_{args.other}"
+        client = connect(url, database)
+        side = connect(url, database)  # as the API runs it: half of each funnel on each
         migrate(client)
         generated = client.query("SELECT count() FROM deliveries").result_rows[0][0]
         timings: dict[str, float] = {}
@@ -213,7 +215,7 @@ def main() -> None:
             timings = generate(client, args.contacts, args.other)
             print(f"generated in {sum(timings.values()):.0f} s")
         rows = counts(client)
-        queries = FunnelQueries(client)
+        queries = FunnelQueries(client, side, side_threads(url))
         links = {f"{LINK_PREFIX}{n:010d}" for n in range(args.contacts)}  # as the API passes them
 
         def funnel(
@@ -237,6 +239,8 @@ def main() -> None:
         }
         results = {name: measure(call, args.repeat) for name, call in cases.items()}
         figures = queries.campaign_funnel(TENANT, CAMPAIGN, links, START, END)
+        queries.close()
+        side.close()
         client.close()
 
     print_timings(results)

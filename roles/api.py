@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
+from api.analytics.funnel import FunnelQueries, side_threads
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import AnalyticsClickCounter
 from api.app import ApiContext, create_api
@@ -42,6 +43,11 @@ class ApiPart:
         process = self.process
         query_client = await process.clickhouse()
         queries = AnalyticsQueries(query_client)
+        # Half of each funnel runs on a connection of its own, beside the other half.
+        funnel = FunnelQueries(
+            query_client, await process.clickhouse(), side_threads(process.settings.clickhouse_dsn)
+        )
+        process.exit.callback(funnel.close)
         process.checks["clickhouse"] = lambda: asyncio.to_thread(query_client.command, "SELECT 1")
         relay = ChangeRelay(process.store, await self._change_publisher())
         process.api = create_api(
@@ -52,6 +58,7 @@ class ApiPart:
                 AnalyticsClickCounter(queries),
                 queries,
                 funnel_log=self.funnel_log,
+                funnel=funnel,
             )
         )
         if process.kafka:

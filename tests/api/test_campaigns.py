@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from api import campaigns
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import split_days
+from api.analytics.funnel import FunnelQueries, side_threads
 from api.analytics.link_sets import MAX_PARAMETER, LinkSet
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import AnalyticsClickCounter
@@ -111,16 +112,23 @@ def analytics_api(tmp_path_factory: pytest.TempPathFactory, clickhouse_url: str)
         feed = InProcessChangeFeed()
         feed.subscribe(AnalyticsLinkChanges(store, sink_client).apply)  # a deleted link's clicks go
         queries = AnalyticsQueries(query_client)
+        # As the product runs them: half of each funnel on a second connection (the tests
+        # that build FunnelQueries on one client cover the single statement).
+        side_client: Client = connect(clickhouse_url, database)
+        funnel = FunnelQueries(query_client, side_client, side_threads(clickhouse_url))
         ctx = ApiContext(
             Settings(data_dir=data_dir, public_url=BASE_URL),
             store,
             ChangeRelay(store, feed),
             AnalyticsClickCounter(queries),
             queries,
+            funnel=funnel,
         )
         app = WithStore(create_api(ctx), store)
         with serve(app) as url:
             yield AnalyticsApi(url, store, sink, queries, app.loop)
+        funnel.close()
+        side_client.close()
         query_client.close()
         sink_client.close()
 
