@@ -68,7 +68,10 @@ ERROR_CODES: dict[str, str] = {
     "invalid_interval": "interval is not hour, day, week or month.",
     "invalid_preset": "preset is not 7d, 30d or 90d.",
     "invalid_range": "The range is empty, reversed, mixes preset with from/to, or has too many buckets.",
-    "invalid_boolean": "A true/false query parameter has another value.",
+    "invalid_boolean": "A true/false query parameter has another value (or none).",
+    "repeated_parameter": "A query parameter is given more than once; each takes one value.",
+    "invalid_contact_id": "The contact_id in the path is empty, longer than 200 characters or holds"
+    " control characters.",
     "invalid_click_id_param": "click_id_param is not 1-64 ASCII letters, digits, '_', '.' or '-'.",
     "invalid_attribution_window": "attribution_window_days is not a whole number from 1 to 365.",
     "invalid_format": "format is not svg or png.",
