@@ -265,7 +265,14 @@ SCHEMAS: dict[str, Any] = {
         {
             "error": _object(
                 {
-                    "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+                    "code": {
+                        "type": "string",
+                        "enum": sorted(ERROR_CODES),
+                        "description": "What went wrong, for a program to act on:\n"
+                        + "\n".join(
+                            f"- `{code}`: {meaning}" for code, meaning in sorted(ERROR_CODES.items())
+                        ),
+                    },
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The field or parameter at fault."},
                 },
