@@ -3,6 +3,7 @@ bodies the API really sends validate against the documented schemas."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, get_args
 
@@ -11,6 +12,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from api.errors import ERROR_CODES, ErrorCode
+from api.openapi_parts import NO_CONTROL, NOT_BLANK
+from api.validation import CONTROL
 from tests.api.conftest import ApiServer, create, served_routes
 
 ROOT = Path(__file__).parents[2]
@@ -101,6 +104,19 @@ def test_the_error_codes_served_are_the_declared_ones(document: dict[str, Any]) 
     }
     assert "`not_found`" in document["info"]["description"]
     assert "`method_not_allowed`" in document["info"]["description"]
+
+
+def test_the_text_patterns_are_the_server_s_rules() -> None:
+    # The document's patterns in JSON Schema's (ECMA-262) syntax, read here by Python's re
+    # (fullmatch: ECMA's "$" is the very end, never before a last newline).
+    everything = [chr(n) for n in range(0x110000) if not 0xD800 <= n <= 0xDFFF]
+    no_control, not_blank = re.compile(NO_CONTROL), re.compile(NOT_BLANK)
+    assert [c for c in everything if not no_control.fullmatch(c)] == [
+        c for c in everything if CONTROL.search(c)
+    ]
+    # A name that is only white space is blank: str.strip() leaves nothing of it.
+    allowed = [c for c in everything if no_control.fullmatch(c)]
+    assert [c for c in allowed if not not_blank.fullmatch(c)] == [c for c in allowed if not c.strip()]
 
 
 def test_every_query_parameter_takes_one_value(document: dict[str, Any]) -> None:
