@@ -65,23 +65,19 @@ def _zone(params: QueryParams) -> tuple[str, ZoneInfo]:
 def _instant(name: str, raw: str, zone: ZoneInfo, end_of_day: bool) -> datetime:
     """A ``from``/``to`` value: a date (a whole day in ``tz``; ``to`` includes it) or an
     RFC 3339 timestamp with an offset."""
-    value = None
     try:
         if _DATE.fullmatch(raw):
             day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
             return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
         if _TIMESTAMP.fullmatch(raw):
-            value = datetime.fromisoformat(raw[:10] + "T" + raw[11:].upper().replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+            return datetime.fromisoformat(
+                raw[:10] + "T" + raw[11:].upper().replace("Z", "+00:00")
+            ).astimezone(UTC)
+    except (ValueError, OverflowError):  # no such day, or before year 1 or after 9999 in UTC
         pass
-    if value is None or value.tzinfo is None:
-        raise ApiError(
-            400,
-            "invalid_datetime",
-            f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp.",
-            field=name,
-        )
-    return value.astimezone(UTC)
+    raise ApiError(
+        400, "invalid_datetime", f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp.", field=name
+    )
 
 
 def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datetime, str, str, ZoneInfo]:

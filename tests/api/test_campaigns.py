@@ -452,6 +452,8 @@ def test_names_no_link_can_have_are_not_found(spring: Campaign, path: str) -> No
         ({"to": "2025-03-01"}, "invalid_range"),
         ({"from": "20250301T000000Z"}, "invalid_datetime"),  # ISO 8601's basic form is not RFC 3339
         ({"from": "2025-03-01T00:00:00"}, "invalid_datetime"),  # no offset
+        ({"from": "0001-01-01T00:00:00+05:00"}, "invalid_datetime"),  # before year 1 in UTC
+        ({"from": "2025-01-01", "to": "9999-12-31"}, "invalid_datetime"),  # its end is after 9999
     ],
 )
 def test_bad_queries_are_refused_like_link_analytics(
