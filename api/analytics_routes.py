@@ -32,7 +32,7 @@ from api.links import PREFIX, LinkEndpoints
 from api.responses import json_response
 from api.routing import Endpoint, resource
 from api.serialize import link_json
-from api.validation import CONTROL
+from api.validation import CONTROL, query_boolean
 from smartlinks.models import rfc3339, utcnow
 
 T = TypeVar("T")
@@ -41,7 +41,11 @@ PRESETS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "7d"
 DEFAULT_CLICKS_LIMIT = 50
 MAX_CLICKS_LIMIT = 200
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# RFC 3339 (its "T" and "Z" in either case, or a space for the "T"), with the offset it requires.
+_TIMESTAMP = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _CLICK_CURSOR = re.compile(r"([0-9]{1,15}):([0-9a-f]{32})")
 
@@ -65,17 +69,15 @@ def _instant(name: str, raw: str, zone: ZoneInfo, end_of_day: bool) -> datetime:
         if _DATE.fullmatch(raw):
             day = date.fromisoformat(raw) + timedelta(days=1 if end_of_day else 0)
             return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ApiError(
-            400,
-            "invalid_datetime",
-            f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp.",
-            field=name,
-        )
-    return value.astimezone(UTC)
+        if _TIMESTAMP.fullmatch(raw):
+            return datetime.fromisoformat(
+                raw[:10] + "T" + raw[11:].upper().replace("Z", "+00:00")
+            ).astimezone(UTC)
+    except (ValueError, OverflowError):  # no such day, or before year 1 or after 9999 in UTC
+        pass
+    raise ApiError(
+        400, "invalid_datetime", f"{name} must be a date (YYYY-MM-DD) or an RFC 3339 timestamp.", field=name
+    )
 
 
 def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datetime, str, str, ZoneInfo]:
@@ -102,13 +104,6 @@ def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datet
     if end <= start:
         raise ApiError(400, "invalid_range", "to must be after from.", field="to")
     return start, end, interval, tz_name, zone
-
-
-def boolean(params: QueryParams, name: str) -> bool:
-    raw = (params.get(name) or "false").lower()
-    if raw not in ("true", "false", "1", "0"):
-        raise ApiError(400, "invalid_boolean", f"{name} must be true or false.", field=name)
-    return raw in ("true", "1")
 
 
 def page_limit(params: QueryParams) -> int:
@@ -144,7 +139,7 @@ class AnalyticsRequest:
 
 def analytics_request(params: QueryParams, now: datetime) -> AnalyticsRequest:
     start, end, interval, tz_name, _ = analytics_range(params, now)
-    return AnalyticsRequest(start, end, interval, tz_name, boolean(params, "exclude_bots"))
+    return AnalyticsRequest(start, end, interval, tz_name, query_boolean(params, "exclude_bots"))
 
 
 async def run_query(query: Callable[..., T], *args: Any) -> T:

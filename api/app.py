@@ -29,6 +29,7 @@ from api.qr import QrEndpoints
 from api.settings_routes import settings_routes
 from api.track import PATH as TRACK_PATH
 from api.track import track_routes
+from api.validation import SingleValuedQuery
 from api.webhooks import webhook_routes
 
 __all__ = ["ApiContext", "ClickCounter", "ZeroClickCounter", "create_api"]
@@ -71,6 +72,7 @@ def create_api(ctx: ApiContext) -> Starlette:
         middleware=[
             Middleware(DashboardMount, dashboard=create_dashboard(ctx, sessions)),
             Middleware(BearerAuth, store=ctx.store, public_paths=PUBLIC_PATHS, sessions=sessions),
+            Middleware(SingleValuedQuery),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
     )

@@ -12,7 +12,6 @@ click shows with ``link: null``.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,8 +20,10 @@ from starlette.routing import Route
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import click_cursor, encode_click_cursor, label, label_route, page_limit
 from api.auth import tenant_of
-from api.contact_funnel import contact_funnel, no_funnel
+from api.contact_funnel import contact_funnel
 from api.context import ApiContext
+from api.errors import ApiError
+from api.link_input import MAX_LABEL
 from api.responses import json_response
 from api.serialize import link_ref
 from smartlinks.models import Link
@@ -43,14 +44,17 @@ class ContactEndpoints:
         limit = page_limit(request.query_params)
         before = click_cursor(request.query_params)
         contact_id = label(request, "contact_id")
-        clicks: list[dict[str, Any]] = []
-        following = None
-        funnel = no_funnel()
-        if contact_id is not None:  # else no link or event can have it
-            clicks, following = await asyncio.to_thread(
-                self.queries.contact_log, tenant.id, contact_id, limit, before
+        if contact_id is None:  # no link or event can have it: a mistake, not an unknown contact
+            raise ApiError(
+                400,
+                "invalid_contact_id",
+                f"contact_id must be 1 to {MAX_LABEL} characters without control characters.",
+                field="contact_id",
             )
-            funnel = await asyncio.to_thread(contact_funnel, self.queries.client, tenant.id, contact_id)
+        clicks, following = await asyncio.to_thread(
+            self.queries.contact_log, tenant.id, contact_id, limit, before
+        )
+        funnel = await asyncio.to_thread(contact_funnel, self.queries.client, tenant.id, contact_id)
         links: dict[str, Link] = {}
         if clicks:
             link_ids = sorted({click["link_id"] for click in clicks})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, cast, get_args
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,9 +16,87 @@ from api.responses import json_response
 
 log = logging.getLogger(__name__)
 
-# Every machine code the API answers with, and what it means. The OpenAPI document lists
-# these, and a test checks that every code raised in api/ is registered here.
-ERROR_CODES: dict[str, str] = {
+# Every machine code the API answers with, declared here and nowhere else. ApiError and
+# error_response take only these: mypy holds every raise in api/ to this list, so no test
+# needs to read the source. ERROR_CODES gives each its meaning (a check at import keeps the
+# two the same set); the OpenAPI document lists them from it, and names each code in the
+# responses of the operations that answer it (tests/api/test_openapi.py checks the served
+# document against this table).
+ErrorCode = Literal[
+    "invalid_json",
+    "body_not_object",
+    "body_too_large",
+    "unsupported_media_type",
+    "client_disconnected",
+    "unknown_field",
+    "missing_field",
+    "invalid_type",
+    "too_long",
+    "blank",
+    "control_characters",
+    "invalid_url",
+    "url_too_long",
+    "url_control_characters",
+    "unsupported_scheme",
+    "url_has_credentials",
+    "url_unsafe_normalisation",
+    "invalid_code",
+    "code_reserved",
+    "code_taken",
+    "code_immutable",
+    "no_items",
+    "too_many_items",
+    "invalid_idempotency_key",
+    "idempotency_key_reused",
+    "too_many_urls",
+    "too_many_events",
+    "unknown_event_type",
+    "at_out_of_range",
+    "invalid_value",
+    "value_required",
+    "currency_required",
+    "invalid_currency",
+    "invalid_click_id",
+    "events_unavailable",
+    "invalid_datetime",
+    "expires_in_past",
+    "invalid_limit",
+    "invalid_status",
+    "invalid_cursor",
+    "invalid_search",
+    "invalid_campaign",
+    "invalid_tz",
+    "invalid_interval",
+    "invalid_preset",
+    "invalid_range",
+    "invalid_boolean",
+    "repeated_parameter",
+    "invalid_contact_id",
+    "invalid_click_id_param",
+    "invalid_attribution_window",
+    "invalid_format",
+    "invalid_size",
+    "unauthorized",
+    "csrf_failed",
+    "link_not_found",
+    "campaign_not_found",
+    "key_not_found",
+    "webhook_not_found",
+    "invalid_webhook_url",
+    "webhook_url_forbidden",
+    "invalid_event",
+    "too_many_webhooks",
+    "last_active_key",
+    "invalid_key_kind",
+    "key_not_allowed",
+    "not_found",
+    "method_not_allowed",
+    "bad_request",
+    "internal_error",
+]
+
+# What each code means, as the OpenAPI document says it.
+ERROR_CODES: dict[ErrorCode, str] = {
     "invalid_json": "The body is not valid UTF-8 JSON.",
     "body_not_object": "The body is JSON but not an object.",
     "body_too_large": "The body is larger than 1 MiB (16 MiB for a bulk create).",
@@ -68,7 +146,10 @@ ERROR_CODES: dict[str, str] = {
     "invalid_interval": "interval is not hour, day, week or month.",
     "invalid_preset": "preset is not 7d, 30d or 90d.",
     "invalid_range": "The range is empty, reversed, mixes preset with from/to, or has too many buckets.",
-    "invalid_boolean": "A true/false query parameter has another value.",
+    "invalid_boolean": "A true/false query parameter has another value (or none).",
+    "repeated_parameter": "A query parameter is given more than once; each takes one value.",
+    "invalid_contact_id": "The contact_id in the path is empty, longer than 200 characters or holds"
+    " control characters.",
     "invalid_click_id_param": "click_id_param is not 1-64 ASCII letters, digits, '_', '.' or '-'.",
     "invalid_attribution_window": "attribution_window_days is not a whole number from 1 to 365.",
     "invalid_format": "format is not svg or png.",
@@ -96,13 +177,26 @@ ERROR_CODES: dict[str, str] = {
 }
 
 
+_UNDESCRIBED = set(get_args(ErrorCode)) ^ set(ERROR_CODES)
+if _UNDESCRIBED:  # fail at import, not when the code is first answered
+    raise RuntimeError(f"error codes without a description, or described but not declared: {_UNDESCRIBED}")
+
+
+def error_code(code: str) -> ErrorCode:
+    """A code that comes as text from outside api/ (smartlinks.urls), checked against the list."""
+    for known in get_args(ErrorCode):
+        if code == known:
+            return cast(ErrorCode, known)
+    raise ValueError(f"{code!r} is not a declared error code")
+
+
 class ApiError(Exception):
     """A request the API refuses: raised anywhere in a handler, rendered as a JSON error."""
 
     def __init__(
         self,
         status: int,
-        code: str,
+        code: ErrorCode,
         message: str,
         field: str | None = None,
         headers: Mapping[str, str] | None = None,
@@ -117,7 +211,7 @@ class ApiError(Exception):
 
 def error_response(
     status: int,
-    code: str,
+    code: ErrorCode,
     message: str,
     field: str | None = None,
     headers: Mapping[str, str] | None = None,
@@ -133,7 +227,7 @@ async def _api_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
-HTTP_CODES = {
+HTTP_CODES: dict[int, tuple[ErrorCode, str]] = {
     404: ("not_found", "No such path."),
     405: ("method_not_allowed", "This path does not support this method."),
 }

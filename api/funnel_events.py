@@ -140,7 +140,7 @@ def funnel_event(raw: Any, tenant: Tenant, now: datetime, browser: BrowserClient
     if not isinstance(raw, dict):
         raise ApiError(422, "invalid_type", "An event must be a JSON object.")
     kind = raw.get("type")
-    if kind not in _FIELDS:
+    if isinstance(kind, dict | list) or kind not in _FIELDS:  # an object or array is unhashable
         raise ApiError(422, "unknown_event_type", "type must be message.delivered or conversion.", "type")
     reject_unknown(raw, _FIELDS[kind], f"a {kind} event sends {', '.join(_FIELDS[kind])}.")
     event_id = _required(raw, "id", MAX_ID)

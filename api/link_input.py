@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from api.errors import ApiError
+from api.errors import ApiError, error_code
 from api.validation import boolean, reject_unknown, text, timestamp, wrong_type
 from smartlinks.codes import MAX_LENGTH, MIN_LENGTH, is_possible_code, is_reserved
 from smartlinks.models import LinkPatch, NewLink, Tenant
@@ -27,7 +27,7 @@ def destination(value: Any) -> str:
     try:
         return validate_destination(value)
     except InvalidURL as exc:
-        raise ApiError(422, exc.code, exc.message, field="destination_url") from None
+        raise ApiError(422, error_code(exc.code), exc.message, field="destination_url") from None
 
 
 def code(value: Any) -> str | None:

@@ -8,7 +8,7 @@ import re
 
 from starlette.datastructures import QueryParams
 
-from api.errors import ApiError
+from api.errors import ApiError, ErrorCode
 from api.validation import CONTROL
 from smartlinks.store.base import LinkQuery
 
@@ -40,7 +40,7 @@ def decode_cursor(cursor: str) -> str:
     raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
 
 
-def _filter(params: QueryParams, name: str, error_code: str) -> str | None:
+def _filter(params: QueryParams, name: str, error_code: ErrorCode) -> str | None:
     value = params.get(name) or None  # an empty parameter (a blank form field) means "any"
     if value is not None and (len(value) > MAX_FILTER or CONTROL.search(value)):
         raise ApiError(

@@ -19,11 +19,13 @@ from api import (
     openapi_webhooks,
 )
 from api.auth import CSRF_HEADER, SESSION_COOKIE
-from api.listing import DEFAULT_LIMIT, MAX_LIMIT
+from api.listing import DEFAULT_LIMIT, MAX_FILTER, MAX_LIMIT
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
     LINK_FIELD_ERRORS,
+    NO_CONTROL,
+    cursor_parameter,
     error,
     ok,
     operation,
@@ -44,16 +46,20 @@ _LIST_PARAMETERS = [
     query(
         "search",
         "Case-insensitive substring of the title or destination URL.",
-        {"type": "string", "maxLength": 200},
+        {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
     ),
     query("status", "Only active or only expired links.", {"type": "string", "enum": ["active", "expired"]}),
-    query("campaign", "Only links of this campaign (exact match).", {"type": "string", "maxLength": 200}),
+    query(
+        "campaign",
+        "Only links of this campaign (exact match).",
+        {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
+    ),
     query(
         "limit",
         f"Page size, default {DEFAULT_LIMIT}.",
         {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
     ),
-    query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+    cursor_parameter(),
 ]
 
 
@@ -125,7 +131,7 @@ _PATHS: dict[str, Any] = {
             },
             parameters=[
                 query("limit", "Page size, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
-                query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+                cursor_parameter(),
             ],
         ),
     },
@@ -230,7 +236,8 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
             "description": "Short links for a tenant, authenticated by an API key."
             f" Request bodies are JSON objects of at most {MAX_BODY_BYTES} bytes."
             " Every error is `{error: {code, message, field?}}`; unknown paths answer 404"
-            " `not_found` and wrong methods 405 `method_not_allowed`.",
+            " `not_found` and wrong methods 405 `method_not_allowed`. Each query parameter takes one"
+            " value: one given twice is 400 `repeated_parameter`.",
         },
         "servers": [{"url": settings.base_url}],
         "security": [{"bearerAuth": []}],

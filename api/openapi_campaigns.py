@@ -13,6 +13,8 @@ from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
     ATTRIBUTED,
+    NO_CONTROL,
+    cursor_parameter,
     error,
     object_schema,
     ok,
@@ -32,7 +34,7 @@ _PAGE = [
         f"Page size, default {DEFAULT_CLICKS_LIMIT}.",
         {"type": "integer", "minimum": 1, "maximum": MAX_CLICKS_LIMIT},
     ),
-    query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+    cursor_parameter(),
 ]
 _NEXT_CURSOR = {
     "type": ["string", "null"],
@@ -46,7 +48,7 @@ def path_label(name: str, what: str) -> dict[str, Any]:
         "in": "path",
         "required": True,
         "description": f"The {what}: {_LABEL_TEXT}",
-        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL},
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL, "pattern": NO_CONTROL},
     }
 
 
@@ -95,7 +97,7 @@ PATHS: dict[str, Any] = {
             " .../conversions with `deliveries_next_cursor` and `conversions_next_cursor`.",
             {
                 "200": ok("A page of the contact's clicks.", "ContactClickList"),
-                "400": error("invalid_limit", "invalid_cursor"),
+                "400": error("invalid_limit", "invalid_cursor", "invalid_contact_id"),
             },
             parameters=_PAGE,
         ),

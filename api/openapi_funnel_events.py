@@ -6,16 +6,36 @@ from typing import Any
 
 from api.funnel_events import MAX_EVENTS, MAX_EVENTS_BODY, MAX_ID, MAX_NAME
 from api.link_input import MAX_LABEL
-from api.openapi_parts import error, object_schema, ok, operation
+from api.openapi_parts import NO_CONTROL, NOT_BLANK, error, object_schema, ok, operation
 
-_TEXT = {"type": "string", "minLength": 1, "pattern": r"\S", "description": "No control characters."}
+_TEXT = {
+    "type": "string",
+    "minLength": 1,
+    "pattern": NOT_BLANK,
+    "description": "Not blank; no control characters.",
+}
 _LABEL = {**_TEXT, "maxLength": MAX_LABEL}
 _AT = {
-    "type": "string",
-    "format": "date-time",
-    "description": "When it happened (RFC 3339); default: now. At most 1 day ahead and 400 days back.",
+    "type": ["string", "null"],
+    "anyOf": [{"type": "null"}, {"format": "date-time"}, {"format": "date"}],
+    "description": "When it happened (RFC 3339, or a date: midnight UTC at its start); left out or null:"
+    " now."
+    " At most 1 day ahead and 400 days back.",
 }
 _ID = {**_TEXT, "maxLength": MAX_ID, "description": "Yours, unique per tenant: an id sent again counts once."}
+
+
+def _sent(name: str) -> dict[str, Any]:
+    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+
+
+# A conversion's value and currency go together: both, or neither (left out or null).
+VALUE_WITH_CURRENCY: dict[str, Any] = {
+    "allOf": [
+        {"if": _sent("value"), "then": _sent("currency")},
+        {"if": _sent("currency"), "then": _sent("value")},
+    ]
+}
 
 _EVENT_CODES = ", ".join(
     f"`{code}`"
@@ -72,7 +92,7 @@ SCHEMAS: dict[str, Any] = {
             "id": _ID,
             "campaign": _LABEL,
             "contact_id": _LABEL,
-            "message_id": {"type": ["string", "null"], "maxLength": MAX_ID},
+            "message_id": {"type": ["string", "null"], "maxLength": MAX_ID, "pattern": NO_CONTROL},
             "at": _AT,
         },
         ("type", "id", "campaign", "contact_id"),
@@ -96,12 +116,22 @@ SCHEMAS: dict[str, Any] = {
             "value": {
                 "type": ["string", "number", "null"],
                 "description": "A decimal >= 0 (at most 14 digits and 4 decimals), with `currency`.",
+                "anyOf": [
+                    {"type": "null"},
+                    {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$"},
+                    {"type": "number", "minimum": 0, "maximum": 99_999_999_999_999, "multipleOf": 0.0001},
+                ],
             },
-            "currency": {"type": ["string", "null"], "pattern": "^[A-Z]{3}$", "description": "ISO 4217."},
+            "currency": {
+                "type": ["string", "null"],
+                "pattern": "^[A-Z]{3}$",
+                "description": "ISO 4217, with `value`.",
+            },
             "at": _AT,
         },
         ("type", "id", "name"),
-    ),
+    )
+    | VALUE_WITH_CURRENCY,
     "FunnelEventsResult": object_schema(
         {
             "accepted": {"type": "integer", "minimum": 0},

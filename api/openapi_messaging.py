@@ -9,9 +9,9 @@ from api.bulk_links import MAX_BULK_BODY, MAX_ITEMS
 from api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 from api.link_input import MAX_LABEL
 from api.messages import MAX_TEXT, MAX_URLS
-from api.openapi_parts import error, object_schema, ok, operation, ref
+from api.openapi_parts import error, object_schema, ok, operation, ref, text_schema
 
-_LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}
+_LABEL = text_schema(MAX_LABEL)
 _ITEM_ERROR = object_schema(
     {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
     ("code", "message", "field"),

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import available_timezones
 
 from api.errors import ERROR_CODES
+from api.keys import MAX_NAME
 from api.link_input import MAX_LABEL, MAX_TITLE
+from api.openapi_parts import NOT_BLANK, text_schema
 from api.openapi_parts import object_schema as _object
 from api.settings_routes import CLICK_ID_PARAM, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from smartlinks.models import KEY_KINDS
@@ -18,15 +21,26 @@ _TIME = {
     "description": "RFC 3339 in UTC, e.g. 2030-01-31T12:00:00.000Z.",
 }
 _NULLABLE_TIME = {**_TIME, "type": ["string", "null"]}
+_PORT = "([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
+# What smartlinks.urls.validate_destination accepts, written for an ASCII host name: a
+# scheme, a host of dotted labels, a port up to 65535, then anything but spaces, control
+# characters and backslashes.
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?(:{_PORT}?)?"
+    r"([/?#][^\x00-\x20\x7f-\x9f\\]*)?$"
+)
 _URL = {
     "type": "string",
+    "minLength": 1,
     "maxLength": MAX_URL_LENGTH,
-    "description": "Absolute http(s) URL; IDN hosts allowed; no credentials, spaces or control characters."
-    " A host that IDNA/NFKC would turn into another or a broken one (a full-width reverse solidus"
-    " or percent sign, U+00A0, U+2002, U+3000) is refused: url_unsafe_normalisation.",
+    "pattern": URL_PATTERN,
+    "description": "Absolute http(s) URL without credentials, spaces or control characters. The pattern"
+    " shows an ASCII host name; an IPv6 literal (`[::1]`) or an internationalised host name in"
+    " Unicode is accepted too, unless IDNA/NFKC would turn it into another host or a broken one"
+    " (a full-width reverse solidus or percent sign, U+00A0, U+2002, U+3000): url_unsafe_normalisation.",
 }
-_TITLE = {"type": ["string", "null"], "maxLength": MAX_TITLE, "description": "No control characters."}
-_LABEL = {"type": ["string", "null"], "maxLength": MAX_LABEL, "description": "No control characters."}
+_TITLE = text_schema(MAX_TITLE)
+_LABEL = text_schema(MAX_LABEL)
 _TRACKING = {
     "type": "boolean",
     "description": "Whether the redirect appends the click's id to the destination under the tenant's"
@@ -34,6 +48,7 @@ _TRACKING = {
 }
 _EXPIRES_IN = {
     "type": ["string", "null"],
+    "anyOf": [{"type": "null"}, {"format": "date"}, {"format": "date-time"}],
     "description": "RFC 3339 timestamp with a time zone, or a date (meaning midnight UTC at its start);"
     " must be in the future. Stored to the millisecond.",
 }
@@ -115,6 +130,11 @@ _CLICK = {
 }
 
 SCHEMAS: dict[str, Any] = {
+    "TimeZone": {
+        "type": "string",
+        "enum": sorted(available_timezones()),
+        "description": "An IANA time zone this server knows.",
+    },
     "Link": _object(_LINK, tuple(_LINK)),
     "LinkList": _list_of("#/components/schemas/Link", paginated=True),
     "LinkCreate": _object(
@@ -156,7 +176,11 @@ SCHEMAS: dict[str, Any] = {
     "ApiKeyList": _list_of("#/components/schemas/ApiKey", paginated=False),
     "ApiKeyCreate": _object(
         {
-            "name": {"type": "string", "minLength": 1, "maxLength": 100},
+            "name": {
+                **text_schema(MAX_NAME, nullable=False, min_length=1),
+                "pattern": NOT_BLANK,
+                "description": "Not blank; no control characters.",
+            },
             "kind": {**_KEY_KIND, "default": "secret"},
         },
         ("name",),
@@ -241,7 +265,14 @@ SCHEMAS: dict[str, Any] = {
         {
             "error": _object(
                 {
-                    "code": {"type": "string", "enum": sorted(ERROR_CODES)},
+                    "code": {
+                        "type": "string",
+                        "enum": sorted(ERROR_CODES),
+                        "description": "What went wrong, for a program to act on:\n"
+                        + "\n".join(
+                            f"- `{code}`: {meaning}" for code, meaning in sorted(ERROR_CODES.items())
+                        ),
+                    },
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The field or parameter at fault."},
                 },

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.openapi_funnel_events import SCHEMAS as EVENT_SCHEMAS
+from api.openapi_funnel_events import VALUE_WITH_CURRENCY
 from api.openapi_parts import BODY_ERRORS, error, object_schema, ok, operation, ref
 from api.track import MAX_BODY, MAX_KEY, PATH, PREFLIGHT_HEADERS
 
@@ -83,6 +84,7 @@ SCHEMAS: dict[str, Any] = {
             },
             ("id", "name"),
         ),
+        **VALUE_WITH_CURRENCY,
         "description": "One conversion of POST /api/v1/events, `type` left out, and perhaps the key.",
     }
 }

@@ -6,7 +6,17 @@ from typing import Any
 
 from api.link_input import MAX_LABEL
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
-from api.openapi_parts import ATTRIBUTED, error, object_schema, ok, operation, query, ref
+from api.openapi_parts import (
+    ATTRIBUTED,
+    NO_CONTROL,
+    cursor_parameter,
+    error,
+    object_schema,
+    ok,
+    operation,
+    query,
+    ref,
+)
 from api.webhooks import PATH
 from smartlinks.netguard import MAX_URL_LENGTH
 from smartlinks.webhooks import (
@@ -30,6 +40,7 @@ _NULLABLE_TIME = {**_TIME, "type": ["string", "null"]}
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 _URL = {
     "type": "string",
+    "minLength": 1,
     "maxLength": MAX_URL_LENGTH,
     "description": "Where deliveries are POSTed: http or https, no credentials or #fragment. Its host must"
     " resolve to public addresses only, unless the deployment sets SMARTLINKS_WEBHOOK_ALLOW_PRIVATE;"
@@ -45,6 +56,7 @@ _EVENTS = {
 _CAMPAIGN = {
     "type": ["string", "null"],
     "maxLength": MAX_LABEL,
+    "pattern": NO_CONTROL,
     "description": "Only clicks of links of this campaign, and conversions of it; null: any campaign.",
 }
 _LINK_ID = {
@@ -205,7 +217,7 @@ PATHS: dict[str, Any] = {
                     f"Page size, default {DEFAULT_LIMIT}.",
                     {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                 ),
-                query("cursor", "`next_cursor` of the previous page.", {"type": "string"}),
+                cursor_parameter(),
             ],
         ),
     },

@@ -32,6 +32,7 @@ from api.errors import ApiError
 from api.links import PREFIX, LinkEndpoints
 from api.routing import resource
 from api.serialize import link_json
+from api.validation import query_boolean
 from smartlinks.models import utcnow
 
 PATH = PREFIX + "/{id}/qr"
@@ -57,7 +58,8 @@ class QrParams:
 
 
 def qr_params(params: QueryParams) -> QrParams:
-    """The query parameters; an empty one counts as not given."""
+    """The query parameters; an empty one counts as not given, but for ``download``: an empty
+    value is neither true nor false."""
     fmt = (params.get("format") or DEFAULT_FORMAT).lower()
     if fmt not in MEDIA_TYPES:
         raise ApiError(PARAM_ERROR_STATUS, "invalid_format", "format must be svg or png.", field="format")
@@ -67,12 +69,7 @@ def qr_params(params: QueryParams) -> QrParams:
         if not _SIZE.fullmatch(raw_size) or not MIN_SIZE <= int(raw_size) <= MAX_SIZE:
             raise _invalid_size(f"size must be a whole number of pixels from {MIN_SIZE} to {MAX_SIZE}.")
         size = int(raw_size)
-    download = (params.get("download") or "false").lower()
-    if download not in ("true", "false", "1", "0"):
-        raise ApiError(
-            PARAM_ERROR_STATUS, "invalid_boolean", "download must be true or false.", field="download"
-        )
-    return QrParams(fmt, size, download in ("true", "1"))
+    return QrParams(fmt, size, query_boolean(params, "download"))
 
 
 def _invalid_size(message: str) -> ApiError:

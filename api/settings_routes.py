@@ -62,6 +62,9 @@ def _click_id_param(value: Any) -> str:
 
 
 def _window_days(value: Any) -> int:
+    # JSON has one kind of number: 30.0 is the whole number 30, as JSON Schema's "integer" says.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise wrong_type("attribution_window_days", "a whole number", value)
     if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from api.auth import bearer_key
 from api.context import ApiContext
-from api.errors import ApiError, error_response
+from api.errors import ApiError, ErrorCode, error_response
 from api.funnel_events import BrowserClient, FunnelIngest
 from api.responses import json_response
 from api.routing import resource
@@ -84,7 +84,7 @@ class ConversionBeacon:
         )
         if result["errors"]:  # one event: refused as a whole, with the event's own reason
             [refusal] = result["errors"]
-            code: str = refusal["code"]  # one of FunnelIngest's, registered in api/errors.py
+            code: ErrorCode = refusal["code"]  # an ApiError's own, that FunnelIngest reported
             raise ApiError(422, code, refusal["message"], refusal["field"])
         return json_response(result, headers=CORS_HEADERS)
 

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import ApiError
+from api.errors import ApiError, error_response
 
 MAX_BODY_BYTES = 1 << 20
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -60,6 +62,28 @@ async def read_object(
     return body
 
 
+class SingleValuedQuery:
+    """Refuses a request that gives a query parameter more than once: every parameter of the
+    API takes one value, and keeping one of several (Starlette keeps the last) would hide
+    the client's mistake."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("query_string"):
+            params = QueryParams(scope["query_string"])
+            names = [name for name, _ in params.multi_items()]
+            if len(names) != len(params):
+                name = next(name for name in names if names.count(name) > 1)
+                response = error_response(
+                    400, "repeated_parameter", f"{name} is given more than once; it takes one value.", name
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def _too_large(max_bytes: int) -> ApiError:
     return ApiError(413, "body_too_large", f"The body may be at most {max_bytes} bytes.")
 
@@ -104,6 +128,17 @@ def boolean(field: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise wrong_type(field, "true or false", value)
     return value
+
+
+def query_boolean(params: QueryParams, name: str) -> bool:
+    """A true/false query parameter, false when left out. An empty value is neither true nor
+    false (the other parameters read an empty value as not given): it is refused."""
+    if name not in params:
+        return False
+    raw = params[name].lower()
+    if raw not in ("true", "false", "1", "0"):
+        raise ApiError(400, "invalid_boolean", f"{name} must be true or false.", field=name)
+    return raw in ("true", "1")
 
 
 def timestamp(field: str, value: Any) -> datetime:

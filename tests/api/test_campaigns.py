@@ -455,6 +455,13 @@ def test_names_no_link_can_have_are_not_found(spring: Campaign, path: str) -> No
         ({"from": "2024-01-01", "to": "2025-12-31", "interval": "hour"}, "invalid_range"),
         ({"from": "yesterday"}, "invalid_datetime"),
         ({"exclude_bots": "maybe"}, "invalid_boolean"),
+        ({"exclude_bots": ""}, "invalid_boolean"),  # a boolean: an empty value is neither
+        ({"preset": "30d", "from": "2025-03-01"}, "invalid_range"),
+        ({"to": "2025-03-01"}, "invalid_range"),
+        ({"from": "20250301T000000Z"}, "invalid_datetime"),  # ISO 8601's basic form is not RFC 3339
+        ({"from": "2025-03-01T00:00:00"}, "invalid_datetime"),  # no offset
+        ({"from": "0001-01-01T00:00:00+05:00"}, "invalid_datetime"),  # before year 1 in UTC
+        ({"from": "2025-01-01", "to": "9999-12-31"}, "invalid_datetime"),  # its end is after 9999
     ],
 )
 def test_bad_queries_are_refused_like_link_analytics(
@@ -464,6 +471,12 @@ def test_bad_queries_are_refused_like_link_analytics(
     assert error_of(response)[:2] == (400, code)
     link = spring.client.get(f"/api/v1/links/{spring.links[0]['id']}/analytics", params=params)
     assert error_of(link)[:2] == (400, code)
+
+
+def test_rfc_3339_timestamps_in_either_case_are_read(spring: Campaign) -> None:
+    for start, end in (("2025-03-01t00:00:00z", "2025-03-02T00:00:00Z"), ("2025-03-01 00:00:00+01:00", "")):
+        response = spring.client.get(campaign_path(spring.name), params={"from": start, "to": end})
+        assert response.status_code == 200, response.text
 
 
 def test_an_unauthenticated_request_is_refused(analytics_api: AnalyticsApi) -> None:

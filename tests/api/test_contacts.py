@@ -141,8 +141,22 @@ def test_an_unknown_contact_has_no_clicks(analytics_api: AnalyticsApi) -> None:
             "conversions_truncated": False,
             "conversions_next_cursor": None,
         }
-        long = "y" * 201  # longer than a contact_id can be: no link has it
-        assert get(client, path(long))["items"] == []
+
+
+def test_a_contact_id_no_link_can_have_is_refused(analytics_api: AnalyticsApi) -> None:
+    # The document says 1-200 characters without control characters; anything else is a
+    # mistake of the client, not a contact without clicks.
+    account = analytics_api.new_account("nobody")
+    with analytics_api.client(account) as client:
+        for contact_id in ("y" * 201, "y" * 5000, "tab\there"):
+            response = client.get(path(contact_id))
+            assert response.status_code == 400, contact_id
+            assert response.json()["error"] == {
+                "code": "invalid_contact_id",
+                "message": "contact_id must be 1 to 200 characters without control characters.",
+                "field": "contact_id",
+            }
+        assert get(client, path("y" * 200))["items"] == []
 
 
 def test_tenants_see_only_their_own_contacts_clicks(analytics_api: AnalyticsApi) -> None:

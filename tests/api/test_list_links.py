@@ -108,6 +108,13 @@ def test_empty_parameters_mean_any(a: httpx.Client) -> None:
     assert [item["id"] for item in a.get("/api/v1/links", params=params).json()["items"]] == [link["id"]]
 
 
+@pytest.mark.parametrize("query", ["limit=1&limit=2", "limit=1&limit=1", "search=a&status=active&search="])
+def test_a_parameter_given_twice_is_400(a: httpx.Client, query: str) -> None:
+    # Each takes one value: keeping one of two (the last, as Starlette would) hides a mistake.
+    name = query.split("=", 1)[0]
+    assert error_of(a.get("/api/v1/links?" + query)) == (400, "repeated_parameter", name)
+
+
 def test_search_matches_title_or_url_case_insensitively(a: httpx.Client) -> None:
     by_title = create(a, title="Black FRIDAY deals", destination_url="https://shop.example/a")
     by_url = create(a, destination_url="https://example.com/Black-Friday")

@@ -3,15 +3,17 @@ bodies the API really sends validate against the documented schemas."""
 
 from __future__ import annotations
 
-import ast
+import re
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from api.errors import ERROR_CODES, HTTP_CODES
+from api.errors import ERROR_CODES, ErrorCode
+from api.openapi_parts import NO_CONTROL, NOT_BLANK
+from api.validation import CONTROL
 from tests.api.conftest import ApiServer, create, served_routes
 
 ROOT = Path(__file__).parents[2]
@@ -69,34 +71,59 @@ def test_every_schema_is_valid_json_schema(document: dict[str, Any]) -> None:
         _validator(document, name)  # refs resolve
 
 
-def _literal_codes(source: Path, arguments: dict[str, int]) -> set[str]:
-    """String literals passed as the code argument of the named calls in ``source``."""
-    codes = set()
-    for node in ast.walk(ast.parse(source.read_text())):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in arguments:
-            code = node.args[arguments[node.func.id]]
-            if isinstance(code, ast.Constant):
-                codes.add(code.value)
-            else:  # passed on from a variable: the caller names it, and is scanned too
-                assert isinstance(code, ast.Name | ast.Attribute), ast.dump(code)
-    return codes
+def _named_codes(document: dict[str, Any]) -> dict[str, set[str]]:
+    """Each code the operations' error responses name (``x-codes``), with where."""
+    named: dict[str, set[str]] = {}
+    for path, item in document["paths"].items():
+        for method, operation in ((m, o) for m, o in item.items() if m in METHODS):
+            for status, response in operation["responses"].items():
+                for code in response.get("x-codes", []):
+                    named.setdefault(code, set()).add(f"{method.upper()} {path} {status}")
+                    assert f"`{code}`" in response["description"]
+    return named
 
 
-def test_every_error_code_is_registered_and_documented(document: dict[str, Any]) -> None:
-    used = {code for code, _ in HTTP_CODES.values()}
-    for source in (ROOT / "api").glob("*.py"):
-        used |= _literal_codes(source, {"ApiError": 1, "error_response": 1, "_filter": 2})
-    used |= _literal_codes(ROOT / "smartlinks" / "urls.py", {"InvalidURL": 0})
-    assert len(used) > 30
-    assert used == set(ERROR_CODES) - {"bad_request"}  # bad_request: any other router HTTPException
-    documented = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"][
-        "enum"
+def test_the_error_codes_served_are_the_declared_ones(document: dict[str, Any]) -> None:
+    """api.errors declares the codes once (the ErrorCode type, which mypy holds every
+    ApiError to, and ERROR_CODES, their meanings): the document lists exactly those, each
+    with its meaning, and names each in the responses of the operations that answer it."""
+    assert set(get_args(ErrorCode)) == set(ERROR_CODES)
+    code = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+    assert code["enum"] == sorted(ERROR_CODES)
+    for name, meaning in ERROR_CODES.items():
+        assert f"- `{name}`: {meaning}" in code["description"]
+    named = _named_codes(document)
+    assert set(named) <= set(ERROR_CODES)
+    # The router's own (any path, any method) and a failure of the server are named once,
+    # in the document's description or not at all.
+    assert set(ERROR_CODES) - set(named) == {
+        "not_found",
+        "method_not_allowed",
+        "bad_request",
+        "internal_error",
+    }
+    assert "`not_found`" in document["info"]["description"]
+    assert "`method_not_allowed`" in document["info"]["description"]
+
+
+def test_the_text_patterns_are_the_server_s_rules() -> None:
+    # The document's patterns in JSON Schema's (ECMA-262) syntax, read here by Python's re
+    # (fullmatch: ECMA's "$" is the very end, never before a last newline).
+    everything = [chr(n) for n in range(0x110000) if not 0xD800 <= n <= 0xDFFF]
+    no_control, not_blank = re.compile(NO_CONTROL), re.compile(NOT_BLANK)
+    assert [c for c in everything if not no_control.fullmatch(c)] == [
+        c for c in everything if CONTROL.search(c)
     ]
-    assert set(documented) == set(ERROR_CODES)
-    # Each code an operation can answer with is named in that operation's responses.
-    in_operations = str(document["paths"])
-    unnamed = {code for code in ERROR_CODES if f"`{code}`" not in in_operations}
-    assert unnamed == {"not_found", "method_not_allowed", "bad_request", "internal_error"}
+    # A name that is only white space is blank: str.strip() leaves nothing of it.
+    allowed = [c for c in everything if no_control.fullmatch(c)]
+    assert [c for c in allowed if not not_blank.fullmatch(c)] == [c for c in allowed if not c.strip()]
+
+
+def test_every_query_parameter_takes_one_value(document: dict[str, Any]) -> None:
+    for path, item in document["paths"].items():
+        for method, operation in ((m, o) for m, o in item.items() if m in METHODS):
+            if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+                assert "repeated_parameter" in operation["responses"]["400"]["x-codes"], (method, path)
 
 
 def test_responses_match_their_schemas(api: ApiServer, a: httpx.Client, document: dict[str, Any]) -> None:

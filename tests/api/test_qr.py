@@ -167,12 +167,25 @@ def test_another_format_is_400(a: httpx.Client, fmt: str) -> None:
 def test_empty_parameters_count_as_not_given_and_format_ignores_case(a: httpx.Client) -> None:
     link = create(a)
     default = a.get(qr_path(link))
-    empty = a.get(qr_path(link), params={"format": "", "size": "", "download": ""})
+    empty = a.get(qr_path(link), params={"format": "", "size": ""})
     assert empty.status_code == 200 and empty.content == default.content
     assert empty.headers["etag"] == default.headers["etag"]
     assert svg_matrix(default.content)[1] <= 512
     upper = a.get(qr_path(link), params={"format": "PNG"})
     assert upper.status_code == 200 and upper.headers["content-type"] == "image/png"
+
+
+def test_an_empty_download_is_neither_true_nor_false(a: httpx.Client) -> None:
+    # The document's download is a boolean: an empty value is not one (as the OpenAPI
+    # document's allowEmptyValue says of the other parameters, and not of this one).
+    link = create(a)
+    assert error_of(a.get(qr_path(link), params={"download": ""})) == (400, "invalid_boolean", "download")
+
+
+def test_a_parameter_given_twice_is_400(a: httpx.Client) -> None:
+    link = create(a)
+    response = a.get(qr_path(link) + "?size=100&size=200")
+    assert error_of(response) == (400, "repeated_parameter", "size")
 
 
 def test_download_makes_an_attachment(a: httpx.Client) -> None:

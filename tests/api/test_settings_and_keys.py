@@ -157,3 +157,13 @@ def test_key_name_rules(a: httpx.Client, body: dict[str, Any], code: str) -> Non
     status, got, field = error_of(a.post("/api/v1/keys", json=body))
     assert (status, got, field) == (422, code, "tenant_id" if code == "unknown_field" else "name")
     assert len(a.get("/api/v1/keys").json()["items"]) == 1
+
+
+def test_a_whole_number_written_with_a_fraction_is_a_whole_number(a: httpx.Client) -> None:
+    # JSON has one kind of number, and JSON Schema's "integer" takes 30.0 as 30.
+    response = a.patch("/api/v1/settings", json={"attribution_window_days": 30.0})
+    assert response.status_code == 200 and response.json()["attribution_window_days"] == 30
+    assert error_of(a.patch("/api/v1/settings", json={"attribution_window_days": 30.5}))[:2] == (
+        422,
+        "invalid_type",
+    )
