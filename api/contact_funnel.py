@@ -26,6 +26,7 @@ from api.analytics.funnel import money
 from api.analytics_routes import label, label_route, page_limit
 from api.auth import tenant_of
 from api.errors import ApiError
+from api.link_input import MAX_LABEL
 from api.responses import json_response
 from api.routing import Endpoint
 from smartlinks.clickhouse import Client
@@ -149,13 +150,10 @@ class ContactFunnelEndpoints:
             tenant = tenant_of(request)
             limit = page_limit(request.query_params)
             before = decode_cursor(request.query_params)
-            contact_id = label(request, "contact_id")
-            items: list[dict[str, Any]] = []
-            following = None
-            if contact_id is not None:  # else no event can have it
-                items, following = await asyncio.to_thread(
-                    funnel_page, self.client, kind, tenant.id, contact_id, limit, before
-                )
+            contact_id = contact_id_of(request)
+            items, following = await asyncio.to_thread(
+                funnel_page, self.client, kind, tenant.id, contact_id, limit, before
+            )
             return json_response(
                 {
                     "contact_id": request.path_params["contact_id"],
@@ -165,6 +163,20 @@ class ContactFunnelEndpoints:
             )
 
         return page
+
+
+def contact_id_of(request: Request) -> str:
+    """The path's contact_id; 400 ``invalid_contact_id`` for one no link or event can have
+    (a mistake, not an unknown contact)."""
+    contact_id = label(request, "contact_id")
+    if contact_id is None:
+        raise ApiError(
+            400,
+            "invalid_contact_id",
+            f"contact_id must be 1 to {MAX_LABEL} characters without control characters.",
+            field="contact_id",
+        )
+    return contact_id
 
 
 def _delivery(row: Sequence[Any]) -> dict[str, Any]:

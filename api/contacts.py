@@ -18,12 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.analytics.query import AnalyticsQueries
-from api.analytics_routes import click_cursor, encode_click_cursor, label, label_route, page_limit
+from api.analytics_routes import click_cursor, encode_click_cursor, label_route, page_limit
 from api.auth import tenant_of
-from api.contact_funnel import contact_funnel
+from api.contact_funnel import contact_funnel, contact_id_of
 from api.context import ApiContext
-from api.errors import ApiError
-from api.link_input import MAX_LABEL
 from api.responses import json_response
 from api.serialize import link_ref
 from smartlinks.models import Link
@@ -43,14 +41,7 @@ class ContactEndpoints:
         tenant = tenant_of(request)
         limit = page_limit(request.query_params)
         before = click_cursor(request.query_params)
-        contact_id = label(request, "contact_id")
-        if contact_id is None:  # no link or event can have it: a mistake, not an unknown contact
-            raise ApiError(
-                400,
-                "invalid_contact_id",
-                f"contact_id must be 1 to {MAX_LABEL} characters without control characters.",
-                field="contact_id",
-            )
+        contact_id = contact_id_of(request)
         clicks, following = await asyncio.to_thread(
             self.queries.contact_log, tenant.id, contact_id, limit, before
         )

@@ -108,10 +108,11 @@ PATHS: dict[str, Any] = {
             "get": operation(
                 f"listContact{kind.capitalize()}",
                 f"A contact's {kind} (POST /api/v1/events), newest first, a page at a time. An id no"
-                " event carries has an empty list.",
+                " event carries has an empty list; one no event can have (over 200 characters, control"
+                " characters) is refused.",
                 {
                     "200": ok(f"A page of the contact's {kind}.", f"Contact{_ITEM_SCHEMA[kind]}List"),
-                    "400": error("invalid_limit", "invalid_cursor"),
+                    "400": error("invalid_limit", "invalid_cursor", "invalid_contact_id"),
                 },
                 parameters=_PAGE,
             ),

@@ -13,21 +13,11 @@ its own machine code, and only where its rule applies:
   (the run draws few distinct keys); the document states the rule, but it is about
   requests made before, not this one.
 
-A disagreement known and not yet fixed (its code is another change's) is forgiven by name
-below, narrowly, until that fix lands:
-
-- ``GET /api/v1/contacts/{contact_id}/deliveries`` and ``.../conversions`` answer a
-  contact_id no event can have (over 200 characters, or with control characters) with an
-  empty 200, where the document says 1-200 characters without control characters and
-  ``.../clicks`` answers 400 ``invalid_contact_id``. To fix in api/contact_funnel.py the way
-  api/contacts.py does; then delete ``_KNOWN_CONTACT_ID_ACCEPTED``.
-
 Every other failure stands.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import schemathesis
@@ -40,25 +30,10 @@ def _forgiven(code: str, query: dict[str, Any]) -> bool:
     return code in _MOMENT_CODES or (code == "invalid_range" and bool(query.get("from")))
 
 
-_KNOWN_CONTACT_ID_ACCEPTED = frozenset(
-    {"/api/v1/contacts/{contact_id}/deliveries", "/api/v1/contacts/{contact_id}/conversions"}
-)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _known_disagreement(failure: Any, case: Any) -> bool:
-    if type(failure).__name__ != "AcceptedNegativeData" or case.path not in _KNOWN_CONTACT_ID_ACCEPTED:
-        return False
-    contact_id = str((case.path_parameters or {}).get("contact_id", ""))
-    return len(contact_id) > 200 or _CONTROL.search(contact_id) is not None
-
-
 @schemathesis.hook
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
     """Keep a failure unless it is a refusal of valid data for one of the rules above, or
     the known disagreement."""
-    if _known_disagreement(failure, case):
-        return False
     if type(failure).__name__ != "RejectedPositiveData":
         return True
     try:
