@@ -26,7 +26,6 @@ with the same DIR and sizes measures again without generating.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clickhouse_data import heavy, settle  # noqa: E402
-from report import measure, print_timings, write  # noqa: E402
+from report import measure, options, print_timings, write  # noqa: E402
 
 from api.analytics import AnalyticsQueries  # noqa: E402
 from api.analytics.link_sets import LinkSet  # noqa: E402
@@ -220,16 +219,15 @@ def sizes(client: Client) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    args = options(
+        __doc__,
+        rows=20_000_000,
+        big=5_000_000,
+        repeat=10,
+        campaign_links=10_000,
+        campaign_clicks=300_000,
+        data=Path,
     )
-    parser.add_argument("--rows", type=int, default=20_000_000)
-    parser.add_argument("--big", type=int, default=5_000_000)
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--campaign-links", type=int, default=10_000)
-    parser.add_argument("--campaign-clicks", type=int, default=300_000)
-    parser.add_argument("--data", type=Path, help="keep (and reuse) the generated data here")
-    args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="analytics-bench-") as scratch:
         data = args.data.resolve() if args.data else Path(scratch)

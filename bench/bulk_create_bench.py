@@ -13,7 +13,6 @@ links per second.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import print_rows, write  # noqa: E402
+from report import options, print_rows, write  # noqa: E402
 
 from tests.support.product import start, stop  # noqa: E402
 
@@ -74,14 +73,7 @@ def rewrites(client: httpx.Client, count: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument("--singles", type=int, default=500)
-    parser.add_argument("--rewrites", type=int, default=500)
-    args = parser.parse_args()
+    args = options(__doc__, rounds=5, items=10_000, singles=500, rewrites=500)
     with tempfile.TemporaryDirectory(prefix="bulk-bench-") as tmp:
         process, running = start(Path(tmp) / "data")
         try:

@@ -24,7 +24,6 @@ measures again without generating.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clickhouse_data import heavy, settle  # noqa: E402
-from report import measure, print_timings, write  # noqa: E402
+from report import measure, options, print_timings, write  # noqa: E402
 
 from api.analytics.funnel import FunnelQueries, side_threads  # noqa: E402
 from smartlinks.clickhouse import Client, connect, migrate  # noqa: E402
@@ -190,14 +189,7 @@ def counts(client: Client) -> dict[str, dict[str, int]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--other", type=int, default=3_000_000)
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--data", type=Path, help="keep (and reuse) the generated data here")
-    args = parser.parse_args()
+    args = options(__doc__, contacts=100_000, other=3_000_000, repeat=10, data=Path)
 
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as scratch:
         data = args.data.resolve() if args.data else Path(scratch)

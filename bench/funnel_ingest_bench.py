@@ -13,7 +13,6 @@ bench/results/funnel_ingest.json. The target is 20,000 events per second.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import sys
@@ -28,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import print_rows, write  # noqa: E402
+from report import options, print_rows, write  # noqa: E402
 
 from tests.support.product import start, stop  # noqa: E402
 
@@ -64,13 +63,7 @@ def inserted(client: httpx.Client) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=2)
-    args = parser.parse_args()
+    args = options(__doc__, events=200_000, batch=10_000, clients=2)
     requests = args.events // args.batch
     bodies = [json.dumps({"events": events_of(n, args.batch)}).encode() for n in range(requests)]
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:

@@ -3,6 +3,7 @@ figures as a table and writing them to ``bench/results/<name>.json``."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -14,6 +15,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+
+
+def options(doc: str | None, **defaults: Any) -> argparse.Namespace:
+    """The benchmark's command line: ``--name`` for each keyword, typed by its default (int,
+    float, str, Path); a type instead of a value (``data=Path``) is an option without one.
+    ``--help`` prints ``doc``, where each benchmark explains its options."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in defaults.items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(default, type):
+            parser.add_argument(flag, type=default)
+        else:
+            parser.add_argument(flag, type=type(default), default=default)
+    return parser.parse_args()
 
 
 def machine() -> dict[str, Any]:

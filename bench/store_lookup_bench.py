@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from report import write  # noqa: E402
+from report import options, write  # noqa: E402
 
 from smartlinks.models import NewLink  # noqa: E402
 from smartlinks.settings import Settings  # noqa: E402
@@ -91,15 +91,7 @@ def run_engine(engine: str, args: argparse.Namespace, tmp: Path) -> dict[str, An
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--links", type=int, default=20_000)
-    parser.add_argument("--lookups", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--engines", default="sqlite,postgres")
-    parser.add_argument("--label", default="")
-    args = parser.parse_args()
+    args = options(__doc__, links=20_000, lookups=5_000, rounds=5, engines="sqlite,postgres", label="")
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="store-lookup-") as tmp:
         for engine in args.engines.split(","):
