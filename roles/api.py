@@ -18,7 +18,6 @@ from roles.process import Process
 from schemas.events import FUNNEL_TOPIC, funnel_key
 from smartlinks.changes import ChangePublisher
 from smartlinks.eventlog.metrics import funnel_log_metrics
-from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
@@ -33,11 +32,7 @@ class ApiPart:
         self.funnel_log = EventLog(settings.data_dir / "funnel-events", settings.event_fsync_ms)
 
     async def open(self) -> None:
-        process = self.process
-        self.funnel_log.open()
-        process.exit.push_async_callback(self.funnel_log.close)
-        reader = process.funnel_reader = EventLogReader(self.funnel_log)
-        process.registry.register(funnel_log_metrics(self.funnel_log, reader))
+        self.process.funnel_reader = self.process.open_log(self.funnel_log, funnel_log_metrics)
 
     async def start(self) -> None:
         process = self.process

@@ -25,7 +25,8 @@ from starlette.routing import Router
 
 from smartlinks.changes import InProcessChangeFeed, Subscriber
 from smartlinks.eventlog.reader import EventLogReader
-from smartlinks.metrics import new_registry
+from smartlinks.eventlog.writer import EventLog
+from smartlinks.metrics import StatsCollector, new_registry
 from smartlinks.service import Check, service_routes
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
@@ -83,6 +84,16 @@ class Process:
     ) -> None:
         await start()
         self.exit.push_async_callback(stop)
+
+    def open_log(
+        self, log: EventLog, metrics: Callable[[EventLog, EventLogReader], StatsCollector]
+    ) -> EventLogReader:
+        """Open one of the process's event logs until it stops; its reader, with its metrics."""
+        log.open()
+        self.exit.push_async_callback(log.close)
+        reader = EventLogReader(log)
+        self.registry.register(metrics(log, reader))
+        return reader
 
     async def clickhouse(self) -> Client:
         """A new ClickHouse client, closed with the process; the first applies the migrations."""

@@ -12,7 +12,6 @@ from redirector.app import create_redirector, redirector_metrics
 from redirector.cache import LinkCache
 from roles.process import Process
 from smartlinks.eventlog.metrics import event_log_metrics
-from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.settings import Settings
 
@@ -39,11 +38,7 @@ class RedirectorPart:
         process.registry.register(redirector_metrics(edge))
 
     async def open(self) -> None:
-        process = self.process
-        self.click_log.open()
-        process.exit.push_async_callback(self.click_log.close)
-        reader = process.click_reader = EventLogReader(self.click_log)
-        process.registry.register(event_log_metrics(self.click_log, reader))
+        self.process.click_reader = self.process.open_log(self.click_log, event_log_metrics)
 
     async def start(self) -> None:
         process = self.process
