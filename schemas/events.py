@@ -10,8 +10,9 @@ edit in place; a new optional field is not such a change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import msgspec
 import orjson
@@ -119,7 +120,7 @@ class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
 
 
 _encode = msgspec.json.Encoder().encode
-_click_decode = msgspec.json.Decoder(ClickEvent).decode
+_Event = TypeVar("_Event", bound=msgspec.Struct)
 # The field whose bounds a click event broke -> the reason it is refused for.
 _CLICK_BOUNDS = {
     "event_id": Invalid.BAD_EVENT_ID,
@@ -130,14 +131,27 @@ _CLICK_BOUNDS = {
 }
 
 
-def decode_click(data: bytes | str) -> ClickEvent:
-    """A click event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
-    try:
-        return _click_decode(data)
-    except msgspec.ValidationError as exc:
-        raise InvalidEvent(_reason(data, str(exc), CLICK_EVENT_VERSION, _CLICK_BOUNDS), str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+def _checked_decoder(
+    kind: type[_Event], version: int, bounds: dict[str, Invalid] | None = None
+) -> Callable[[bytes | str], _Event]:
+    """A decoder of ``kind`` that validates types and bounds, or raises ``InvalidEvent``
+    with the stable reason code (see ``_reason``)."""
+    decode = msgspec.json.Decoder(kind).decode
+    known = bounds or {}
+
+    def checked(data: bytes | str) -> _Event:
+        try:
+            return decode(data)
+        except msgspec.ValidationError as exc:
+            raise InvalidEvent(_reason(data, str(exc), version, known), str(exc)) from None
+        except msgspec.DecodeError as exc:
+            raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+
+    return checked
+
+
+# A click event, validated (types and bounds), or InvalidEvent saying why not.
+decode_click = _checked_decoder(ClickEvent, CLICK_EVENT_VERSION, _CLICK_BOUNDS)
 
 
 def _reason(data: bytes | str, message: str, version: int, bounds: dict[str, Invalid]) -> str:
@@ -179,15 +193,10 @@ class LinkChange(msgspec.Struct, gc=False):
 
     @classmethod
     def from_json(cls, data: bytes | str) -> LinkChange:
-        try:
-            return _change_decode(data)
-        except msgspec.ValidationError as exc:
-            raise InvalidEvent(_reason(data, str(exc), LINK_CHANGE_VERSION, {}), str(exc)) from None
-        except msgspec.DecodeError as exc:
-            raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+        return _decode_change(data)
 
 
-_change_decode = msgspec.json.Decoder(LinkChange).decode
+_decode_change = _checked_decoder(LinkChange, LINK_CHANGE_VERSION)
 
 
 class FunnelEvent(msgspec.Struct, kw_only=True, gc=False):
@@ -249,17 +258,8 @@ class FunnelEvent(msgspec.Struct, kw_only=True, gc=False):
         return decode_funnel(data)
 
 
-_funnel_decode = msgspec.json.Decoder(FunnelEvent).decode
-
-
-def decode_funnel(data: bytes | str) -> FunnelEvent:
-    """A funnel event, validated (types and bounds), or ``InvalidEvent`` saying why not."""
-    try:
-        return _funnel_decode(data)
-    except msgspec.ValidationError as exc:
-        raise InvalidEvent(_reason(data, str(exc), FUNNEL_EVENT_VERSION, {}), str(exc)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(Invalid.NOT_JSON, str(exc)) from None
+# A funnel event, validated (types and bounds), or InvalidEvent saying why not.
+decode_funnel = _checked_decoder(FunnelEvent, FUNNEL_EVENT_VERSION)
 
 
 def funnel_key(line: bytes) -> bytes:
