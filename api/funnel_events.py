@@ -216,8 +216,12 @@ def _value(value: Any, currency: Any) -> tuple[str | None, str | None]:
         amount = Decimal(written)
     except InvalidOperation:
         raise ApiError(422, "invalid_value", "value must be a decimal number >= 0.", "value") from None
-    normal = format(amount, "f")
-    if not amount.is_finite() or amount < 0 or not _DECIMAL.fullmatch(normal.rstrip("0").rstrip(".") or "0"):
+    # Trailing zeros of the fraction only: 1e20 is 21 digits, not 1 (it would not fit the
+    # column, Decimal(18, 4), and its insert would fail the consumer's batch).
+    normal = format(amount, "f") if amount.is_finite() else ""
+    if "." in normal:
+        normal = normal.rstrip("0").rstrip(".")
+    if not normal or amount < 0 or not _DECIMAL.fullmatch(normal):
         raise ApiError(
             422,
             "invalid_value",

@@ -60,6 +60,9 @@ def test_each_event_is_checked_on_its_own(product: Running) -> None:
         "not an object",
         {"type": "conversion", "id": "o-ok", "name": "purchase", "value": 19.99, "currency": "EUR"},
         delivered("d-ok-1"),  # the same id again in one request
+        # 21 and 16 integer digits: more than the 14 the column holds, however written.
+        {"type": "conversion", "id": "o-7", "name": "purchase", "value": "1e20", "currency": "EUR"},
+        {"type": "conversion", "id": "o-8", "name": "purchase", "value": 1e15, "currency": "EUR"},
     ]
     response = post(product, events)
     assert response.status_code == 200, response.text
@@ -77,6 +80,8 @@ def test_each_event_is_checked_on_its_own(product: Running) -> None:
         (9, "invalid_click_id", "click_id"),
         (10, "unknown_field", "color"),
         (11, "invalid_type", None),
+        (14, "invalid_value", "value"),
+        (15, "invalid_value", "value"),
     ]
 
 
