@@ -227,10 +227,11 @@ class FunnelEvent(msgspec.Struct, kw_only=True, gc=False):
     click_id: Annotated[
         str | None, msgspec.Meta(description="Conversions: the event id of the click it follows")
     ]
-    # As the API writes it (format(Decimal, "f")): trailing zeros are kept, so no bound on
-    # the decimals here; a stricter pattern would refuse events the API accepted.
+    # What fits the column, Decimal(18, 4): at most 14 integer digits and 4 decimals, and
+    # trailing zeros after them (the API once wrote values as given, "1.50000"). Anything
+    # else is a dead letter, not an insert that fails the batch again and again.
     value: Annotated[
-        Annotated[str, msgspec.Meta(pattern="^[0-9]+(\\.[0-9]+)?$")] | None,
+        Annotated[str, msgspec.Meta(pattern="^[0-9]{1,14}(\\.[0-9]{1,4}0*)?$")] | None,
         msgspec.Meta(description="Conversions: a decimal >= 0, as text (no float rounding)"),
     ]
     currency: Annotated[

@@ -158,6 +158,15 @@ def test_a_funnel_event_in_the_shape_written_before_still_decodes() -> None:
     assert event.key == b"019aa8f0000070008000000000000001:c-1"
 
 
+@pytest.mark.parametrize("value", ["100000000000000000000", "1.23456", "1e3"])
+def test_a_value_that_does_not_fit_the_column_is_refused_not_inserted(value: str) -> None:
+    # Decimal(18, 4): refused as it is decoded, a dead letter, rather than an insert that
+    # fails the consumer's batch every time it is retried.
+    with pytest.raises(InvalidEvent) as refused:
+        FunnelEvent.from_json(FUNNEL_BEFORE.replace(b'"1.50000"', f'"{value}"'.encode()))
+    assert refused.value.reason == "bad_field"
+
+
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
