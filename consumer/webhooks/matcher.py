@@ -17,7 +17,6 @@ of the click it was attributed to (a conversion without a click has no link).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.funnel import StoredConversion
 from consumer.webhooks import payload
+from smartlinks.background import BackgroundTask
 from smartlinks.ids import new_id
 from smartlinks.models import Link, to_ms, utcnow
 from smartlinks.store.base import WebhookStore
@@ -94,18 +94,14 @@ class WebhookMatcher:
         self.stats = MatcherStats()
         self._rules: dict[str, list[Rule]] = {}  # link.clicked, by tenant
         self._conversion_rules: dict[str, list[Rule]] = {}  # conversion.recorded, by tenant
-        self._task: asyncio.Task[None] | None = None
+        self._reloads = BackgroundTask("webhook-rules", self._reload_forever)
 
     async def start(self) -> None:
         await self.reload()
-        self._task = asyncio.create_task(self._reload_forever(), name="webhook-rules")
+        self._reloads.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._reloads.stop()
 
     async def reload(self) -> None:
         rules: dict[str, list[Rule]] = {}
