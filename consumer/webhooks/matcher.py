@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.funnel import StoredConversion
@@ -34,6 +34,8 @@ from smartlinks.store.base import WebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, Webhook
 
 log = logging.getLogger(__name__)
+
+E = TypeVar("E")  # a stored click or conversion
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,23 @@ class Rule:
             and (self.campaign is None or self.campaign == conversion.campaign)
             and conversion.event.received_at >= self.since_ms
         )
+
+
+def pairs(
+    rules: dict[str, list[Rule]],
+    events: Sequence[E],
+    tenant_of: Callable[[E], str],
+    wants: Callable[[Rule, E], bool],
+) -> list[tuple[Rule, E]]:
+    """Each (rule, event) where the rule is of the event's tenant and wants the event."""
+    if not rules:  # no webhooks at all, the common case: no look at the events
+        return []
+    found: list[tuple[Rule, E]] = []
+    for event in events:
+        tenant_rules = rules.get(tenant_of(event))
+        if tenant_rules is not None:
+            found.extend((rule, event) for rule in tenant_rules if wants(rule, event))
+    return found
 
 
 @dataclass(slots=True)
@@ -122,28 +141,12 @@ class WebhookMatcher:
                 log.exception("reloading webhooks failed; matching with the ones loaded before")
 
     def match(self, clicks: Sequence[StoredClick]) -> list[tuple[Rule, StoredClick]]:
-        rules = self._rules
-        if not rules:
-            return []
-        found: list[tuple[Rule, StoredClick]] = []
-        for click in clicks:
-            tenant_rules = rules.get(click.row.tenant_id)
-            if tenant_rules is not None:
-                found.extend((rule, click) for rule in tenant_rules if rule.matches(click.row))
-        return found
+        return pairs(self._rules, clicks, lambda click: click.row.tenant_id, lambda r, c: r.matches(c.row))
 
     def match_conversions(
         self, conversions: Sequence[StoredConversion]
     ) -> list[tuple[Rule, StoredConversion]]:
-        rules = self._conversion_rules
-        if not rules:
-            return []
-        found: list[tuple[Rule, StoredConversion]] = []
-        for conversion in conversions:
-            tenant_rules = rules.get(conversion.event.tenant_id)
-            if tenant_rules is not None:
-                found.extend((rule, conversion) for rule in tenant_rules if rule.hears(conversion))
-        return found
+        return pairs(self._conversion_rules, conversions, lambda c: c.event.tenant_id, Rule.hears)
 
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         """Enqueue a delivery per matching (webhook, click); raise if the store fails, so
