@@ -4,19 +4,13 @@ stored, counted only once acknowledged, a failed step is retried with the same b
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
 
 from consumer import retry
 from consumer.batch_loop import BatchLoop
-
-pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Queue:
@@ -69,30 +63,30 @@ class Flaky(BatchLoop[Stats, int]):
         self.stats.messages += stored
 
 
-async def test_a_failed_step_is_retried_with_the_same_batch_then_acked_and_counted(
+def test_a_failed_step_is_retried_with_the_same_batch_then_acked_and_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(retry, "MAX_BACKOFF", 0.0)
     queue = Queue([b"a", b"b", b"c"])
     loop = Flaky(queue, failures=2)
-    assert await loop.run_once() == 2
+    assert asyncio.run(loop.run_once()) == 2
     assert loop.stored == [[b"a", b"b"]] == queue.acked
     assert loop.stats == Stats(batches=1, messages=2, insert_failures=2)
 
 
-async def test_drain_stores_what_is_queued_then_returns() -> None:
+def test_drain_stores_what_is_queued_then_returns() -> None:
     queue = Queue([b"a", b"b", b"c"])
     loop = Flaky(queue, failures=0)
-    await loop.drain()
+    asyncio.run(loop.drain())
     assert loop.stored == [[b"a", b"b"], [b"c"]] == queue.acked
     assert queue.messages == []
     assert loop.stats == Stats(batches=2, messages=3)
 
 
-async def test_a_stopping_loop_gives_up_and_leaves_the_batch_unacknowledged() -> None:
+def test_a_stopping_loop_gives_up_and_leaves_the_batch_unacknowledged() -> None:
     queue = Queue([b"a"])
     loop = Flaky(queue, failures=1)
     with pytest.raises(RuntimeError):
-        await loop.drain()
+        asyncio.run(loop.drain())
     assert queue.acked == [] and queue.messages == [b"a"]
     assert loop.stats == Stats(insert_failures=1)
