@@ -1,5 +1,6 @@
 """The funnel consumer: take deliveries and conversions → insert (attributed) → fire
-``conversion.recorded`` triggers → acknowledge, as the click consumer does for clicks.
+``conversion.recorded`` triggers → acknowledge, in the loop the click consumer runs too
+(consumer/batch_loop.py).
 
 A message that is not a funnel event goes to the dead-letter table with its reason and
 never stops the loop; a failed insert is retried with the same batch until it succeeds.
@@ -11,12 +12,11 @@ import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from consumer.batch_loop import BatchLoop, Source
 from consumer.dead_letters import DeadLetter
 from consumer.funnel import FunnelInserted, FunnelSink, StoredConversion
-from consumer.loop import Source
-from consumer.retry import until_done
 from schemas.events import FunnelEvent, InvalidEvent
 
 
@@ -37,7 +37,13 @@ class FunnelStats:
     trigger_failures: int = 0
 
 
-class FunnelConsumer:
+class StoredFunnelBatch(NamedTuple):
+    events: list[FunnelEvent]
+    letters: list[DeadLetter]
+    inserted: FunnelInserted
+
+
+class FunnelConsumer(BatchLoop[FunnelStats, StoredFunnelBatch]):
     def __init__(
         self,
         source: Source,
@@ -47,66 +53,42 @@ class FunnelConsumer:
         max_wait: float = 0.5,
         triggers: ConversionTriggers | None = None,
     ) -> None:
-        self.source = source
+        super().__init__(source, FunnelStats(), batch_size, max_wait)
         self.sink = sink
         self.dead_letter = dead_letter
-        self.batch_size = batch_size
-        self.max_wait = max_wait
         self.triggers = triggers
-        self.stats = FunnelStats()
-        self._stopping = False
 
-    async def run_once(self) -> int:
-        messages = await self.source.take(self.batch_size, self.max_wait)
-        if not messages:
-            return 0
+    async def store(self, messages: list[bytes]) -> StoredFunnelBatch:
         events, letters = decode(messages)
-        inserted = await until_done(
-            lambda: asyncio.to_thread(self._store, events, letters),
+        inserted = await self.until_done(
+            lambda: asyncio.to_thread(self._insert, events, letters),
             "inserting funnel events into ClickHouse",
-            lambda: self._count("insert_failures"),
-            lambda: self._stopping,
+            "insert_failures",
         )
-        conversions = inserted.conversions or []
         # Also those stored before: a crash between the insert and the triggers must not
         # cost them their webhooks (each webhook gets one delivery per conversion id).
         triggered = inserted.all_conversions()
         if triggered and (triggers := self.triggers) is not None:
-            await until_done(
-                lambda: triggers.fire_conversions(triggered),
-                "conversion triggers",
-                lambda: self._count("trigger_failures"),
-                lambda: self._stopping,
+            await self.until_done(
+                lambda: triggers.fire_conversions(triggered), "conversion triggers", "trigger_failures"
             )
-        await self.source.ack()
-        stats = self.stats
+        return StoredFunnelBatch(events, letters, inserted)
+
+    def count(self, messages: list[bytes], stored: StoredFunnelBatch) -> None:
+        inserted, stats = stored.inserted, self.stats
         stats.batches += 1
         stats.events += len(messages)
         stats.deliveries += inserted.deliveries
-        stats.conversions += len(conversions)
-        stats.duplicates += len(events) - inserted.count
-        for reason, _, _ in letters:
+        stats.conversions += len(inserted.conversions or [])
+        stats.duplicates += len(stored.events) - inserted.count
+        for reason, _, _ in stored.letters:
             stats.dead_letters[reason] += 1
-        return len(messages)
 
-    def _store(self, events: list[FunnelEvent], letters: list[DeadLetter]) -> FunnelInserted:
+    def _insert(self, events: list[FunnelEvent], letters: list[DeadLetter]) -> FunnelInserted:
         inserted = self.sink.insert(events) if events else FunnelInserted()
         if letters:
             self.dead_letter(letters)
         return inserted
-
-    def _count(self, failures: str) -> None:
-        setattr(self.stats, failures, getattr(self.stats, failures) + 1)
-
-    async def run(self) -> None:
-        while not self._stopping:
-            await self.run_once()
-
-    async def drain(self) -> None:
-        """Store what is already queued, then return (at shutdown)."""
-        self._stopping = True
-        while await self.run_once():
-            pass
 
 
 def decode(messages: Sequence[bytes]) -> tuple[list[FunnelEvent], list[DeadLetter]]:

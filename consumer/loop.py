@@ -1,7 +1,8 @@
 """The consumer's pipeline: take a batch → validate → enrich → store → acknowledge, in
 that order. Validation happens once, as each message is decoded (consumer/decode.py); the
 enrichment steps run per event (consumer/enrich/pipeline.py), and the batch steps up to the
-insert per batch (consumer/ingest.py).
+insert per batch (consumer/ingest.py); the loop around them (take, acknowledge, count,
+drain) is the one the funnel consumer runs too (consumer/batch_loop.py).
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
 ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
@@ -22,26 +23,19 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol
 
+from consumer.batch_loop import BatchLoop
+from consumer.batch_loop import Source as Source  # what roles/ hands a ClickConsumer
 from consumer.dead_letters import DeadLetter
 from consumer.decode import ClickDecoder
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.ingest import Inserted
-from consumer.retry import until_done
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
-
-class Source(Protocol):
-    async def take(self, max_items: int, max_wait: float) -> list[bytes]: ...
-
-    async def ack(self) -> None: ...
 
 
 class Enricher(Protocol):
@@ -80,7 +74,14 @@ class ConsumerStats:
     lag_ms: int = 0  # age of the newest event of the last batch when it was stored
 
 
-class ClickConsumer:
+class StoredBatch(NamedTuple):
+    rows: list[ClickRow]
+    letters: list[DeadLetter]
+    inserted: Inserted
+    started: float  # perf_counter when the batch was taken
+
+
+class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
     def __init__(
         self,
         source: Source,
@@ -92,16 +93,12 @@ class ClickConsumer:
         triggers: Triggers | None = None,
         decoder: ClickDecoder | None = None,
     ) -> None:
-        self.source = source
+        super().__init__(source, ConsumerStats(), batch_size, max_wait)
         self.decoder = decoder or ClickDecoder()
         self.triggers = triggers
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
-        self.batch_size = batch_size
-        self.max_wait = max_wait
-        self.stats = ConsumerStats()
-        self._stopping = False
 
     def process(self, messages: Sequence[bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Validate and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
@@ -117,24 +114,22 @@ class ClickConsumer:
                 letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
         return rows, letters
 
-    def _store(self, rows: list[ClickRow], letters: list[DeadLetter]) -> Inserted:
+    def _insert(self, rows: list[ClickRow], letters: list[DeadLetter]) -> Inserted:
         inserted = self.sink.insert_batch(rows) if rows else Inserted()
         if letters:
             self.sink.dead_letter(letters)
         return inserted
 
-    async def run_once(self) -> int:
-        """One batch through the pipeline; returns the number of events taken."""
-        events = await self.source.take(self.batch_size, self.max_wait)
-        if not events:
-            return 0
+    async def store(self, messages: list[bytes]) -> StoredBatch:
         started = time.perf_counter()
-        rows, letters = await asyncio.to_thread(self.process, events)
-        inserted = await self._until_done(
-            lambda: asyncio.to_thread(self._store, rows, letters), "insert into ClickHouse", "insert_failures"
+        rows, letters = await asyncio.to_thread(self.process, messages)
+        inserted = await self.until_done(
+            lambda: asyncio.to_thread(self._insert, rows, letters),
+            "insert into ClickHouse",
+            "insert_failures",
         )
         if inserted.clicks and (triggers := self.triggers) is not None:
-            await self._until_done(
+            await self.until_done(
                 lambda: triggers.fire(inserted.clicks), "click triggers", "trigger_failures"
             )
         if letters and self.dead_letter_topic is not None:
@@ -143,33 +138,16 @@ class ClickConsumer:
             except Exception:
                 # They are in ClickHouse's dead_letters already; the topic is a convenience.
                 log.exception("forwarding %d dead letters to Kafka failed", len(letters))
-        await self.source.ack()
-        stats = self.stats
+        return StoredBatch(rows, letters, inserted, started)
+
+    def count(self, messages: list[bytes], stored: StoredBatch) -> None:
+        rows, inserted, stats = stored.rows, stored.inserted, self.stats
         stats.batches += 1
-        stats.events += len(events)
+        stats.events += len(messages)
         stats.inserted += inserted.count
         stats.duplicates += len(rows) - inserted.count
-        for reason, _, _ in letters:
+        for reason, _, _ in stored.letters:
             stats.dead_letters[reason] += 1
-        stats.last_batch_seconds = time.perf_counter() - started
+        stats.last_batch_seconds = time.perf_counter() - stored.started
         if rows:
             stats.lag_ms = int(time.time() * 1000) - max(row.ts for row in rows)
-        return len(events)
-
-    async def _until_done(self, step: Callable[[], Awaitable[T]], what: str, failures: str) -> T:
-        """``until_done`` counting each failure in ``stats.<failures>``."""
-
-        def failed() -> None:
-            setattr(self.stats, failures, getattr(self.stats, failures) + 1)
-
-        return await until_done(step, what, failed, lambda: self._stopping)
-
-    async def run(self) -> None:
-        while not self._stopping:
-            await self.run_once()
-
-    async def drain(self) -> None:
-        """Store what is already queued, then return (at shutdown)."""
-        self._stopping = True
-        while await self.run_once():
-            pass

@@ -7,7 +7,7 @@ samples only when ``/metrics`` is scraped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -16,14 +16,29 @@ from prometheus_client.registry import Collector
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+Read = Callable[[], float | dict[str, float]]
+
 
 @dataclass(frozen=True, slots=True)
 class Sample:
     name: str  # without the "smartlinks_" prefix
     help: str
     kind: str  # "counter" | "gauge"
-    read: Callable[[], float | dict[str, float]]  # a dict is one labelled sample per key
+    read: Read  # a dict is one labelled sample per key
     label: str = ""
+
+
+def counter(name: str, help: str, read: Read, label: str = "") -> Sample:
+    return Sample(name, help, "counter", read, label)
+
+
+def gauge(name: str, help: str, read: Read, label: str = "") -> Sample:
+    return Sample(name, help, "gauge", read, label)
+
+
+def per_label(counts: Mapping[str, int]) -> dict[str, float]:
+    """A count per reason (or step, or result) as the values of one labelled sample."""
+    return {key: float(count) for key, count in counts.items()}
 
 
 class StatsCollector(Collector):

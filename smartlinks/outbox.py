@@ -11,9 +11,9 @@ away the loop backs off, up to RETRY_CAP, and says so once, not on every pass.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
+from smartlinks.background import BackgroundTask
 from smartlinks.backoff import Backoff
 from smartlinks.changes import ChangePublisher
 from smartlinks.store.base import LinkStore
@@ -30,7 +30,7 @@ class ChangeRelay:
         self.poll_interval = poll_interval
         self.delivered = 0
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask("link-change-relay", self._run)
 
     async def deliver(self) -> int:
         """Publish every pending change now; returns how many were published."""
@@ -44,14 +44,10 @@ class ChangeRelay:
         return published
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="link-change-relay")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
     async def _run(self) -> None:
         backoff = Backoff(self.poll_interval, max(RETRY_CAP, self.poll_interval))

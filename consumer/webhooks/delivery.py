@@ -23,7 +23,6 @@ from ingestion (an asyncio task of its own, with its own HTTP connections).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consumer.webhooks.sender import Sender
+from smartlinks.background import BackgroundTask
 from smartlinks.models import utcnow
 from smartlinks.store.base import WebhookStore
 from smartlinks.waiting import wait_set
@@ -118,7 +118,7 @@ class DeliveryWorker:
         self.sender = Sender(allow_private, timeout, concurrency)
         self.stats = DeliveryStats()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = BackgroundTask("webhook-delivery", self._run)
         self._attempts: dict[asyncio.Task[None], ClaimedDelivery] = {}
         self._busy: Counter[str] = Counter()  # attempts under way, by webhook
         self._cooling: dict[str, tuple[float, int]] = {}  # webhook → (monotonic until, failures)
@@ -128,14 +128,10 @@ class DeliveryWorker:
         self._wake.set()
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="webhook-delivery")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
         if self._attempts:
             await asyncio.wait(list(self._attempts), timeout=STOP_GRACE)
         unfinished = dict(self._attempts)

@@ -17,23 +17,25 @@ of the click it was attributed to (a conversion without a click has no link).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.funnel import StoredConversion
 from consumer.webhooks import payload
+from smartlinks.background import BackgroundTask
 from smartlinks.ids import new_id
 from smartlinks.models import Link, to_ms, utcnow
 from smartlinks.store.base import WebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, Webhook
 
 log = logging.getLogger(__name__)
+
+E = TypeVar("E")  # a stored click or conversion
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,23 @@ class Rule:
         )
 
 
+def pairs(
+    rules: dict[str, list[Rule]],
+    events: Sequence[E],
+    tenant_of: Callable[[E], str],
+    wants: Callable[[Rule, E], bool],
+) -> list[tuple[Rule, E]]:
+    """Each (rule, event) where the rule is of the event's tenant and wants the event."""
+    if not rules:  # no webhooks at all, the common case: no look at the events
+        return []
+    found: list[tuple[Rule, E]] = []
+    for event in events:
+        tenant_rules = rules.get(tenant_of(event))
+        if tenant_rules is not None:
+            found.extend((rule, event) for rule in tenant_rules if wants(rule, event))
+    return found
+
+
 @dataclass(slots=True)
 class MatcherStats:
     enqueued: int = 0  # deliveries written
@@ -94,18 +113,14 @@ class WebhookMatcher:
         self.stats = MatcherStats()
         self._rules: dict[str, list[Rule]] = {}  # link.clicked, by tenant
         self._conversion_rules: dict[str, list[Rule]] = {}  # conversion.recorded, by tenant
-        self._task: asyncio.Task[None] | None = None
+        self._reloads = BackgroundTask("webhook-rules", self._reload_forever)
 
     async def start(self) -> None:
         await self.reload()
-        self._task = asyncio.create_task(self._reload_forever(), name="webhook-rules")
+        self._reloads.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._reloads.stop()
 
     async def reload(self) -> None:
         rules: dict[str, list[Rule]] = {}
@@ -126,28 +141,12 @@ class WebhookMatcher:
                 log.exception("reloading webhooks failed; matching with the ones loaded before")
 
     def match(self, clicks: Sequence[StoredClick]) -> list[tuple[Rule, StoredClick]]:
-        rules = self._rules
-        if not rules:
-            return []
-        found: list[tuple[Rule, StoredClick]] = []
-        for click in clicks:
-            tenant_rules = rules.get(click.row.tenant_id)
-            if tenant_rules is not None:
-                found.extend((rule, click) for rule in tenant_rules if rule.matches(click.row))
-        return found
+        return pairs(self._rules, clicks, lambda click: click.row.tenant_id, lambda r, c: r.matches(c.row))
 
     def match_conversions(
         self, conversions: Sequence[StoredConversion]
     ) -> list[tuple[Rule, StoredConversion]]:
-        rules = self._conversion_rules
-        if not rules:
-            return []
-        found: list[tuple[Rule, StoredConversion]] = []
-        for conversion in conversions:
-            tenant_rules = rules.get(conversion.event.tenant_id)
-            if tenant_rules is not None:
-                found.extend((rule, conversion) for rule in tenant_rules if rule.hears(conversion))
-        return found
+        return pairs(self._conversion_rules, conversions, lambda c: c.event.tenant_id, Rule.hears)
 
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         """Enqueue a delivery per matching (webhook, click); raise if the store fails, so
