@@ -57,6 +57,8 @@ _RESOLVE = (
     f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
     " WHERE l.code = ? AND l.deleted_at IS NULL"
 )
+# A tenant's live link, by (link id, tenant id): read, or read to rewrite it.
+_TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
 
 
 async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
@@ -323,10 +325,7 @@ class SQLLinkStore:
         return [found[destination] for destination in destinations]
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
-        row = await self.db.one(
-            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
-            (link_id, tenant_id),
-        )
+        row = await self.db.one(_TENANTS_LINK, (link_id, tenant_id))
         return None if row is None else rows.link(row)
 
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
@@ -390,11 +389,7 @@ class SQLLinkStore:
         async with self.db.transaction() as tx:
             # Locked (PostgreSQL): a concurrent edit waits for this one, so neither patch is
             # lost and their outbox rows come in commit order.
-            row = await tx.one(
-                f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
-                f"{self.db.dialect.for_update}",
-                (link_id, tenant_id),
-            )
+            row = await tx.one(_TENANTS_LINK + self.db.dialect.for_update, (link_id, tenant_id))
             if row is None:
                 return None
             link = patch.applied_to(rows.link(row), utcnow())

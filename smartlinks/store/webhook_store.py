@@ -50,6 +50,8 @@ _NO_SUCCESS_SINCE_FIRST_ATTEMPT = (
     "(last_success_at IS NULL OR last_success_at <"
     " (SELECT at FROM webhook_attempts WHERE delivery_id = ? AND n = 1))"
 )
+# A tenant's webhook, by (webhook id, tenant id): read, or read to rewrite it.
+_TENANTS_WEBHOOK = f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?"
 _DUE = "status = 'pending' AND next_attempt_at <= ?"
 # A disabled webhook's pending deliveries leave the due index (NULL is never due), so
 # workers do not wade through them on every claim.
@@ -94,10 +96,7 @@ class SQLWebhookStore:
         return hook
 
     async def get_webhook(self, tenant_id: str, webhook_id: str) -> Webhook | None:
-        row = await self.db.one(
-            f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?",
-            (webhook_id, tenant_id),
-        )
+        row = await self.db.one(_TENANTS_WEBHOOK, (webhook_id, tenant_id))
         return None if row is None else wrows.webhook(row)
 
     async def list_webhooks(self, tenant_id: str) -> list[Webhook]:
@@ -108,11 +107,7 @@ class SQLWebhookStore:
 
     async def update_webhook(self, tenant_id: str, webhook_id: str, patch: WebhookPatch) -> Webhook | None:
         async with self.db.transaction() as tx:
-            row = await tx.one(
-                f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?"
-                f"{self.db.dialect.for_update}",
-                (webhook_id, tenant_id),
-            )
+            row = await tx.one(_TENANTS_WEBHOOK + self.db.dialect.for_update, (webhook_id, tenant_id))
             if row is None:
                 return None
             current = wrows.webhook(row)
