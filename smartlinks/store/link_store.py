@@ -33,6 +33,7 @@ from smartlinks.models import (
 from smartlinks.store import rows
 from smartlinks.store.base import (
     IDEMPOTENCY_RETENTION,
+    TENANT_SETTINGS,
     CampaignSummary,
     CodeSpaceExhausted,
     CodeTaken,
@@ -188,7 +189,7 @@ class SQLLinkStore:
                 raise KeyError(tenant_id)  # rolls back: no change announced for nobody
             tenant = patch.applied_to(rows.tenant(row))
             await tx.execute(
-                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS)} WHERE id = ?",
+                f"UPDATE tenants SET {rows.set_clause(TENANT_SETTINGS)} WHERE id = ?",
                 (*rows.tenant_values(tenant), tenant_id),
             )
             await _outbox(tx, "tenant_updated", tenant_id)

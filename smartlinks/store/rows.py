@@ -15,7 +15,14 @@ from typing import Any, Protocol
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
 from smartlinks.models import ApiKey, KeyKind, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import KeyHolder, TenantSummary, hash_api_key, new_api_key, search_text
+from smartlinks.store.base import (
+    TENANT_SETTINGS,
+    KeyHolder,
+    TenantSummary,
+    hash_api_key,
+    new_api_key,
+    search_text,
+)
 from smartlinks.urls import to_header_url
 
 # The columns the functions below read, for a store's SELECT and RETURNING clauses.
@@ -97,22 +104,8 @@ def tenant(row: Row) -> Tenant:
 
 
 def tenant_values(tenant: Tenant) -> tuple[Any, ...]:
-    """The settings of ``TENANT_SETTINGS_COLUMNS``, in that order."""
-    return (
-        tenant.collect_metadata,
-        tenant.conversion_tracking,
-        tenant.click_id_param,
-        tenant.attribution_window_days,
-    )
-
-
-# The tenant's settings, as a change writes them (``tenant_values``).
-TENANT_SETTINGS_COLUMNS = (
-    "collect_metadata",
-    "conversion_tracking",
-    "click_id_param",
-    "attribution_window_days",
-)
+    """The tenant's settings (``TENANT_SETTINGS``), in that order."""
+    return tuple(getattr(tenant, name) for name in TENANT_SETTINGS)
 
 
 def tenant_summary(row: Row) -> TenantSummary:
