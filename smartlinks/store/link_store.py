@@ -198,11 +198,7 @@ class SQLLinkStore:
     async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
         record, key, values = rows.new_api_key_row(tenant_id, name, kind)
         async with self.db.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
-                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS)})",
-                values,
-            )
+            await tx.execute(rows.insert("api_keys", rows.API_KEY_INSERT_COLUMNS), values)
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:

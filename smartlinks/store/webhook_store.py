@@ -90,7 +90,7 @@ class SQLWebhookStore:
             if row is not None and row["n"] >= limit:
                 raise WebhookLimitReached(new.tenant_id)
             await tx.execute(
-                f"INSERT INTO webhooks ({wrows.WEBHOOK_COLUMNS}) VALUES ({rows.marks(12)})",
+                rows.insert("webhooks", wrows.WEBHOOK_COLUMNS),
                 wrows.webhook_values(hook),
             )
         return hook
@@ -189,7 +189,8 @@ class SQLWebhookStore:
             return 0
         async with self.db.transaction() as tx:
             return await tx.executemany(
-                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS}) SELECT {rows.marks(9)}"
+                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS})"
+                f" SELECT {rows.placeholders(wrows.NEW_DELIVERY_COLUMNS)}"
                 " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND enabled = TRUE)"
                 " ON CONFLICT (webhook_id, event_id) DO NOTHING",
                 [(*wrows.new_delivery_values(new), new.webhook_id) for new in deliveries],
@@ -213,7 +214,7 @@ class SQLWebhookStore:
                 )
             else:
                 found = await _claim_in_steps(tx, now, limit, per_webhook, skip_webhooks, lease_end, lease)
-        return sorted((wrows.claimed(row, lease) for row in found), key=lambda claimed: claimed.id)
+        return sorted((wrows.claimed(row, lease=lease) for row in found), key=lambda claimed: claimed.id)
 
     async def record_attempt(
         self, claimed: ClaimedDelivery, attempt: DeliveryAttempt, outcome: AttemptOutcome
@@ -230,7 +231,7 @@ class SQLWebhookStore:
             if moved is None:
                 return False  # the lease ran out and another attempt owns the delivery now
             await tx.execute(
-                f"INSERT INTO webhook_attempts ({wrows.ATTEMPT_COLUMNS}) VALUES ({rows.marks(7)})",
+                rows.insert("webhook_attempts", wrows.ATTEMPT_COLUMNS),
                 wrows.attempt_values(claimed.id, moved["attempts"], attempt),
             )
             if attempt.ok:
