@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import datetime
+from operator import attrgetter, itemgetter
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from schemas.events import LinkChange
@@ -63,29 +64,37 @@ class ModelRow(Generic[M]):
         self, model: Callable[..., M], supplied: Sequence[str] = (), **codecs: Codec | Callable[[Any], Any]
     ) -> None:
         self.model = model
-        self.names = tuple(field.name for field in fields(cast(Any, model)) if field.name not in supplied)
+        every = tuple(field.name for field in fields(cast(Any, model)))
+        self.names = tuple(name for name in every if name not in supplied)
+        # Read fields are passed by position (as fast as a hand-written call), the
+        # supplied ones by name after them.
+        assert every[: len(self.names)] == self.names, "supplied fields must come last"
+        assert len(self.names) > 1, "itemgetter of one column gives no tuple"
         assert set(codecs) <= set(self.names), "a codec for a field the row does not hold"
         self.columns = ", ".join(self.names)
         reads = {name: c.read if isinstance(c, Codec) else c for name, c in codecs.items()}
         writes = {name: c.write for name, c in codecs.items() if isinstance(c, Codec)}
-        self._reads = tuple((name, reads.get(name)) for name in self.names)
-        self._writes = tuple((name, writes.get(name)) for name in self.names)
+        self._get = itemgetter(*self.names)
+        self._reads = tuple((at, reads[name]) for at, name in enumerate(self.names) if name in reads)
+        self._attrs = attrgetter(*self.names)
+        self._writes = tuple((at, writes[name]) for at, name in enumerate(self.names) if name in writes)
 
     def __call__(self, row: Row, **supplied: Any) -> M:
-        read = {name: row[name] if convert is None else convert(row[name]) for name, convert in self._reads}
-        return self.model(**read, **supplied)
-
-    def kept(self, record: M) -> dict[str, Any]:
-        """Each column with what the store keeps of ``record``."""
-        kept = {}
-        for name, convert in self._writes:
-            value = getattr(record, name)
-            kept[name] = value if convert is None else convert(value)
-        return kept
+        read = list(self._get(row))
+        for at, convert in self._reads:
+            read[at] = convert(read[at])
+        return self.model(*read, **supplied)
 
     def values(self, record: M) -> tuple[Any, ...]:
         """The values of ``columns`` for ``record``, in their order."""
-        return tuple(self.kept(record).values())
+        kept = list(self._attrs(record))
+        for at, convert in self._writes:
+            kept[at] = convert(kept[at])
+        return tuple(kept)
+
+    def kept(self, record: M) -> dict[str, Any]:
+        """Each column with what the store keeps of ``record``."""
+        return dict(zip(self.names, self.values(record), strict=True))
 
 
 def in_order(kept: Mapping[str, Any], columns: Iterable[str]) -> tuple[Any, ...]:
@@ -124,15 +133,17 @@ LINK_COLUMNS = link.columns
 TENANT_COLUMNS = tenant.columns
 API_KEY_COLUMNS = api_key.columns
 
-# The columns a new link's row sets (``link_values``), with their SQL types for an engine
-# that binds the rows as one array per column.
-_LINK_INSERT = {
-    "id": "text", "tenant_id": "text", "code": "text", "destination_url": "text", "location": "text",
-    "title": "text", "expires_at": "bigint", "campaign": "text", "contact_id": "text",
-    "search_text": "text", "created_at": "bigint", "updated_at": "bigint", "conversion_tracking": "boolean",
+# The columns a new link's row sets (``link_values``): the link's, then those derived
+# from it; with their SQL types, for an engine that binds the rows as one array per column.
+_DERIVED = ("location", "search_text")
+_LINK_TYPES = {
+    "id": "text", "tenant_id": "text", "code": "text", "destination_url": "text", "title": "text",
+    "expires_at": "bigint", "campaign": "text", "contact_id": "text", "created_at": "bigint",
+    "updated_at": "bigint", "conversion_tracking": "boolean", "location": "text", "search_text": "text",
 }  # fmt: skip
+_LINK_INSERT = (*link.names, *_DERIVED)
 LINK_INSERT_COLUMNS = ", ".join(_LINK_INSERT)
-LINK_INSERT_TYPES = tuple(_LINK_INSERT.values())
+LINK_INSERT_TYPES = tuple(_LINK_TYPES[column] for column in _LINK_INSERT)
 # What an edit sets (``edited_link_values``).
 LINK_EDIT_COLUMNS = (
     "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
@@ -202,24 +213,19 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
     )
 
 
-def _kept(new: Link) -> dict[str, Any]:
-    """Each column of a link's row with what the store keeps of ``new``, the derived
-    ones included."""
-    return {
-        **link.kept(new),
-        "location": to_header_url(new.destination_url),
-        "search_text": search_text(new.title, new.destination_url),
-    }
+def _derived(record: Link) -> tuple[Any, ...]:
+    """The values of ``_DERIVED``: the destination as a header value, and what search matches."""
+    return to_header_url(record.destination_url), search_text(record.title, record.destination_url)
 
 
 def link_values(new: Link) -> tuple[Any, ...]:
     """The values of ``LINK_INSERT_COLUMNS`` for a new link."""
-    return in_order(_kept(new), _LINK_INSERT)
+    return (*link.values(new), *_derived(new))
 
 
 def edited_link_values(edited: Link) -> tuple[Any, ...]:
     """What an edit sets, in the order of ``LINK_EDIT_COLUMNS``."""
-    return in_order(_kept(edited), LINK_EDIT_COLUMNS)
+    return in_order(dict(zip(_LINK_INSERT, link_values(edited), strict=True)), LINK_EDIT_COLUMNS)
 
 
 def set_clause(columns: tuple[str, ...]) -> str:
