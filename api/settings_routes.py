@@ -16,9 +16,10 @@ from api.responses import json_response
 from api.routing import resource
 from api.validation import boolean, read_object, reject_unknown, wrong_type
 from smartlinks.models import Tenant, TenantPatch
+from smartlinks.store.base import TENANT_SETTINGS
 
 PATH = "/api/v1/settings"
-FIELDS = ("collect_metadata", "conversion_tracking", "click_id_param", "attribution_window_days")
+FIELDS = TENANT_SETTINGS
 # The click id rides in the destination's query string: a name that needs no escaping
 # there, and that a site's code can read back as it was written.
 CLICK_ID_PARAM = re.compile(r"[A-Za-z0-9_.-]{1,64}", re.ASCII)
@@ -26,12 +27,7 @@ MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 1, 365
 
 
 def settings_json(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "collect_metadata": tenant.collect_metadata,
-        "conversion_tracking": tenant.conversion_tracking,
-        "click_id_param": tenant.click_id_param,
-        "attribution_window_days": tenant.attribution_window_days,
-    }
+    return {name: getattr(tenant, name) for name in FIELDS}
 
 
 def settings_patch(body: dict[str, Any]) -> TenantPatch:

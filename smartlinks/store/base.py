@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -25,6 +25,10 @@ from smartlinks.webhooks import (
     Webhook,
     WebhookPatch,
 )
+
+# The tenant's settings, named as ``Tenant`` and ``TenantPatch`` name them: what the API
+# shows and changes, and what the store writes when they change.
+TENANT_SETTINGS: tuple[str, ...] = tuple(field.name for field in fields(TenantPatch))
 
 API_KEY_PREFIX = "sl_"
 # A publishable key looks different at a glance, so nobody mistakes one for the other, and

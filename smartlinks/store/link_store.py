@@ -33,6 +33,7 @@ from smartlinks.models import (
 from smartlinks.store import rows
 from smartlinks.store.base import (
     IDEMPOTENCY_RETENTION,
+    TENANT_SETTINGS,
     CampaignSummary,
     CodeSpaceExhausted,
     CodeTaken,
@@ -57,6 +58,8 @@ _RESOLVE = (
     f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
     " WHERE l.code = ? AND l.deleted_at IS NULL"
 )
+# A tenant's live link, by (link id, tenant id): read, or read to rewrite it.
+_TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
 
 
 async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
@@ -186,7 +189,7 @@ class SQLLinkStore:
                 raise KeyError(tenant_id)  # rolls back: no change announced for nobody
             tenant = patch.applied_to(rows.tenant(row))
             await tx.execute(
-                f"UPDATE tenants SET {rows.set_clause(rows.TENANT_SETTINGS_COLUMNS)} WHERE id = ?",
+                f"UPDATE tenants SET {rows.set_clause(TENANT_SETTINGS)} WHERE id = ?",
                 (*rows.tenant_values(tenant), tenant_id),
             )
             await _outbox(tx, "tenant_updated", tenant_id)
@@ -195,11 +198,7 @@ class SQLLinkStore:
     async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
         record, key, values = rows.new_api_key_row(tenant_id, name, kind)
         async with self.db.transaction() as tx:
-            await tx.execute(
-                f"INSERT INTO api_keys ({rows.API_KEY_INSERT_COLUMNS})"
-                f" VALUES ({rows.placeholders(rows.API_KEY_INSERT_COLUMNS)})",
-                values,
-            )
+            await tx.execute(rows.insert("api_keys", rows.API_KEY_INSERT_COLUMNS), values)
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:
@@ -323,10 +322,7 @@ class SQLLinkStore:
         return [found[destination] for destination in destinations]
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
-        row = await self.db.one(
-            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
-            (link_id, tenant_id),
-        )
+        row = await self.db.one(_TENANTS_LINK, (link_id, tenant_id))
         return None if row is None else rows.link(row)
 
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
@@ -390,11 +386,7 @@ class SQLLinkStore:
         async with self.db.transaction() as tx:
             # Locked (PostgreSQL): a concurrent edit waits for this one, so neither patch is
             # lost and their outbox rows come in commit order.
-            row = await tx.one(
-                f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
-                f"{self.db.dialect.for_update}",
-                (link_id, tenant_id),
-            )
+            row = await tx.one(_TENANTS_LINK + self.db.dialect.for_update, (link_id, tenant_id))
             if row is None:
                 return None
             link = patch.applied_to(rows.link(row), utcnow())

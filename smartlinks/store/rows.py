@@ -2,57 +2,104 @@
 
 Both stores read a row by column name (``sqlite3.Row`` on SQLite, psycopg's ``dict_row``
 on PostgreSQL) and keep every time as integer milliseconds since the epoch, so one
-function per table turns a row of either into its model, and the last few make a new
-link and the values a store writes for it, and the fragments of SQL built from column
-lists (with the ``?`` placeholders every query of the store is written in).
+``ModelRow`` per model, declared by its fields, names its columns and turns a row of
+either into the model and the model into the values written; the last few functions
+make a new link and the fragments of SQL built from column lists (with the ``?``
+placeholders every query of the store is written in).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
-from typing import Any, Protocol
+from operator import attrgetter, itemgetter
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
 from smartlinks.models import ApiKey, KeyKind, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import KeyHolder, TenantSummary, hash_api_key, new_api_key, search_text
+from smartlinks.store.base import (
+    TENANT_SETTINGS,
+    KeyHolder,
+    TenantSummary,
+    hash_api_key,
+    new_api_key,
+    search_text,
+)
 from smartlinks.urls import to_header_url
 
-# The columns the functions below read, for a store's SELECT and RETURNING clauses.
-LINK_COLUMNS = (
-    "id, tenant_id, code, destination_url, title, expires_at, campaign, contact_id, created_at, updated_at,"
-    " conversion_tracking"
-)
-TENANT_COLUMNS = (
-    "id, name, collect_metadata, created_at, conversion_tracking, click_id_param, attribution_window_days"
-)
-API_KEY_COLUMNS = "id, tenant_id, name, prefix, created_at, revoked_at, kind"
-API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind"
-# The columns a new link's row sets, in the order of ``link_values``.
-LINK_INSERT_COLUMNS = (
-    "id, tenant_id, code, destination_url, location, title,"
-    " expires_at, campaign, contact_id, search_text, created_at, updated_at, conversion_tracking"
-)
-# Their SQL types, for an engine that binds the rows as one array per column.
-LINK_INSERT_TYPES = (
-    "text", "text", "text", "text", "text", "text",
-    "bigint", "text", "text", "text", "bigint", "bigint", "boolean",
-)  # fmt: skip
 # What a redirector reads for a code (``resolved_link``): links ``l`` joined with tenants ``t``.
 RESOLVE_COLUMNS = (
     "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
     " t.collect_metadata, t.click_id_param"
 )
-# What an edit sets, in the order of ``edited_link_values``, as "column = <placeholder>".
-LINK_EDIT_COLUMNS = (
-    "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
-)  # fmt: skip
+API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind"
 
 
 class Row(Protocol):
     """A row whose columns can be read by name."""
 
     def __getitem__(self, column: str, /) -> Any: ...
+
+
+M = TypeVar("M")
+
+
+class Codec(NamedTuple):
+    """How a field is kept in its column: ``read`` from a row, ``write`` into one."""
+
+    read: Callable[[Any], Any]
+    write: Callable[[Any], Any]
+
+
+class ModelRow(Generic[M]):
+    """How a ``model`` (a dataclass) is kept in a row whose columns are named like its
+    fields: each value as it is, or through its ``Codec`` (a plain function: read through
+    it, written as it is); fields in ``supplied`` are the caller's, not the row's. Declared
+    once per model, it lists the columns (``columns``, for the store's SELECT and RETURNING
+    clauses), reads a row (calling it) and gives the values to write (``kept``, ``values``)."""
+
+    def __init__(
+        self, model: Callable[..., M], supplied: Sequence[str] = (), **codecs: Codec | Callable[[Any], Any]
+    ) -> None:
+        self.model = model
+        every = tuple(field.name for field in fields(cast(Any, model)))
+        self.names = tuple(name for name in every if name not in supplied)
+        # Read fields are passed by position (as fast as a hand-written call), the
+        # supplied ones by name after them.
+        assert every[: len(self.names)] == self.names, "supplied fields must come last"
+        assert len(self.names) > 1, "itemgetter of one column gives no tuple"
+        assert set(codecs) <= set(self.names), "a codec for a field the row does not hold"
+        self.columns = ", ".join(self.names)
+        reads = {name: c.read if isinstance(c, Codec) else c for name, c in codecs.items()}
+        writes = {name: c.write for name, c in codecs.items() if isinstance(c, Codec)}
+        self._get = itemgetter(*self.names)
+        self._reads = tuple((at, reads[name]) for at, name in enumerate(self.names) if name in reads)
+        self._attrs = attrgetter(*self.names)
+        self._writes = tuple((at, writes[name]) for at, name in enumerate(self.names) if name in writes)
+
+    def __call__(self, row: Row, **supplied: Any) -> M:
+        read = list(self._get(row))
+        for at, convert in self._reads:
+            read[at] = convert(read[at])
+        return self.model(*read, **supplied)
+
+    def values(self, record: M) -> tuple[Any, ...]:
+        """The values of ``columns`` for ``record``, in their order."""
+        kept = list(self._attrs(record))
+        for at, convert in self._writes:
+            kept[at] = convert(kept[at])
+        return tuple(kept)
+
+    def kept(self, record: M) -> dict[str, Any]:
+        """Each column with what the store keeps of ``record``."""
+        return dict(zip(self.names, self.values(record), strict=True))
+
+
+def in_order(kept: Mapping[str, Any], columns: Iterable[str]) -> tuple[Any, ...]:
+    """The values ``kept`` of ``columns``, in their order: a statement's parameters."""
+    return tuple(kept[column] for column in columns)
 
 
 def now() -> datetime:
@@ -68,68 +115,49 @@ def _ms(at: datetime | None) -> int | None:
     return None if at is None else to_ms(at)
 
 
-def link(row: Row) -> Link:
-    return Link(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        code=row["code"],
-        destination_url=row["destination_url"],
-        title=row["title"],
-        expires_at=time_or_none(row["expires_at"]),
-        campaign=row["campaign"],
-        contact_id=row["contact_id"],
-        created_at=from_ms(row["created_at"]),
-        updated_at=from_ms(row["updated_at"]),
-        conversion_tracking=bool(row["conversion_tracking"]),
-    )
+def _key_kind(kind: str) -> KeyKind:
+    # The column's CHECK admits only these two.
+    return "publishable" if kind == "publishable" else "secret"
 
 
-def tenant(row: Row) -> Tenant:
-    return Tenant(
-        id=row["id"],
-        name=row["name"],
-        collect_metadata=bool(row["collect_metadata"]),  # SQLite has no booleans: 0 or 1
-        created_at=from_ms(row["created_at"]),
-        conversion_tracking=bool(row["conversion_tracking"]),
-        click_id_param=row["click_id_param"],
-        attribution_window_days=int(row["attribution_window_days"]),
-    )
+# Times are kept as milliseconds; SQLite has no booleans (0 or 1), so a flag reads as bool.
+MS = Codec(from_ms, to_ms)
+MS_OR_NONE = Codec(time_or_none, _ms)
 
-
-def tenant_values(tenant: Tenant) -> tuple[Any, ...]:
-    """The settings of ``TENANT_SETTINGS_COLUMNS``, in that order."""
-    return (
-        tenant.collect_metadata,
-        tenant.conversion_tracking,
-        tenant.click_id_param,
-        tenant.attribution_window_days,
-    )
-
-
-# The tenant's settings, as a change writes them (``tenant_values``).
-TENANT_SETTINGS_COLUMNS = (
-    "collect_metadata",
-    "conversion_tracking",
-    "click_id_param",
-    "attribution_window_days",
+link = ModelRow(Link, expires_at=MS_OR_NONE, created_at=MS, updated_at=MS, conversion_tracking=bool)
+tenant = ModelRow(
+    Tenant, collect_metadata=bool, created_at=MS, conversion_tracking=bool, attribution_window_days=int
 )
+api_key = ModelRow(ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind)
+LINK_COLUMNS = link.columns
+TENANT_COLUMNS = tenant.columns
+API_KEY_COLUMNS = api_key.columns
+
+# The columns a new link's row sets (``link_values``): the link's, then those derived
+# from it; with their SQL types, for an engine that binds the rows as one array per column.
+_DERIVED = ("location", "search_text")
+_LINK_TYPES = {
+    "id": "text", "tenant_id": "text", "code": "text", "destination_url": "text", "title": "text",
+    "expires_at": "bigint", "campaign": "text", "contact_id": "text", "created_at": "bigint",
+    "updated_at": "bigint", "conversion_tracking": "boolean", "location": "text", "search_text": "text",
+}  # fmt: skip
+_LINK_INSERT = (*link.names, *_DERIVED)
+LINK_INSERT_COLUMNS = ", ".join(_LINK_INSERT)
+LINK_INSERT_TYPES = tuple(_LINK_TYPES[column] for column in _LINK_INSERT)
+# What an edit sets (``edited_link_values``).
+LINK_EDIT_COLUMNS = (
+    "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
+)  # fmt: skip
+
+
+def tenant_values(record: Tenant) -> tuple[Any, ...]:
+    """The tenant's settings (``TENANT_SETTINGS``), in that order."""
+    return in_order(tenant.kept(record), TENANT_SETTINGS)
 
 
 def tenant_summary(row: Row) -> TenantSummary:
     """A row of ``TENANT_COLUMNS`` with ``active_keys``."""
     return TenantSummary(tenant(row), int(row["active_keys"]))
-
-
-def api_key(row: Row) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        prefix=row["prefix"],
-        created_at=from_ms(row["created_at"]),
-        revoked_at=time_or_none(row["revoked_at"]),
-        kind=_key_kind(row["kind"]),
-    )
 
 
 def key_holder(row: Row) -> KeyHolder:
@@ -144,11 +172,6 @@ def new_api_key_row(tenant_id: str, name: str, kind: KeyKind) -> tuple[ApiKey, s
     record = ApiKey(new_id(), tenant_id, name, key[:7], now(), revoked_at=None, kind=kind)
     values = (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at), kind)
     return record, key, values
-
-
-def _key_kind(kind: str) -> KeyKind:
-    # The column's CHECK admits only these two.
-    return "publishable" if kind == "publishable" else "secret"
 
 
 def resolved_link(row: Row, code: str) -> ResolvedLink:
@@ -190,36 +213,19 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
     )
 
 
-def link_values(link: Link) -> tuple[Any, ...]:
-    """The values of ``LINK_INSERT_COLUMNS`` for a new link, the derived ones included."""
-    return (
-        link.id,
-        link.tenant_id,
-        link.code,
-        link.destination_url,
-        to_header_url(link.destination_url),
-        link.title,
-        _ms(link.expires_at),
-        link.campaign,
-        link.contact_id,
-        search_text(link.title, link.destination_url),
-        to_ms(link.created_at),
-        to_ms(link.updated_at),
-        link.conversion_tracking,
-    )
+def _derived(record: Link) -> tuple[Any, ...]:
+    """The values of ``_DERIVED``: the destination as a header value, and what search matches."""
+    return to_header_url(record.destination_url), search_text(record.title, record.destination_url)
 
 
-def edited_link_values(link: Link) -> tuple[Any, ...]:
+def link_values(new: Link) -> tuple[Any, ...]:
+    """The values of ``LINK_INSERT_COLUMNS`` for a new link."""
+    return (*link.values(new), *_derived(new))
+
+
+def edited_link_values(edited: Link) -> tuple[Any, ...]:
     """What an edit sets, in the order of ``LINK_EDIT_COLUMNS``."""
-    return (
-        link.destination_url,
-        to_header_url(link.destination_url),
-        link.title,
-        _ms(link.expires_at),
-        search_text(link.title, link.destination_url),
-        to_ms(link.updated_at),
-        link.conversion_tracking,
-    )
+    return in_order(dict(zip(_LINK_INSERT, link_values(edited), strict=True)), LINK_EDIT_COLUMNS)
 
 
 def set_clause(columns: tuple[str, ...]) -> str:
@@ -235,6 +241,11 @@ def marks(n: int) -> str:
 def placeholders(columns: str) -> str:
     """One placeholder per column of ``columns`` (comma-separated)."""
     return marks(len(columns.split(",")))
+
+
+def insert(table: str, columns: str) -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...)``: one row of ``columns``."""
+    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders(columns)})"
 
 
 def qualified(columns: str, alias: str) -> str:

@@ -50,6 +50,8 @@ _NO_SUCCESS_SINCE_FIRST_ATTEMPT = (
     "(last_success_at IS NULL OR last_success_at <"
     " (SELECT at FROM webhook_attempts WHERE delivery_id = ? AND n = 1))"
 )
+# A tenant's webhook, by (webhook id, tenant id): read, or read to rewrite it.
+_TENANTS_WEBHOOK = f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?"
 _DUE = "status = 'pending' AND next_attempt_at <= ?"
 # A disabled webhook's pending deliveries leave the due index (NULL is never due), so
 # workers do not wade through them on every claim.
@@ -88,16 +90,13 @@ class SQLWebhookStore:
             if row is not None and row["n"] >= limit:
                 raise WebhookLimitReached(new.tenant_id)
             await tx.execute(
-                f"INSERT INTO webhooks ({wrows.WEBHOOK_COLUMNS}) VALUES ({rows.marks(12)})",
+                rows.insert("webhooks", wrows.WEBHOOK_COLUMNS),
                 wrows.webhook_values(hook),
             )
         return hook
 
     async def get_webhook(self, tenant_id: str, webhook_id: str) -> Webhook | None:
-        row = await self.db.one(
-            f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?",
-            (webhook_id, tenant_id),
-        )
+        row = await self.db.one(_TENANTS_WEBHOOK, (webhook_id, tenant_id))
         return None if row is None else wrows.webhook(row)
 
     async def list_webhooks(self, tenant_id: str) -> list[Webhook]:
@@ -108,11 +107,7 @@ class SQLWebhookStore:
 
     async def update_webhook(self, tenant_id: str, webhook_id: str, patch: WebhookPatch) -> Webhook | None:
         async with self.db.transaction() as tx:
-            row = await tx.one(
-                f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE id = ? AND tenant_id = ?"
-                f"{self.db.dialect.for_update}",
-                (webhook_id, tenant_id),
-            )
+            row = await tx.one(_TENANTS_WEBHOOK + self.db.dialect.for_update, (webhook_id, tenant_id))
             if row is None:
                 return None
             current = wrows.webhook(row)
@@ -194,7 +189,8 @@ class SQLWebhookStore:
             return 0
         async with self.db.transaction() as tx:
             return await tx.executemany(
-                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS}) SELECT {rows.marks(9)}"
+                f"INSERT INTO webhook_deliveries ({wrows.NEW_DELIVERY_COLUMNS})"
+                f" SELECT {rows.placeholders(wrows.NEW_DELIVERY_COLUMNS)}"
                 " WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ? AND enabled = TRUE)"
                 " ON CONFLICT (webhook_id, event_id) DO NOTHING",
                 [(*wrows.new_delivery_values(new), new.webhook_id) for new in deliveries],
@@ -218,7 +214,7 @@ class SQLWebhookStore:
                 )
             else:
                 found = await _claim_in_steps(tx, now, limit, per_webhook, skip_webhooks, lease_end, lease)
-        return sorted((wrows.claimed(row, lease) for row in found), key=lambda claimed: claimed.id)
+        return sorted((wrows.claimed(row, lease=lease) for row in found), key=lambda claimed: claimed.id)
 
     async def record_attempt(
         self, claimed: ClaimedDelivery, attempt: DeliveryAttempt, outcome: AttemptOutcome
@@ -235,7 +231,7 @@ class SQLWebhookStore:
             if moved is None:
                 return False  # the lease ran out and another attempt owns the delivery now
             await tx.execute(
-                f"INSERT INTO webhook_attempts ({wrows.ATTEMPT_COLUMNS}) VALUES ({rows.marks(7)})",
+                rows.insert("webhook_attempts", wrows.ATTEMPT_COLUMNS),
                 wrows.attempt_values(claimed.id, moved["attempts"], attempt),
             )
             if attempt.ok:

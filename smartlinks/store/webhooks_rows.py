@@ -8,7 +8,7 @@ from typing import Any
 
 from smartlinks.ids import new_id
 from smartlinks.models import from_ms, to_ms
-from smartlinks.store.rows import Row, time_or_none
+from smartlinks.store.rows import MS, Codec, ModelRow, Row, in_order, time_or_none
 from smartlinks.webhooks import (
     DELIVERED,
     PENDING,
@@ -23,36 +23,29 @@ from smartlinks.webhooks import (
     new_secret,
 )
 
-WEBHOOK_COLUMNS = (
-    "id, tenant_id, url, secret, events, campaign, link_id, include_bots, enabled, disabled_reason,"
-    " created_at, updated_at"
+# A webhook's events are kept comma-separated.
+webhook = ModelRow(
+    Webhook,
+    events=Codec(lambda events: tuple(events.split(",")), ",".join),
+    include_bots=bool,
+    enabled=bool,
+    created_at=MS,
+    updated_at=MS,
 )
+attempt = ModelRow(DeliveryAttempt, at=MS)
+# The lease is the claim's own, not the row's.
+claimed = ModelRow(ClaimedDelivery, supplied=("lease",), payload=bytes, created_at=MS)
+
+WEBHOOK_COLUMNS = webhook.columns
 DELIVERY_COLUMNS = (
     "id, webhook_id, event_id, type, status, attempts, created_at, next_attempt_at, finished_at"
 )
-ATTEMPT_COLUMNS = "delivery_id, n, at, status_code, error, body, duration_ms"
-# Read from deliveries ``d`` joined with their webhook ``w``.
-CLAIM_COLUMNS = "d.id, d.webhook_id, d.type, d.payload, d.attempts, d.created_at, w.url, w.secret"
+ATTEMPT_COLUMNS = f"delivery_id, n, {attempt.columns}"
+# Read from deliveries ``d`` joined with their webhook ``w``: its url and secret.
+CLAIM_COLUMNS = ", ".join(f"{'w' if name in ('url', 'secret') else 'd'}.{name}" for name in claimed.names)
 NEW_DELIVERY_COLUMNS = (
     "id, webhook_id, tenant_id, event_id, type, payload, status, created_at, next_attempt_at"
 )
-
-
-def webhook(row: Row) -> Webhook:
-    return Webhook(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        url=row["url"],
-        events=tuple(row["events"].split(",")),
-        campaign=row["campaign"],
-        link_id=row["link_id"],
-        include_bots=bool(row["include_bots"]),
-        enabled=bool(row["enabled"]),
-        disabled_reason=row["disabled_reason"],
-        secret=row["secret"],
-        created_at=from_ms(row["created_at"]),
-        updated_at=from_ms(row["updated_at"]),
-    )
 
 
 def new_webhook(new: NewWebhook, now: datetime) -> Webhook:
@@ -73,28 +66,9 @@ def new_webhook(new: NewWebhook, now: datetime) -> Webhook:
     )
 
 
-def _stored(hook: Webhook) -> dict[str, Any]:
-    """Each column of ``WEBHOOK_COLUMNS`` with what the store keeps of ``hook``."""
-    return {
-        "id": hook.id,
-        "tenant_id": hook.tenant_id,
-        "url": hook.url,
-        "secret": hook.secret,
-        "events": ",".join(hook.events),
-        "campaign": hook.campaign,
-        "link_id": hook.link_id,
-        "include_bots": hook.include_bots,
-        "enabled": hook.enabled,
-        "disabled_reason": hook.disabled_reason,
-        "created_at": to_ms(hook.created_at),
-        "updated_at": to_ms(hook.updated_at),
-    }
-
-
 def webhook_values(hook: Webhook) -> tuple[Any, ...]:
     """The values of ``WEBHOOK_COLUMNS`` for ``hook``."""
-    stored = _stored(hook)
-    return tuple(stored[column.strip()] for column in WEBHOOK_COLUMNS.split(","))
+    return webhook.values(hook)
 
 
 # What an edit sets, in the order of ``edited_webhook_values``.
@@ -105,31 +79,12 @@ WEBHOOK_EDIT_COLUMNS = (
 
 def edited_webhook_values(hook: Webhook) -> tuple[Any, ...]:
     """What an edit sets, in the order of ``WEBHOOK_EDIT_COLUMNS``."""
-    stored = _stored(hook)
-    return tuple(stored[column] for column in WEBHOOK_EDIT_COLUMNS)
+    return in_order(webhook.kept(hook), WEBHOOK_EDIT_COLUMNS)
 
 
-def attempt(row: Row) -> DeliveryAttempt:
-    return DeliveryAttempt(
-        at=from_ms(row["at"]),
-        status_code=row["status_code"],
-        error=row["error"],
-        body=row["body"],
-        duration_ms=row["duration_ms"],
-    )
-
-
-def attempt_values(delivery_id: str, n: int, attempt: DeliveryAttempt) -> tuple[Any, ...]:
+def attempt_values(delivery_id: str, n: int, made: DeliveryAttempt) -> tuple[Any, ...]:
     """The values of ``ATTEMPT_COLUMNS``."""
-    return (
-        delivery_id,
-        n,
-        to_ms(attempt.at),
-        attempt.status_code,
-        attempt.error,
-        attempt.body,
-        attempt.duration_ms,
-    )
+    return (delivery_id, n, *attempt.values(made))
 
 
 def delivery(row: Row, attempts: list[DeliveryAttempt]) -> Delivery:
@@ -162,18 +117,4 @@ def new_delivery_values(new: NewDelivery) -> tuple[Any, ...]:
         PENDING,
         created,
         created,
-    )
-
-
-def claimed(row: Row, lease: str) -> ClaimedDelivery:
-    return ClaimedDelivery(
-        id=row["id"],
-        webhook_id=row["webhook_id"],
-        type=row["type"],
-        url=row["url"],
-        secret=row["secret"],
-        payload=bytes(row["payload"]),
-        attempts=row["attempts"],
-        created_at=from_ms(row["created_at"]),
-        lease=lease,
     )

@@ -6,7 +6,8 @@ runs) gives each test a database of its own, so tests see only their own rows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,36 @@ def same_database(store: LinkStore) -> Callable[[], LinkStore]:
         return PostgresLinkStore(store.dsn)
 
     return make
+
+
+OpenAnother = Callable[[], Awaitable[LinkStore]]
+
+
+@asynccontextmanager
+async def opening(make: Callable[[], LinkStore]) -> AsyncIterator[OpenAnother]:
+    """Opens stores ``make`` makes (one per call, several at once too), and closes every
+    one it opened when the block ends."""
+    opened: list[LinkStore] = []
+
+    async def open_one() -> LinkStore:
+        other = make()
+        await other.open()
+        opened.append(other)
+        return other
+
+    try:
+        yield open_one
+    finally:
+        for other in opened:
+            await other.close()
+
+
+@pytest.fixture
+async def open_another(same_database: Callable[[], LinkStore]) -> AsyncIterator[OpenAnother]:
+    """Opens another store on the database of ``store``, as another process would; each
+    is closed when the test ends."""
+    async with opening(same_database) as open_one:
+        yield open_one
 
 
 @pytest.fixture

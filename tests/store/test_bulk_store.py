@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -15,6 +15,7 @@ from smartlinks.store.base import (
     IdempotentRequest,
     LinkStore,
 )
+from tests.store.conftest import OpenAnother
 
 pytestmark = pytest.mark.anyio
 
@@ -92,20 +93,16 @@ async def test_an_idempotent_bulk_keeps_its_response_and_refuses_a_second_run(
 
 
 async def test_concurrent_idempotent_requests_create_once(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
-    second = same_database()
-    await second.open()
-    try:
-        news = [NewLink(tenant.id, f"https://example.com/{n}") for n in range(200)]
-        request = IdempotentRequest("race", "h", 200, _ids)
-        outcomes = await asyncio.gather(
-            store.create_links(tenant.id, news, request),
-            second.create_links(tenant.id, news, request),
-            return_exceptions=True,
-        )
-    finally:
-        await second.close()
+    second = await open_another()
+    news = [NewLink(tenant.id, f"https://example.com/{n}") for n in range(200)]
+    request = IdempotentRequest("race", "h", 200, _ids)
+    outcomes = await asyncio.gather(
+        store.create_links(tenant.id, news, request),
+        second.create_links(tenant.id, news, request),
+        return_exceptions=True,
+    )
     won = [o for o in outcomes if isinstance(o, list)]
     lost = [o for o in outcomes if isinstance(o, IdempotencyConflict)]
     assert len(won) == 1 and len(lost) == 1, outcomes
@@ -157,16 +154,12 @@ async def test_reuse_of_a_very_long_destination(store: LinkStore, tenant: Tenant
 
 
 async def test_concurrent_rewrites_agree_on_one_link(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
-    second = same_database()
-    await second.open()
-    try:
-        urls = [f"https://example.com/{n}" for n in range(20)]
-        first, other = await asyncio.gather(
-            store.reuse_or_create_links(tenant.id, urls, "c", "p"),
-            second.reuse_or_create_links(tenant.id, urls, "c", "p"),
-        )
-    finally:
-        await second.close()
+    second = await open_another()
+    urls = [f"https://example.com/{n}" for n in range(20)]
+    first, other = await asyncio.gather(
+        store.reuse_or_create_links(tenant.id, urls, "c", "p"),
+        second.reuse_or_create_links(tenant.id, urls, "c", "p"),
+    )
     assert [link.id for link in first] == [link.id for link in other]

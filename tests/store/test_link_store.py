@@ -4,7 +4,6 @@ resolution and the outbox of changes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +20,7 @@ from smartlinks.store.base import (
     LinkStore,
     TenantSummary,
 )
+from tests.store.conftest import OpenAnother
 
 pytestmark = pytest.mark.anyio
 
@@ -195,45 +195,34 @@ async def test_tenants_are_listed_oldest_first_with_their_active_keys(store: Lin
 
 
 async def test_concurrent_revocations_leave_exactly_one_active_key(
-    store: LinkStore, same_database: Callable[[], LinkStore]
+    store: LinkStore, open_another: OpenAnother
 ) -> None:
     """Every key of a tenant revoked at once, from three processes' stores: exactly one
     revocation is refused, whatever the interleaving, in every round."""
-    others = [same_database(), same_database()]
-    for other in others:
-        await other.open()
-    stores = [store, *others]
-    try:
-        for round_ in range(10):
-            tenant = await store.create_tenant(f"racing {round_}")
-            keys = [(await store.create_api_key(tenant.id, f"k{i}"))[0] for i in range(6)]
-            results = await asyncio.gather(
-                *(stores[i % 3].revoke_api_key(tenant.id, key.id) for i, key in enumerate(keys)),
-                return_exceptions=True,
-            )
-            assert results.count(True) == 5, results
-            [refused] = [key for key, result in zip(keys, results, strict=True) if result is not True]
-            assert isinstance(results[keys.index(refused)], LastActiveKey)
-            active = [key.id for key in await store.list_api_keys(tenant.id) if key.revoked_at is None]
-            assert active == [refused.id]
-    finally:
-        for other in others:
-            await other.close()
+    stores = [store, await open_another(), await open_another()]
+    for round_ in range(10):
+        tenant = await store.create_tenant(f"racing {round_}")
+        keys = [(await store.create_api_key(tenant.id, f"k{i}"))[0] for i in range(6)]
+        results = await asyncio.gather(
+            *(stores[i % 3].revoke_api_key(tenant.id, key.id) for i, key in enumerate(keys)),
+            return_exceptions=True,
+        )
+        assert results.count(True) == 5, results
+        [refused] = [key for key, result in zip(keys, results, strict=True) if result is not True]
+        assert isinstance(results[keys.index(refused)], LastActiveKey)
+        active = [key.id for key in await store.list_api_keys(tenant.id) if key.revoked_at is None]
+        assert active == [refused.id]
 
 
-async def test_tenants_and_reopening(store: LinkStore, same_database: Callable[[], LinkStore]) -> None:
+async def test_tenants_and_reopening(store: LinkStore, open_another: OpenAnother) -> None:
     tenant = await store.create_tenant("acme")
     assert await store.count_tenants() == 1
     assert (await store.set_collect_metadata(tenant.id, False)).collect_metadata is False
     await store.close()
-    again = same_database()
-    await again.open()  # migrations already applied: a no-op
-    try:
-        assert await again.get_tenant(tenant.id) == replace(tenant, collect_metadata=False)
-        assert await again.get_tenant("nope") is None
-        await again.ping()
-    finally:
-        await again.close()
+    again = await open_another()  # migrations already applied: a no-op
+    assert await again.get_tenant(tenant.id) == replace(tenant, collect_metadata=False)
+    assert await again.get_tenant("nope") is None
+    await again.ping()
 
 
 async def test_concurrent_creates_with_generated_codes_all_succeed(store: LinkStore, tenant: Tenant) -> None:
@@ -262,22 +251,18 @@ async def test_concurrent_code_collisions_are_retried(
 
 
 async def test_concurrent_patches_of_different_fields_are_both_kept(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
-    other = same_database()
-    await other.open()
-    try:
-        for round_ in range(5):
-            link = await store.create_link(NewLink(tenant.id, "https://old.example/", title="old"))
-            await asyncio.gather(
-                store.update_link(tenant.id, link.id, LinkPatch(title=f"new {round_}")),
-                other.update_link(tenant.id, link.id, LinkPatch(destination_url="https://new.example/")),
-            )
-            stored = await store.get_link(tenant.id, link.id)
-            assert stored is not None
-            assert (stored.title, stored.destination_url) == (f"new {round_}", "https://new.example/")
-    finally:
-        await other.close()
+    other = await open_another()
+    for round_ in range(5):
+        link = await store.create_link(NewLink(tenant.id, "https://old.example/", title="old"))
+        await asyncio.gather(
+            store.update_link(tenant.id, link.id, LinkPatch(title=f"new {round_}")),
+            other.update_link(tenant.id, link.id, LinkPatch(destination_url="https://new.example/")),
+        )
+        stored = await store.get_link(tenant.id, link.id)
+        assert stored is not None
+        assert (stored.title, stored.destination_url) == (f"new {round_}", "https://new.example/")
 
 
 async def test_every_mutation_writes_its_change(store: LinkStore, tenant: Tenant) -> None:
@@ -320,57 +305,49 @@ async def test_pending_changes_come_oldest_first_and_forgetting_drops_them(
 
 
 async def test_two_stores_on_one_database_share_links_and_outbox(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
     # Two API processes on one database: each sees the other's writes at once, and the
     # outbox holds the changes of both in the order they were made.
-    other = same_database()
-    await other.open()
-    try:
-        assert await other.get_tenant(tenant.id) == tenant
-        mine = await store.create_link(NewLink(tenant.id, "https://a.example/", code="mine1"))
-        theirs = await other.create_link(NewLink(tenant.id, "https://b.example/", code="their1"))
-        assert await other.get_link(tenant.id, mine.id) == mine
-        assert await store.get_link(tenant.id, theirs.id) == theirs
-        with pytest.raises(CodeTaken):
-            await store.create_link(NewLink(tenant.id, "https://c.example/", code="their1"))
-        updated = await store.update_link(tenant.id, theirs.id, LinkPatch(title="edited"))
-        assert await other.get_link(tenant.id, theirs.id) == updated
-        await other.delete_link(tenant.id, mine.id)
-        assert await store.resolve("mine1") is None
-        await store.set_collect_metadata(tenant.id, False)
-        resolved = await other.resolve("their1")
-        assert resolved is not None and resolved.collect_metadata is False
-        expected = [
-            ("created", mine.id),
-            ("created", theirs.id),
-            ("updated", theirs.id),
-            ("deleted", mine.id),
-            ("tenant_updated", ""),
-        ]
-        for reader in (store, other):
-            assert [(c.kind, c.link_id) for _, c in await reader.pending_changes()] == expected
-        await other.forget_changes([seq for seq, _ in await store.pending_changes()])
-        assert await store.pending_changes() == []
-    finally:
-        await other.close()
+    other = await open_another()
+    assert await other.get_tenant(tenant.id) == tenant
+    mine = await store.create_link(NewLink(tenant.id, "https://a.example/", code="mine1"))
+    theirs = await other.create_link(NewLink(tenant.id, "https://b.example/", code="their1"))
+    assert await other.get_link(tenant.id, mine.id) == mine
+    assert await store.get_link(tenant.id, theirs.id) == theirs
+    with pytest.raises(CodeTaken):
+        await store.create_link(NewLink(tenant.id, "https://c.example/", code="their1"))
+    updated = await store.update_link(tenant.id, theirs.id, LinkPatch(title="edited"))
+    assert await other.get_link(tenant.id, theirs.id) == updated
+    await other.delete_link(tenant.id, mine.id)
+    assert await store.resolve("mine1") is None
+    await store.set_collect_metadata(tenant.id, False)
+    resolved = await other.resolve("their1")
+    assert resolved is not None and resolved.collect_metadata is False
+    expected = [
+        ("created", mine.id),
+        ("created", theirs.id),
+        ("updated", theirs.id),
+        ("deleted", mine.id),
+        ("tenant_updated", ""),
+    ]
+    for reader in (store, other):
+        assert [(c.kind, c.link_id) for _, c in await reader.pending_changes()] == expected
+    await other.forget_changes([seq for seq, _ in await store.pending_changes()])
+    assert await store.pending_changes() == []
 
 
 async def test_signed_out_sessions_are_remembered_across_processes_until_they_expire(
-    store: LinkStore, same_database: Callable[[], LinkStore]
+    store: LinkStore, open_another: OpenAnother
 ) -> None:
     later = utcnow() + timedelta(hours=12)
     assert await store.is_session_revoked("s1") is False
     await store.revoke_session("s1", later)
     await store.revoke_session("s1", later)  # signing out twice is fine
     await store.revoke_session("gone", utcnow() - timedelta(seconds=1))  # expired already
-    other = same_database()  # another API process, or this one after a restart
-    await other.open()
-    try:
-        assert await other.is_session_revoked("s1") is True
-        assert await other.is_session_revoked("s2") is False
-        await other.revoke_session("s2", later)  # prunes what has expired on the way
-        assert await store.is_session_revoked("s2") is True
-        assert await store.is_session_revoked("gone") is False
-    finally:
-        await other.close()
+    other = await open_another()  # another API process, or this one after a restart
+    assert await other.is_session_revoked("s1") is True
+    assert await other.is_session_revoked("s2") is False
+    await other.revoke_session("s2", later)  # prunes what has expired on the way
+    assert await store.is_session_revoked("s2") is True
+    assert await store.is_session_revoked("gone") is False

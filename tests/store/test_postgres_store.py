@@ -1,9 +1,9 @@
-"""What only the PostgreSQL store has to get right: migrating from several processes at
-once, the schema it migrates to, and a clear error when the server is not there."""
+"""What only the PostgreSQL store has to get right: the schema it migrates to, and a clear
+error when the server is not there (migrating from several processes at once is in
+test_migrations, on every engine)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import psycopg
@@ -15,22 +15,6 @@ from tests.support.postgres import PostgresServer
 from tests.support.server import free_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
-
-
-async def test_stores_opening_together_migrate_once(postgres: PostgresServer) -> None:
-    dsn = postgres.create_database()
-    stores = [PostgresLinkStore(dsn, min_connections=1, max_connections=2) for _ in range(6)]
-    try:
-        await asyncio.gather(*(store.open() for store in stores))
-        tenant = await stores[0].create_tenant("acme")
-        assert await stores[-1].get_tenant(tenant.id) == tenant
-    finally:
-        for store in stores:
-            await store.close()
-    async with await psycopg.AsyncConnection.connect(dsn) as conn:
-        cursor = await conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")
-        assert await cursor.fetchall() == [(version, name) for version, name, _ in migrations("postgres")]
-    assert await PostgresLinkStore(dsn).migrate() == []
 
 
 async def test_the_schema_mirrors_sqlite(postgres: PostgresServer) -> None:

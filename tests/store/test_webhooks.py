@@ -4,7 +4,6 @@ delivery per (webhook, click), claiming with leases, attempts, disabling and pru
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -25,6 +24,7 @@ from smartlinks.webhooks import (
     WebhookLimitReached,
     WebhookPatch,
 )
+from tests.store.conftest import OpenAnother
 
 pytestmark = pytest.mark.anyio
 
@@ -141,7 +141,7 @@ async def test_one_delivery_per_webhook_and_conversion_apart_from_clicks(
 
 
 async def test_a_claim_leases_due_deliveries_to_one_worker(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
     hook, busy = await make_hook(store, tenant), await make_hook(store, tenant)
     await store.webhooks.enqueue_deliveries([delivery(hook) for _ in range(3)] + [delivery(busy)])
@@ -150,36 +150,26 @@ async def test_a_claim_leases_due_deliveries_to_one_worker(
     assert len(two) == 2 and {c.webhook_id for c in two} == {hook.id}
     assert (two[0].url, two[0].secret, two[0].attempts) == (URL, hook.secret, 0)
     assert two[0].payload.startswith(b'{"id": "')
-    another_worker = same_database()
-    await another_worker.open()
-    try:
-        rest = await claim(another_worker)
-        assert {c.webhook_id for c in rest} == {hook.id, busy.id} and len(rest) == 2
-        assert await claim(another_worker) == [] and await claim(store) == []  # all leased
-    finally:
-        await another_worker.close()
+    another_worker = await open_another()
+    rest = await claim(another_worker)
+    assert {c.webhook_id for c in rest} == {hook.id, busy.id} and len(rest) == 2
+    assert await claim(another_worker) == [] and await claim(store) == []  # all leased
     # Given back unattempted, they are due at once.
     await store.webhooks.release_deliveries(two)
     assert {c.id for c in await claim(store)} == {c.id for c in two}
 
 
 async def test_workers_claiming_at_once_never_share_a_delivery(
-    store: LinkStore, tenant: Tenant, same_database: Callable[[], LinkStore]
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
 ) -> None:
     hooks = [await make_hook(store, tenant) for _ in range(4)]
     await store.webhooks.enqueue_deliveries([delivery(hook) for hook in hooks for _ in range(10)])
-    workers = [same_database() for _ in range(3)]
-    for worker in workers:
-        await worker.open()
-    try:
-        claimed: list[str] = []
-        while rounds := await asyncio.gather(*(claim(worker, limit=3, per_webhook=2) for worker in workers)):
-            if not any(rounds):
-                break
-            claimed += [c.id for found in rounds for c in found]
-    finally:
-        for worker in workers:
-            await worker.close()
+    workers = [await open_another() for _ in range(3)]
+    claimed: list[str] = []
+    while rounds := await asyncio.gather(*(claim(worker, limit=3, per_webhook=2) for worker in workers)):
+        if not any(rounds):
+            break
+        claimed += [c.id for found in rounds for c in found]
     assert len(claimed) == len(set(claimed)) == 40
 
 
