@@ -9,8 +9,6 @@ endpoints (``api.campaigns``, ``api.contacts``) take their parsing from here.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +24,7 @@ from starlette.routing import Route, compile_path
 from api.analytics.buckets import INTERVALS, RangeError
 from api.analytics.query import AnalyticsQueries, ClickCursor
 from api.context import ApiContext
+from api.cursors import encode_keyset, keyset_of
 from api.errors import ApiError
 from api.link_input import MAX_LABEL
 from api.links import PREFIX, LinkEndpoints
@@ -48,6 +47,7 @@ _TIMESTAMP = re.compile(
 )
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _CLICK_CURSOR = re.compile(r"([0-9]{1,15}):([0-9a-f]{32})")
+_MAX_CLICK_CURSOR = 95
 
 
 def _zone(params: QueryParams) -> tuple[str, ZoneInfo]:
@@ -171,25 +171,9 @@ def label_route(template: str, name: str, **endpoints: Endpoint) -> Route:
     return route
 
 
-def encode_click_cursor(cursor: ClickCursor) -> str:
-    return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
-
-
 def click_cursor(params: QueryParams) -> ClickCursor | None:
     """The ``cursor`` of a click-log page, if one was sent."""
-    raw = params.get("cursor") or None
-    return None if raw is None else decode_click_cursor(raw)
-
-
-def decode_click_cursor(raw: str) -> ClickCursor:
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii") if len(raw) < 96 else ""
-    except (binascii.Error, ValueError):
-        text = ""
-    match = _CLICK_CURSOR.fullmatch(text)
-    if match is None:
-        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
-    return int(match.group(1)), match.group(2)
+    return keyset_of(params, _CLICK_CURSOR, _MAX_CLICK_CURSOR)
 
 
 class AnalyticsEndpoints:
@@ -234,7 +218,7 @@ class AnalyticsEndpoints:
             self.queries.click_log, link.tenant_id, link.id, limit, before
         )
         return json_response(
-            {"items": items, "next_cursor": None if following is None else encode_click_cursor(following)}
+            {"items": items, "next_cursor": None if following is None else encode_keyset(following)}
         )
 
 
