@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import QueryParams
@@ -35,6 +35,7 @@ from api.validation import CONTROL, query_boolean
 from smartlinks.models import rfc3339, utcnow
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 
 PRESETS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "7d"
@@ -176,12 +177,18 @@ def click_cursor(params: QueryParams) -> ClickCursor | None:
     return keyset_of(params, _CLICK_CURSOR, _MAX_CLICK_CURSOR)
 
 
-class AnalyticsEndpoints:
-    def __init__(self, ctx: ApiContext, queries: AnalyticsQueries, links: LinkEndpoints) -> None:
+class LinkQueryEndpoints(Generic[Q]):
+    """The setup of endpoints that answer from ClickHouse queries (``Q``, run in a worker
+    thread) about links: the API's context, the queries, and the link endpoints that find
+    the link a ``/links/{id}/...`` path names."""
+
+    def __init__(self, ctx: ApiContext, queries: Q, links: LinkEndpoints) -> None:
         self.ctx = ctx
         self.queries = queries
         self.links = links
 
+
+class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
     def routes(self) -> list[Route]:
         return [
             resource(PREFIX + "/{id}/analytics", get=self.analytics),
