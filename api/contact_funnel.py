@@ -87,18 +87,6 @@ def funnel_page(
     return [_ITEM[kind](row) for row in shown], following
 
 
-def no_funnel() -> dict[str, Any]:
-    """What ``contact_funnel`` answers for a contact nothing was sent for."""
-    return {
-        "deliveries": [],
-        "deliveries_truncated": False,
-        "deliveries_next_cursor": None,
-        "conversions": [],
-        "conversions_truncated": False,
-        "conversions_next_cursor": None,
-    }
-
-
 def contact_funnel(
     client: Client, tenant_id: str, contact_id: str, shown: int = FUNNEL_SHOWN
 ) -> dict[str, Any]:

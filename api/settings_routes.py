@@ -26,12 +26,7 @@ MIN_WINDOW_DAYS, MAX_WINDOW_DAYS = 1, 365
 
 
 def settings_json(tenant: Tenant) -> dict[str, Any]:
-    return {
-        "collect_metadata": tenant.collect_metadata,
-        "conversion_tracking": tenant.conversion_tracking,
-        "click_id_param": tenant.click_id_param,
-        "attribution_window_days": tenant.attribution_window_days,
-    }
+    return {name: getattr(tenant, name) for name in FIELDS}
 
 
 def settings_patch(body: dict[str, Any]) -> TenantPatch:
