@@ -39,7 +39,7 @@ from smartlinks.ids import uuid7_int
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
-from tests.api.conftest import error_of
+from tests.api.conftest import Account, ServedStore, error_of
 from tests.clickhouse.databases import new_database
 from tests.support.lifespan import WithStore
 from tests.support.server import serve
@@ -65,13 +65,7 @@ REFERRERS = ["", "wa.me", "t.co"]
 
 
 @dataclass
-class Account:
-    id: str
-    key: str
-
-
-@dataclass
-class AnalyticsApi:
+class AnalyticsApi(ServedStore):
     """The API with analytics, served for a test module; every test makes its own tenants."""
 
     url: str
@@ -80,14 +74,6 @@ class AnalyticsApi:
     queries: AnalyticsQueries
     loop: asyncio.AbstractEventLoop
     clicks: list[ClickRow] = field(default_factory=list)  # every click written, in order
-
-    def call(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
-
-    def new_account(self, name: str) -> Account:
-        tenant = self.call(self.store.create_tenant(name))
-        _, key = self.call(self.store.create_api_key(tenant.id, "first"))
-        return Account(tenant.id, key)
 
     def client(self, account: Account) -> httpx.Client:
         return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {account.key}"}, timeout=30)
