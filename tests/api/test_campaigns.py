@@ -39,7 +39,7 @@ from smartlinks.ids import uuid7_int
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
-from tests.api.conftest import Account, ServedStore, error_of
+from tests.api.conftest import Account, ServedStore, create, error_of
 from tests.clickhouse.databases import new_database
 from tests.support.lifespan import WithStore
 from tests.support.server import serve
@@ -117,14 +117,6 @@ def analytics_api(tmp_path_factory: pytest.TempPathFactory, clickhouse_url: str)
         side_client.close()
         query_client.close()
         sink_client.close()
-
-
-def create(client: httpx.Client, **body: Any) -> dict[str, Any]:
-    body.setdefault("destination_url", "https://example.com/offer")
-    response = client.post("/api/v1/links", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
 
 
 def generate(
