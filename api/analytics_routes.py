@@ -9,13 +9,11 @@ endpoints (``api.campaigns``, ``api.contacts``) take their parsing from here.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.datastructures import QueryParams
@@ -26,6 +24,7 @@ from starlette.routing import Route, compile_path
 from api.analytics.buckets import INTERVALS, RangeError
 from api.analytics.query import AnalyticsQueries, ClickCursor
 from api.context import ApiContext
+from api.cursors import encode_keyset, keyset_of
 from api.errors import ApiError
 from api.link_input import MAX_LABEL
 from api.links import PREFIX, LinkEndpoints
@@ -36,6 +35,7 @@ from api.validation import CONTROL, query_boolean
 from smartlinks.models import rfc3339, utcnow
 
 T = TypeVar("T")
+Q = TypeVar("Q")
 
 PRESETS = {"7d": 7, "30d": 30, "90d": 90}
 DEFAULT_PRESET = "7d"
@@ -48,6 +48,7 @@ _TIMESTAMP = re.compile(
 )
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _CLICK_CURSOR = re.compile(r"([0-9]{1,15}):([0-9a-f]{32})")
+_MAX_CLICK_CURSOR = 95
 
 
 def _zone(params: QueryParams) -> tuple[str, ZoneInfo]:
@@ -171,33 +172,23 @@ def label_route(template: str, name: str, **endpoints: Endpoint) -> Route:
     return route
 
 
-def encode_click_cursor(cursor: ClickCursor) -> str:
-    return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
-
-
 def click_cursor(params: QueryParams) -> ClickCursor | None:
     """The ``cursor`` of a click-log page, if one was sent."""
-    raw = params.get("cursor") or None
-    return None if raw is None else decode_click_cursor(raw)
+    return keyset_of(params, _CLICK_CURSOR, _MAX_CLICK_CURSOR)
 
 
-def decode_click_cursor(raw: str) -> ClickCursor:
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii") if len(raw) < 96 else ""
-    except (binascii.Error, ValueError):
-        text = ""
-    match = _CLICK_CURSOR.fullmatch(text)
-    if match is None:
-        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
-    return int(match.group(1)), match.group(2)
+class LinkQueryEndpoints(Generic[Q]):
+    """The setup of endpoints that answer from ClickHouse queries (``Q``, run in a worker
+    thread) about links: the API's context, the queries, and the link endpoints that find
+    the link a ``/links/{id}/...`` path names."""
 
-
-class AnalyticsEndpoints:
-    def __init__(self, ctx: ApiContext, queries: AnalyticsQueries, links: LinkEndpoints) -> None:
+    def __init__(self, ctx: ApiContext, queries: Q, links: LinkEndpoints) -> None:
         self.ctx = ctx
         self.queries = queries
         self.links = links
 
+
+class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
     def routes(self) -> list[Route]:
         return [
             resource(PREFIX + "/{id}/analytics", get=self.analytics),
@@ -234,7 +225,7 @@ class AnalyticsEndpoints:
             self.queries.click_log, link.tenant_id, link.id, limit, before
         )
         return json_response(
-            {"items": items, "next_cursor": None if following is None else encode_click_cursor(following)}
+            {"items": items, "next_cursor": None if following is None else encode_keyset(following)}
         )
 
 

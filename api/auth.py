@@ -36,7 +36,7 @@ from starlette.requests import HTTPConnection, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import error_response
+from api.errors import ApiError
 from smartlinks.models import Tenant
 from smartlinks.store.base import LinkStore
 
@@ -176,7 +176,7 @@ class Sessions:
 
 
 def _unauthorized() -> Response:
-    return error_response(401, "unauthorized", _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
+    return ApiError(401, "unauthorized", _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"}).response()
 
 
 def session_cookie(scope: Scope) -> str | None:
@@ -220,7 +220,7 @@ class BearerAuth:
             if holder is None:
                 return _unauthorized()
             if holder.kind != "secret":  # known, but it may not do this: 403, not 401
-                return error_response(403, "key_not_allowed", _PUBLISHABLE_ONLY)
+                return ApiError(403, "key_not_allowed", _PUBLISHABLE_ONLY).response()
             return holder.tenant
         session = self.sessions.read(cookie)
         tenant = None if session is None else await self.sessions.tenant(self.store, session)
@@ -229,7 +229,7 @@ class BearerAuth:
         # Who is asking is known and signed in; what is missing is the proof that the
         # dashboard's own page asks, so this is a 403, and signing in again would not help.
         if scope["method"] not in SAFE_METHODS and not self.sessions.check_csrf(scope, cookie):
-            return error_response(403, "csrf_failed", _CSRF_FAILED)
+            return ApiError(403, "csrf_failed", _CSRF_FAILED).response()
         return tenant
 
 

@@ -11,8 +11,6 @@ and a per-link table gives each link's totals.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 import orjson
@@ -21,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from api import cursors
 from api.analytics.link_sets import LinkSet
 from api.analytics.query import AnalyticsQueries, LinkFigures
 from api.analytics_routes import (
@@ -146,17 +145,18 @@ def _order(summary: CampaignSummary) -> _CursorKey:
 
 
 def _encode_cursor(key: _CursorKey) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(key))).rstrip(b"=").decode()
+    return cursors.encode(orjson.dumps(list(key)))
 
 
 def _cursor(params: QueryParams) -> _CursorKey | None:
     raw = params.get("cursor") or None
     if raw is None:
         return None
+    data = cursors.decode(raw) if len(raw) < 1200 else None
     try:
-        key = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))) if len(raw) < 1200 else None
-    except (binascii.Error, ValueError):
+        key = None if data is None else orjson.loads(data)
+    except orjson.JSONDecodeError:
         key = None
     if isinstance(key, list) and len(key) == 2 and type(key[0]) is int and isinstance(key[1], str):
         return key[0], key[1]
-    raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
+    raise cursors.invalid_cursor()

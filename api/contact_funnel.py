@@ -11,8 +11,6 @@ contact are read. The queries are synchronous: the endpoints run them in a worke
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -25,6 +23,7 @@ from starlette.routing import Route
 from api.analytics.funnel import money
 from api.analytics_routes import label, label_route, page_limit
 from api.auth import tenant_of
+from api.cursors import Keyset, encode_keyset, keyset_of
 from api.errors import ApiError
 from api.link_input import MAX_LABEL
 from api.responses import json_response
@@ -35,7 +34,6 @@ from smartlinks.models import from_ms, rfc3339
 FUNNEL_SHOWN = 100
 
 Kind = Literal["deliveries", "conversions"]
-Cursor = tuple[int, str]  # (at in ms, id) of the last item of a page
 
 PATHS: dict[Kind, str] = {
     "deliveries": "/api/v1/contacts/{contact_id}/deliveries",
@@ -75,8 +73,8 @@ LIMIT {{limit:UInt32}}
 
 
 def funnel_page(
-    client: Client, kind: Kind, tenant_id: str, contact_id: str, limit: int, before: Cursor | None = None
-) -> tuple[list[dict[str, Any]], Cursor | None]:
+    client: Client, kind: Kind, tenant_id: str, contact_id: str, limit: int, before: Keyset | None = None
+) -> tuple[list[dict[str, Any]], Keyset | None]:
     """A page of the contact's ``kind``, newest first, after ``before``, and the cursor of
     the next page (None on the last). Text ClickHouse keeps empty for "none" is null here,
     as in the click log."""
@@ -89,18 +87,6 @@ def funnel_page(
     return [_ITEM[kind](row) for row in shown], following
 
 
-def no_funnel() -> dict[str, Any]:
-    """What ``contact_funnel`` answers for a contact nothing was sent for."""
-    return {
-        "deliveries": [],
-        "deliveries_truncated": False,
-        "deliveries_next_cursor": None,
-        "conversions": [],
-        "conversions_truncated": False,
-        "conversions_next_cursor": None,
-    }
-
-
 def contact_funnel(
     client: Client, tenant_id: str, contact_id: str, shown: int = FUNNEL_SHOWN
 ) -> dict[str, Any]:
@@ -111,29 +97,13 @@ def contact_funnel(
         items, following = funnel_page(client, kind, tenant_id, contact_id, shown)
         out[kind] = items
         out[f"{kind}_truncated"] = following is not None
-        out[f"{kind}_next_cursor"] = None if following is None else encode_cursor(following)
+        out[f"{kind}_next_cursor"] = None if following is None else encode_keyset(following)
     return out
 
 
-def encode_cursor(cursor: Cursor) -> str:
-    return base64.urlsafe_b64encode(f"{cursor[0]}:{cursor[1]}".encode()).rstrip(b"=").decode()
-
-
-def decode_cursor(params: QueryParams) -> Cursor | None:
+def decode_cursor(params: QueryParams) -> Keyset | None:
     """The ``cursor`` of a deliveries or conversions page, if one was sent."""
-    raw = params.get("cursor") or None
-    if raw is None:
-        return None
-    try:
-        text = (
-            base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode() if len(raw) <= _MAX_CURSOR else ""
-        )
-    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
-        text = ""
-    match = _CURSOR.fullmatch(text)
-    if match is None:
-        raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
-    return int(match.group(1)), match.group(2)
+    return keyset_of(params, _CURSOR, _MAX_CURSOR)
 
 
 class ContactFunnelEndpoints:
@@ -158,7 +128,7 @@ class ContactFunnelEndpoints:
                 {
                     "contact_id": request.path_params["contact_id"],
                     "items": items,
-                    "next_cursor": None if following is None else encode_cursor(following),
+                    "next_cursor": None if following is None else encode_keyset(following),
                 }
             )
 

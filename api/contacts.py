@@ -18,10 +18,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.analytics.query import AnalyticsQueries
-from api.analytics_routes import click_cursor, encode_click_cursor, label_route, page_limit
+from api.analytics_routes import click_cursor, label_route, page_limit
 from api.auth import tenant_of
 from api.contact_funnel import contact_funnel, contact_id_of
 from api.context import ApiContext
+from api.cursors import encode_keyset
 from api.responses import json_response
 from api.serialize import link_ref
 from smartlinks.models import Link
@@ -70,7 +71,7 @@ class ContactEndpoints:
             {
                 "contact_id": request.path_params["contact_id"],
                 "items": items,
-                "next_cursor": None if following is None else encode_click_cursor(following),
+                "next_cursor": None if following is None else encode_keyset(following),
                 **funnel,
             }
         )

@@ -16,8 +16,8 @@ from api.responses import json_response
 
 log = logging.getLogger(__name__)
 
-# Every machine code the API answers with, declared here and nowhere else. ApiError and
-# error_response take only these: mypy holds every raise in api/ to this list, so no test
+# Every machine code the API answers with, declared here and nowhere else. ApiError takes
+# only these: mypy holds every raise in api/ to this list, so no test
 # needs to read the source. ERROR_CODES gives each its meaning (a check at import keeps the
 # two the same set); the OpenAPI document lists them from it, and names each code in the
 # responses of the operations that answer it (tests/api/test_openapi.py checks the served
@@ -208,23 +208,19 @@ class ApiError(Exception):
         self.field = field
         self.headers = headers
 
-
-def error_response(
-    status: int,
-    code: ErrorCode,
-    message: str,
-    field: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        error["field"] = field
-    return json_response({"error": error}, status, headers)
+    def response(self, extra_headers: Mapping[str, str] | None = None) -> Response:
+        """The error as the API answers it; ``extra_headers`` go beside the error's own
+        (which win a clash)."""
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            error["field"] = self.field
+        headers = self.headers if extra_headers is None else {**extra_headers, **(self.headers or {})}
+        return json_response({"error": error}, self.status, headers)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+    return exc.response()
 
 
 HTTP_CODES: dict[int, tuple[ErrorCode, str]] = {
@@ -237,13 +233,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     # The router raises these for unknown paths (404) and wrong methods (405, with Allow).
     assert isinstance(exc, HTTPException)
     code, message = HTTP_CODES.get(exc.status_code, ("bad_request", str(exc.detail)))
-    return error_response(exc.status_code, code, message, headers=exc.headers)
+    return ApiError(exc.status_code, code, message, headers=exc.headers).response()
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
     # Reached only when a dependency (store, analytics) fails; Starlette re-raises after
     # this response is sent, so the traceback is still logged by the server.
-    return error_response(500, "internal_error", "The server could not complete the request.")
+    return ApiError(500, "internal_error", "The server could not complete the request.").response()
 
 
 EXCEPTION_HANDLERS: dict[Any, ExceptionHandler] = {

@@ -18,25 +18,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.analytics.funnel import FunnelQueries
-from api.analytics_routes import analytics_range, label, label_route, run_query
+from api.analytics_routes import LinkQueryEndpoints, analytics_range, label, label_route, run_query
 from api.auth import tenant_of
 from api.campaigns import LINK_TABLE_LIMIT
 from api.campaigns import PREFIX as CAMPAIGNS
-from api.context import ApiContext
 from api.errors import ApiError
 from api.links import PREFIX as LINKS
-from api.links import LinkEndpoints
 from api.responses import json_response
 from api.routing import resource
 from smartlinks.models import rfc3339, utcnow
 
 
-class FunnelEndpoints:
-    def __init__(self, ctx: ApiContext, queries: FunnelQueries, links: LinkEndpoints) -> None:
-        self.ctx = ctx
-        self.queries = queries
-        self.links = links
-
+class FunnelEndpoints(LinkQueryEndpoints[FunnelQueries]):
     def routes(self) -> list[Route]:
         return [
             label_route(CAMPAIGNS + "/{campaign}/funnel", "campaign", get=self.campaign_funnel),

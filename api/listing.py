@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
 from starlette.datastructures import QueryParams
 
+from api import cursors
 from api.errors import ApiError, ErrorCode
 from api.validation import CONTROL
 from smartlinks.store.base import LinkQuery
@@ -26,18 +25,14 @@ def is_id(text: str) -> bool:
 
 
 def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).rstrip(b"=").decode()
+    return cursors.encode(last_id.encode())
 
 
 def decode_cursor(cursor: str) -> str:
-    if _CURSOR.fullmatch(cursor):
-        try:
-            last_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        except (binascii.Error, ValueError):
-            last_id = ""
-        if is_id(last_id):
-            return last_id
-    raise ApiError(400, "invalid_cursor", "cursor is not one this API handed out.", field="cursor")
+    last_id = cursors.decode_text(cursor) if _CURSOR.fullmatch(cursor) else ""
+    if not is_id(last_id):
+        raise cursors.invalid_cursor()
+    return last_id
 
 
 def _filter(params: QueryParams, name: str, error_code: ErrorCode) -> str | None:

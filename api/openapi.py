@@ -18,17 +18,20 @@ from api import (
     openapi_track,
     openapi_webhooks,
 )
+from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.listing import DEFAULT_LIMIT, MAX_FILTER, MAX_LIMIT
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
+    ID_PARAMETER,
     LINK_FIELD_ERRORS,
     NO_CONTROL,
-    cursor_parameter,
+    TEXT_ERRORS,
     error,
     ok,
     operation,
+    page_parameters,
     query,
 )
 from api.openapi_schemas import SCHEMAS
@@ -38,7 +41,6 @@ from api.validation import MAX_BODY_BYTES
 from smartlinks.settings import Settings
 
 PATH = "/api/v1/openapi.json"
-_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _LINK_NOT_FOUND = error("link_not_found")
 
 
@@ -54,12 +56,7 @@ _LIST_PARAMETERS = [
         "Only links of this campaign (exact match).",
         {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
     ),
-    query(
-        "limit",
-        f"Page size, default {DEFAULT_LIMIT}.",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-    ),
-    cursor_parameter(),
+    *page_parameters(DEFAULT_LIMIT, MAX_LIMIT),
 ]
 
 
@@ -88,7 +85,7 @@ _PATHS: dict[str, Any] = {
         ),
     },
     "/api/v1/links/{id}": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation("getLink", "Read a link.", {"200": ok("The link.", "Link"), "404": _LINK_NOT_FOUND}),
         "patch": operation(
             "updateLink",
@@ -107,7 +104,7 @@ _PATHS: dict[str, Any] = {
         ),
     },
     "/api/v1/links/{id}/analytics": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "getLinkAnalytics",
             "Totals, time series and breakdowns of a link's clicks in a range.",
@@ -120,7 +117,7 @@ _PATHS: dict[str, Any] = {
         ),
     },
     "/api/v1/links/{id}/clicks": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "listLinkClicks",
             "The click log, newest first; `kind` is unique (the visitor's first click), repeat or bot.",
@@ -129,10 +126,7 @@ _PATHS: dict[str, Any] = {
                 "400": error("invalid_limit", "invalid_cursor"),
                 "404": _LINK_NOT_FOUND,
             },
-            parameters=[
-                query("limit", "Page size, default 50.", {"type": "integer", "minimum": 1, "maximum": 200}),
-                cursor_parameter(),
-            ],
+            parameters=page_parameters(DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT),
         ),
     },
     "/api/v1/settings": {
@@ -162,21 +156,13 @@ _PATHS: dict[str, Any] = {
             " the key itself is shown.",
             {
                 "201": ok("The new key, with `key`.", "ApiKeyCreated"),
-                "422": error(
-                    "unknown_field",
-                    "missing_field",
-                    "invalid_type",
-                    "too_long",
-                    "blank",
-                    "control_characters",
-                    "invalid_key_kind",
-                ),
+                "422": error("unknown_field", "missing_field", *TEXT_ERRORS, "blank", "invalid_key_kind"),
             },
             body="ApiKeyCreate",
         ),
     },
     "/api/v1/keys/{id}": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "delete": operation(
             "revokeKey",
             "Revoke an API key (the request's own key included, when another active secret key"

@@ -13,33 +13,22 @@ from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
     ATTRIBUTED,
+    COUNT,
+    NEXT_CURSOR,
     NO_CONTROL,
-    cursor_parameter,
     error,
     object_schema,
     ok,
     operation,
-    query,
+    page_parameters,
 )
 from api.openapi_schemas import SCHEMAS as BASE
 
-COUNT = {"type": "integer", "minimum": 0}
 _TIME = {"type": "string", "format": "date-time", "description": "RFC 3339 in UTC."}
 _LABEL_TEXT = (
     f"1 to {MAX_LABEL} characters without control characters, percent-encoded in the path (`/` as `%2F`)."
 )
-_PAGE = [
-    query(
-        "limit",
-        f"Page size, default {DEFAULT_CLICKS_LIMIT}.",
-        {"type": "integer", "minimum": 1, "maximum": MAX_CLICKS_LIMIT},
-    ),
-    cursor_parameter(),
-]
-_NEXT_CURSOR = {
-    "type": ["string", "null"],
-    "description": "Pass as `cursor` for the next page; null on the last page.",
-}
+_PAGE = page_parameters(DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT)
 
 
 def path_label(name: str, what: str) -> dict[str, Any]:
@@ -49,6 +38,24 @@ def path_label(name: str, what: str) -> dict[str, Any]:
         "required": True,
         "description": f"The {what}: {_LABEL_TEXT}",
         "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LABEL, "pattern": NO_CONTROL},
+    }
+
+
+def _contact_page(
+    operation_id: str, summary: str, contact_id: str, items: str, schema: str
+) -> dict[str, Any]:
+    """The path of a page of one contact's clicks, deliveries or conversions."""
+    return {
+        "parameters": [path_label("contact_id", contact_id)],
+        "get": operation(
+            operation_id,
+            summary,
+            {
+                "200": ok(f"A page of the contact's {items}.", schema),
+                "400": error("invalid_limit", "invalid_cursor", "invalid_contact_id"),
+            },
+            parameters=_PAGE,
+        ),
     }
 
 
@@ -86,37 +93,27 @@ PATHS: dict[str, Any] = {
             parameters=ANALYTICS_PARAMETERS,
         ),
     },
-    "/api/v1/contacts/{contact_id}/clicks": {
-        "parameters": [path_label("contact_id", "contact_id links were made with")],
-        "get": operation(
-            "listContactClicks",
-            "A contact's clicks on every link and campaign, newest first. An id no click carries"
-            " has an empty list. Every page also holds the contact's newest deliveries and"
-            f" conversions (POST /api/v1/events), at most {FUNNEL_SHOWN} of each, newest first;"
-            " the rest are read from GET /api/v1/contacts/{contact_id}/deliveries and"
-            " .../conversions with `deliveries_next_cursor` and `conversions_next_cursor`.",
-            {
-                "200": ok("A page of the contact's clicks.", "ContactClickList"),
-                "400": error("invalid_limit", "invalid_cursor", "invalid_contact_id"),
-            },
-            parameters=_PAGE,
-        ),
-    },
+    "/api/v1/contacts/{contact_id}/clicks": _contact_page(
+        "listContactClicks",
+        "A contact's clicks on every link and campaign, newest first. An id no click carries"
+        " has an empty list. Every page also holds the contact's newest deliveries and"
+        f" conversions (POST /api/v1/events), at most {FUNNEL_SHOWN} of each, newest first;"
+        " the rest are read from GET /api/v1/contacts/{contact_id}/deliveries and"
+        " .../conversions with `deliveries_next_cursor` and `conversions_next_cursor`.",
+        "contact_id links were made with",
+        "clicks",
+        "ContactClickList",
+    ),
     **{
-        path: {
-            "parameters": [path_label("contact_id", "contact_id the events were sent with")],
-            "get": operation(
-                f"listContact{kind.capitalize()}",
-                f"A contact's {kind} (POST /api/v1/events), newest first, a page at a time. An id no"
-                " event carries has an empty list; one no event can have (over 200 characters, control"
-                " characters) is refused.",
-                {
-                    "200": ok(f"A page of the contact's {kind}.", f"Contact{_ITEM_SCHEMA[kind]}List"),
-                    "400": error("invalid_limit", "invalid_cursor", "invalid_contact_id"),
-                },
-                parameters=_PAGE,
-            ),
-        }
+        path: _contact_page(
+            f"listContact{kind.capitalize()}",
+            f"A contact's {kind} (POST /api/v1/events), newest first, a page at a time. An id no"
+            " event carries has an empty list; one no event can have (over 200 characters, control"
+            " characters) is refused.",
+            "contact_id the events were sent with",
+            kind,
+            f"Contact{_ITEM_SCHEMA[kind]}List",
+        )
         for kind, path in CONTACT_FUNNEL_PATHS.items()
     },
 }
@@ -172,17 +169,8 @@ _CONTACT_CONVERSION = {
     },
     "currency": {**_NULLABLE, "description": "ISO 4217, with value."},
 }
-_ANALYTICS_FIELDS = (
-    "range",
-    "timeseries",
-    "countries",
-    "cities",
-    "locations",
-    "browsers",
-    "platforms",
-    "os",
-    "referrers",
-)
+# What a campaign's analytics share with a link's: all but the link and its totals.
+_ANALYTICS_FIELDS = tuple(name for name in BASE["Analytics"]["required"] if name not in ("link", "totals"))
 
 SCHEMAS: dict[str, Any] = {
     "LinkRef": object_schema(_LINK_REF, tuple(_LINK_REF)),
@@ -190,7 +178,7 @@ SCHEMAS: dict[str, Any] = {
     "CampaignList": object_schema(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/CampaignSummary"}},
-            "next_cursor": _NEXT_CURSOR,
+            "next_cursor": NEXT_CURSOR,
         },
         ("items", "next_cursor"),
     ),
@@ -239,7 +227,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "contact_id": {"type": "string"},
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/ContactClick"}},
-            "next_cursor": _NEXT_CURSOR,
+            "next_cursor": NEXT_CURSOR,
             "deliveries": {
                 "type": "array",
                 "maxItems": FUNNEL_SHOWN,
@@ -252,7 +240,7 @@ SCHEMAS: dict[str, Any] = {
                 "description": f"Whether the contact has more than {FUNNEL_SHOWN} deliveries.",
             },
             "deliveries_next_cursor": {
-                **_NEXT_CURSOR,
+                **NEXT_CURSOR,
                 "description": "Pass as `cursor` to GET /api/v1/contacts/{contact_id}/deliveries for the"
                 " deliveries after these; null when there are none.",
             },
@@ -268,7 +256,7 @@ SCHEMAS: dict[str, Any] = {
                 "description": f"Whether the contact has more than {FUNNEL_SHOWN} conversions.",
             },
             "conversions_next_cursor": {
-                **_NEXT_CURSOR,
+                **NEXT_CURSOR,
                 "description": "Pass as `cursor` to GET /api/v1/contacts/{contact_id}/conversions for the"
                 " conversions after these; null when there are none.",
             },
@@ -290,7 +278,7 @@ SCHEMAS: dict[str, Any] = {
             {
                 "contact_id": {"type": "string"},
                 "items": {"type": "array", "items": {"$ref": f"#/components/schemas/Contact{schema}"}},
-                "next_cursor": _NEXT_CURSOR,
+                "next_cursor": NEXT_CURSOR,
             },
             ("contact_id", "items", "next_cursor"),
         )

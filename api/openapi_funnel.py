@@ -6,15 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from api.campaigns import LINK_TABLE_LIMIT
-from api.openapi_campaigns import COUNT, path_label
+from api.openapi_campaigns import path_label
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,
+    COUNT,
+    ID_PARAMETER,
     error,
     object_schema,
     ok,
     operation,
     ref,
+    timeseries_schema,
 )
 from api.openapi_schemas import SCHEMAS as BASE
 
@@ -44,7 +47,7 @@ PATHS: dict[str, Any] = {
         ),
     },
     "/api/v1/links/{id}/funnel": {
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "getLinkFunnel",
             "One link's funnel in a range: its contact's deliveries in its campaign, the contacts"
@@ -109,15 +112,11 @@ _FUNNEL = {
         "description": "Over the contacts with a click and a later conversion in range: the median"
         " seconds from their first click to their first conversion after it. null for none.",
     },
-    "timeseries": {
-        "type": "array",
-        "description": _SERIES["description"] + " Each step counts the distinct contacts with that"
-        " step in the bucket, so a contact may count in several buckets.",
-        "items": object_schema(
-            {"t": {"type": "string"}, "delivered": COUNT, "clicked": COUNT, "converted": COUNT},
-            ("t", "delivered", "clicked", "converted"),
-        ),
-    },
+    "timeseries": timeseries_schema(
+        _SERIES["description"] + " Each step counts the distinct contacts with that step in the"
+        " bucket, so a contact may count in several buckets.",
+        ("delivered", "clicked", "converted"),
+    ),
     "links": {
         "type": "array",
         "description": f"The campaign's live links, most clicked first (then most converted, then"

@@ -9,10 +9,12 @@ from api.analytics.buckets import MAX_BUCKETS
 from api.validation import CONTROL
 
 BODY_ERRORS = ("invalid_json", "body_not_object", "client_disconnected")
+# What api.validation.text refuses in a free-text field.
+TEXT_ERRORS = ("invalid_type", "too_long", "control_characters")
 LINK_FIELD_ERRORS = (
-    "unknown_field", "invalid_type", "too_long", "control_characters", "invalid_url", "url_too_long",
-    "url_control_characters", "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation",
-    "invalid_datetime", "expires_in_past",
+    "unknown_field", *TEXT_ERRORS, "invalid_url", "url_too_long", "url_control_characters",
+    "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation", "invalid_datetime",
+    "expires_in_past",
 )  # fmt: skip
 
 
@@ -104,13 +106,31 @@ def query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]
     return parameter
 
 
-def cursor_parameter() -> dict[str, Any]:
-    return query(
-        "cursor",
-        "`next_cursor` of the previous page, as it was: opaque, in the URL-safe base64 alphabet."
-        " Anything else is `invalid_cursor`.",
-        {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
-    )
+def page_parameters(default_limit: int, max_limit: int) -> list[dict[str, Any]]:
+    """The query of a paged list: its page size and where the page starts."""
+    return [
+        query(
+            "limit",
+            f"Page size, default {default_limit}.",
+            {"type": "integer", "minimum": 1, "maximum": max_limit},
+        ),
+        query(
+            "cursor",
+            "`next_cursor` of the previous page, as it was: opaque, in the URL-safe base64 alphabet."
+            " Anything else is `invalid_cursor`.",
+            {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+        ),
+    ]
+
+
+# A page's own cursor, in the body: where the next page starts.
+NEXT_CURSOR = {
+    "type": ["string", "null"],
+    "description": "Pass as `cursor` for the next page; null on the last page.",
+}
+# The id of a link, key or webhook in the path.
+ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+COUNT = {"type": "integer", "minimum": 0}
 
 
 def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -119,6 +139,15 @@ def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) ->
     if required:
         schema["required"] = list(required)
     return schema
+
+
+def timeseries_schema(description: str, counts: tuple[str, ...]) -> dict[str, Any]:
+    """Every bucket of an analytics range in order: its start ``t`` and its counts."""
+    return {
+        "type": "array",
+        "description": description,
+        "items": object_schema({"t": {"type": "string"}, **dict.fromkeys(counts, COUNT)}, ("t", *counts)),
+    }
 
 
 # The query of every analytics operation (a link's, a campaign's).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.openapi_parts import error, operation, query
+from api.openapi_parts import ID_PARAMETER, error, operation, query
 from api.qr import (
     CACHE_CONTROL,
     DEFAULT_FORMAT,
@@ -17,7 +17,6 @@ from api.qr import (
     QUIET_ZONE,
 )
 
-_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _HEADERS = {
     "ETag": {
         "description": "Changes only with the short URL, format and size.",
@@ -28,7 +27,7 @@ _HEADERS = {
 
 PATHS: dict[str, Any] = {
     PATH: {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "getLinkQrCode",
             "The link's short URL as a QR code image: square, black on white, error correction"

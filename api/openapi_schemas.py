@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from api.errors import ERROR_CODES
 from api.keys import MAX_NAME
 from api.link_input import MAX_LABEL, MAX_TITLE
-from api.openapi_parts import NOT_BLANK, text_schema
+from api.openapi_parts import COUNT, NEXT_CURSOR, NOT_BLANK, text_schema, timeseries_schema
 from api.openapi_parts import object_schema as _object
 from api.settings_routes import CLICK_ID_PARAM, MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 from smartlinks.models import KEY_KINDS
@@ -57,10 +57,7 @@ _EXPIRES_IN = {
 def _list_of(ref: str, paginated: bool) -> dict[str, Any]:
     properties: dict[str, Any] = {"items": {"type": "array", "items": {"$ref": ref}}}
     if paginated:
-        properties["next_cursor"] = {
-            "type": ["string", "null"],
-            "description": "Pass as `cursor` for the next page; null on the last page.",
-        }
+        properties["next_cursor"] = NEXT_CURSOR
     return _object(properties, tuple(properties))
 
 
@@ -114,8 +111,7 @@ _SETTINGS = {
     },
 }
 
-_COUNT = {"type": "integer", "minimum": 0}
-_NAMED_COUNT = _object({"name": {"type": "string"}, "clicks": _COUNT}, ("name", "clicks"))
+_NAMED_COUNT = _object({"name": {"type": "string"}, "clicks": COUNT}, ("name", "clicks"))
 _CLICK = {
     "id": _ID,
     "ts": _TIME,
@@ -127,6 +123,51 @@ _CLICK = {
     "os": {"type": ["string", "null"]},
     "referrer": {"type": ["string", "null"]},
     "contact_id": {"type": ["string", "null"]},
+}
+
+_ANALYTICS: dict[str, Any] = {
+    "link": {"$ref": "#/components/schemas/Link"},
+    "range": _object(
+        {
+            "from": _TIME,
+            "to": _TIME,
+            "interval": {"type": "string", "enum": ["hour", "day", "week", "month"]},
+            "tz": {"type": "string"},
+            "exclude_bots": {"type": "boolean"},
+        },
+        ("from", "to", "interval", "tz", "exclude_bots"),
+    ),
+    "totals": _object({"total": COUNT, "unique": COUNT, "bots": COUNT}, ("total", "unique", "bots")),
+    "timeseries": timeseries_schema(
+        "Every bucket of the range in order, empty ones included; `t` is the bucket's"
+        " start in `tz`, with its offset.",
+        ("total", "unique", "bots"),
+    ),
+    "countries": {
+        "type": "array",
+        "items": _object(
+            {"country": {"type": "string"}, "clicks": COUNT, "unique": COUNT},
+            ("country", "clicks", "unique"),
+        ),
+    },
+    "cities": {
+        "type": "array",
+        "items": _object(
+            {"country": {"type": "string"}, "city": {"type": "string"}, "clicks": COUNT},
+            ("country", "city", "clicks"),
+        ),
+    },
+    "locations": {
+        "type": "array",
+        "items": _object(
+            {"lat": {"type": "number"}, "lon": {"type": "number"}, "clicks": COUNT},
+            ("lat", "lon", "clicks"),
+        ),
+    },
+    "browsers": {"type": "array", "items": _NAMED_COUNT},
+    "platforms": {"type": "array", "items": _NAMED_COUNT},
+    "os": {"type": "array", "items": _NAMED_COUNT},
+    "referrers": {"type": "array", "items": _NAMED_COUNT},
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -190,71 +231,7 @@ SCHEMAS: dict[str, Any] = {
         (*_KEY, "key"),
     ),
     "Analytics": {
-        **_object(
-            {
-                "link": {"$ref": "#/components/schemas/Link"},
-                "range": _object(
-                    {
-                        "from": _TIME,
-                        "to": _TIME,
-                        "interval": {"type": "string", "enum": ["hour", "day", "week", "month"]},
-                        "tz": {"type": "string"},
-                        "exclude_bots": {"type": "boolean"},
-                    },
-                    ("from", "to", "interval", "tz", "exclude_bots"),
-                ),
-                "totals": _object(
-                    {"total": _COUNT, "unique": _COUNT, "bots": _COUNT}, ("total", "unique", "bots")
-                ),
-                "timeseries": {
-                    "type": "array",
-                    "description": "Every bucket of the range in order, empty ones included; `t` is the"
-                    " bucket's start in `tz`, with its offset.",
-                    "items": _object(
-                        {"t": {"type": "string"}, "total": _COUNT, "unique": _COUNT, "bots": _COUNT},
-                        ("t", "total", "unique", "bots"),
-                    ),
-                },
-                "countries": {
-                    "type": "array",
-                    "items": _object(
-                        {"country": {"type": "string"}, "clicks": _COUNT, "unique": _COUNT},
-                        ("country", "clicks", "unique"),
-                    ),
-                },
-                "cities": {
-                    "type": "array",
-                    "items": _object(
-                        {"country": {"type": "string"}, "city": {"type": "string"}, "clicks": _COUNT},
-                        ("country", "city", "clicks"),
-                    ),
-                },
-                "locations": {
-                    "type": "array",
-                    "items": _object(
-                        {"lat": {"type": "number"}, "lon": {"type": "number"}, "clicks": _COUNT},
-                        ("lat", "lon", "clicks"),
-                    ),
-                },
-                "browsers": {"type": "array", "items": _NAMED_COUNT},
-                "platforms": {"type": "array", "items": _NAMED_COUNT},
-                "os": {"type": "array", "items": _NAMED_COUNT},
-                "referrers": {"type": "array", "items": _NAMED_COUNT},
-            },
-            (
-                "link",
-                "range",
-                "totals",
-                "timeseries",
-                "countries",
-                "cities",
-                "locations",
-                "browsers",
-                "platforms",
-                "os",
-                "referrers",
-            ),
-        ),
+        **_object(_ANALYTICS, tuple(_ANALYTICS)),
         "description": "`unique` is exact: distinct human visitors (a bot is never unique)."
         " `totals.total` = humans + bots and `totals.bots` counts bots whatever `exclude_bots` says;"
         " with `exclude_bots` every other figure leaves bots out.",

@@ -8,13 +8,14 @@ from api.link_input import MAX_LABEL
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_parts import (
     ATTRIBUTED,
+    ID_PARAMETER,
     NO_CONTROL,
-    cursor_parameter,
+    TEXT_ERRORS,
     error,
     object_schema,
     ok,
     operation,
-    query,
+    page_parameters,
     ref,
 )
 from api.webhooks import PATH
@@ -27,11 +28,10 @@ from smartlinks.webhooks import (
     MAX_WEBHOOKS_PER_TENANT,
 )
 
-_ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 _NOT_FOUND = error("webhook_not_found")
 _FIELD_ERRORS = (
-    "unknown_field", "invalid_type", "too_long", "control_characters", "invalid_webhook_url",
-    "webhook_url_forbidden", "invalid_event", "link_not_found",
+    "unknown_field", *TEXT_ERRORS, "invalid_webhook_url", "webhook_url_forbidden", "invalid_event",
+    "link_not_found",
 )  # fmt: skip
 
 _ID = {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "32 lowercase hex characters."}
@@ -184,7 +184,7 @@ PATHS: dict[str, Any] = {
         ),
     },
     PATH + "/{id}": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "getWebhook", "Read a webhook.", {"200": ok("The webhook.", "Webhook"), "404": _NOT_FOUND}
         ),
@@ -202,7 +202,7 @@ PATHS: dict[str, Any] = {
         ),
     },
     PATH + "/{id}/deliveries": {
-        "parameters": [_ID_PARAMETER],
+        "parameters": [ID_PARAMETER],
         "get": operation(
             "listWebhookDeliveries",
             "The webhook's deliveries, newest first, with their attempts and responses (kept 30 days).",
@@ -211,14 +211,7 @@ PATHS: dict[str, Any] = {
                 "400": error("invalid_limit", "invalid_cursor"),
                 "404": _NOT_FOUND,
             },
-            parameters=[
-                query(
-                    "limit",
-                    f"Page size, default {DEFAULT_LIMIT}.",
-                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-                ),
-                cursor_parameter(),
-            ],
+            parameters=page_parameters(DEFAULT_LIMIT, MAX_LIMIT),
         ),
     },
 }

@@ -15,24 +15,6 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else rfc3339(value)
 
 
-def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dict[str, Any]:
-    return {
-        "id": link.id,
-        "code": link.code,
-        "short_url": short_url(settings.base_url, link.code),
-        "destination_url": link.destination_url,
-        "title": link.title,
-        "status": link.status(now),
-        "expires_at": timestamp(link.expires_at),
-        "created_at": timestamp(link.created_at),
-        "updated_at": timestamp(link.updated_at),
-        "campaign": link.campaign,
-        "contact_id": link.contact_id,
-        "conversion_tracking": link.conversion_tracking,
-        "clicks": clicks,
-    }
-
-
 def link_ref(link: Link, settings: Settings) -> dict[str, Any]:
     """A link as another object names it (a campaign's per-link table, a contact's clicks)."""
     return {
@@ -41,6 +23,20 @@ def link_ref(link: Link, settings: Settings) -> dict[str, Any]:
         "short_url": short_url(settings.base_url, link.code),
         "destination_url": link.destination_url,
         "title": link.title,
+    }
+
+
+def link_json(link: Link, settings: Settings, clicks: int, now: datetime) -> dict[str, Any]:
+    return {
+        **link_ref(link, settings),
+        "status": link.status(now),
+        "expires_at": timestamp(link.expires_at),
+        "created_at": timestamp(link.created_at),
+        "updated_at": timestamp(link.updated_at),
+        "campaign": link.campaign,
+        "contact_id": link.contact_id,
+        "conversion_tracking": link.conversion_tracking,
+        "clicks": clicks,
     }
 
 

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from api.auth import bearer_key
 from api.context import ApiContext
-from api.errors import ApiError, ErrorCode, error_response
+from api.errors import ApiError, ErrorCode
 from api.funnel_events import BrowserClient, FunnelIngest
 from api.responses import json_response
 from api.routing import resource
@@ -69,9 +69,7 @@ class ConversionBeacon:
         try:
             return await self._record(request)
         except ApiError as exc:
-            return error_response(
-                exc.status, exc.code, exc.message, exc.field, {**CORS_HEADERS, **(exc.headers or {})}
-            )
+            return exc.response(CORS_HEADERS)
 
     async def _record(self, request: Request) -> Response:
         body = await read_object(request, MAX_BODY, also_as=("text/plain",))

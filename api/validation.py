@@ -14,7 +14,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import ApiError, error_response
+from api.errors import ApiError
 
 MAX_BODY_BYTES = 1 << 20
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -76,9 +76,9 @@ class SingleValuedQuery:
             names = [name for name, _ in params.multi_items()]
             if len(names) != len(params):
                 name = next(name for name in names if names.count(name) > 1)
-                response = error_response(
+                response = ApiError(
                     400, "repeated_parameter", f"{name} is given more than once; it takes one value.", name
-                )
+                ).response()
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)

@@ -59,8 +59,25 @@ class Account:
     key: str
 
 
+class ServedStore:
+    """What a test does with the store of a server running on another thread's loop: run a
+    store call there, make a tenant with a key."""
+
+    store: SQLiteLinkStore
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, coro: Any) -> Any:
+        """Run a store coroutine on the server's loop (the store's executor lives there)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def new_account(self, name: str) -> Account:
+        tenant = self.call(self.store.create_tenant(name))
+        _, key = self.call(self.store.create_api_key(tenant.id, "first"))
+        return Account(tenant.id, key)
+
+
 @dataclass
-class ApiServer:
+class ApiServer(ServedStore):
     """One server per test module (startup costs more than most tests); every test gets two
     fresh tenants, so tests stay independent and each also sees other tests' data that
     must not leak into its own lists."""
@@ -74,15 +91,6 @@ class ApiServer:
     relay: ChangeRelay
     a: Account = field(init=False)
     b: Account = field(init=False)
-
-    def call(self, coro: Any) -> Any:
-        """Run a store coroutine on the server's loop (the store's executor lives there)."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
-
-    def new_account(self, name: str) -> Account:
-        tenant = self.call(self.store.create_tenant(name))
-        _, key = self.call(self.store.create_api_key(tenant.id, "first"))
-        return Account(tenant.id, key)
 
     def insert(self, tenant: Account, destination: str = "https://example.com/", **fields: Any) -> Link:
         """A link straight into the store, for states the API refuses to create (expired)."""

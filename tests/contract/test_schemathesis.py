@@ -22,8 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.analytics_routes import encode_click_cursor
-from api.contact_funnel import encode_cursor as encode_funnel_cursor
+from api.cursors import encode_keyset
 from smartlinks.models import to_ms, utcnow
 from tests.support.product import Running, start, stop
 
@@ -69,9 +68,9 @@ def _fixtures(running: Running) -> dict[str, str]:
         "SMARTLINKS_CONTRACT_CAMPAIGNS_CURSOR": campaigns_cursor,
         # A click log's cursor is a position (a time and a click id): any such is one the
         # API may hand out, and no click is needed to make it.
-        "SMARTLINKS_CONTRACT_CLICKS_CURSOR": encode_click_cursor((to_ms(utcnow()), "0" * 32)),
+        "SMARTLINKS_CONTRACT_CLICKS_CURSOR": encode_keyset((to_ms(utcnow()), "0" * 32)),
         # So is a deliveries or conversions page's (a time and an event id as sent).
-        "SMARTLINKS_CONTRACT_EVENTS_CURSOR": encode_funnel_cursor((to_ms(utcnow()), "event-1")),
+        "SMARTLINKS_CONTRACT_EVENTS_CURSOR": encode_keyset((to_ms(utcnow()), "event-1")),
     }
 
 
