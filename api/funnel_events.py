@@ -219,9 +219,8 @@ def _value(value: Any, currency: Any) -> tuple[str | None, str | None]:
     # Trailing zeros of the fraction only: 1e20 is 21 digits, not 1 (it would not fit the
     # column, Decimal(18, 4), and its insert would fail the consumer's batch).
     normal = format(amount, "f") if amount.is_finite() else ""
-    if "." in normal:
-        normal = normal.rstrip("0").rstrip(".")
-    if not normal or amount < 0 or not _DECIMAL.fullmatch(normal):
+    significant = normal.rstrip("0").rstrip(".") if "." in normal else normal
+    if not normal or amount < 0 or not _DECIMAL.fullmatch(significant):
         raise ApiError(
             422,
             "invalid_value",
