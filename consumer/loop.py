@@ -27,8 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
-from consumer.batch_loop import BatchLoop
-from consumer.batch_loop import Source as Source  # what roles/ hands a ClickConsumer
+from consumer.batch_loop import BatchLoop, Source
 from consumer.dead_letters import DeadLetter
 from consumer.decode import ClickDecoder
 from consumer.enrich.row import ClickRow, StoredClick

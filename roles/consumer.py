@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 
+from consumer.batch_loop import Source
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
 from consumer.ingest import ClickIngest
 from consumer.link_changes import AnalyticsLinkChanges
-from consumer.loop import ClickConsumer, DeadLetterTopic, Source
+from consumer.loop import ClickConsumer, DeadLetterTopic
 from consumer.metrics import consumer_metrics, funnel_metrics
 from consumer.webhooks import WebhookService
 from roles.process import Process
