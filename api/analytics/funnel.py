@@ -214,9 +214,10 @@ def side_threads(clickhouse_url: str) -> int | None:
 
 def _params(buckets: Buckets, **names: Any) -> dict[str, Any]:
     start, end = to_ms(buckets.start), to_ms(buckets.end)
-    # The UTC hours a range end or a bucket boundary cuts: the hourly rollup cannot split them.
+    # The UTC hours a range end or a bucket boundary cuts: the hourly rollup cannot split
+    # them. Hours before 1970 hold no events (and are no UInt32 hour): none is cut there.
     cuts = (start, end, *(to_ms(value) for value in buckets.starts[1:]))
-    split = sorted({cut // _HOUR_MS * 3600 for cut in cuts if cut % _HOUR_MS})
+    split = sorted({cut // _HOUR_MS * 3600 for cut in cuts if cut % _HOUR_MS and cut > 0})
     return {**names, "start": start, "end": end, "tz": buckets.tz.key, "split": split, "pairs": []}
 
 

@@ -703,3 +703,15 @@ def test_money_keeps_the_currency_precision_and_every_digit() -> None:
     assert funnel_queries.money(Decimal("0.0005"), "EUR") == "0.0005"
     assert funnel_queries.money(Decimal("10.1000"), "JPY") == "10.1"
     assert funnel_queries.money(Decimal("0.0000"), "XYZ") == "0.00"
+
+
+def test_a_range_before_1970_is_empty_not_an_error(launch: Funnel) -> None:
+    # Found by schemathesis: a cut hour before the epoch is no UInt32, and failed the query.
+    response = launch.client.get(
+        f"/api/v1/campaigns/{NAME}/funnel",
+        params={"tz": "Asia/Dacca", "from": "0089-09-22T18:02:27+22:05", "to": "0089-09-22"},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["delivered"], body["clicked"], body["converted"]) == (0, 0, 0)
+    assert [bucket["t"] for bucket in body["timeseries"]] == ["0089-09-22T00:00:00+06:01:40"]

@@ -1,0 +1,97 @@
+"""Decoding a request body into its Struct, with msgspec's refusal turned into the API's
+machine code.
+
+msgspec names what failed in a message of a fixed form ("Expected `str` of length <= 500
+- at `$.title`", "Object missing required field `url`"); ``refusal`` maps that form to a
+code and the path to the field at fault. A Struct may name, in ``refusals``, the code a
+field's own constraint earns (``invalid_code`` rather than the generic one).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+import msgspec
+
+from api.bodies.fields import CONTROL, NO_CONTROL, NOT_BLANK, Body
+from api.errors import ApiError, ErrorCode
+
+Shape = TypeVar("Shape", bound=msgspec.Struct)
+
+
+class RequestBody(Body):
+    """Base of the bodies a client sends: unknown fields are refused, not ignored, so a
+    misspelt field name is an error instead of a silent no-op."""
+
+    # The code each constrained field earns when a constraint other than its maximum length
+    # fails (a pattern, a minimum length, a range, an enum): {"code": "invalid_code"}. A
+    # text pattern's failure is control_characters where the value holds one.
+    refusals: ClassVar[Mapping[str, ErrorCode]] = {}
+
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_FIELD_NAMED = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]*)`")
+_TOO_LONG = "Expected `str` of length <="
+# How msgspec names a failed text pattern (fields.NO_CONTROL, fields.NOT_BLANK).
+_TEXT_PATTERNS = tuple(f"Expected `str` matching regex {pattern!r}" for pattern in (NO_CONTROL, NOT_BLANK))
+
+
+# What a failed pattern means, where the pattern itself would say it badly.
+_MESSAGES = {
+    "control_characters": "{field} must not contain control characters.",
+    "blank": "{field} must not be blank.",
+    "invalid_value": "{field} is not one of the values the API document allows.",
+}
+
+
+def decode(raw: Any, body_type: type[Shape]) -> Shape:
+    """``raw`` (JSON already parsed) as ``body_type``, or the ApiError naming what is wrong."""
+    raw = _whole_numbers(raw)
+    try:
+        return msgspec.convert(raw, body_type)
+    except msgspec.ValidationError as exc:
+        raise refusal(str(exc), body_type, raw) from None
+
+
+def _whole_numbers(raw: Any) -> Any:
+    # JSON has one kind of number: 30.0 is the whole number 30, as JSON Schema's "integer"
+    # says, while msgspec takes only 30 for an int. Top-level fields only: they are the
+    # only whole-number fields a body has.
+    if isinstance(raw, dict) and any(type(value) is float for value in raw.values()):
+        return {
+            name: int(value) if type(value) is float and value.is_integer() else value
+            for name, value in raw.items()
+        }
+    return raw
+
+
+def refusal(message: str, body_type: type[msgspec.Struct], raw: Any = None) -> ApiError:
+    """The ApiError for msgspec's ``message`` about a ``body_type`` decoded from ``raw``."""
+    at = _AT.search(message)
+    path = at.group("path").lstrip(".") if at else ""
+    what = message[: at.start()] if at else message
+    named = _FIELD_NAMED.match(what)
+    if named:
+        field = f"{path}.{named['name']}" if path else named["name"]
+        if named["what"] == "missing required":
+            return ApiError(422, "missing_field", f"{field} is required.", field)
+        return ApiError(422, "unknown_field", f"Unknown field {named['name']!r}.", field)
+    field = path or None
+    if ", got `" in what:
+        return ApiError(422, "invalid_type", f"{field or 'The body'}: {what}.", field)
+    code = _constraint_code(what, path, body_type, raw)
+    return ApiError(422, code, _MESSAGES.get(code, "{field}: {what}.").format(field=field, what=what), field)
+
+
+def _constraint_code(what: str, path: str, body_type: type[msgspec.Struct], raw: Any) -> ErrorCode:
+    if what.startswith(_TOO_LONG):
+        return "too_long"
+    if what.startswith(_TEXT_PATTERNS):
+        # A text field refuses control characters first: say so whatever else it wants.
+        value = raw.get(path) if isinstance(raw, dict) else None
+        if not isinstance(value, str) or CONTROL.search(value):
+            return "control_characters"
+    refusals: Mapping[str, ErrorCode] = getattr(body_type, "refusals", {})
+    return refusals.get(path, "invalid_value")
