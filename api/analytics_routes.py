@@ -23,14 +23,14 @@ from starlette.routing import Route, compile_path
 
 from api.analytics.buckets import INTERVALS, RangeError
 from api.analytics.query import AnalyticsQueries, ClickCursor
+from api.bodies.links import MAX_LABEL
 from api.context import ApiContext
 from api.cursors import encode_keyset, keyset_of
 from api.errors import ApiError
-from api.link_input import MAX_LABEL
 from api.links import PREFIX, LinkEndpoints
 from api.responses import json_response
 from api.routing import Endpoint, resource
-from api.serialize import link_json
+from api.serialize import link_body
 from api.validation import CONTROL, query_boolean
 from smartlinks.models import rfc3339, utcnow
 
@@ -211,7 +211,7 @@ class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
         )
         lifetime = await self.ctx.clicks.lifetime_clicks(link.tenant_id, [link.id])
         body: dict[str, Any] = {
-            "link": link_json(link, self.ctx.settings, lifetime.get(link.id, 0), now),
+            "link": link_body(link, self.ctx.settings, lifetime.get(link.id, 0), now),
             "range": query.range_json(),
             **figures,
         }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,7 +19,7 @@ from api.errors import ApiError
 from api.idempotency import idempotency_key, replay, request_hash
 from api.link_input import new_link
 from api.routing import resource
-from api.serialize import link_json
+from api.serialize import link_body
 from api.validation import read_object, reject_unknown
 from smartlinks.models import Link, NewLink, utcnow
 from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest
@@ -92,7 +92,7 @@ class _Responder:
         for index, item in enumerate(self.checked):
             outcome = item if isinstance(item, ApiError) else next(created)
             if isinstance(outcome, Link):
-                link = link_json(outcome, self.ctx.settings, 0, self.now)
+                link = link_body(outcome, self.ctx.settings, 0, self.now)
                 items.append({"index": index, "status": 201, "link": link})
                 continue
             if isinstance(outcome, CodeTaken):
@@ -100,5 +100,5 @@ class _Responder:
             error = {"code": outcome.code, "message": outcome.message, "field": outcome.field}
             items.append({"index": index, "status": outcome.status, "error": error})
         failed = sum(1 for item in items if "error" in item)
-        self.body = orjson.dumps({"items": items, "created": len(items) - failed, "failed": failed})
+        self.body = msgspec.json.encode({"items": items, "created": len(items) - failed, "failed": failed})
         return self.body

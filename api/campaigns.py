@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -132,7 +133,7 @@ class CampaignEndpoints:
 
     def _row(self, link: Link, figures: LinkFigures, total: int) -> dict[str, Any]:
         return {
-            **link_ref(link, self.ctx.settings),
+            **msgspec.structs.asdict(link_ref(link, self.ctx.settings)),
             "contact_id": link.contact_id,
             "total": total,
             "unique": figures.unique,

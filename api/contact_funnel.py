@@ -23,9 +23,9 @@ from starlette.routing import Route
 from api.analytics.funnel import money
 from api.analytics_routes import label, label_route, page_limit
 from api.auth import tenant_of
+from api.bodies.links import MAX_LABEL
 from api.cursors import Keyset, encode_keyset, keyset_of
 from api.errors import ApiError
-from api.link_input import MAX_LABEL
 from api.responses import json_response
 from api.routing import Endpoint
 from smartlinks.clickhouse import Client

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Literal, cast, get_args
+from typing import Annotated, Any, Literal, cast, get_args
 
+from msgspec import UNSET, Meta, UnsetType
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ExceptionHandler
 
+from api.bodies.fields import Body
 from api.responses import json_response
 
 log = logging.getLogger(__name__)
@@ -182,6 +184,24 @@ if _UNDESCRIBED:  # fail at import, not when the code is first answered
     raise RuntimeError(f"error codes without a description, or described but not declared: {_UNDESCRIBED}")
 
 
+class ErrorDetail(Body):
+    code: Annotated[
+        ErrorCode,
+        Meta(
+            description="What went wrong, for a program to act on:\n"
+            + "\n".join(f"- `{code}`: {meaning}" for code, meaning in sorted(ERROR_CODES.items()))
+        ),
+    ]
+    message: str
+    field: Annotated[str, Meta(description="The field or parameter at fault.")] | UnsetType = UNSET
+
+
+class Error(Body):
+    """Every error the API answers: ``{error: {code, message, field?}}``."""
+
+    error: ErrorDetail
+
+
 def error_code(code: str) -> ErrorCode:
     """A code that comes as text from outside api/ (smartlinks.urls), checked against the list."""
     for known in get_args(ErrorCode):
@@ -211,11 +231,9 @@ class ApiError(Exception):
     def response(self, extra_headers: Mapping[str, str] | None = None) -> Response:
         """The error as the API answers it; ``extra_headers`` go beside the error's own
         (which win a clash)."""
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
+        field = UNSET if self.field is None else self.field
         headers = self.headers if extra_headers is None else {**extra_headers, **(self.headers or {})}
-        return json_response({"error": error}, self.status, headers)
+        return json_response(Error(ErrorDetail(self.code, self.message, field)), self.status, headers)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

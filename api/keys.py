@@ -12,43 +12,37 @@ key is rotated. Revoking an already revoked key is a no-op (204). The store deci
 
 from __future__ import annotations
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
+from api.bodies.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
 from api.listing import is_id
 from api.responses import json_response
 from api.routing import resource
-from api.serialize import key_json
-from api.validation import read_object, reject_unknown, text, wrong_type
-from smartlinks.models import KEY_KINDS, KeyKind
+from api.serialize import key_body
+from api.validation import read_object
 from smartlinks.store.base import LastActiveKey
 
 PATH = "/api/v1/keys"
-MAX_NAME = 100
 
 
 def key_routes(ctx: ApiContext) -> list[Route]:
     async def list_keys(request: Request) -> Response:
         keys = await ctx.store.list_api_keys(tenant_of(request).id)
-        return json_response({"items": [key_json(key) for key in keys]})
+        return json_response(ApiKeyList([key_body(key) for key in keys]))
 
     async def create_key(request: Request) -> Response:
         tenant = tenant_of(request)
-        body = await read_object(request)
-        reject_unknown(body, ("name", "kind"), "a key has a name and a kind.")
-        if "name" not in body:
-            raise ApiError(422, "missing_field", "name is required.", field="name")
-        name = text("name", body["name"], MAX_NAME, nullable=False) or ""
-        if not name.strip():
-            raise ApiError(422, "blank", "name must not be empty.", field="name")
-        record, key = await ctx.store.create_api_key(tenant.id, name, _kind(body.get("kind", "secret")))
-        return json_response(
-            {**key_json(record), "key": key}, status=201, headers={"Location": f"{PATH}/{record.id}"}
-        )
+        sent = decode(await read_object(request), ApiKeyCreate)
+        record, key = await ctx.store.create_api_key(tenant.id, sent.name, sent.kind)
+        created = ApiKeyCreated(**msgspec.structs.asdict(key_body(record)), key=key)
+        return json_response(created, status=201, headers={"Location": f"{PATH}/{record.id}"})
 
     async def revoke_key(request: Request) -> Response:
         tenant = tenant_of(request)
@@ -68,12 +62,3 @@ def key_routes(ctx: ApiContext) -> list[Route]:
         return Response(status_code=204)
 
     return [resource(PATH, get=list_keys, post=create_key), resource(PATH + "/{id}", delete=revoke_key)]
-
-
-def _kind(value: object) -> KeyKind:
-    for kind in KEY_KINDS:
-        if value == kind:
-            return kind
-    if not isinstance(value, str):
-        raise wrong_type("kind", "a string", value)
-    raise ApiError(422, "invalid_key_kind", "kind must be secret or publishable.", field="kind")

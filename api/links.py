@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
+from api.bodies.links import Link as LinkBody
+from api.bodies.links import LinkList
 from api.context import ApiContext
 from api.errors import ApiError
 from api.link_input import link_patch, new_link
 from api.listing import encode_cursor, is_id, link_query
 from api.responses import json_response
 from api.routing import resource
-from api.serialize import link_json
+from api.serialize import link_body
 from api.validation import read_object
 from smartlinks.models import Link, LinkPatch, utcnow
 from smartlinks.store.base import CodeTaken
@@ -35,11 +36,11 @@ class LinkEndpoints:
             resource(PREFIX + "/{id}", get=self.get_link, patch=self.patch_link, delete=self.delete_link),
         ]
 
-    async def _render(self, tenant_id: str, links: Sequence[Link], now: datetime) -> list[dict[str, Any]]:
+    async def _render(self, tenant_id: str, links: Sequence[Link], now: datetime) -> list[LinkBody]:
         counts = (
             await self.ctx.clicks.lifetime_clicks(tenant_id, [link.id for link in links]) if links else {}
         )
-        return [link_json(link, self.ctx.settings, counts.get(link.id, 0), now) for link in links]
+        return [link_body(link, self.ctx.settings, counts.get(link.id, 0), now) for link in links]
 
     async def link_of(self, request: Request) -> Link:
         """The link the path names, if it is the tenant's; else 404."""
@@ -59,7 +60,7 @@ class LinkEndpoints:
             raise ApiError(409, "code_taken", f"code {new.code!r} is already taken.", field="code") from None
         await self.ctx.deliver_changes()
         return json_response(
-            link_json(link, self.ctx.settings, 0, now),
+            link_body(link, self.ctx.settings, 0, now),
             status=201,
             headers={"Location": f"{PREFIX}/{link.id}"},
         )
@@ -67,12 +68,9 @@ class LinkEndpoints:
     async def list_links(self, request: Request) -> Response:
         tenant = tenant_of(request)
         page = await self.ctx.store.list_links(link_query(request.query_params, tenant.id))
-        return json_response(
-            {
-                "items": await self._render(tenant.id, page.items, utcnow()),
-                "next_cursor": None if page.next_after_id is None else encode_cursor(page.next_after_id),
-            }
-        )
+        items = await self._render(tenant.id, page.items, utcnow())
+        cursor = None if page.next_after_id is None else encode_cursor(page.next_after_id)
+        return json_response(LinkList(items, cursor))
 
     async def get_link(self, request: Request) -> Response:
         link = await self.link_of(request)

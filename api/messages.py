@@ -15,13 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
+from api.bodies.links import MAX_LABEL
 from api.context import ApiContext
 from api.errors import ApiError
-from api.link_input import MAX_LABEL
 from api.message_urls import FoundURL, find_urls
 from api.responses import json_response
 from api.routing import resource
-from api.serialize import link_json
+from api.serialize import link_body
 from api.validation import read_object, reject_unknown, text, wrong_type
 from smartlinks.codes import is_possible_code, short_url
 from smartlinks.models import utcnow
@@ -83,7 +83,7 @@ class MessageRewriter:
                 "links": [
                     {
                         "url": first_seen[destination],
-                        "link": link_json(link, self.ctx.settings, counts.get(link.id, 0), now),
+                        "link": link_body(link, self.ctx.settings, counts.get(link.id, 0), now),
                     }
                     for destination, link in by_destination.items()
                 ],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from api.analytics_routes import DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT
+from api.bodies.links import MAX_LABEL
 from api.campaigns import LINK_TABLE_LIMIT
 from api.contact_funnel import FUNNEL_SHOWN
 from api.contact_funnel import PATHS as CONTACT_FUNNEL_PATHS
-from api.link_input import MAX_LABEL
 from api.openapi_parts import (
     ANALYTICS_ERRORS,
     ANALYTICS_PARAMETERS,

@@ -24,7 +24,7 @@ from api.openapi_schemas import SCHEMAS as BASE
 # The analytics range without exclude_bots: a bot never counts in a funnel.
 _PARAMETERS = [param for param in ANALYTICS_PARAMETERS if param["name"] != "exclude_bots"]
 _ERRORS = error(*(code for code in ANALYTICS_ERRORS if code != "invalid_boolean"))
-_RANGE = BASE["Analytics"]["properties"]["range"]
+_RANGE = BASE["Range"]
 _SERIES = BASE["Analytics"]["properties"]["timeseries"]
 _CONTACTS = "Distinct contacts (non-empty contact_id)"
 _RATE = {"type": ["number", "null"], "minimum": 0}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.bodies.links import MAX_LABEL
 from api.funnel_events import MAX_EVENTS, MAX_EVENTS_BODY, MAX_ID, MAX_NAME
-from api.link_input import MAX_LABEL
 from api.openapi_parts import NO_CONTROL, NOT_BLANK, error, object_schema, ok, operation
 
 _TEXT = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.bodies.links import MAX_LABEL
 from api.bulk_links import MAX_BULK_BODY, MAX_ITEMS
 from api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
-from api.link_input import MAX_LABEL
 from api.messages import MAX_TEXT, MAX_URLS
 from api.openapi_parts import error, object_schema, ok, operation, ref, text_schema
 

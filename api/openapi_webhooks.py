@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.link_input import MAX_LABEL
+from api.bodies.links import MAX_LABEL
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT
 from api.openapi_parts import (
     ATTRIBUTED,

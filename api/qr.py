@@ -31,7 +31,7 @@ from api.context import ApiContext
 from api.errors import ApiError
 from api.links import PREFIX, LinkEndpoints
 from api.routing import resource
-from api.serialize import link_json
+from api.serialize import link_body
 from api.validation import query_boolean
 from smartlinks.models import utcnow
 
@@ -118,7 +118,7 @@ class QrEndpoints:
         link = await self.links.link_of(request)
         params = qr_params(request.query_params)
         # The very short_url the link object shows, built in one place.
-        short_url: str = link_json(link, self.ctx.settings, 0, utcnow())["short_url"]
+        short_url: str = link_body(link, self.ctx.settings, 0, utcnow()).short_url
         etag = qr_etag(short_url, params.format, params.size)
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
         if _none_match(request.headers.get("if-none-match"), etag):

@@ -1,19 +1,21 @@
-"""JSON responses rendered with orjson."""
+"""JSON responses, encoded by msgspec: a body's Struct (api/bodies/) or plain data."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
+import msgspec
 from starlette.responses import Response
+
+_encode = msgspec.json.Encoder().encode
 
 
 class JSONBody(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return _encode(content)
 
 
 def json_response(content: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

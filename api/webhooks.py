@@ -19,9 +19,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
+from api.bodies.links import MAX_LABEL
 from api.context import ApiContext
 from api.errors import ApiError
-from api.link_input import MAX_LABEL
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, is_id
 from api.responses import json_response
 from api.routing import resource

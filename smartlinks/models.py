@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from msgspec import UNSET, UnsetType
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -83,7 +85,7 @@ class Link:
     # so the site can send it back with a conversion.
     conversion_tracking: bool = False
 
-    def status(self, now: datetime | None = None) -> str:
+    def status(self, now: datetime | None = None) -> Literal["active", "expired"]:
         if self.expires_at is not None and self.expires_at <= (now or utcnow()):
             return "expired"
         return "active"
@@ -102,14 +104,9 @@ class NewLink:
     conversion_tracking: bool = False
 
 
-class Unset:
-    """Marks a patch field that was not sent (``None`` means "clear it")."""
-
-    def __repr__(self) -> str:
-        return "UNSET"
-
-
-UNSET = Unset()
+# Marks a patch field that was not sent (``None`` means "clear it"): msgspec's marker, so a
+# request body decoded by the API (api/bodies/) hands its fields over as they are.
+Unset = UnsetType
 
 
 @dataclass(frozen=True, slots=True)

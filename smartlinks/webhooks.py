@@ -13,7 +13,9 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from smartlinks.models import UNSET, Unset
+from msgspec import UNSET
+
+from smartlinks.models import Unset
 
 LINK_CLICKED = "link.clicked"
 CONVERSION_RECORDED = "conversion.recorded"

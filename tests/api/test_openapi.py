@@ -88,8 +88,10 @@ def test_the_error_codes_served_are_the_declared_ones(document: dict[str, Any]) 
     ApiError to, and ERROR_CODES, their meanings): the document lists exactly those, each
     with its meaning, and names each in the responses of the operations that answer it."""
     assert set(get_args(ErrorCode)) == set(ERROR_CODES)
-    code = document["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
-    assert code["enum"] == sorted(ERROR_CODES)
+    schemas = document["components"]["schemas"]
+    assert schemas["Error"]["properties"]["error"] == {"$ref": "#/components/schemas/ErrorDetail"}
+    code = schemas["ErrorDetail"]["properties"]["code"]
+    assert sorted(code["enum"]) == sorted(ERROR_CODES)
     for name, meaning in ERROR_CODES.items():
         assert f"- `{name}`: {meaning}" in code["description"]
     named = _named_codes(document)
