@@ -37,30 +37,38 @@ class AnalyticsLinkChanges:
         self.mirror = LinkMirror(client)
         self.deleted = 0
         self.mirrored = 0
+        self._order = asyncio.Lock()
 
     async def apply(self, changes: Sequence[LinkChange]) -> None:
-        """Idempotent: changes delivered twice (after a crash) do the same thing twice.
+        """Both parts, in one go (a Kafka listener, which is not in an API's way)."""
+        await self.delete(changes)
+        await self.mirror_links(changes)
 
-        Creates and edits between two deletions are mirrored in one read and one insert (a
-        bulk create brings thousands); deletions run in their place in the order."""
-        mirror: dict[str, set[str]] = {}  # tenant -> link ids
+    async def delete(self, changes: Sequence[LinkChange]) -> None:
+        """The deletions among ``changes``: at once, before the API answers the delete.
+        Idempotent, as every step here: changes delivered twice do the same thing twice."""
         for change in changes:
             if change.kind == "deleted":
-                await self._mirror(mirror)
-                await asyncio.to_thread(self.deletions.delete_link, change.tenant_id, change.link_id)
+                async with self._order:
+                    await asyncio.to_thread(self.deletions.delete_link, change.tenant_id, change.link_id)
                 self.deleted += 1
-            elif change.kind in ("created", "updated"):
-                mirror.setdefault(change.tenant_id, set()).add(change.link_id)
-        await self._mirror(mirror)
 
-    async def _mirror(self, pending: dict[str, set[str]]) -> None:
+    async def mirror_links(self, changes: Sequence[LinkChange]) -> None:
+        """The created and edited links into the mirror, one read and one insert a tenant
+        (a bulk create brings thousands); may come a moment after the write was answered."""
+        pending: dict[str, set[str]] = {}  # tenant -> link ids
+        for change in changes:
+            if change.kind in ("created", "updated"):
+                pending.setdefault(change.tenant_id, set()).add(change.link_id)
         for tenant_id, link_ids in pending.items():
-            # Links deleted since are not returned: their own change removes them.
-            links = await self.store.get_links(tenant_id, sorted(link_ids))
-            if links:
-                await asyncio.to_thread(self.mirror.upsert, links)
-                self.mirrored += len(links)
-        pending.clear()
+            # Read and written under the lock deletions take: a deletion between the read
+            # and the insert would find no mirror row to mark, and the insert would bring
+            # the link back as live. Deleted links are not read: their deletion covers them.
+            async with self._order:
+                links = await self.store.get_links(tenant_id, sorted(link_ids))
+                if links:
+                    await asyncio.to_thread(self.mirror.upsert, links)
+            self.mirrored += len(links)
 
 
 class LinkDeletions:

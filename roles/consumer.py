@@ -55,8 +55,9 @@ class ConsumerPart:
             triggers=webhooks.matcher,
         )
         process.registry.register(consumer_metrics(consumer, enricher))
+        link_changes = AnalyticsLinkChanges(process.store, sink.client)
         await process.listen(
-            AnalyticsLinkChanges(process.store, sink.client).apply, group=settings.consumer_group + "-links"
+            link_changes.delete, group=settings.consumer_group + "-links", later=link_changes.mirror_links
         )
         task = asyncio.create_task(consumer.run(), name="click-consumer")
         process.exit.push_async_callback(process.stop_loop, task, consumer.drain, "clicks")

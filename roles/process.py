@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from starlette.routing import Router
 
-from smartlinks.changes import InProcessChangeFeed, Subscriber
+from smartlinks.changes import InProcessChangeFeed, Subscriber, in_order
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.metrics import StatsCollector, new_registry
@@ -112,12 +112,22 @@ class Process:
         return client
 
     async def listen(
-        self, apply: Subscriber, group: str | None, on_connected: Callable[[], None] | None = None
+        self,
+        apply: Subscriber,
+        group: str | None,
+        on_connected: Callable[[], None] | None = None,
+        later: Subscriber | None = None,
     ) -> None:
-        """Hear of link changes: directly in one process, from Kafka across processes."""
+        """Hear of link changes: directly in one process, from Kafka across processes.
+        ``later`` hears of them in one process only once the API has answered (see
+        smartlinks.outbox.ChangeRelay); from Kafka, right after ``apply``."""
         if not self.kafka:
             self.feed.subscribe(apply)
+            if later is not None:
+                self.feed.subscribe(later, later=True)
             return
+        if later is not None:
+            apply = in_order(apply, later)
         from smartlinks.kafka.changes import KafkaChangeListener
 
         listener = KafkaChangeListener(self.kafka, apply, group_id=group, on_connected=on_connected)

@@ -46,6 +46,10 @@ class KafkaChangeFeed:
         if producer is not None:
             await stop_within(producer.stop(), 10, "the link-change producer")
 
+    async def settle(self, changes: Sequence[LinkChange]) -> None:
+        """Nothing to do: Kafka carried every change at once, and each subscriber across
+        the processes takes it from there in its own time."""
+
     async def publish(self, changes: Sequence[LinkChange]) -> None:
         if self._producer is None:
             raise ConnectionError("the link-change producer is not started")

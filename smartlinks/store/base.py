@@ -293,8 +293,9 @@ class LinkStore(Protocol):
         """The live link behind a code, for the redirector (None if unknown or deleted)."""
 
     # the outbox: every mutation above writes a LinkChange in its own transaction
-    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
-        """Committed changes not yet published, oldest first, with their sequence numbers."""
+    async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, LinkChange]]:
+        """Committed changes not yet forgotten, oldest first, with their sequence numbers;
+        ``after``: only those after that sequence number (to page through them)."""
 
     async def forget_changes(self, seqs: list[int]) -> None:
         """Drop published changes from the outbox."""

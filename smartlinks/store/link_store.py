@@ -416,14 +416,16 @@ class SQLLinkStore:
 
     # -- the outbox of link changes ---------------------------------------------------
 
-    async def pending_changes(self, limit: int = 1000) -> list[tuple[int, LinkChange]]:
+    async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, LinkChange]]:
         # No claiming (FOR UPDATE SKIP LOCKED would have to hold a transaction open while
         # the relay publishes): with several API processes, their relays may read and
         # publish the same rows. That is harmless, since every subscriber handles a change
         # idempotently (drop a cache entry, delete a link's clicks), and forgetting a seq
         # twice deletes nothing the second time.
         found = await self.db.all(
-            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox ORDER BY seq LIMIT ?", (limit,)
+            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox"
+            " WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after, limit),
         )
         return [rows.change(row) for row in found]
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from smartlinks import outbox
+from smartlinks.changes import InProcessChangeFeed
 from smartlinks.outbox import ChangeRelay
 
 pytestmark = pytest.mark.anyio
@@ -25,11 +26,11 @@ def anyio_backend() -> str:
 class Outbox:
     """The two store methods the relay uses, over a list."""
 
-    def __init__(self, changes: list[Any]) -> None:
-        self.pending = list(enumerate(changes))
+    def __init__(self, changes: list[Any], first_seq: int = 1) -> None:
+        self.pending = list(enumerate(changes, start=first_seq))
 
-    async def pending_changes(self) -> list[tuple[int, Any]]:
-        return list(self.pending)
+    async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, Any]]:
+        return [(seq, change) for seq, change in self.pending if seq > after][:limit]
 
     async def forget_changes(self, seqs: list[int]) -> None:
         self.pending = [(seq, change) for seq, change in self.pending if seq not in seqs]
@@ -48,6 +49,9 @@ class DownFeed:
         if len(self.attempts) <= self.failures:
             raise ConnectionError("Kafka at broker:9092 is unreachable")
         self.published.extend(changes)
+
+    async def settle(self, changes: Sequence[Any]) -> None:
+        pass
 
 
 async def test_the_relay_backs_off_says_so_once_and_delivers_when_the_feed_is_back(
@@ -75,3 +79,70 @@ async def test_the_relay_backs_off_says_so_once_and_delivers_when_the_feed_is_ba
         (logging.WARNING, "relaying link changes failed; they wait in the outbox"),
         (logging.INFO, "relaying link changes works again"),
     ]
+
+
+class Heard:
+    """What a feed's immediate and later subscribers were handed."""
+
+    def __init__(self) -> None:
+        self.feed = InProcessChangeFeed()
+        self.now: list[Any] = []
+        self.later: list[Any] = []
+        self.feed.subscribe(self.now.extend)
+        self.feed.subscribe(self.later.extend, later=True)
+
+
+async def test_a_change_is_forgotten_only_once_the_later_subscribers_had_it() -> None:
+    store, heard = Outbox(["created-1", "deleted-1"]), Heard()
+    relay = ChangeRelay(store, heard.feed)  # type: ignore[arg-type]
+
+    assert await relay.deliver() == 2
+    assert (heard.now, heard.later) == (["created-1", "deleted-1"], [])
+    assert len(store.pending) == 2  # published, not settled: still in the outbox
+    assert await relay.deliver() == 0  # and not published twice
+
+    assert await relay.settle() == 2
+    assert heard.later == ["created-1", "deleted-1"]
+    assert store.pending == []
+
+
+async def test_a_relay_that_died_before_settling_leaves_its_changes_to_the_next() -> None:
+    store, before, after = Outbox(["created-1"]), Heard(), Heard()
+    await ChangeRelay(store, before.feed).deliver()  # type: ignore[arg-type]
+    # The process is killed here: its immediate subscribers had the change, the mirror not.
+    await ChangeRelay(store, after.feed).flush()  # type: ignore[arg-type]
+    assert (before.now, before.later) == (["created-1"], [])
+    assert (after.now, after.later) == (["created-1"], ["created-1"])
+    assert store.pending == []
+
+
+async def test_a_backlog_beyond_a_page_is_published_once_and_a_late_commit_is_not_skipped() -> None:
+    changes = [f"created-{n}" for n in range(1, 2501)]
+    store, heard = Outbox(changes, first_seq=2), Heard()
+    relay = ChangeRelay(store, heard.feed)  # type: ignore[arg-type]
+    assert await relay.deliver() == 2500
+    assert heard.now == changes
+    # On PostgreSQL a transaction that drew a lower seq can commit after higher ones were
+    # published: the next pass publishes it, though it sorts before them.
+    store.pending.insert(0, (1, "created-late"))
+    assert await relay.deliver() == 1
+    await relay.settle()
+    assert heard.now == [*changes, "created-late"]
+    assert heard.later == [*changes, "created-late"]
+    assert store.pending == []
+
+
+async def test_the_relay_s_loop_settles_what_the_api_delivered_within_moments() -> None:
+    store, heard = Outbox(["created-1"]), Heard()
+    relay = ChangeRelay(store, heard.feed, poll_interval=30)  # type: ignore[arg-type]
+    await relay.start()
+    try:
+        await asyncio.sleep(0.05)  # the loop's first pass settled the first change
+        store.pending.append((2, "created-2"))
+        await relay.deliver()  # as the API does after a write
+        async with asyncio.timeout(2):  # far below the 30 s poll: woken by the deliver
+            while heard.later != ["created-1", "created-2"]:
+                await asyncio.sleep(0.01)
+    finally:
+        await relay.stop()
+    assert store.pending == []
