@@ -5,12 +5,14 @@ create does not wait for a ClickHouse insert), and never bringing back a deleted
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from consumer.link_changes import AnalyticsLinkChanges
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.clickhouse import Client
-from smartlinks.models import Link, NewLink
+from smartlinks.models import Link, NewLink, Tenant
 from smartlinks.outbox import ChangeRelay
 from smartlinks.store.sqlite import SQLiteLinkStore
 
@@ -22,35 +24,40 @@ def mirror(client: Client) -> dict[str, int]:
 
 
 class Wired:
-    def __init__(self, store: SQLiteLinkStore, client: Client) -> None:
+    def __init__(self, store: SQLiteLinkStore, client: Client, tenant: Tenant) -> None:
         self.store = store
+        self.tenant = tenant
         analytics = AnalyticsLinkChanges(store, client)
         feed = InProcessChangeFeed()
         feed.subscribe(analytics.delete)
         feed.subscribe(analytics.mirror_links, later=True)
         self.relay = ChangeRelay(store, feed)
 
-    async def link(self, tenant_id: str) -> Link:
-        return await self.store.create_link(NewLink(tenant_id, "https://shop.example/"))
+    async def link(self) -> Link:
+        return await self.store.create_link(NewLink(self.tenant.id, "https://shop.example/"))
+
+
+@contextlib.asynccontextmanager
+async def wired(client: Client, path: Path) -> AsyncIterator[Wired]:
+    store = SQLiteLinkStore(path / "links.sqlite3")
+    await store.open()
+    try:
+        yield Wired(store, client, await store.create_tenant("acme"))
+    finally:
+        await store.close()
 
 
 def test_the_mirror_follows_a_create_when_the_relay_settles(clickhouse: Client, tmp_path: Path) -> None:
     async def run() -> None:
-        store = SQLiteLinkStore(tmp_path / "links.sqlite3")
-        await store.open()
-        try:
-            wired = Wired(store, clickhouse)
-            tenant = await store.create_tenant("acme")
-            link = await wired.link(tenant.id)
-            await wired.relay.deliver()  # what the API awaits
+        async with wired(clickhouse, tmp_path) as one:
+            link = await one.link()
+            await one.relay.deliver()  # what the API awaits
             assert mirror(clickhouse) == {}
-            await wired.relay.settle()
+            await one.relay.settle()
             assert mirror(clickhouse) == {link.id: 0}
-            await store.delete_link(tenant.id, link.id)
-            await wired.relay.deliver()  # a deletion is done before the API answers
+            await one.store.delete_link(one.tenant.id, link.id)
+            await one.relay.deliver()  # a deletion is done before the API answers
             assert mirror(clickhouse) == {link.id: 1}
-        finally:
-            await store.close()
 
     asyncio.run(run())
 
@@ -59,21 +66,15 @@ def test_a_link_deleted_before_its_mirror_settled_never_shows_as_live(
     clickhouse: Client, tmp_path: Path
 ) -> None:
     async def run() -> None:
-        store = SQLiteLinkStore(tmp_path / "links.sqlite3")
-        await store.open()
-        try:
-            wired = Wired(store, clickhouse)
-            tenant = await store.create_tenant("acme")
-            kept, gone = await wired.link(tenant.id), await wired.link(tenant.id)
-            await wired.relay.deliver()
-            await store.delete_link(tenant.id, gone.id)
+        async with wired(clickhouse, tmp_path) as one:
+            kept, gone = await one.link(), await one.link()
+            await one.relay.deliver()
+            await one.store.delete_link(one.tenant.id, gone.id)
             # The deletion and the create's mirroring race: both orders must end the same.
-            await asyncio.gather(wired.relay.deliver(), wired.relay.settle())
-            await wired.relay.flush()
+            await asyncio.gather(one.relay.deliver(), one.relay.settle())
+            await one.relay.flush()
             assert mirror(clickhouse).get(gone.id, 1) == 1
             assert mirror(clickhouse)[kept.id] == 0
-            assert await store.pending_changes() == []
-        finally:
-            await store.close()
+            assert await one.store.pending_changes() == []
 
     asyncio.run(run())
