@@ -46,3 +46,4 @@ class ApiKeyCreate(RequestBody):
     ]
     kind: Annotated[KeyKind, Meta(description=_KIND)] = "secret"
     refusals = {"name": "blank", "kind": "invalid_key_kind"}
+    explanations = {"kind": "kind must be secret or publishable."}

@@ -101,6 +101,7 @@ class LinkCreate(RequestBody):
         Annotated[bool, Meta(description=_TRACKING + " Left out: the tenant's default.")] | UnsetType
     ) = UNSET
     refusals: ClassVar[dict[str, ErrorCode]] = {"code": "invalid_code"}
+    explanations = {"code": "code must be 4-12 ASCII letters and digits."}
 
 
 class LinkPatch(RequestBody):

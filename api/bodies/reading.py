@@ -16,7 +16,7 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 
 from api.bodies.fields import CONTROL, NO_CONTROL, NOT_BLANK, Body
-from api.errors import ApiError, ErrorCode
+from api.errors import ERROR_CODES, ApiError, ErrorCode
 
 Shape = TypeVar("Shape", bound=msgspec.Struct)
 
@@ -29,6 +29,9 @@ class RequestBody(Body):
     # fails (a pattern, a minimum length, a range, an enum): {"code": "invalid_code"}. A
     # text pattern's failure is control_characters where the value holds one.
     refusals: ClassVar[Mapping[str, ErrorCode]] = {}
+    # What the client is told when such a constraint fails, by field: the dashboard shows it
+    # next to the field. Left out: the code's meaning (api.errors.ERROR_CODES).
+    explanations: ClassVar[Mapping[str, str]] = {}
 
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -40,10 +43,17 @@ _TEXT_PATTERNS = tuple(f"Expected `str` matching regex {pattern!r}" for pattern 
 
 # What a failed pattern means, where the pattern itself would say it badly.
 _MESSAGES = {
+    "too_long": "{field} may be at most {limit} characters.",
     "control_characters": "{field} must not contain control characters.",
-    "blank": "{field} must not be blank.",
+    "blank": "{field} must not be empty.",
     "invalid_value": "{field} is not one of the values the API document allows.",
 }
+_LIMIT = re.compile(r"<= (\d+)")
+_WRONG_TYPE = re.compile(r"^Expected `(?P<wanted>[^`]*)`, got `(?P<got>[^`]*)`")
+_JSON_NAMES = {
+    "str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false", "null": "null",
+    "object": "an object", "array": "an array",
+}  # fmt: skip
 
 
 def decode(raw: Any, body_type: type[Shape]) -> Shape:
@@ -79,10 +89,22 @@ def refusal(message: str, body_type: type[msgspec.Struct], raw: Any = None) -> A
             return ApiError(422, "missing_field", f"{field} is required.", field)
         return ApiError(422, "unknown_field", f"Unknown field {named['name']!r}.", field)
     field = path or None
-    if ", got `" in what:
-        return ApiError(422, "invalid_type", f"{field or 'The body'}: {what}.", field)
+    if wrong := _WRONG_TYPE.match(what):
+        wanted = " or ".join(_JSON_NAMES.get(name, name) for name in wrong["wanted"].split(" | "))
+        got = _JSON_NAMES.get(wrong["got"], wrong["got"])
+        return ApiError(422, "invalid_type", f"{field or 'The body'} must be {wanted}, not {got}.", field)
     code = _constraint_code(what, path, body_type, raw)
-    return ApiError(422, code, _MESSAGES.get(code, "{field}: {what}.").format(field=field, what=what), field)
+    return ApiError(422, code, _explained(code, path, body_type, what), field)
+
+
+def _explained(code: ErrorCode, path: str, body_type: type[msgspec.Struct], what: str) -> str:
+    explanations: Mapping[str, str] = getattr(body_type, "explanations", {})
+    if path in explanations and code not in ("too_long", "control_characters"):
+        return explanations[path]
+    if code in _MESSAGES:
+        limit = _LIMIT.search(what)
+        return _MESSAGES[code].format(field=path, limit=limit.group(1) if limit else "")
+    return ERROR_CODES[code]
 
 
 def _constraint_code(what: str, path: str, body_type: type[msgspec.Struct], raw: Any) -> ErrorCode:

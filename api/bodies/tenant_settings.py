@@ -55,3 +55,9 @@ class SettingsPatch(RequestBody):
         "click_id_param": "invalid_click_id_param",
         "attribution_window_days": "invalid_attribution_window",
     }
+    explanations = {
+        "click_id_param": "click_id_param must be 1-64 ASCII letters, digits, '_', '.' or '-'.",
+        "attribution_window_days": (
+            f"attribution_window_days must be from {MIN_WINDOW_DAYS} to {MAX_WINDOW_DAYS}."
+        ),
+    }
