@@ -35,12 +35,12 @@ from consumer.ingest import ClickIngest
 from consumer.link_changes import AnalyticsLinkChanges
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.clickhouse import Client, connect, migrate
-from smartlinks.ids import uuid7_int
 from smartlinks.outbox import ChangeRelay
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
 from tests.api.conftest import Account, ServedStore, create, error_of
 from tests.clickhouse.databases import new_database
+from tests.clickhouse.truth import Place, crowd_click
 from tests.support.lifespan import WithStore
 from tests.support.server import serve
 
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.clickhouse
 
 BASE_URL = "https://sl.example"
 START = datetime(2025, 3, 1, tzinfo=UTC)  # the generated clicks span 30 days from here
-PLACES = [
+PLACES: list[Place] = [
     ("BR", "São Paulo", -23.5329, -46.6395),
     ("IN", "Mumbai", 19.0728, 72.8826),
     ("DE", "Berlin", 52.5244, 13.4105),
@@ -134,32 +134,9 @@ def generate(
         ts = first + rng.randrange(days * 86_400_000)
         link = rng.choice(links)
         visitor = rng.choice(visitors)
-        country, city, lat, lon = home[visitor]
-        browser, device, system = profile[visitor]
-        bot = rng.random() < 0.1
-        rows.append(
-            ClickRow(
-                event_id=f"{uuid7_int(ts):032x}",
-                ts=ts,
-                tenant_id=tenant_id,
-                link_id=link["id"],
-                code=link["code"],
-                campaign=link["campaign"] or "",
-                contact_id=link["contact_id"] or "",
-                method="HEAD" if bot and rng.random() < 0.5 else "GET",
-                is_bot=bot,
-                bot_kind="preview" if bot else "",
-                country=country,
-                city=city,
-                latitude=lat,
-                longitude=lon,
-                browser=browser,
-                device=device,
-                os=system,
-                referrer_host=rng.choice(REFERRERS),
-                visitor_id=visitor,
-            )
-        )
+        fields = {"tenant_id": tenant_id, "link_id": link["id"], "code": link["code"]}
+        fields |= {"campaign": link["campaign"] or "", "contact_id": link["contact_id"] or ""}
+        rows.append(crowd_click(rng, ts, visitor, home[visitor], profile[visitor], REFERRERS, **fields))
     return rows
 
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import ApiServer, create, error_of, unique_code
+from tests.api.test_create_link import INVALID
 
 
 def _patch(client: httpx.Client, link_id: str, body: Any) -> httpx.Response:
@@ -52,19 +53,22 @@ def test_an_empty_patch_changes_nothing(api: ApiServer, a: httpx.Client) -> None
     assert api.changes == []
 
 
+# A change obeys the rules a new link's fields do: the creation tests' refusals for the
+# fields a PATCH may carry, and the rules of changing a link besides.
+CHANGEABLE = {"destination_url", "title", "expires_at"}
+AS_WHEN_CREATED = [
+    case for case in INVALID if case[1] == 422 and case[2] != "missing_field" and set(case[0]) <= CHANGEABLE
+]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "field"),
     [
+        *AS_WHEN_CREATED,
         ({"code": "newcode1"}, 422, "code_immutable", "code"),
         ({"code": None, "title": "x"}, 422, "code_immutable", "code"),
-        ({"destination_url": None}, 422, "invalid_type", "destination_url"),
         ({"destination_url": "mailto:a@b.c"}, 422, "unsupported_scheme", "destination_url"),
-        ({"destination_url": "https://u:p@x.org"}, 422, "url_has_credentials", "destination_url"),
-        ({"title": 1}, 422, "invalid_type", "title"),
-        ({"title": "t" * 501}, 422, "too_long", "title"),
         ({"title": "a\rb"}, 422, "control_characters", "title"),
-        ({"expires_at": "2000-01-01T00:00:00Z"}, 422, "expires_in_past", "expires_at"),
-        ({"expires_at": "soon"}, 422, "invalid_datetime", "expires_at"),
         ({"expires_at": False}, 422, "invalid_type", "expires_at"),
         ({"campaign": "c"}, 422, "unknown_field", "campaign"),
         ({"contact_id": "c"}, 422, "unknown_field", "contact_id"),

@@ -100,6 +100,15 @@ def product(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         stop(process)
 
 
+def answer(handler: BaseHTTPRequestHandler, status: int, content_type: str, body: bytes) -> None:
+    """Send a whole response from a request handler: status, type and length, body."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", content_type)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 class _Landing(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path.startswith("/favicon"):
@@ -107,20 +116,17 @@ class _Landing(BaseHTTPRequestHandler):
             self.end_headers()
             return
         body = b"<!doctype html><title>Landing page</title><h1>Thanks for visiting</h1>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        answer(self, 200, "text/html; charset=utf-8", body)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
-def landing() -> Iterator[str]:
-    """Where the test's short links lead: a page on this machine."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Landing)
+@contextmanager
+def served(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` answering on a free loopback port, in a thread of its own, for the
+    block; the server's base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -129,6 +135,13 @@ def landing() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def landing() -> Iterator[str]:
+    """Where the test's short links lead: a page on this machine."""
+    with served(_Landing) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +210,12 @@ class Watch:
 
     def check(self) -> None:
         assert not self.problems, "the browser saw problems:\n" + "\n".join(self.problems)
+
+
+def finish(page: Page, watch: Watch) -> None:
+    """A test's end: fail on any problem the browser saw, then close the page's context."""
+    watch.check()
+    page.context.close()
 
 
 def screenshot(page: Page, name: str, *, full_page: bool = True, element: Locator | None = None) -> None:

@@ -15,7 +15,7 @@ import pytest
 from playwright import sync_api
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, USER_AGENT, Product, Watch, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, USER_AGENT, Product, Watch, finish, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +53,35 @@ def sign_in(page: sync_api.Page, product: Product) -> None:
     page.get_by_label("API key").fill(product.key)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Links", exact=True)).to_be_visible()
+
+
+def open_dashboard(
+    browser: sync_api.Browser, product: Product, viewport: dict[str, int]
+) -> tuple[sync_api.Page, Watch]:
+    """A page in a browser context of its own, watched, signed in to the dashboard."""
+    watch = Watch()
+    page = new_context(browser, viewport, watch).new_page()
+    sign_in(page, product)
+    return page, watch
+
+
+def new_key_shown_once(
+    page: sync_api.Page, kind: str, name: str, listed_in: sync_api.Page | sync_api.Locator, shot: str
+) -> tuple[str, sync_api.Locator]:
+    """The key just made, as the "Your new KIND" dialog shows it: its Copy button puts it on
+    the clipboard, the dialog is saved as screenshot ``shot``; once the dialog is closed the
+    key ``name`` is listed in ``listed_in`` as active, and the key is nowhere in the page.
+    The key and its row."""
+    dialog = page.get_by_role("dialog", name=f"Your new {kind}")
+    key = dialog.get_by_label(f"New {kind}").input_value()
+    dialog.get_by_role("button", name=re.compile(f"^Copy {kind}")).click()
+    assert page.evaluate("navigator.clipboard.readText()") == key
+    screenshot(page, shot, full_page=False)
+    dialog.get_by_role("button", name="Done").click()
+    row = listed_in.locator("tbody tr", has_text=name)
+    expect(row).to_contain_text("Active")
+    assert key not in page.content()  # shown once, then gone
+    return key, row
 
 
 def stat(page: sync_api.Page, label: str) -> sync_api.Locator:
@@ -210,16 +239,8 @@ def test_a_marketer_works_through_the_dashboard(
         switch.check()
     page.get_by_label("New key name").fill("CI pipeline")
     page.get_by_role("button", name="Create key").click()
-    dialog = page.get_by_role("dialog", name="Your new API key")
-    new_key = dialog.get_by_label("New API key").input_value()
+    new_key, key_row = new_key_shown_once(page, "API key", "CI pipeline", page, "new-key")
     assert new_key.startswith("sl_")
-    dialog.get_by_role("button", name=re.compile("^Copy API key")).click()
-    assert page.evaluate("navigator.clipboard.readText()") == new_key
-    screenshot(page, "new-key", full_page=False)
-    dialog.get_by_role("button", name="Done").click()
-    key_row = page.locator("tbody tr", has_text="CI pipeline")
-    expect(key_row).to_contain_text("Active")
-    assert new_key not in page.content()  # shown once, then gone
     with httpx.Client(base_url=product.url, headers={"Authorization": f"Bearer {new_key}"}) as client:
         assert client.get("/api/v1/links").status_code == 200
         key_row.get_by_role("button", name="Revoke").click()
@@ -233,8 +254,7 @@ def test_a_marketer_works_through_the_dashboard(
     expect(page.get_by_label("API key")).to_be_visible()
     assert not [c for c in context.cookies() if c["name"] == "smartlinks_session"]
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def watch_last_analytics(page: sync_api.Page) -> str:
@@ -317,5 +337,4 @@ def test_every_screen_fits_a_phone(product: Product, landing: str, browser: sync
     fits(page)
     screenshot(page, "settings")
 
-    watch.check()
-    context.close()
+    finish(page, watch)

@@ -8,11 +8,10 @@ Any console error, failed request or error response the test did not announce fa
 from __future__ import annotations
 
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -20,16 +19,15 @@ import pytest
 from playwright import sync_api
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, Product, Watch, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, Product, answer, finish, screenshot, served
 from tests.browser.test_dashboard import (
     BOT,
     CLICK_WAIT,
     VISITORS,
     ZONE,
     fits,
-    new_context,
+    open_dashboard,
     panel,
-    sign_in,
     stat,
 )
 
@@ -68,26 +66,14 @@ def receiver() -> Iterator[Receiver]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             found.received.append((self.path, dict(self.headers), body))
             ok = self.path == "/ok"
-            answer = b"thanks" if ok else b"down for maintenance"
-            self.send_response(200 if ok else 503)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            answer(self, 200 if ok else 503, "text/plain", b"thanks" if ok else b"down for maintenance")
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(Handler) as url:
+        found.url = url
         yield found
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 def eventually(read: Callable[[], T], done: Callable[[T], bool], what: str, timeout: float = 30) -> T:
@@ -179,10 +165,7 @@ def cell(row: sync_api.Locator, label: str) -> sync_api.Locator:
 def test_a_marketer_follows_campaigns_contacts_and_webhooks(
     product: Product, setup: Setup, receiver: Receiver, browser: sync_api.Browser
 ) -> None:
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
 
     # The links list names each link's campaign; the chip leads to the campaign.
     spring_row = page.locator("tbody tr", has_text="/Spring1")
@@ -398,8 +381,7 @@ def test_a_marketer_follows_campaigns_contacts_and_webhooks(
     with product.api() as api:
         assert [hook["url"] for hook in api.get("/api/v1/webhooks").json()["items"]] == [receiver.url + "/ok"]
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_the_new_screens_fit_a_phone(
@@ -418,10 +400,7 @@ def test_the_new_screens_fit_a_phone(
     time.sleep(WEBHOOKS_LOADED)
     product.click(setup.links["Plain1"]["short_url"], *VISITORS[0])
 
-    watch = Watch()
-    context = new_context(browser, PHONE, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, PHONE)
 
     # Four entries in the navigation, all on screen.
     nav = page.get_by_role("navigation", name="Main")
@@ -480,5 +459,4 @@ def test_the_new_screens_fit_a_phone(
     expect(page.get_by_role("heading", name="Phone pilot", exact=True)).to_be_visible()
     expect(stat(page, "Total clicks")).to_have_text("0")
 
-    watch.check()
-    context.close()
+    finish(page, watch)

@@ -15,8 +15,8 @@ import pytest
 from playwright import sync_api
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, Product, Watch, screenshot
-from tests.browser.test_dashboard import new_context, panel, sign_in
+from tests.browser.conftest import DESKTOP, Product, finish, screenshot
+from tests.browser.test_dashboard import new_key_shown_once, open_dashboard, panel
 
 pytestmark = pytest.mark.browser
 
@@ -60,10 +60,7 @@ def test_the_funnel_settings_are_edited_checked_and_obeyed(
         "sl_click",
         30,
     )
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     page.get_by_role("link", name="Settings").click()
     form = panel(page, "Conversion tracking")
     switch = form.get_by_role("switch", name="Track conversions on new links")
@@ -126,17 +123,13 @@ def test_the_funnel_settings_are_edited_checked_and_obeyed(
     query = destination_query(made["short_url"])
     assert query["x"] == ["1"] and len(query["ref_id"]) == 1 and "sl_click" not in query
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_publishable_keys_are_made_shown_once_and_revoked(
     product: Product, browser: sync_api.Browser
 ) -> None:
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     page.get_by_role("link", name="Settings").click()
     keys = panel(page, "Publishable keys")
     expect(keys).to_contain_text("No publishable keys yet.")
@@ -147,17 +140,9 @@ def test_publishable_keys_are_made_shown_once_and_revoked(
         expect(keys.locator(".field-error")).to_have_text("name must not be empty.")
     keys.get_by_label("New publishable key name").fill("Shop checkout")
     keys.get_by_role("button", name="Create publishable key").click()
-    dialog = page.get_by_role("dialog", name="Your new publishable key")
-    key = dialog.get_by_label("New publishable key").input_value()
+    key, row = new_key_shown_once(page, "publishable key", "Shop checkout", keys, "new-publishable-key")
     assert key.startswith("slp_")
-    dialog.get_by_role("button", name=re.compile("^Copy publishable key")).click()
-    assert page.evaluate("navigator.clipboard.readText()") == key
-    screenshot(page, "new-publishable-key", full_page=False)
-    dialog.get_by_role("button", name="Done").click()
-    row = keys.locator("tbody tr", has_text="Shop checkout")
-    expect(row).to_contain_text("Active")
     expect(row.locator("code")).to_have_text(re.compile(r"^slp_"))
-    assert key not in page.content()  # shown once, then gone
     # Listed with the publishable keys only, as the API lists it.
     expect(panel(page, "API keys").locator("tbody tr", has_text="Shop checkout")).to_have_count(0)
     with product.api() as api:
@@ -185,8 +170,7 @@ def test_publishable_keys_are_made_shown_once_and_revoked(
         [listed] = [k for k in api.get("/api/v1/keys").json()["items"] if k["name"] == "Shop checkout"]
     assert listed["revoked_at"] is not None
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_a_links_conversion_tracking_is_chosen_in_the_link_dialog(
@@ -195,10 +179,7 @@ def test_a_links_conversion_tracking_is_chosen_in_the_link_dialog(
     with product.api() as api:
         reset = {"conversion_tracking": False, "click_id_param": "sl_click"}  # whatever a test before set
         assert api.patch("/api/v1/settings", json=reset).status_code == 200
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
 
     def create(path: str, choice: str | None) -> dict[str, Any]:
         page.get_by_role("button", name="New Link").click()
@@ -256,5 +237,4 @@ def test_a_links_conversion_tracking_is_chosen_in_the_link_dialog(
         assert ("sl_click" in destination_query(plain["short_url"])) is on
     screenshot(page, "link-conversion-tracking", full_page=False)
 
-    watch.check()
-    context.close()
+    finish(page, watch)

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from api.campaigns import LINK_TABLE_LIMIT
 from api.contact_funnel import FUNNEL_SHOWN
-from tests.browser.conftest import DESKTOP, PHONE, Product, Watch, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, Product, finish, screenshot
 from tests.browser.test_dashboard import (
     BOT,
     CLICK_WAIT,
@@ -27,9 +27,8 @@ from tests.browser.test_dashboard import (
     ZONE,
     fits,
     local_day,
-    new_context,
+    open_dashboard,
     panel,
-    sign_in,
 )
 from tests.browser.test_dashboard_campaigns import cell, eventually
 
@@ -194,10 +193,7 @@ def test_a_marketer_reads_the_campaign_funnel(
     ]
     assert figures["median_time_to_click_s"] is not None and figures["median_time_to_convert_s"] is not None
 
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     with page.expect_response(lambda r: "/funnel?" in r.url) as asked:
         page.goto(product.url + "/dashboard/campaign?name=" + quote(CAMPAIGN))
     query = asked.value.url.split("?", 1)[1]
@@ -267,17 +263,13 @@ def test_a_marketer_reads_the_campaign_funnel(
         expect(cell(row, "Attribution")).to_have_text("Last click")
     screenshot(page, "contact-funnel", full_page=False)
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_the_funnel_fits_a_phone(
     product: Product, links: dict[str, dict[str, Any]], browser: sync_api.Browser
 ) -> None:
-    watch = Watch()
-    context = new_context(browser, PHONE, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, PHONE)
     page.goto(product.url + "/dashboard/campaign?name=" + quote(CAMPAIGN))
     expect_funnel(page, campaign_funnel(product))
     expect(funnel_panel(page).locator("canvas")).to_be_attached()
@@ -296,8 +288,7 @@ def test_the_funnel_fits_a_phone(
     fits(page)
     screenshot(page, "contact-funnel", full_page=False)
 
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_a_campaign_without_deliveries_shows_how_to_report_them(
@@ -306,17 +297,13 @@ def test_a_campaign_without_deliveries_shows_how_to_report_them(
     with product.api() as api:
         made = api.post("/api/v1/links", json={"destination_url": landing + "/quiet", "campaign": "Quiet"})
         assert made.status_code == 201, made.text
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     page.goto(product.url + "/dashboard/campaign?name=Quiet")
     empty = funnel_panel(page)
     expect(empty).to_contain_text("No deliveries or conversions in this range.")
     expect(empty).to_contain_text(re.compile(r"POST /api/v1/events"))
     expect(empty.get_by_role("list", name="Contacts at each step")).to_have_count(0)
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_a_campaign_known_only_from_its_events_shows_its_funnel(
@@ -345,10 +332,7 @@ def test_a_campaign_known_only_from_its_events_shows_its_funnel(
     with product.api() as api:
         assert api.get(f"/api/v1/campaigns/{quote(name, safe='')}/analytics").status_code == 404
 
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     # The first load asks for the click figures too (a 404: no live link); from then on the
     # funnel's empty link rows say there is still none, and only the funnel is asked.
     with watch.expecting(r"console error: .*status of 404", r"response 404: GET .*/analytics\?"):
@@ -385,8 +369,7 @@ def test_a_campaign_known_only_from_its_events_shows_its_funnel(
     ):
         page.goto(product.url + "/dashboard/campaign?name=" + quote("Never sent"))
         expect(page.get_by_text("There is no campaign of that name.")).to_be_visible()
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_a_capped_link_table_says_so(product: Product, landing: str, browser: sync_api.Browser) -> None:
@@ -406,10 +389,7 @@ def test_a_capped_link_table_says_so(product: Product, landing: str, browser: sy
     figures = eventually(lambda: funnel_of(product, path), lambda f: f["delivered"] == 1, "the delivery")
     assert len(figures["links"]) == LINK_TABLE_LIMIT and figures["links_truncated"] is True
 
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     page.goto(product.url + "/dashboard/campaign?name=" + quote(name))
     links = panel(page, "Links in this campaign")
     expect(links.locator('[data-note="funnel-links"]')).to_have_text(
@@ -423,8 +403,7 @@ def test_a_capped_link_table_says_so(product: Product, landing: str, browser: sy
     page.goto(product.url + "/dashboard/campaign?name=" + quote(CAMPAIGN))
     expect(panel(page, "Links in this campaign").locator("tbody tr").first).to_be_visible()
     expect(page.locator('[data-note="funnel-links"]')).to_have_count(0)
-    watch.check()
-    context.close()
+    finish(page, watch)
 
 
 def test_a_contacts_deliveries_and_conversions_load_past_the_first_page(
@@ -462,10 +441,7 @@ def test_a_contacts_deliveries_and_conversions_load_past_the_first_page(
         first = api.get(f"/api/v1/contacts/{contact}/clicks").json()
     assert len(first["deliveries"]) == FUNNEL_SHOWN and first["deliveries_next_cursor"]
 
-    watch = Watch()
-    context = new_context(browser, DESKTOP, watch)
-    page = context.new_page()
-    sign_in(page, product)
+    page, watch = open_dashboard(browser, product, DESKTOP)
     page.goto(product.url + "/dashboard/contact?id=" + contact)
     expect(page.get_by_text("No clicks from this contact yet.")).to_be_visible()
     for kind, total, column, field_ in (
@@ -485,5 +461,4 @@ def test_a_contacts_deliveries_and_conversions_load_past_the_first_page(
         expect(rows.locator(f'td[data-label="{column}"]')).to_have_text(
             [item[field_] for item in everything(kind)]
         )
-    watch.check()
-    context.close()
+    finish(page, watch)

@@ -20,9 +20,11 @@ TENANT = "0190000000007000800000000000000a"
 LINK = "0190000000007000800000000000000b"
 OTHER_LINK = "0190000000007000800000000000000c"
 
-# (country, city, lat, lon): coordinates kept away from .x5 so rounding to 0.1 degree is
-# the same in Float32 (ClickHouse) and float64 (Python).
-PLACES = [
+Place = tuple[str, str, float | None, float | None]  # (country, city, lat, lon)
+
+# Coordinates kept away from .x5 so rounding to 0.1 degree is the same in Float32
+# (ClickHouse) and float64 (Python).
+PLACES: list[Place] = [
     ("BR", "São Paulo", -23.5329, -46.6395),
     ("BR", "Rio de Janeiro", -22.9110, -43.2094),
     ("IN", "Mumbai", 19.0728, 72.8826),
@@ -52,6 +54,40 @@ def click(ts: int, visitor: str, link: str = LINK, **fields: Any) -> ClickRow:
     )
 
 
+def crowd_click(
+    rng: random.Random,
+    ts: int,
+    visitor: str,
+    place: Place,
+    profile: tuple[str, str, str],
+    referrers: list[str],
+    **fields: Any,
+) -> ClickRow:
+    """One generated click by ``visitor`` from ``place`` with a (browser, device, os)
+    ``profile``: a tenth are link previews (bots, half of them HEAD), the referrer is one of
+    ``referrers``; ``fields`` name the tenant, link, code and any other column."""
+    country, city, lat, lon = place
+    browser, device, system = profile
+    bot = rng.random() < 0.1
+    return ClickRow(
+        event_id=f"{uuid7_int(ts):032x}",
+        ts=ts,
+        visitor_id=visitor,
+        is_bot=bot,
+        bot_kind="preview" if bot else "",
+        method="HEAD" if bot and rng.random() < 0.5 else "GET",
+        country=country,
+        city=city,
+        latitude=lat,
+        longitude=lon,
+        browser=browser,
+        device=device,
+        os=system,
+        referrer_host=rng.choice(referrers),
+        **fields,
+    )
+
+
 def generate(seed: int = 7) -> list[ClickRow]:
     """About 4,000 clicks on LINK (and some on OTHER_LINK) from 2025-02-20 to 2025-04-10,
     with a quiet week, plus a few around the October DST change; time-ordered."""
@@ -71,28 +107,11 @@ def generate(seed: int = 7) -> list[ClickRow]:
     rows = []
     for ts in sorted(stamps):
         visitor = rng.choice(visitors)
-        country, city, lat, lon = home[visitor] if rng.random() < 0.9 else rng.choice(PLACES)
-        browser, device, system = profile[visitor]
-        bot = rng.random() < 0.1
-        rows.append(
-            click(
-                ts,
-                visitor,
-                link=LINK if rng.random() < 0.9 else OTHER_LINK,
-                is_bot=bot,
-                bot_kind="preview" if bot else "",
-                method="HEAD" if bot and rng.random() < 0.5 else "GET",
-                country=country,
-                city=city,
-                latitude=lat,
-                longitude=lon,
-                browser=browser,
-                device=device,
-                os=system,
-                referrer_host=rng.choice(REFERRERS),
-                contact_id=rng.choice(["", "contact-1", "contact-2"]),
-            )
-        )
+        place = home[visitor] if rng.random() < 0.9 else rng.choice(PLACES)
+        link = LINK if rng.random() < 0.9 else OTHER_LINK
+        contact = rng.choice(["", "contact-1", "contact-2"])
+        fields = {"tenant_id": TENANT, "link_id": link, "code": "abc1234", "contact_id": contact}
+        rows.append(crowd_click(rng, ts, visitor, place, profile[visitor], REFERRERS, **fields))
     return rows
 
 

@@ -58,6 +58,12 @@ def test_values_are_parsed() -> None:
         ("PUBLIC_URL", "ftp://x"),
         ("LINK_CACHE_SIZE", "0"),
         ("LOG_LEVEL", "loud"),
+        ("WEBHOOK_ALLOW_PRIVATE", "sometimes"),
+        ("WEBHOOK_RETRY_BASE", "0"),
+        ("WEBHOOK_RETRY_BASE", "soon"),
+        ("WEBHOOK_RETRY_FOR", "-5"),
+        ("WEBHOOK_RETRY_FOR", "inf"),
+        ("WEBHOOK_RETRY_FOR", "nan"),
     ],
 )
 def test_bad_values_fail_fast_with_the_variable_named(name: str, value: str) -> None:

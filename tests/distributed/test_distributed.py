@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from tests.support.funnel_scenario import check_funnel, run_scenario
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresServer
 from tests.support.product import Running, start, stop
+from tests.support.waiting import seconds_until
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
@@ -130,14 +132,13 @@ def test_clicks_through_both_redirectors_are_counted_exactly_once(cluster: Clust
     assert len(set(ids)) == served
 
 
-def until(condition: Any, timeout: float) -> float:
-    """Seconds until ``condition()`` held (raises after ``timeout``)."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"not within {timeout} s")
-        time.sleep(0.02)
-    return time.monotonic() - started
+def redirects_to(url: str, destination: str) -> bool:
+    location: str | None = httpx.get(url).headers.get("location")
+    return location == destination
+
+
+def is_gone(url: str) -> bool:
+    return httpx.get(url).status_code == 404
 
 
 def test_an_edit_reaches_every_redirector_within_a_second(cluster: Cluster) -> None:
@@ -150,8 +151,7 @@ def test_an_edit_reaches_every_redirector_within_a_second(cluster: Cluster) -> N
     assert edited.status_code == 200
     for redirector in cluster.redirectors:
         url = f"{redirector.url}/{link['code']}"
-        elapsed = until(lambda url=url: httpx.get(url).headers.get("location") == "https://new.example/", 5)
-        assert elapsed < 1.0
+        assert seconds_until(partial(redirects_to, url, "https://new.example/"), 5, "the edit") < 1.0
 
 
 def test_a_delete_removes_the_link_everywhere_and_its_analytics(cluster: Cluster) -> None:
@@ -165,7 +165,7 @@ def test_a_delete_removes_the_link_everywhere_and_its_analytics(cluster: Cluster
     assert cluster.api("DELETE", f"/api/v1/links/{link['id']}").status_code == 204
     for redirector in cluster.redirectors:
         url = f"{redirector.url}/{link['code']}"
-        assert until(lambda url=url: httpx.get(url).status_code == 404, 5) < 1.0
+        assert seconds_until(partial(is_gone, url), 5, "the deletion") < 1.0
     assert cluster.api("GET", f"/api/v1/links/{link['id']}/analytics").status_code == 404
 
 

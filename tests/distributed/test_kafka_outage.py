@@ -27,6 +27,7 @@ from smartlinks.kafka.changes import KafkaChangeFeed
 from smartlinks.kafka.topics import ensure_topics
 from tests.support.kafka import KafkaBroker
 from tests.support.product import Running, start, stop
+from tests.support.waiting import seconds_until
 
 pytestmark = pytest.mark.kafka
 
@@ -44,12 +45,7 @@ def cpu_seconds(pid: int) -> float:
 
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
     """Poll ``condition`` twice a second; return the seconds it took."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.5)
-    return time.monotonic() - started
+    return seconds_until(condition, timeout, what, every=0.5)
 
 
 def status(running: Running) -> int:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import pytest
@@ -32,24 +33,28 @@ def new_topic_name() -> str:
     return f"infra-{uuid.uuid4().hex[:8]}"
 
 
-async def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
+@asynccontextmanager
+async def admin_client(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        response = await admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
+        yield admin
     finally:
         await admin.close()
+
+
+async def create_topic(bootstrap: str, name: str, partitions: int = 3) -> None:
+    async with admin_client(bootstrap) as admin:
+        response = await admin.create_topics([NewTopic(name, partitions, replication_factor=1)])
     assert [(topic, code) for topic, code, *_ in response.topic_errors] == [(name, 0)]
 
 
-def new_producer(bootstrap: str) -> AIOKafkaProducer:
-    # The settings the redirector's publisher uses: no duplicates on retry, no loss on ack.
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all")
-
-
-async def produce(producer: AIOKafkaProducer, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
-    for key, value in messages:
-        await producer.send_and_wait(topic, value, key=key)
+async def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    """Send ``messages`` one by one, each acknowledged, with the settings the redirector's
+    publisher uses: no duplicates on retry, no loss on ack."""
+    async with AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks="all") as producer:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
 
 
 async def consume(
@@ -94,12 +99,8 @@ def test_application_creates_topics(kafka: KafkaBroker) -> None:
 
     async def scenario() -> list[Any]:
         await create_topic(kafka.bootstrap_servers, topic, partitions=3)
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-        await admin.start()
-        try:
+        async with admin_client(kafka.bootstrap_servers) as admin:
             described: list[Any] = await admin.describe_topics([topic])
-        finally:
-            await admin.close()
         return described
 
     (described,) = run(scenario())
@@ -113,18 +114,11 @@ def test_unknown_topics_are_not_auto_created(kafka: KafkaBroker) -> None:
     async def scenario() -> list[str]:
         # Short timeout: the producer waits this long for the topic to appear before it fails.
         producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers, request_timeout_ms=2000)
-        await producer.start()
-        try:
+        async with producer:
             with pytest.raises(UnknownTopicOrPartitionError):
                 await producer.send_and_wait("no-such-topic", b"x")
-        finally:
-            await producer.stop()
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-        await admin.start()
-        try:
+        async with admin_client(kafka.bootstrap_servers) as admin:
             topics: list[str] = await admin.list_topics()
-        finally:
-            await admin.close()
         return topics
 
     assert "no-such-topic" not in run(scenario())
@@ -136,12 +130,7 @@ def test_produce_and_consume_in_key_order(kafka: KafkaBroker) -> None:
 
     async def scenario() -> list[tuple[bytes, bytes]]:
         await create_topic(kafka.bootstrap_servers, topic)
-        producer = new_producer(kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            await produce(producer, topic, sent)
-        finally:
-            await producer.stop()
+        await produce(kafka.bootstrap_servers, topic, sent)
         return await consume(kafka.bootstrap_servers, topic, len(sent), group_id="infra-order")
 
     assert per_key(run(scenario())) == per_key(sent)
@@ -154,12 +143,7 @@ def test_acked_messages_and_offsets_survive_sigkill(kafka: KafkaBroker) -> None:
 
     async def before_crash() -> list[tuple[bytes, bytes]]:
         await create_topic(kafka.bootstrap_servers, topic)
-        producer = new_producer(kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            await produce(producer, topic, before)
-        finally:
-            await producer.stop()
+        await produce(kafka.bootstrap_servers, topic, before)
         # The group reads everything so far and commits: after the crash it must resume
         # past these, not replay them.
         return await consume(kafka.bootstrap_servers, topic, len(before), group_id=group, commit=True)
@@ -173,20 +157,11 @@ def test_acked_messages_and_offsets_survive_sigkill(kafka: KafkaBroker) -> None:
         kafka.restart()  # whatever happens: the broker is the session's, later tests need it
 
     async def after_crash() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]], int]:
-        producer = new_producer(kafka.bootstrap_servers)
-        await producer.start()
-        try:
-            await produce(producer, topic, after)
-        finally:
-            await producer.stop()
+        await produce(kafka.bootstrap_servers, topic, after)
         everything = await consume(kafka.bootstrap_servers, topic, len(before) + len(after))
         resumed = await consume(kafka.bootstrap_servers, topic, len(after), group_id=group)
-        admin = AIOKafkaAdminClient(bootstrap_servers=kafka.bootstrap_servers)
-        await admin.start()
-        try:
+        async with admin_client(kafka.bootstrap_servers) as admin:
             offsets = await admin.list_consumer_group_offsets(group)
-        finally:
-            await admin.close()
         committed = sum(o.offset for tp, o in offsets.items() if tp.topic == topic)
         return everything, resumed, committed
 

@@ -17,20 +17,11 @@ from pathlib import Path
 import pytest
 
 from consumer.webhooks.delivery import DeliveryWorker, RetryPolicy, period
+from smartlinks import webhooks
 from smartlinks.ids import new_id
 from smartlinks.models import utcnow
 from smartlinks.store.sqlite import SQLiteLinkStore
-from smartlinks.webhooks import (
-    DELIVERED,
-    FAILED,
-    PENDING,
-    ClaimedDelivery,
-    Delivery,
-    DeliveryAttempt,
-    NewDelivery,
-    NewWebhook,
-    Webhook,
-)
+from smartlinks.webhooks import ClaimedDelivery, Delivery, DeliveryAttempt, NewDelivery, NewWebhook, Webhook
 from tests.webhooks.receiver import Receiver
 
 pytestmark = pytest.mark.anyio
@@ -102,7 +93,7 @@ async def test_a_delivery_is_posted_signed(
     worker = await running(store)
     try:
         [got] = await receiver.arrived("signed")
-        await until(lambda: _status(store, hook, DELIVERED))
+        await until(lambda: _status(store, hook, webhooks.DELIVERED))
     finally:
         await worker.stop()
     assert got.body == made.payload
@@ -127,7 +118,7 @@ async def test_a_failed_attempt_is_retried_with_the_same_id(
     worker = await running(store)
     try:
         requests = await receiver.arrived("flaky", 3)
-        await until(lambda: _status(store, hook, DELIVERED))
+        await until(lambda: _status(store, hook, webhooks.DELIVERED))
     finally:
         await worker.stop()
     assert {r.headers["smartlinks-delivery"] for r in requests} == {made.id}
@@ -148,7 +139,7 @@ async def test_redirects_are_not_followed(store: SQLiteLinkStore, tenant_id: str
         await worker.stop()
     assert receiver.received("moving-moved") == []
     [delivery] = await deliveries(store, hook)
-    assert delivery.status == PENDING and delivery.last_response is not None
+    assert delivery.status == webhooks.PENDING and delivery.last_response is not None
     assert delivery.last_response.status_code == 302
 
 
@@ -176,7 +167,7 @@ async def test_only_the_start_of_an_answer_is_kept(
     hook, _ = await hook_with_deliveries(store, tenant_id, receiver.hook("chatty"))
     worker = await running(store)
     try:
-        await until(lambda: _status(store, hook, DELIVERED))
+        await until(lambda: _status(store, hook, webhooks.DELIVERED))
     finally:
         await worker.stop()
     [delivery] = await deliveries(store, hook)
@@ -224,7 +215,7 @@ async def test_a_webhook_failing_for_the_whole_period_is_disabled(
     hook, _ = await hook_with_deliveries(store, tenant_id, receiver.hook("broken"))
     worker = await running(store, RetryPolicy(base=0.05, retry_for=0.5))
     try:
-        await until(lambda: _status(store, hook, FAILED))
+        await until(lambda: _status(store, hook, webhooks.FAILED))
     finally:
         await worker.stop()
     stored = await store.webhooks.get_webhook(tenant_id, hook.id)
@@ -242,7 +233,7 @@ def test_retries_back_off_exponentially_until_the_period_ends() -> None:
     claimed = ClaimedDelivery("d", "w", "link.clicked", "u", "s", b"{}", 0, created, "lease")
     failed = DeliveryAttempt(created, 500, None, None, 5)
     outcome = policy.outcome(claimed, failed, created)
-    assert outcome.status == PENDING and outcome.next_attempt_at is not None
+    assert outcome.status == webhooks.PENDING and outcome.next_attempt_at is not None
     assert timedelta(seconds=7) <= outcome.next_attempt_at - created <= timedelta(seconds=13)
     # The last retry is made when the period ends, not skipped because a wait overshoots it.
     late = created + timedelta(hours=23, minutes=59)
@@ -252,9 +243,10 @@ def test_retries_back_off_exponentially_until_the_period_ends() -> None:
         claimed, DeliveryAttempt(late, None, "ConnectError", None, 1), created + timedelta(days=1)
     )
     assert (ended.status, ended.disable_reason) == (
-        FAILED, "deliveries failed for 24 hours without a success; last: ConnectError"
+        webhooks.FAILED, "deliveries failed for 24 hours without a success; last: ConnectError"
     )  # fmt: skip
-    assert policy.outcome(claimed, DeliveryAttempt(late, 204, None, None, 1), late).status == DELIVERED
+    succeeded = DeliveryAttempt(late, 204, None, None, 1)
+    assert policy.outcome(claimed, succeeded, late).status == webhooks.DELIVERED
     assert [period(s) for s in (86_400, 3600, 90, 120, 1, 0.5)] == [
         "24 hours", "1 hour", "90 seconds", "2 minutes", "1 second", "0.5 seconds"
     ]  # fmt: skip

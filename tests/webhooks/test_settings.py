@@ -1,10 +1,9 @@
-"""The webhook settings: defaults, parsing, and malformed values refused at start."""
+"""The webhook settings: defaults and parsing. Malformed values, refused at start, are in
+tests/core/test_settings.py with every other variable's."""
 
 from __future__ import annotations
 
-import pytest
-
-from smartlinks.settings import Settings, SettingsError
+from smartlinks.settings import Settings
 
 
 def test_defaults_refuse_private_urls_and_retry_for_a_day() -> None:
@@ -25,19 +24,3 @@ def test_values_are_parsed() -> None:
     assert (settings.webhook_allow_private, settings.webhook_retry_base, settings.webhook_retry_for) == (
         True, 0.25, 3600.0
     )  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("WEBHOOK_ALLOW_PRIVATE", "sometimes"),
-        ("WEBHOOK_RETRY_BASE", "0"),
-        ("WEBHOOK_RETRY_BASE", "soon"),
-        ("WEBHOOK_RETRY_FOR", "-5"),
-        ("WEBHOOK_RETRY_FOR", "inf"),
-        ("WEBHOOK_RETRY_FOR", "nan"),
-    ],
-)
-def test_bad_values_fail_fast(name: str, value: str) -> None:
-    with pytest.raises(SettingsError, match=f"SMARTLINKS_{name}"):
-        Settings.from_env({f"SMARTLINKS_{name}": value})
