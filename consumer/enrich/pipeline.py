@@ -124,9 +124,8 @@ class Enricher:
         row.visitor_id = visitor_of(self._visitor_key, event)
 
     def detect_bot(self, event: ClickEvent, row: ClickRow) -> None:
-        kind = self.bots.kind(event.method, event.user_agent)
-        row.bot_kind = kind
-        row.is_bot = kind != ""
+        row.bot_kind, row.bot_reason = verdict = self.bots.verdict(event.method, event.user_agent)
+        row.is_bot = verdict.kind != ""
 
     def put_user_agent(self, event: ClickEvent, row: ClickRow) -> None:
         if not event.collect_metadata:
