@@ -59,6 +59,7 @@ from consumer.enrich.bot_rules import (
 )
 from consumer.enrich.crawler_list import listed_crawler
 from consumer.enrich.crawlers import crawler_check
+from consumer.enrich.tenant_bots import TENANT_IP, TENANT_UA, TenantBots
 from consumer.enrich.text import scrub
 from consumer.enrich.useragent import MAX_LENGTH
 
@@ -77,8 +78,6 @@ CRAWLER_LIST: Final = "crawler_list"
 NOT_BROWSER: Final = "not_browser"
 FORGED_BROWSER: Final = "forged_browser"
 FEED_MEDIA: Final = "feed_media"
-TENANT_UA: Final = "tenant_ua"
-TENANT_IP: Final = "tenant_ip"
 BOT_REASONS: Final = (
     HEAD,
     EMPTY_UA,
@@ -116,6 +115,7 @@ _CRAWLER_LIST: Final = Verdict(CRAWLER, CRAWLER_LIST)
 _NOT_BROWSER: Final = Verdict(AUTOMATED, NOT_BROWSER)
 _FEED_MEDIA: Final = Verdict(AUTOMATED, FEED_MEDIA)
 _FORGED_BROWSER: Final = Verdict(AUTOMATED, FORGED_BROWSER)
+_BY_TENANT: Final = {TENANT_UA: Verdict(TENANT, TENANT_UA), TENANT_IP: Verdict(TENANT, TENANT_IP)}
 
 
 @functools.cache
@@ -138,8 +138,9 @@ def _token_matcher() -> ua_parser_rs.DeviceExtractor:
 class BotDetector:
     """Classifies a request by method and user agent into a :class:`Verdict`."""
 
-    def __init__(self, cache_size: int = 20_000) -> None:
+    def __init__(self, cache_size: int = 20_000, tenants: TenantBots | None = None) -> None:
         self._tokens = _token_matcher()
+        self.tenants = tenants if tenants is not None else TenantBots()
         self._is_crawler = crawler_check()
         self._is_listed = listed_crawler()
         # Lowercased input: Python's re without IGNORECASE is several times faster.
@@ -154,9 +155,14 @@ class BotDetector:
         self.reasons: dict[str, int] = dict.fromkeys(BOT_REASONS, 0)
         self._verdict = functools.lru_cache(maxsize=cache_size)(self._classify)
 
-    def verdict(self, method: str, user_agent: str) -> Verdict:
-        """The verdict on one request, counted in ``reasons`` when it is a bot."""
+    def verdict(self, method: str, user_agent: str, tenant_id: str = "", ip: str = "") -> Verdict:
+        """The verdict on one request, counted in ``reasons`` when it is a bot. What the
+        rules take for a person, the tenant's own rules may still mark (its monitors)."""
         verdict = _HEAD if method == "HEAD" else self._verdict(user_agent[:MAX_LENGTH])
+        if not verdict.kind:
+            if not (by_tenant := self.tenants.reason(tenant_id, user_agent, ip)):
+                return verdict
+            verdict = _BY_TENANT[by_tenant]
         if verdict.reason:
             self.reasons[verdict.reason] += 1
         return verdict
