@@ -134,11 +134,20 @@ _PATHS: dict[str, Any] = {
         "patch": operation(
             "updateSettings",
             "Change the tenant's settings. With collect_metadata false, clicks are counted but no"
-            " location, device, browser or OS is kept.",
+            " location, device, browser or OS is kept. Clicks matching bot_user_agents or"
+            " bot_ip_ranges count as bots from the next click the consumer enriches.",
             {
                 "200": ok("The settings now.", "Settings"),
                 "422": error(
-                    "unknown_field", "invalid_type", "invalid_click_id_param", "invalid_attribution_window"
+                    "unknown_field",
+                    "invalid_type",
+                    "invalid_click_id_param",
+                    "invalid_attribution_window",
+                    "too_many_bot_rules",
+                    "too_long",
+                    "blank",
+                    "control_characters",
+                    "invalid_bot_ip_range",
                 ),
             },
             body="SettingsPatch",

@@ -64,6 +64,12 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
                 label="step",
             ),
             counter(
+                "enrich_bots_total",
+                "Clicks counted as bots, by the rule that decided (the clicks' bot_reason).",
+                lambda: per_label(enricher.bots.reasons),
+                label="reason",
+            ),
+            counter(
                 "enrich_dropped_total",
                 "Events refused by validation (before enrichment), by reason.",
                 lambda: per_label(consumer.decoder.refused),

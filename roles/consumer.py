@@ -12,6 +12,7 @@ import asyncio
 from consumer.batch_loop import Source
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
+from consumer.enrich.tenant_bots import TenantBots
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
 from consumer.ingest import ClickIngest
@@ -39,7 +40,12 @@ class ConsumerPart:
         sink = ClickIngest(await process.clickhouse())
         geo = GeoLocator(settings.geoip_db or None)
         process.exit.callback(geo.close)
-        enricher = Enricher(geo, process.visitor_key)
+        # Each tenant's own bot rules; every consumer process hears every settings change.
+        # Listening first, then reading them all: no change falls between the two.
+        tenant_bots = TenantBots(process.store)
+        await process.listen(tenant_bots.apply, group=None, on_connected=tenant_bots.reload_soon)
+        await tenant_bots.reload()
+        enricher = Enricher(geo, process.visitor_key, tenant_bots=tenant_bots)
         source, dead_letters = await self._click_source()
         # Click triggers start before the consumer and stop after it (its drain fires them).
         webhooks = WebhookService(settings, process.store)

@@ -50,6 +50,10 @@ class Tenant:
     conversion_tracking: bool = False
     click_id_param: str = DEFAULT_CLICK_ID_PARAM
     attribution_window_days: int = DEFAULT_ATTRIBUTION_WINDOW_DAYS
+    # Clients the tenant knows are no people (its monitors, its QA): their clicks count as
+    # bots. Case-insensitive user-agent substrings, and IP networks in CIDR notation.
+    bot_user_agents: tuple[str, ...] = ()
+    bot_ip_ranges: tuple[str, ...] = ()
 
 
 # A secret key does everything; a publishable one (``slp_...``) is meant to sit in a web
@@ -143,6 +147,8 @@ class TenantPatch:
     conversion_tracking: bool | Unset = UNSET
     click_id_param: str | Unset = UNSET
     attribution_window_days: int | Unset = UNSET
+    bot_user_agents: tuple[str, ...] | Unset = UNSET
+    bot_ip_ranges: tuple[str, ...] | Unset = UNSET
 
     def applied_to(self, tenant: Tenant) -> Tenant:
         changed = {
@@ -152,6 +158,8 @@ class TenantPatch:
                 "conversion_tracking",
                 "click_id_param",
                 "attribution_window_days",
+                "bot_user_agents",
+                "bot_ip_ranges",
             )
             if not isinstance(value := getattr(self, name), Unset)
         }

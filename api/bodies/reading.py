@@ -26,8 +26,9 @@ class RequestBody(Body):
     misspelt field name is an error instead of a silent no-op."""
 
     # The code each constrained field earns when a constraint other than its maximum length
-    # fails (a pattern, a minimum length, a range, an enum): {"code": "invalid_code"}. A
-    # text pattern's failure is control_characters where the value holds one.
+    # fails (a pattern, a minimum length, a range, an enum): {"code": "invalid_code"}; the
+    # items of a list field under "name[]". A text pattern's failure is control_characters
+    # where the value holds one.
     refusals: ClassVar[Mapping[str, ErrorCode]] = {}
     # What the client is told when such a constraint fails, by field: the dashboard shows it
     # next to the field. Left out: the code's meaning (api.errors.ERROR_CODES).
@@ -112,8 +113,24 @@ def _constraint_code(what: str, path: str, body_type: type[msgspec.Struct], raw:
         return "too_long"
     if what.startswith(_TEXT_PATTERNS):
         # A text field refuses control characters first: say so whatever else it wants.
-        value = raw.get(path) if isinstance(raw, dict) else None
+        value = _value_at(raw, path)
         if not isinstance(value, str) or CONTROL.search(value):
             return "control_characters"
     refusals: Mapping[str, ErrorCode] = getattr(body_type, "refusals", {})
-    return refusals.get(path, "invalid_value")
+    # An item of a list field is named as "tags[2]"; its code, as "tags[]".
+    return refusals.get(_ITEM.sub(r"\g<name>[]", path), "invalid_value")
+
+
+_ITEM = re.compile(r"^(?P<name>[^\[]+)\[(?P<index>[0-9]+)\]$")
+
+
+def _value_at(raw: Any, path: str) -> Any:
+    """The value at ``path``: a top-level field ("title") or an item of one ("tags[2]")."""
+    if not isinstance(raw, dict):
+        return None
+    item = _ITEM.match(path)
+    if item is None:
+        return raw.get(path)
+    values = raw.get(item["name"])
+    index = int(item["index"])
+    return values[index] if isinstance(values, list) and index < len(values) else None

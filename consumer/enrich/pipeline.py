@@ -25,6 +25,7 @@ from consumer.enrich.geo import GeoLocator, country_code
 from consumer.enrich.privacy import strip_metadata
 from consumer.enrich.referrer import referrer_host
 from consumer.enrich.row import ClickRow
+from consumer.enrich.tenant_bots import TenantBots
 from consumer.enrich.useragent import OTHER_DEVICE, UserAgentParser
 from consumer.enrich.visitor import visitor_of
 from schemas.events import ClickEvent
@@ -71,10 +72,11 @@ class Enricher:
         *,
         ua_cache_size: int = 20_000,
         bot_cache_size: int = 20_000,
+        tenant_bots: TenantBots | None = None,
     ) -> None:
         self.geo = geo
         self.agents = UserAgentParser(ua_cache_size)
-        self.bots = BotDetector(bot_cache_size)
+        self.bots = BotDetector(bot_cache_size, tenant_bots)
         self._visitor_key = visitor_key
         self.steps: tuple[tuple[str, Step], ...] = (
             ("put_visitor", self.put_visitor),
@@ -124,9 +126,9 @@ class Enricher:
         row.visitor_id = visitor_of(self._visitor_key, event)
 
     def detect_bot(self, event: ClickEvent, row: ClickRow) -> None:
-        kind = self.bots.kind(event.method, event.user_agent)
-        row.bot_kind = kind
-        row.is_bot = kind != ""
+        verdict = self.bots.verdict(event.method, event.user_agent, event.tenant_id, event.ip)
+        row.bot_kind, row.bot_reason = verdict
+        row.is_bot = verdict.kind != ""
 
     def put_user_agent(self, event: ClickEvent, row: ClickRow) -> None:
         if not event.collect_metadata:

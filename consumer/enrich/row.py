@@ -21,9 +21,11 @@ class ClickRow:
     campaign: str = ""
     contact_id: str = ""
     method: str = "GET"
-    # '' for a person, else one of bots.BOT_KINDS: head, empty_ua, preview, cli, crawler.
+    # '' for a person, else one of bots.BOT_KINDS (head, empty_ua, preview, cli, crawler,
+    # ...) and the rule that decided, one of bots.BOT_REASONS.
     is_bot: bool = False
     bot_kind: str = ""
+    bot_reason: str = ""
     country: str = ""  # ISO 3166-1 alpha-2
     region: str = ""  # first subdivision's English name
     city: str = ""

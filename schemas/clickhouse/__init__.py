@@ -23,6 +23,7 @@ TABLES: dict[str, dict[str, str]] = {
         "kind": "Enum8('unique' = 1, 'repeat' = 2, 'bot' = 3)",
         "is_bot": "Bool",
         "bot_kind": "LowCardinality(String)",
+        "bot_reason": "LowCardinality(String)",
         "country": "FixedString(2)",
         "region": "LowCardinality(String)",
         "city": "LowCardinality(String)",

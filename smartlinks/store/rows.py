@@ -124,9 +124,28 @@ def _key_kind(kind: str) -> KeyKind:
 MS = Codec(from_ms, to_ms)
 MS_OR_NONE = Codec(time_or_none, _ms)
 
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n")) if text else ()
+
+
+def _joined(items: tuple[str, ...]) -> str:
+    return "\n".join(items)
+
+
+# A list of short strings without line breaks (the API refuses them) is one TEXT column,
+# a line each: both engines, no array type, and '' reads as the empty list.
+LINES = Codec(_lines, _joined)
+
 link = ModelRow(Link, expires_at=MS_OR_NONE, created_at=MS, updated_at=MS, conversion_tracking=bool)
 tenant = ModelRow(
-    Tenant, collect_metadata=bool, created_at=MS, conversion_tracking=bool, attribution_window_days=int
+    Tenant,
+    collect_metadata=bool,
+    created_at=MS,
+    conversion_tracking=bool,
+    attribution_window_days=int,
+    bot_user_agents=LINES,
+    bot_ip_ranges=LINES,
 )
 api_key = ModelRow(ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind)
 LINK_COLUMNS = link.columns

@@ -18,7 +18,8 @@ def test_funnel_settings_change_and_reach_the_redirector(api: ApiServer, a: http
     body = {"conversion_tracking": True, "click_id_param": "gclid.x-1_", "attribution_window_days": 365}
     response = a.patch(SETTINGS, json=body)
     assert response.status_code == 200
-    assert response.json() == {"collect_metadata": True, **body}
+    no_bot_rules = {"bot_user_agents": [], "bot_ip_ranges": []}
+    assert response.json() == {"collect_metadata": True, **body, **no_bot_rules}
     assert a.get(SETTINGS).json() == response.json()
     # One change event for the redirectors to read the tenant's links again, which now
     # resolve with the new parameter.
@@ -32,6 +33,7 @@ def test_funnel_settings_change_and_reach_the_redirector(api: ApiServer, a: http
         "collect_metadata": True,
         **body,
         "attribution_window_days": 1,
+        **no_bot_rules,
     }
 
 

@@ -16,6 +16,8 @@ DEFAULTS = {
     "conversion_tracking": False,
     "click_id_param": "sl_click",
     "attribution_window_days": 30,
+    "bot_user_agents": [],
+    "bot_ip_ranges": [],
 }
 
 
@@ -52,11 +54,40 @@ def test_an_empty_settings_patch_changes_nothing(api: ApiServer, a: httpx.Client
         ({"collect_metadata": 0}, "invalid_type", "collect_metadata"),
         ({"collect_metadata": None}, "invalid_type", "collect_metadata"),
         ({"collect_metadata": True, "retention": 30}, "unknown_field", "retention"),
+        ({"bot_user_agents": "UptimeBot"}, "invalid_type", "bot_user_agents"),
+        ({"bot_user_agents": [7]}, "invalid_type", "bot_user_agents[0]"),
+        ({"bot_user_agents": ["ok", "  "]}, "blank", "bot_user_agents[1]"),
+        ({"bot_user_agents": ["a\nb"]}, "control_characters", "bot_user_agents[0]"),
+        ({"bot_user_agents": ["x" * 201]}, "too_long", "bot_user_agents[0]"),
+        ({"bot_user_agents": ["m"] * 101}, "too_many_bot_rules", "bot_user_agents"),
+        ({"bot_ip_ranges": ["10.0.0.0/33"]}, "invalid_bot_ip_range", "bot_ip_ranges[0]"),
+        ({"bot_ip_ranges": ["10.0.0.0/8", "example.com"]}, "invalid_bot_ip_range", "bot_ip_ranges[1]"),
+        ({"bot_ip_ranges": [" 10.0.0.1"]}, "invalid_bot_ip_range", "bot_ip_ranges[0]"),
+        ({"bot_ip_ranges": None}, "invalid_type", "bot_ip_ranges"),
     ],
 )
 def test_settings_rules(api: ApiServer, a: httpx.Client, body: dict[str, Any], code: str, field: str) -> None:
     assert error_of(a.patch("/api/v1/settings", json=body)) == (422, code, field)
     assert api.changes == []
+
+
+def test_bot_rules_are_kept_and_announced(api: ApiServer, a: httpx.Client) -> None:
+    body = {
+        "bot_user_agents": ["AcmeMonitor/", "qa-runner"],
+        "bot_ip_ranges": ["203.0.113.7/24", "2001:db8::1"],
+    }
+    response = a.patch("/api/v1/settings", json=body)
+    expected = {
+        **DEFAULTS,
+        "bot_user_agents": ["AcmeMonitor/", "qa-runner"],
+        # Kept as the networks they mean.
+        "bot_ip_ranges": ["203.0.113.0/24", "2001:db8::1/128"],
+    }
+    assert response.status_code == 200 and response.json() == expected
+    assert a.get("/api/v1/settings").json() == expected
+    assert [c.kind for c in api.changes] == ["tenant_updated"]
+    # An empty list removes them.
+    assert a.patch("/api/v1/settings", json={"bot_user_agents": []}).json()["bot_user_agents"] == []
 
 
 def test_keys_are_listed_without_their_secret(api: ApiServer, a: httpx.Client) -> None:

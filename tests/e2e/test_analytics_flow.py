@@ -207,6 +207,23 @@ def test_with_metadata_off_clicks_are_counted_without_details(product: Product) 
         product.api("PATCH", "/api/v1/settings", json={"collect_metadata": True})
 
 
+def test_bots_the_tenant_marks_count_from_the_next_click_on(product: Product) -> None:
+    link = product.api("POST", "/api/v1/links", json={"destination_url": "https://example.com/qa"}).json()
+    path = f"/api/v1/links/{link['id']}/analytics"
+    product.click(link["code"], "9.9.9.9", IPHONE + " AcmeQA/3")  # before the rules: a person
+    wait_for(product, path, lambda b: b["totals"]["total"] >= 1)
+    rules = {"bot_user_agents": ["acmeqa/"], "bot_ip_ranges": ["208.67.222.0/24"]}
+    assert product.api("PATCH", "/api/v1/settings", json=rules).status_code == 200
+    try:
+        product.click(link["code"], "9.9.9.9", IPHONE + " AcmeQA/3")  # its QA, by user agent
+        product.click(link["code"], "208.67.222.222", ANDROID_CHROME)  # its monitor, by network
+        product.click(link["code"], "1.0.0.1", WINDOWS_CHROME)  # a person
+        body = wait_for(product, path, lambda b: b["totals"]["total"] >= 4)
+        assert body["totals"] == {"total": 4, "unique": 2, "bots": 2}
+    finally:
+        product.api("PATCH", "/api/v1/settings", json={"bot_user_agents": [], "bot_ip_ranges": []})
+
+
 def test_deleting_a_link_removes_its_analytics_for_good(tmp_path: Path) -> None:
     # A product of its own: it is stopped to read its chDB files, which only one process
     # at a time may open.

