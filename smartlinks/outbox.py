@@ -23,6 +23,7 @@ from smartlinks.store.base import LinkStore
 log = logging.getLogger(__name__)
 
 RETRY_CAP = 10.0  # seconds: a change waits at most about this long once the feed is back
+SETTLE_DELAY = 0.1  # seconds a published change waits for others to settle with it
 
 
 class ChangeRelay:
@@ -106,7 +107,11 @@ class ChangeRelay:
                 log.info("relaying link changes works again")
                 failing = False
                 backoff.reset()
-            # Woken by a deliver, so its changes settle within moments; else a poll catches
-            # changes other processes wrote and any a crash left behind.
-            with contextlib.suppress(TimeoutError):
+            # Woken by a deliver, its changes settle a moment later, with those of the
+            # writes that come meanwhile: one mirror insert for many single creates. Else a
+            # poll catches changes other processes wrote and any a crash left behind.
+            try:
                 await asyncio.wait_for(self._due.wait(), self.poll_interval)
+            except TimeoutError:
+                continue
+            await asyncio.sleep(SETTLE_DELAY)
