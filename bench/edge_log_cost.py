@@ -51,8 +51,8 @@ class InMemoryLog:
         return self._done
 
 
-async def _resolve(code: str) -> ResolvedLink | None:
-    return LINK if code == LINK.code else None
+async def _resolve(codes: list[str]) -> dict[str, ResolvedLink]:
+    return {LINK.code: LINK} if LINK.code in codes else {}
 
 
 def _scope() -> dict[str, Any]:

@@ -1,8 +1,11 @@
 """The redirector's in-process link cache: bounded, with expiry and negative entries.
 
 A hit is a dict lookup. Unknown codes are cached as misses for a few seconds, so a flood
-of requests for a code that does not exist reaches the store once, not once per request;
-concurrent misses for one code share a single store query. Link-change events evict
+of requests for a code that does not exist reaches the store once, not once per request.
+The misses of one event-loop turn are looked up together, in one store query: a campaign's
+first wave of clicks lands on thousands of distinct codes none of which is cached yet, and
+one query for 64 codes costs about what one for a single code does. Concurrent misses for
+one code share its lookup. Link-change events evict
 entries, so an edit or a delete takes effect on the next redirect; the TTL only bounds how
 long an entry is trusted should a change event ever be missed.
 """
@@ -12,13 +15,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from schemas.events import LinkChange
 from smartlinks.models import ResolvedLink
 
-Resolver = Callable[[str], Awaitable[ResolvedLink | None]]
+# The live links behind some codes, by code (an unknown or deleted code is left out).
+Resolver = Callable[[list[str]], Awaitable[Mapping[str, ResolvedLink]]]
 
 
 @dataclass(slots=True)
@@ -40,6 +44,8 @@ class LinkCache:
         # code -> (link or None for "known unknown", monotonic deadline)
         self._entries: OrderedDict[str, tuple[ResolvedLink | None, float]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[ResolvedLink | None]] = {}
+        self._wanted: list[str] = []  # misses of this loop turn, not looked up yet
+        self._lookups: set[asyncio.Future[None]] = set()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -62,26 +68,46 @@ class LinkCache:
             return link
         self.stats.misses += 1
         pending = self._inflight.get(code)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[ResolvedLink | None] = asyncio.get_running_loop().create_future()
-        self._inflight[code] = future
+        if pending is None:
+            loop = asyncio.get_running_loop()
+            pending = self._inflight[code] = loop.create_future()
+            self._wanted.append(code)
+            if len(self._wanted) == 1:  # the first miss of this turn: look them up after it
+                loop.call_soon(self._look_up_wanted)
+        return await asyncio.shield(pending)
+
+    def _look_up_wanted(self) -> None:
+        codes, self._wanted = self._wanted, []
+        lookup = asyncio.ensure_future(self._look_up(codes))
+        self._lookups.add(lookup)  # a reference, so the task is not collected mid-way
+        lookup.add_done_callback(self._lookups.discard)
+
+    async def _look_up(self, codes: list[str]) -> None:
+        futures = [(code, self._inflight[code]) for code in codes]
+        self.stats.store_lookups += 1
         try:
-            self.stats.store_lookups += 1
-            link = await self._resolve(code)
+            links = await self._resolve(codes)
         except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters (if any) re-raise it themselves
-            raise
-        else:
+            for code, future in futures:
+                future.set_exception(exc)
+                future.exception()  # mark retrieved: every waiter re-raises it itself
+                self._done(code, future)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for code, future in futures:
+            link = links.get(code)
             future.set_result(link)
             # An eviction may have raced with this lookup; only a still-current answer is kept.
-            if self._inflight.get(code) is future:
+            if self._done(code, future):
                 self._store(code, link)
-        finally:
-            if self._inflight.get(code) is future:
-                del self._inflight[code]
-        return link
+
+    def _done(self, code: str, future: asyncio.Future[ResolvedLink | None]) -> bool:
+        """Forget the lookup of ``code``; False if an eviction forgot it already."""
+        if self._inflight.get(code) is not future:
+            return False
+        del self._inflight[code]
+        return True
 
     def _store(self, code: str, link: ResolvedLink | None) -> None:
         ttl = self.ttl if link is not None else self.negative_ttl

@@ -26,7 +26,7 @@ class RedirectorPart:
             settings.event_log_path, settings.event_fsync_ms, legacy_spool=settings.data_dir / "spool"
         )
         self.cache = LinkCache(
-            process.store.resolve,
+            process.store.resolve_many,
             settings.link_cache_size,
             settings.link_cache_ttl,
             settings.negative_cache_ttl,

@@ -292,6 +292,11 @@ class LinkStore(Protocol):
     async def resolve(self, code: str) -> ResolvedLink | None:
         """The live link behind a code, for the redirector (None if unknown or deleted)."""
 
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """The live links behind ``codes``, by code, in one query per ``in_chunk`` codes:
+        the redirector's cache misses of one event-loop turn (unknown or deleted codes are
+        left out)."""
+
     # the outbox: every mutation above writes a LinkChange in its own transaction
     async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, LinkChange]]:
         """Committed changes not yet forgotten, oldest first, with their sequence numbers;

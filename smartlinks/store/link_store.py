@@ -54,10 +54,7 @@ from smartlinks.store.webhook_store import SQLWebhookStore
 _GENERATE_ATTEMPTS = 8
 _OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
 _OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
-_RESOLVE = (
-    f"SELECT {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
-    " WHERE l.code = ? AND l.deleted_at IS NULL"
-)
+_RESOLVE = f"SELECT l.code, {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
 # A tenant's live link, by (link id, tenant id): read, or read to rewrite it.
 _TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
 
@@ -411,8 +408,15 @@ class SQLLinkStore:
         return rows.link(row)
 
     async def resolve(self, code: str) -> ResolvedLink | None:
-        row = await self.db.one(_RESOLVE, (code,))
-        return None if row is None else rows.resolved_link(row, code)
+        return (await self.resolve_many([code])).get(code)
+
+    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        found: dict[str, ResolvedLink] = {}
+        for chunk in self.db.dialect.chunks(codes):
+            match, params = self.db.dialect.in_list("l.code", chunk)
+            for row in await self.db.all(f"{_RESOLVE} WHERE {match} AND l.deleted_at IS NULL", params):
+                found[row["code"]] = rows.resolved_link(row, row["code"])
+        return found
 
     # -- the outbox of link changes ---------------------------------------------------
 

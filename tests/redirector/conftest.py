@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,11 @@ from tests.support.server import serve
 class CountingStore(SQLiteLinkStore):
     """The real SQLite store, counting how often the redirector reaches it."""
 
-    resolves = 0
+    resolves = 0  # codes looked up
 
-    async def resolve(self, code: str) -> Any:
-        self.resolves += 1
-        return await super().resolve(code)
+    async def resolve_many(self, codes: Sequence[str]) -> Any:
+        self.resolves += len(codes)
+        return await super().resolve_many(codes)
 
 
 @dataclass
@@ -66,7 +66,7 @@ def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
     click_log = EventLog(settings.event_log_path, settings.event_fsync_ms)
     changes = InProcessChangeFeed()
     cache = LinkCache(
-        store.resolve, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
+        store.resolve_many, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
     )
     changes.subscribe(cache.apply)
     edge = create_redirector(settings, cache, click_log, b"k" * 32, routes=[])
