@@ -1,0 +1,67 @@
+"""Many links in one request: what a client sends, and each item's outcome.
+
+Each item is a LinkCreate decoded on its own (api.link_input.new_link), so one bad item
+earns its own error and the others go through: the request's Struct holds the items
+undecoded and the document names their shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from msgspec import Meta
+
+from api.bodies.fields import Body, Count, documented
+from api.bodies.links import Link
+from api.bodies.reading import RequestBody
+
+MAX_ITEMS = 10_000
+# How no_items and too_many_items are told apart from a wrong type (api.bulk_links).
+Items = Annotated[
+    list[Any],
+    documented(
+        f"1 to {MAX_ITEMS} bodies of a single create.",
+        items={"$ref": "#/components/schemas/LinkCreate"},
+        minItems=1,
+        maxItems=MAX_ITEMS,
+    ),
+]
+
+
+class BulkCreate(RequestBody):
+    items: Items
+
+
+class BulkCreated(Body):
+    index: int
+    status: Literal[201]
+    link: Link
+
+
+class ItemError(Body):
+    code: str
+    message: str
+    field: str | None
+
+
+class BulkFailed(Body):
+    index: int
+    status: Annotated[int, Meta(description="409 or 422, as a single create.")]
+    error: ItemError
+
+
+_RESULTS = (BulkCreated, BulkFailed)
+
+
+class BulkCreateResult(Body):
+    # BulkCreated or BulkFailed: msgspec decodes a union of Structs only by a tag, which a
+    # status of 409 or 422 cannot be, so the document names the two itself.
+    items: Annotated[
+        list[Any],
+        Meta(
+            extra_json_schema={
+                "items": {"oneOf": [{"$ref": f"#/components/schemas/{shape.__name__}"} for shape in _RESULTS]}
+            }
+        ),
+    ]
+    created: Count
+    failed: Count
