@@ -23,8 +23,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import bearer_key
+from api.bodies.funnel_events import MAX_KEY
 from api.context import ApiContext
-from api.errors import ApiError, ErrorCode
+from api.errors import ApiError
 from api.funnel_events import BrowserClient, FunnelIngest
 from api.responses import json_response
 from api.routing import resource
@@ -35,7 +36,6 @@ from smartlinks.models import Tenant
 
 PATH = "/api/v1/track/conversion"
 MAX_BODY = 16 << 10  # one conversion: a few hundred bytes
-MAX_KEY = 256
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 PREFLIGHT_HEADERS = {
     **CORS_HEADERS,
@@ -80,10 +80,9 @@ class ConversionBeacon:
         result = await self.ingest.accept(
             tenant, [{**event, "type": CONVERSION}], browser=self._browser(request)
         )
-        if result["errors"]:  # one event: refused as a whole, with the event's own reason
-            [refusal] = result["errors"]
-            code: ErrorCode = refusal["code"]  # an ApiError's own, that FunnelIngest reported
-            raise ApiError(422, code, refusal["message"], refusal["field"])
+        if result.errors:  # one event: refused as a whole, with the event's own reason
+            [refusal] = result.errors
+            raise ApiError(422, refusal.code, refusal.message, refusal.field)
         return json_response(result, headers=CORS_HEADERS)
 
     async def _tenant(self, request: Request, in_body: Any) -> Tenant:

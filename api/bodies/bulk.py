@@ -13,6 +13,7 @@ from msgspec import Meta
 from api.bodies.fields import Body, Count, documented
 from api.bodies.links import Link
 from api.bodies.reading import RequestBody
+from api.errors import ErrorCode
 
 MAX_ITEMS = 10_000
 # How no_items and too_many_items are told apart from a wrong type (api.bulk_links).
@@ -38,7 +39,7 @@ class BulkCreated(Body):
 
 
 class ItemError(Body):
-    code: str
+    code: ErrorCode
     message: str
     field: str | None
 
