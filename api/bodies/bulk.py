@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from api.bodies.fields import Body, Count, documented
-from api.bodies.links import Link
+from api.bodies.fields import Body, Count, documented, schema_ref
+from api.bodies.links import Link, LinkCreate
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
 
@@ -21,7 +21,7 @@ Items = Annotated[
     list[Any],
     documented(
         f"1 to {MAX_ITEMS} bodies of a single create.",
-        items={"$ref": "#/components/schemas/LinkCreate"},
+        items=schema_ref(LinkCreate),
         minItems=1,
         maxItems=MAX_ITEMS,
     ),
@@ -50,19 +50,14 @@ class BulkFailed(Body):
     error: ItemError
 
 
-_RESULTS = (BulkCreated, BulkFailed)
+# BulkCreated or BulkFailed: msgspec decodes a union of Structs only by a tag, which a
+# status of 409 or 422 cannot be, so the document names the two itself.
+Outcomes = Annotated[
+    list[Any], Meta(extra_json_schema={"items": {"oneOf": [schema_ref(BulkCreated), schema_ref(BulkFailed)]}})
+]
 
 
 class BulkCreateResult(Body):
-    # BulkCreated or BulkFailed: msgspec decodes a union of Structs only by a tag, which a
-    # status of 409 or 422 cannot be, so the document names the two itself.
-    items: Annotated[
-        list[Any],
-        Meta(
-            extra_json_schema={
-                "items": {"oneOf": [{"$ref": f"#/components/schemas/{shape.__name__}"} for shape in _RESULTS]}
-            }
-        ),
-    ]
+    items: Outcomes
     created: Count
     failed: Count

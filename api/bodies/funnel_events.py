@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from api.bodies.fields import NOT_BLANK, Body, Count, documented, text
+from api.bodies.fields import NOT_BLANK, Body, Count, documented, schema_ref, text
 from api.bodies.links import MAX_LABEL, Label
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
@@ -113,6 +113,7 @@ class ConversionBeacon(Conversion, kw_only=True):
     type: Annotated[Literal["conversion"], Meta(description="Implied; any other type is refused.")] = (
         "conversion"
     )
+    # Null or left out: the header's key.
     key: (
         Annotated[
             str,
@@ -125,17 +126,13 @@ class ConversionBeacon(Conversion, kw_only=True):
     ) = None
 
 
-def _ref(shape: type) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{shape.__name__}"}
-
-
 class FunnelEvents(RequestBody):
     events: Annotated[
         list[Any],
         documented(
             f"At most {MAX_EVENTS}, each checked on its own (a Delivered or a Conversion).",
             maxItems=MAX_EVENTS,
-            items={"oneOf": [_ref(Delivered), _ref(Conversion)]},
+            items={"oneOf": [schema_ref(Delivered), schema_ref(Conversion)]},
         ),
     ]
 
