@@ -14,18 +14,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
+from api.bodies.bulk import MAX_ITEMS, BulkCreated, BulkCreateResult, BulkFailed, ItemError
+from api.bodies.bulk import BulkCreate as BulkBody
+from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
 from api.idempotency import idempotency_key, replay, request_hash
 from api.link_input import new_link
 from api.routing import resource
 from api.serialize import link_body
-from api.validation import read_object, reject_unknown
+from api.validation import read_object
 from smartlinks.models import Link, NewLink, utcnow
 from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest
 
 PATH = "/api/v1/links/bulk"
-MAX_ITEMS = 10_000
 MAX_BULK_BODY = 16 << 20  # 10,000 items with URLs of a few hundred characters fit
 
 
@@ -65,10 +67,8 @@ class BulkCreate:
 
 
 def _items(body: dict[str, Any]) -> list[Any]:
-    reject_unknown(body, ("items",), "a bulk create sends {items: [...]}.")
-    items = body.get("items")
-    if not isinstance(items, list):
-        raise ApiError(422, "invalid_type", "items must be an array of link objects.", field="items")
+    # items left out is refused as the wrong type, as it always was (not missing_field).
+    items = decode({**body, "items": body.get("items")}, BulkBody).items
     if not items:
         raise ApiError(422, "no_items", "items is empty.", field="items")
     if len(items) > MAX_ITEMS:
@@ -88,17 +88,16 @@ class _Responder:
 
     def __call__(self, results: Sequence[Link | CodeTaken]) -> bytes:
         created = iter(results)
-        items: list[dict[str, Any]] = []
+        items: list[BulkCreated | BulkFailed] = []
         for index, item in enumerate(self.checked):
             outcome = item if isinstance(item, ApiError) else next(created)
             if isinstance(outcome, Link):
-                link = link_body(outcome, self.ctx.settings, 0, self.now)
-                items.append({"index": index, "status": 201, "link": link})
+                items.append(BulkCreated(index, 201, link_body(outcome, self.ctx.settings, 0, self.now)))
                 continue
             if isinstance(outcome, CodeTaken):
                 outcome = ApiError(409, "code_taken", f"code {outcome.args[0]!r} is already taken.", "code")
-            error = {"code": outcome.code, "message": outcome.message, "field": outcome.field}
-            items.append({"index": index, "status": outcome.status, "error": error})
-        failed = sum(1 for item in items if "error" in item)
-        self.body = msgspec.json.encode({"items": items, "created": len(items) - failed, "failed": failed})
+            error = ItemError(outcome.code, outcome.message, outcome.field)
+            items.append(BulkFailed(index, outcome.status, error))
+        failed = sum(1 for item in items if isinstance(item, BulkFailed))
+        self.body = msgspec.json.encode(BulkCreateResult(items, len(items) - failed, failed))
         return self.body

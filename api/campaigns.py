@@ -32,17 +32,17 @@ from api.analytics_routes import (
     run_query,
 )
 from api.auth import tenant_of
+from api.bodies.campaigns import LINK_TABLE_LIMIT, CampaignLink, CampaignList
+from api.bodies.campaigns import CampaignSummary as CampaignItem
 from api.context import ApiContext
 from api.errors import ApiError
 from api.responses import json_response
 from api.routing import resource
-from api.serialize import link_ref, timestamp
-from smartlinks.models import Link, to_ms, utcnow
+from api.serialize import link_ref
+from smartlinks.models import Link, rfc3339, to_ms, utcnow
 from smartlinks.store.base import CampaignSummary
 
 PREFIX = "/api/v1/campaigns"
-# Rows of a campaign's per-link table; `links_truncated` says when it has more links.
-LINK_TABLE_LIMIT = 500
 
 _NO_FIGURES = LinkFigures(0, 0, 0)
 _CursorKey = tuple[int, str]  # (-ms of the campaign's newest link, campaign): the list's order
@@ -72,19 +72,19 @@ class CampaignEndpoints:
         groups = [await self.ctx.store.campaign_link_ids(tenant.id, summary.campaign) for summary in page]
         figures = await run_query(self.queries.lifetime_by_group, tenant.id, groups)
         items = [
-            {
-                "campaign": summary.campaign,
-                "links": len(link_ids),
-                "total": lifetime.clicks,
-                "unique": lifetime.unique,
-                "bots": lifetime.bots,
-                "first_link_at": timestamp(summary.first_created_at),
-                "last_link_at": timestamp(summary.last_created_at),
-            }
+            CampaignItem(
+                campaign=summary.campaign,
+                links=len(link_ids),
+                total=lifetime.clicks,
+                unique=lifetime.unique,
+                bots=lifetime.bots,
+                first_link_at=rfc3339(summary.first_created_at),
+                last_link_at=rfc3339(summary.last_created_at),
+            )
             for summary, link_ids, lifetime in zip(page, groups, figures, strict=True)
         ]
         following = _encode_cursor(_order(page[-1])) if len(ordered) > limit else None
-        return json_response({"items": items, "next_cursor": following})
+        return json_response(CampaignList(items, following))
 
     async def analytics(self, request: Request) -> Response:
         tenant = tenant_of(request)
@@ -109,6 +109,7 @@ class CampaignEndpoints:
         # who clicked are the contacts of the links clicked.
         contacts = {stored[link_id].contact_id for link_id in clicked if link_id in stored} - {None, ""}
         figures["totals"]["contacts"] = len(contacts)
+        # In api.bodies.campaigns.CampaignAnalytics's shape: the figures stay the queries' dicts.
         body: dict[str, Any] = {
             "campaign": {"campaign": campaign, "links": len(link_ids)},
             "range": query.range_json(),
@@ -131,14 +132,14 @@ class CampaignEndpoints:
         )
         return figures, self.queries.per_link(tenant_id, links, query.start, query.end)
 
-    def _row(self, link: Link, figures: LinkFigures, total: int) -> dict[str, Any]:
-        return {
+    def _row(self, link: Link, figures: LinkFigures, total: int) -> CampaignLink:
+        return CampaignLink(
             **msgspec.structs.asdict(link_ref(link, self.ctx.settings)),
-            "contact_id": link.contact_id,
-            "total": total,
-            "unique": figures.unique,
-            "bots": figures.bots,
-        }
+            contact_id=link.contact_id,
+            total=total,
+            unique=figures.unique,
+            bots=figures.bots,
+        )
 
 
 def _order(summary: CampaignSummary) -> _CursorKey:

@@ -23,6 +23,14 @@ from starlette.routing import Route
 from api.analytics.funnel import money
 from api.analytics_routes import label, label_route, page_limit
 from api.auth import tenant_of
+from api.bodies.contacts import (
+    FUNNEL_SHOWN,
+    ContactConversion,
+    ContactConversionList,
+    ContactDelivery,
+    ContactDeliveryList,
+    ContactFunnel,
+)
 from api.bodies.links import MAX_LABEL
 from api.cursors import Keyset, encode_keyset, keyset_of
 from api.errors import ApiError
@@ -30,8 +38,6 @@ from api.responses import json_response
 from api.routing import Endpoint
 from smartlinks.clickhouse import Client
 from smartlinks.models import from_ms, rfc3339
-
-FUNNEL_SHOWN = 100
 
 Kind = Literal["deliveries", "conversions"]
 
@@ -74,7 +80,7 @@ LIMIT {{limit:UInt32}}
 
 def funnel_page(
     client: Client, kind: Kind, tenant_id: str, contact_id: str, limit: int, before: Keyset | None = None
-) -> tuple[list[dict[str, Any]], Keyset | None]:
+) -> tuple[list[Any], Keyset | None]:
     """A page of the contact's ``kind``, newest first, after ``before``, and the cursor of
     the next page (None on the last). Text ClickHouse keeps empty for "none" is null here,
     as in the click log."""
@@ -89,16 +95,23 @@ def funnel_page(
 
 def contact_funnel(
     client: Client, tenant_id: str, contact_id: str, shown: int = FUNNEL_SHOWN
-) -> dict[str, Any]:
+) -> ContactFunnel:
     """The first ``shown`` deliveries and conversions of a contact, each with whether there
     are more and the cursor of the rest (for ``GET .../deliveries`` and ``.../conversions``)."""
-    out: dict[str, Any] = {}
-    for kind in PATHS:
-        items, following = funnel_page(client, kind, tenant_id, contact_id, shown)
-        out[kind] = items
-        out[f"{kind}_truncated"] = following is not None
-        out[f"{kind}_next_cursor"] = None if following is None else encode_keyset(following)
-    return out
+    deliveries, deliveries_after = funnel_page(client, "deliveries", tenant_id, contact_id, shown)
+    conversions, conversions_after = funnel_page(client, "conversions", tenant_id, contact_id, shown)
+    return ContactFunnel(
+        deliveries=deliveries,
+        deliveries_truncated=deliveries_after is not None,
+        deliveries_next_cursor=_cursor_of(deliveries_after),
+        conversions=conversions,
+        conversions_truncated=conversions_after is not None,
+        conversions_next_cursor=_cursor_of(conversions_after),
+    )
+
+
+def _cursor_of(following: Keyset | None) -> str | None:
+    return None if following is None else encode_keyset(following)
 
 
 def decode_cursor(params: QueryParams) -> Keyset | None:
@@ -124,13 +137,7 @@ class ContactFunnelEndpoints:
             items, following = await asyncio.to_thread(
                 funnel_page, self.client, kind, tenant.id, contact_id, limit, before
             )
-            return json_response(
-                {
-                    "contact_id": request.path_params["contact_id"],
-                    "items": items,
-                    "next_cursor": None if following is None else encode_keyset(following),
-                }
-            )
+            return json_response(_LIST[kind](request.path_params["contact_id"], items, _cursor_of(following)))
 
         return page
 
@@ -149,32 +156,36 @@ def contact_id_of(request: Request) -> str:
     return contact_id
 
 
-def _delivery(row: Sequence[Any]) -> dict[str, Any]:
+def _delivery(row: Sequence[Any]) -> ContactDelivery:
     delivery_id, at, campaign, message_id = row
     # A delivery always names its campaign (POST /api/v1/events requires it).
-    return {"id": delivery_id, "campaign": campaign, "message_id": message_id or None, "at": _at(at)}
+    return ContactDelivery(id=delivery_id, campaign=campaign, message_id=message_id or None, at=_at(at))
 
 
-def _conversion(row: Sequence[Any]) -> dict[str, Any]:
+def _conversion(row: Sequence[Any]) -> ContactConversion:
     conversion_id, at, name, campaign, link_id, click_id, attribution, value, currency = row
-    return {
-        "id": conversion_id,
-        "name": name,
-        "at": _at(at),
-        "campaign": campaign or None,
-        "link_id": link_id or None,
-        "click_id": click_id or None,
-        "attribution": attribution,
+    return ContactConversion(
+        id=conversion_id,
+        name=name,
+        at=_at(at),
+        campaign=campaign or None,
+        link_id=link_id or None,
+        click_id=click_id or None,
+        attribution=attribution,
         # As the campaign funnel shows money. A conversion sent without a value is stored
         # as 0 with no currency.
-        "value": money(value, currency) if currency else None,
-        "currency": currency or None,
-    }
+        value=money(value, currency) if currency else None,
+        currency=currency or None,
+    )
 
 
-_ITEM: dict[Kind, Callable[[Sequence[Any]], dict[str, Any]]] = {
+_ITEM: dict[Kind, Callable[[Sequence[Any]], Any]] = {
     "deliveries": _delivery,
     "conversions": _conversion,
+}
+_LIST: dict[Kind, type[ContactDeliveryList] | type[ContactConversionList]] = {
+    "deliveries": ContactDeliveryList,
+    "conversions": ContactConversionList,
 }
 
 

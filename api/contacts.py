@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -20,6 +21,7 @@ from starlette.routing import Route
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import click_cursor, label_route, page_limit
 from api.auth import tenant_of
+from api.bodies.contacts import ContactClick, ContactClickList
 from api.contact_funnel import contact_funnel, contact_id_of
 from api.context import ApiContext
 from api.cursors import encode_keyset
@@ -55,23 +57,25 @@ class ContactEndpoints:
         for click in clicks:
             link = links.get(click["link_id"])
             items.append(
-                {
-                    "id": click["id"],
-                    "ts": click["ts"],
-                    "kind": click["kind"],
-                    "link": None if link is None else link_ref(link, self.ctx.settings),
-                    "campaign": click["campaign"],
-                    **{
-                        name: click[name]
-                        for name in ("country", "city", "device", "browser", "os", "referrer")
-                    },
-                }
+                ContactClick(
+                    id=click["id"],
+                    ts=click["ts"],
+                    kind=click["kind"],
+                    link=None if link is None else link_ref(link, self.ctx.settings),
+                    campaign=click["campaign"],
+                    country=click["country"],
+                    city=click["city"],
+                    device=click["device"],
+                    browser=click["browser"],
+                    os=click["os"],
+                    referrer=click["referrer"],
+                )
             )
         return json_response(
-            {
-                "contact_id": request.path_params["contact_id"],
-                "items": items,
-                "next_cursor": None if following is None else encode_keyset(following),
-                **funnel,
-            }
+            ContactClickList(
+                contact_id=request.path_params["contact_id"],
+                items=items,
+                next_cursor=None if following is None else encode_keyset(following),
+                **msgspec.structs.asdict(funnel),
+            )
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,11 +20,13 @@ from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import SESSION_COOKIE, Sessions, same_origin, session_cookie
+from api.bodies.dashboard import Session, SessionTenant, SignedOut, SignIn
+from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import EXCEPTION_HANDLERS, ApiError
 from api.responses import json_response
 from api.routing import resource
-from api.validation import read_object, reject_unknown, text
+from api.validation import read_object
 from smartlinks.models import Tenant
 
 PREFIX = "/dashboard"
@@ -107,21 +108,21 @@ def _cross_origin() -> ApiError:
 
 
 def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STATIC_DIR) -> ASGIApp:
-    def signed_in(tenant: Tenant, cookie: str, key_ids: tuple[str, ...], expires_at: int) -> dict[str, Any]:
-        return {
-            "signed_in": True,
-            "tenant": {"id": tenant.id, "name": tenant.name},
-            "key_ids": list(key_ids),
-            "csrf_token": sessions.csrf_token(cookie),
-            "expires_at": _timestamp(expires_at),
-        }
+    def signed_in(tenant: Tenant, cookie: str, key_ids: tuple[str, ...], expires_at: int) -> Session:
+        return Session(
+            signed_in=True,
+            tenant=SessionTenant(id=tenant.id, name=tenant.name),
+            key_ids=list(key_ids),
+            csrf_token=sessions.csrf_token(cookie),
+            expires_at=_timestamp(expires_at),
+        )
 
     async def session_status(request: Request) -> Response:
         cookie = session_cookie(request.scope)
         session = None if cookie is None else sessions.read(cookie)
         tenant = None if session is None else await sessions.tenant(ctx.store, session)
         if cookie is None or session is None or tenant is None:
-            response = json_response({"signed_in": False}, headers=_NO_STORE)
+            response = json_response(SignedOut(signed_in=False), headers=_NO_STORE)
             if cookie is not None:  # expired, revoked or forged: drop it
                 response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
             return response
@@ -132,11 +133,7 @@ def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STA
     async def sign_in(request: Request) -> Response:
         if not same_origin(request.scope):
             raise _cross_origin()
-        body = await read_object(request)
-        reject_unknown(body, ("key",), "sign in with an API key.")
-        if "key" not in body:
-            raise ApiError(422, "missing_field", "key is required.", field="key")
-        key = (text("key", body["key"], 256, nullable=False) or "").strip()
+        key = decode(await read_object(request), SignIn).key.strip()
         holder = await ctx.store.key_holder(key) if key else None
         if holder is None:
             raise ApiError(401, "unauthorized", "This API key is unknown or revoked.", field="key")

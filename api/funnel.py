@@ -11,7 +11,7 @@ says when it has more).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,7 +20,9 @@ from starlette.routing import Route
 from api.analytics.funnel import FunnelQueries
 from api.analytics_routes import LinkQueryEndpoints, analytics_range, label, label_route, run_query
 from api.auth import tenant_of
-from api.campaigns import LINK_TABLE_LIMIT
+from api.bodies.analytics import Interval
+from api.bodies.campaigns import LINK_TABLE_LIMIT
+from api.bodies.funnel import FunnelLink, FunnelRange
 from api.campaigns import PREFIX as CAMPAIGNS
 from api.errors import ApiError
 from api.links import PREFIX as LINKS
@@ -70,6 +72,7 @@ class FunnelEndpoints(LinkQueryEndpoints[FunnelQueries]):
         ]
         # Every live link has a row (zeros when idle) until the table is full.
         figures["links_truncated"] = len(set(link_ids)) > LINK_TABLE_LIMIT
+        # In api.bodies.funnel.Funnel's shape: the figures stay the queries' dicts.
         return json_response({"range": _range(start, end, interval, tz), **figures})
 
     async def link_funnel(self, request: Request) -> Response:
@@ -81,14 +84,10 @@ class FunnelEndpoints(LinkQueryEndpoints[FunnelQueries]):
         return json_response({"range": _range(start, end, interval, tz), **figures})
 
 
-def _range(start: datetime, end: datetime, interval: str, tz: str) -> dict[str, Any]:
-    return {"from": rfc3339(start), "to": rfc3339(end), "interval": interval, "tz": tz}
+def _range(start: datetime, end: datetime, interval: str, tz: str) -> FunnelRange:
+    # analytics_range refused any interval but the four.
+    return FunnelRange(rfc3339(start), rfc3339(end), cast(Interval, interval), tz)
 
 
-def _row(figures: dict[str, Any], code: str) -> dict[str, Any]:
-    return {
-        "link_id": figures["link_id"],
-        "code": code,
-        "clicked": figures["clicked"],
-        "converted": figures["converted"],
-    }
+def _row(figures: dict[str, Any], code: str) -> FunnelLink:
+    return FunnelLink(figures["link_id"], code, figures["clicked"], figures["converted"])

@@ -26,21 +26,27 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
-from api.bodies.links import MAX_LABEL
+from api.bodies.funnel_events import (
+    MAX_EVENTS,
+    Conversion,
+    Delivered,
+    EventError,
+    FunnelEvents,
+    FunnelEventsResult,
+    without_nulls,
+)
+from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
 from api.responses import json_response
 from api.routing import resource
-from api.validation import read_object, reject_unknown, text, timestamp, wrong_type
+from api.validation import read_object, timestamp, wrong_type
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
 from smartlinks.models import Tenant, to_ms, utcnow
 from smartlinks.recorded_events import recorded_ids
 
 PATH = "/api/v1/events"
-MAX_EVENTS = 10_000
 MAX_EVENTS_BODY = 16 << 20  # 10,000 events of a few hundred bytes each
-MAX_ID = 200
-MAX_NAME = 100
 MAX_FUTURE = timedelta(days=1)
 MAX_AGE = timedelta(days=400)
 _DECIMAL = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,4})?")
@@ -48,10 +54,7 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _CLICK_ID = re.compile(r"[0-9a-f]{32}")
 _DAY_MS = 86_400_000
 
-_FIELDS = {
-    DELIVERED: ("type", "id", "campaign", "contact_id", "message_id", "at"),
-    CONVERSION: ("type", "id", "name", "click_id", "campaign", "contact_id", "value", "currency", "at"),
-}
+_SHAPES: dict[str, type[Delivered] | type[Conversion]] = {DELIVERED: Delivered, CONVERSION: Conversion}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +77,7 @@ class FunnelEndpoint:
     async def post(self, request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request, MAX_EVENTS_BODY)
-        reject_unknown(body, ("events",), 'send {"events": [...]}.')
-        events = body.get("events")
-        if events is None:
-            raise ApiError(422, "missing_field", "events is required: a list of events.", "events")
-        if not isinstance(events, list):
-            raise wrong_type("events", "an array of events", events)
+        events = decode(without_nulls(body), FunnelEvents).events
         if len(events) > MAX_EVENTS:
             raise ApiError(422, "too_many_events", f"At most {MAX_EVENTS} events a request.", "events")
         return json_response(await self.ingest.accept(tenant, events))
@@ -94,9 +92,9 @@ class FunnelIngest:
 
     async def accept(
         self, tenant: Tenant, events: Sequence[Any], browser: BrowserClient | None = None
-    ) -> dict[str, Any]:
+    ) -> FunnelEventsResult:
         now = utcnow()
-        errors: list[dict[str, Any]] = []
+        errors: list[EventError] = []
         valid: list[FunnelEvent] = []
         seen: set[str] = set()
         duplicates = 0
@@ -104,7 +102,7 @@ class FunnelIngest:
             try:
                 event = funnel_event(raw, tenant, now, browser)
             except ApiError as exc:
-                errors.append({"index": index, "code": exc.code, "message": exc.message, "field": exc.field})
+                errors.append(EventError(index, exc.code, exc.message, exc.field))
                 continue
             if event.id in seen:
                 duplicates += 1
@@ -124,7 +122,7 @@ class FunnelIngest:
                 raise ApiError(
                     503, "events_unavailable", "The events could not be recorded; send them again."
                 )
-        return {"accepted": len(fresh), "duplicates": duplicates, "errors": errors}
+        return FunnelEventsResult(accepted=len(fresh), duplicates=duplicates, errors=errors)
 
     async def _recorded(self, tenant_id: str, ids: list[str]) -> set[str]:
         """The ids ClickHouse already holds. An id still on its way from a request a moment
@@ -140,36 +138,26 @@ def funnel_event(raw: Any, tenant: Tenant, now: datetime, browser: BrowserClient
     if not isinstance(raw, dict):
         raise ApiError(422, "invalid_type", "An event must be a JSON object.")
     kind = raw.get("type")
-    if isinstance(kind, dict | list) or kind not in _FIELDS:  # an object or array is unhashable
+    if isinstance(kind, dict | list) or kind not in _SHAPES:  # an object or array is unhashable
         raise ApiError(422, "unknown_event_type", "type must be message.delivered or conversion.", "type")
-    reject_unknown(raw, _FIELDS[kind], f"a {kind} event sends {', '.join(_FIELDS[kind])}.")
-    event_id = _required(raw, "id", MAX_ID)
-    at = _at(raw.get("at"), now)
-    delivered = kind == DELIVERED
-    campaign = (
-        _required(raw, "campaign", MAX_LABEL)
-        if delivered
-        else text("campaign", raw.get("campaign"), MAX_LABEL)
-    )
-    contact = (
-        _required(raw, "contact_id", MAX_LABEL)
-        if delivered
-        else text("contact_id", raw.get("contact_id"), MAX_LABEL)
-    )
-    value, currency = (None, None) if delivered else _value(raw.get("value"), raw.get("currency"))
-    click_id = None if delivered else _click_id(raw.get("click_id"))
+    sent = decode(without_nulls(raw), _SHAPES[kind])
+    at = _at(sent.at, now)
+    conversion = sent if isinstance(sent, Conversion) else None
+    # As sent: decode() reads a float like 10.0 as the whole number 10, and the value keeps
+    # the digits it was sent with.
+    value, currency = (None, None) if conversion is None else _value(raw.get("value"), conversion.currency)
     keep = tenant.collect_metadata and browser is not None
     return FunnelEvent(
         type=kind,
-        id=event_id,
+        id=sent.id,
         tenant_id=tenant.id,
         at=to_ms(at),
         received_at=to_ms(now),
-        campaign=campaign,
-        contact_id=contact,
-        message_id=text("message_id", raw.get("message_id"), MAX_ID) if delivered else None,
-        name=None if delivered else _required(raw, "name", MAX_NAME),
-        click_id=click_id,
+        campaign=sent.campaign,
+        contact_id=sent.contact_id,
+        message_id=sent.message_id if isinstance(sent, Delivered) else None,
+        name=None if conversion is None else conversion.name,
+        click_id=None if conversion is None else _click_id(conversion.click_id),
         value=value,
         currency=currency,
         attribution_window_ms=tenant.attribution_window_days * _DAY_MS,
@@ -179,21 +167,7 @@ def funnel_event(raw: Any, tenant: Tenant, now: datetime, browser: BrowserClient
     )
 
 
-def _required(raw: dict[str, Any], field: str, max_length: int) -> str:
-    if raw.get(field) is None:
-        raise ApiError(422, "missing_field", f"{field} is required.", field)
-    value = text(field, raw[field], max_length, nullable=False)
-    assert value is not None
-    if not value.strip():
-        raise ApiError(422, "blank", f"{field} must not be empty.", field)
-    return value
-
-
-def _optional(raw: dict[str, Any], field: str, max_length: int) -> str | None:
-    return text(field, raw.get(field), max_length) or None
-
-
-def _at(value: Any, now: datetime) -> datetime:
+def _at(value: str | None, now: datetime) -> datetime:
     if value is None:
         return now
     at = timestamp("at", value)

@@ -7,7 +7,6 @@ already our short links, and text that only looks like a URL, are left alone."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -15,21 +14,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
-from api.bodies.links import MAX_LABEL
+from api.bodies.messages import MAX_URLS, MessageToRewrite, RewrittenLink, RewrittenMessage
+from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
 from api.message_urls import FoundURL, find_urls
 from api.responses import json_response
 from api.routing import resource
 from api.serialize import link_body
-from api.validation import read_object, reject_unknown, text, wrong_type
+from api.validation import read_object
 from smartlinks.codes import is_possible_code, short_url
 from smartlinks.models import utcnow
 from smartlinks.urls import InvalidURL, validate_destination
 
 PATH = "/api/v1/messages/rewrite"
-MAX_TEXT = 65_536  # characters; a long SMS is ~1,600, a WhatsApp message 65,536 at most
-MAX_URLS = 100  # distinct destinations per message
 
 
 def message_routes(ctx: ApiContext) -> list[Route]:
@@ -45,12 +43,10 @@ class MessageRewriter:
     async def rewrite(self, request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request)
-        reject_unknown(
-            body, ("text", "campaign", "contact_id"), "a rewrite sends text, campaign, contact_id."
-        )
-        message = _message(body.get("text"))
-        campaign = text("campaign", body.get("campaign"), MAX_LABEL)
-        contact_id = text("contact_id", body.get("contact_id"), MAX_LABEL)
+        if body.get("text", 0) is None:  # a null text is as missing as one left out
+            raise ApiError(422, "missing_field", "text is required.", field="text")
+        sent = decode(body, MessageToRewrite)
+        message, campaign, contact_id = sent.text, sent.campaign, sent.contact_id
         found = [
             (place, destination) for place in find_urls(message) if (destination := self._tracked(place))
         ]
@@ -78,16 +74,16 @@ class MessageRewriter:
         )
         first_seen = {destination: place.url for place, destination in reversed(found)}
         return json_response(
-            {
-                "text": "".join(pieces),
-                "links": [
-                    {
-                        "url": first_seen[destination],
-                        "link": link_body(link, self.ctx.settings, counts.get(link.id, 0), now),
-                    }
+            RewrittenMessage(
+                text="".join(pieces),
+                links=[
+                    RewrittenLink(
+                        url=first_seen[destination],
+                        link=link_body(link, self.ctx.settings, counts.get(link.id, 0), now),
+                    )
                     for destination, link in by_destination.items()
                 ],
-            }
+            )
         )
 
     def _tracked(self, place: FoundURL) -> str | None:
@@ -108,15 +104,3 @@ class MessageRewriter:
 
     def _short_url(self, code: str) -> str:
         return short_url(self.ctx.settings.base_url, code)
-
-
-def _message(value: Any) -> str:
-    if not isinstance(value, str):
-        raise wrong_type("text", "a string", value) if value is not None else _missing()
-    if len(value) > MAX_TEXT:
-        raise ApiError(422, "too_long", f"text may be at most {MAX_TEXT} characters.", field="text")
-    return value
-
-
-def _missing() -> ApiError:
-    return ApiError(422, "missing_field", "text is required.", field="text")

@@ -4,38 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.bodies.links import MAX_LABEL
-from api.funnel_events import MAX_EVENTS, MAX_EVENTS_BODY, MAX_ID, MAX_NAME
-from api.openapi_parts import NO_CONTROL, NOT_BLANK, error, object_schema, ok, operation
-
-_TEXT = {
-    "type": "string",
-    "minLength": 1,
-    "pattern": NOT_BLANK,
-    "description": "Not blank; no control characters.",
-}
-_LABEL = {**_TEXT, "maxLength": MAX_LABEL}
-_AT = {
-    "type": ["string", "null"],
-    "anyOf": [{"type": "null"}, {"format": "date-time"}, {"format": "date"}],
-    "description": "When it happened (RFC 3339, or a date: midnight UTC at its start); left out or null:"
-    " now."
-    " At most 1 day ahead and 400 days back.",
-}
-_ID = {**_TEXT, "maxLength": MAX_ID, "description": "Yours, unique per tenant: an id sent again counts once."}
-
-
-def _sent(name: str) -> dict[str, Any]:
-    return {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
-
-
-# A conversion's value and currency go together: both, or neither (left out or null).
-VALUE_WITH_CURRENCY: dict[str, Any] = {
-    "allOf": [
-        {"if": _sent("value"), "then": _sent("currency")},
-        {"if": _sent("currency"), "then": _sent("value")},
-    ]
-}
+from api.bodies.components import components
+from api.bodies.funnel_events import (
+    MAX_EVENTS,
+    VALUE_WITH_CURRENCY,
+    Conversion,
+    Delivered,
+    FunnelEvents,
+    FunnelEventsResult,
+)
+from api.funnel_events import MAX_EVENTS_BODY
+from api.openapi_parts import error, ok, operation
 
 _EVENT_CODES = ", ".join(
     f"`{code}`"
@@ -70,85 +49,5 @@ PATHS: dict[str, Any] = {
     }
 }
 
-SCHEMAS: dict[str, Any] = {
-    "FunnelEvents": object_schema(
-        {
-            "events": {
-                "type": "array",
-                "maxItems": MAX_EVENTS,
-                "items": {
-                    "oneOf": [
-                        {"$ref": "#/components/schemas/Delivered"},
-                        {"$ref": "#/components/schemas/Conversion"},
-                    ]
-                },
-            }
-        },
-        ("events",),
-    ),
-    "Delivered": object_schema(
-        {
-            "type": {"const": "message.delivered"},
-            "id": _ID,
-            "campaign": _LABEL,
-            "contact_id": _LABEL,
-            "message_id": {"type": ["string", "null"], "maxLength": MAX_ID, "pattern": NO_CONTROL},
-            "at": _AT,
-        },
-        ("type", "id", "campaign", "contact_id"),
-    ),
-    "Conversion": object_schema(
-        {
-            "type": {"const": "conversion"},
-            "id": _ID,
-            "name": {
-                **_TEXT,
-                "maxLength": MAX_NAME,
-                "description": "What was completed: purchase, signup, ...",
-            },
-            "click_id": {
-                "type": ["string", "null"],
-                "pattern": "^[0-9a-fA-F]{32}$",
-                "description": "The `sl_click` value the tracked link added to the landing page's URL.",
-            },
-            "campaign": {**_LABEL, "type": ["string", "null"]},
-            "contact_id": {**_LABEL, "type": ["string", "null"]},
-            "value": {
-                "type": ["string", "number", "null"],
-                "description": "A decimal >= 0 (at most 14 digits and 4 decimals), with `currency`.",
-                "anyOf": [
-                    {"type": "null"},
-                    {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,4})?$"},
-                    {"type": "number", "minimum": 0, "maximum": 99_999_999_999_999, "multipleOf": 0.0001},
-                ],
-            },
-            "currency": {
-                "type": ["string", "null"],
-                "pattern": "^[A-Z]{3}$",
-                "description": "ISO 4217, with `value`.",
-            },
-            "at": _AT,
-        },
-        ("type", "id", "name"),
-    )
-    | VALUE_WITH_CURRENCY,
-    "FunnelEventsResult": object_schema(
-        {
-            "accepted": {"type": "integer", "minimum": 0},
-            "duplicates": {"type": "integer", "minimum": 0},
-            "errors": {
-                "type": "array",
-                "items": object_schema(
-                    {
-                        "index": {"type": "integer", "minimum": 0},
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                        "field": {"type": ["string", "null"]},
-                    },
-                    ("index", "code", "message", "field"),
-                ),
-            },
-        },
-        ("accepted", "duplicates", "errors"),
-    ),
-}
+_SCHEMAS = components([FunnelEvents, Delivered, Conversion, FunnelEventsResult])
+SCHEMAS: dict[str, Any] = {**_SCHEMAS, "Conversion": {**_SCHEMAS["Conversion"], **VALUE_WITH_CURRENCY}}

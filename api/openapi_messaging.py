@@ -5,17 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.bodies.links import MAX_LABEL
-from api.bulk_links import MAX_BULK_BODY, MAX_ITEMS
+from api.bodies.bulk import MAX_ITEMS, BulkCreate, BulkCreated, BulkCreateResult, BulkFailed
+from api.bodies.components import components
+from api.bodies.messages import MessageToRewrite, RewrittenMessage
+from api.bulk_links import MAX_BULK_BODY
 from api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
-from api.messages import MAX_TEXT, MAX_URLS
-from api.openapi_parts import error, object_schema, ok, operation, ref, text_schema
-
-_LABEL = text_schema(MAX_LABEL)
-_ITEM_ERROR = object_schema(
-    {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}},
-    ("code", "message", "field"),
-)
+from api.openapi_parts import error, ok, operation
 
 PATHS: dict[str, Any] = {
     "/api/v1/links/bulk": {
@@ -72,63 +67,6 @@ PATHS: dict[str, Any] = {
     },
 }
 
-SCHEMAS: dict[str, Any] = {
-    "BulkCreate": object_schema(
-        {"items": {"type": "array", "minItems": 1, "maxItems": MAX_ITEMS, "items": ref("LinkCreate")}},
-        ("items",),
-    ),
-    "BulkCreateResult": object_schema(
-        {
-            "items": {
-                "type": "array",
-                "items": {
-                    "oneOf": [
-                        object_schema(
-                            {"index": {"type": "integer"}, "status": {"const": 201}, "link": ref("Link")},
-                            ("index", "status", "link"),
-                        ),
-                        object_schema(
-                            {
-                                "index": {"type": "integer"},
-                                "status": {
-                                    "type": "integer",
-                                    "description": "409 or 422, as a single create.",
-                                },
-                                "error": _ITEM_ERROR,
-                            },
-                            ("index", "status", "error"),
-                        ),
-                    ]
-                },
-            },
-            "created": {"type": "integer", "minimum": 0},
-            "failed": {"type": "integer", "minimum": 0},
-        },
-        ("items", "created", "failed"),
-    ),
-    "MessageToRewrite": object_schema(
-        {
-            "text": {"type": "string", "maxLength": MAX_TEXT},
-            "campaign": _LABEL,
-            "contact_id": _LABEL,
-        },
-        ("text",),
-    ),
-    "RewrittenMessage": object_schema(
-        {
-            "text": {"type": "string"},
-            "links": {
-                "type": "array",
-                "maxItems": MAX_URLS,
-                "items": object_schema(
-                    {
-                        "url": {"type": "string", "description": "The URL as it was in the text."},
-                        "link": ref("Link"),
-                    },
-                    ("url", "link"),
-                ),
-            },
-        },
-        ("text", "links"),
-    ),
-}
+SCHEMAS: dict[str, Any] = components(
+    [BulkCreate, BulkCreateResult, BulkCreated, BulkFailed, MessageToRewrite, RewrittenMessage]
+)

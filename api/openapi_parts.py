@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.analytics.buckets import MAX_BUCKETS
-from api.validation import CONTROL
+from api.bodies import fields
 
 BODY_ERRORS = ("invalid_json", "body_not_object", "client_disconnected")
 # What api.validation.text refuses in a free-text field.
@@ -18,41 +18,9 @@ LINK_FIELD_ERRORS = (
 )  # fmt: skip
 
 
-_HEX_ID = {"type": ["string", "null"], "pattern": "^[0-9a-f]{32}$"}
-# How a conversion found its click, as the conversion.recorded webhook and the contact view show it.
-ATTRIBUTED: dict[str, Any] = {
-    "link_id": {**_HEX_ID, "description": "The link of its click; null without one."},
-    "click_id": {**_HEX_ID, "description": "The click it was attributed to; null without one."},
-    "attribution": {
-        "type": "string",
-        "enum": ["click_id", "last_click", "sent"],
-        "description": "How it found its click: by the click id the site sent back, as the contact's last"
-        " human click on the campaign within the tenant's attribution window, or not at all (campaign"
-        " and contact as sent).",
-    },
-}
-
-
-# Text without the control characters api.validation.text refuses.
-_CONTROLS = CONTROL.pattern[1:-1]
-NO_CONTROL = f"^[^{_CONTROLS}]*$"
-# ... with at least one character that is not white space (str.isspace, less the controls
-# above): what a field that must say something (a key's name, an event's id) requires.
-_SPACE = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = f"^[^{_CONTROLS}]*[^{_CONTROLS}{_SPACE}][^{_CONTROLS}]*$"
-
-
-def text_schema(max_length: int, *, nullable: bool = True, min_length: int = 0) -> dict[str, Any]:
-    """A free-text field as ``api.validation.text`` checks it."""
-    schema: dict[str, Any] = {
-        "type": ["string", "null"] if nullable else "string",
-        "maxLength": max_length,
-        "pattern": NO_CONTROL,
-        "description": "No control characters.",
-    }
-    if min_length:
-        schema["minLength"] = min_length
-    return schema
+# The text pattern of api.bodies.fields in the document's syntax (ECMA's $ is the very end),
+# for the parameters the paths tables describe by hand.
+NO_CONTROL = fields.NO_CONTROL.removesuffix(fields.END) + "$"
 
 
 def ref(name: str) -> dict[str, Any]:
@@ -123,31 +91,8 @@ def page_parameters(default_limit: int, max_limit: int) -> list[dict[str, Any]]:
     ]
 
 
-# A page's own cursor, in the body: where the next page starts.
-NEXT_CURSOR = {
-    "type": ["string", "null"],
-    "description": "Pass as `cursor` for the next page; null on the last page.",
-}
 # The id of a link, key or webhook in the path.
 ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-COUNT = {"type": "integer", "minimum": 0}
-
-
-def object_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A closed object: no properties beyond those listed."""
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-def timeseries_schema(description: str, counts: tuple[str, ...]) -> dict[str, Any]:
-    """Every bucket of an analytics range in order: its start ``t`` and its counts."""
-    return {
-        "type": "array",
-        "description": description,
-        "items": object_schema({"t": {"type": "string"}, **dict.fromkeys(counts, COUNT)}, ("t", *counts)),
-    }
 
 
 # The query of every analytics operation (a link's, a campaign's).

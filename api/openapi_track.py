@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.openapi_funnel_events import SCHEMAS as EVENT_SCHEMAS
-from api.openapi_funnel_events import VALUE_WITH_CURRENCY
-from api.openapi_parts import BODY_ERRORS, error, object_schema, ok, operation, ref
-from api.track import MAX_BODY, MAX_KEY, PATH, PREFLIGHT_HEADERS
+from api.bodies.components import components
+from api.bodies.funnel_events import VALUE_WITH_CURRENCY, ConversionBeacon
+from api.openapi_parts import BODY_ERRORS, error, ok, operation, ref
+from api.track import MAX_BODY, PATH, PREFLIGHT_HEADERS
 
-_CONVERSION: dict[str, Any] = EVENT_SCHEMAS["Conversion"]
 _CORS = {"Access-Control-Allow-Origin": {"schema": {"const": "*"}}}
 _EVENT_ERRORS = (
     "invalid_type", "unknown_field", "missing_field", "blank", "too_long", "control_characters",
@@ -70,21 +69,5 @@ PATHS: dict[str, Any] = {
     }
 }
 
-SCHEMAS: dict[str, Any] = {
-    "ConversionBeacon": {
-        **object_schema(
-            {
-                **_CONVERSION["properties"],
-                "type": {"const": "conversion", "description": "Implied; any other type is refused."},
-                "key": {
-                    "type": "string",
-                    "maxLength": MAX_KEY,
-                    "description": "The publishable key, when no Authorization header can be sent.",
-                },
-            },
-            ("id", "name"),
-        ),
-        **VALUE_WITH_CURRENCY,
-        "description": "One conversion of POST /api/v1/events, `type` left out, and perhaps the key.",
-    }
-}
+_SCHEMAS = components([ConversionBeacon])
+SCHEMAS: dict[str, Any] = {"ConversionBeacon": {**_SCHEMAS["ConversionBeacon"], **VALUE_WITH_CURRENCY}}

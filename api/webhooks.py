@@ -13,21 +13,34 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import msgspec
+from msgspec import UNSET
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
-from api.bodies.links import MAX_LABEL
+from api.bodies.reading import decode
+from api.bodies.webhooks import Webhook as WebhookBody
+from api.bodies.webhooks import (
+    WebhookAttempt,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDelivery,
+    WebhookDeliveryList,
+    WebhookList,
+)
+from api.bodies.webhooks import WebhookPatch as WebhookPatchBody
 from api.context import ApiContext
 from api.errors import ApiError
 from api.listing import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor, is_id
 from api.responses import json_response
 from api.routing import resource
 from api.serialize import timestamp
-from api.validation import boolean, read_object, reject_unknown, text, wrong_type
+from api.validation import read_object, wrong_type
 from smartlinks import netguard
+from smartlinks.models import rfc3339
 from smartlinks.webhooks import (
     DEFAULT_EVENTS,
     EVENTS,
@@ -41,49 +54,47 @@ from smartlinks.webhooks import (
 )
 
 PATH = "/api/v1/webhooks"
-CREATE_FIELDS = ("url", "events", "campaign", "link_id", "include_bots")
-PATCH_FIELDS = (*CREATE_FIELDS, "enabled")
 
 
-def webhook_json(hook: Webhook) -> dict[str, Any]:
-    return {
-        "id": hook.id,
-        "url": hook.url,
-        "events": list(hook.events),
-        "campaign": hook.campaign,
-        "link_id": hook.link_id,
-        "include_bots": hook.include_bots,
-        "enabled": hook.enabled,
-        "disabled_reason": hook.disabled_reason,
-        "created_at": timestamp(hook.created_at),
-        "updated_at": timestamp(hook.updated_at),
-    }
+def webhook_body(hook: Webhook) -> WebhookBody:
+    return WebhookBody(
+        id=hook.id,
+        url=hook.url,
+        events=list(hook.events),
+        campaign=hook.campaign,
+        link_id=hook.link_id,
+        include_bots=hook.include_bots,
+        enabled=hook.enabled,
+        disabled_reason=hook.disabled_reason,
+        created_at=rfc3339(hook.created_at),
+        updated_at=rfc3339(hook.updated_at),
+    )
 
 
-def attempt_json(attempt: DeliveryAttempt) -> dict[str, Any]:
-    return {
-        "at": timestamp(attempt.at),
-        "status_code": attempt.status_code,
-        "error": attempt.error,
-        "body": attempt.body,
-        "duration_ms": attempt.duration_ms,
-    }
+def attempt_body(attempt: DeliveryAttempt) -> WebhookAttempt:
+    return WebhookAttempt(
+        at=rfc3339(attempt.at),
+        status_code=attempt.status_code,
+        error=attempt.error,
+        body=attempt.body,
+        duration_ms=attempt.duration_ms,
+    )
 
 
-def delivery_json(delivery: Delivery) -> dict[str, Any]:
+def delivery_body(delivery: Delivery) -> WebhookDelivery:
     last = delivery.last_response
-    return {
-        "id": delivery.id,
-        "event_id": delivery.event_id,
-        "type": delivery.type,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "created_at": timestamp(delivery.created_at),
-        "next_attempt_at": timestamp(delivery.next_attempt_at),
-        "delivered_at": timestamp(delivery.delivered_at),
-        "last_response": None if last is None else attempt_json(last),
-        "attempt_log": [attempt_json(attempt) for attempt in delivery.attempt_log],
-    }
+    return WebhookDelivery(
+        id=delivery.id,
+        event_id=delivery.event_id,
+        type=delivery.type,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        created_at=rfc3339(delivery.created_at),
+        next_attempt_at=timestamp(delivery.next_attempt_at),
+        delivered_at=timestamp(delivery.delivered_at),
+        last_response=None if last is None else attempt_body(last),
+        attempt_log=[attempt_body(attempt) for attempt in delivery.attempt_log],
+    )
 
 
 class WebhookEndpoints:
@@ -101,9 +112,7 @@ class WebhookEndpoints:
 
     # -- fields -----------------------------------------------------------------------
 
-    async def _url(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise wrong_type("url", "a string", value)
+    async def _url(self, value: str) -> str:
         url = value.strip()
         try:
             await netguard.check(url, self.ctx.settings.webhook_allow_private)
@@ -119,7 +128,7 @@ class WebhookEndpoints:
         return url
 
     @staticmethod
-    def _events(value: Any) -> tuple[str, ...]:
+    def _events(value: list[Any]) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(event, str) for event in value):
             raise wrong_type("events", "an array of strings", value)
         unknown = [event for event in value if event not in EVENTS]
@@ -133,11 +142,9 @@ class WebhookEndpoints:
             )
         return tuple(event for event in EVENTS if event in value)
 
-    async def _link_id(self, tenant_id: str, value: Any) -> str | None:
+    async def _link_id(self, tenant_id: str, value: str | None) -> str | None:
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise wrong_type("link_id", "a string or null", value)
         if not is_id(value) or await self.ctx.store.get_link(tenant_id, value) is None:
             raise ApiError(422, "link_not_found", "link_id is not a link of this tenant.", field="link_id")
         return value
@@ -154,17 +161,14 @@ class WebhookEndpoints:
 
     async def create_webhook(self, request: Request) -> Response:
         tenant = tenant_of(request)
-        body = await read_object(request)
-        reject_unknown(body, CREATE_FIELDS, f"a webhook is created from {', '.join(CREATE_FIELDS)}.")
-        if "url" not in body:
-            raise ApiError(422, "missing_field", "url is required.", field="url")
+        sent = decode(await read_object(request), WebhookCreate)
         new = NewWebhook(
             tenant_id=tenant.id,
-            url=await self._url(body["url"]),
-            events=self._events(body.get("events", list(DEFAULT_EVENTS))),
-            campaign=text("campaign", body.get("campaign"), MAX_LABEL),
-            link_id=await self._link_id(tenant.id, body.get("link_id")),
-            include_bots=boolean("include_bots", body.get("include_bots", False)),
+            url=await self._url(sent.url),
+            events=DEFAULT_EVENTS if sent.events is UNSET else self._events(sent.events),
+            campaign=sent.campaign,
+            link_id=await self._link_id(tenant.id, sent.link_id),
+            include_bots=sent.include_bots,
         )
         try:
             hook = await self.store.create_webhook(new, MAX_WEBHOOKS_PER_TENANT)
@@ -175,39 +179,38 @@ class WebhookEndpoints:
                 f"A tenant may have at most {MAX_WEBHOOKS_PER_TENANT} webhooks; delete one first.",
             ) from None
         # The only time the secret is shown.
-        created = {**webhook_json(hook), "secret": hook.secret}
+        created = WebhookCreated(**msgspec.structs.asdict(webhook_body(hook)), secret=hook.secret)
         return json_response(created, status=201, headers={"Location": f"{PATH}/{hook.id}"})
 
     async def list_webhooks(self, request: Request) -> Response:
         hooks = await self.store.list_webhooks(tenant_of(request).id)
-        return json_response({"items": [webhook_json(hook) for hook in hooks]})
+        return json_response(WebhookList([webhook_body(hook) for hook in hooks]))
 
     async def get_webhook(self, request: Request) -> Response:
-        return json_response(webhook_json(await self.webhook_of(request)))
+        return json_response(webhook_body(await self.webhook_of(request)))
 
     async def patch_webhook(self, request: Request) -> Response:
         hook = await self.webhook_of(request)
-        body = await read_object(request)
-        reject_unknown(body, PATCH_FIELDS, f"a webhook's {', '.join(PATCH_FIELDS)} can be changed.")
+        sent = decode(await read_object(request), WebhookPatchBody)
         patch = WebhookPatch()
-        if "url" in body:
-            patch = replace(patch, url=await self._url(body["url"]))
-        if "events" in body:
-            patch = replace(patch, events=self._events(body["events"]))
-        if "campaign" in body:
-            patch = replace(patch, campaign=text("campaign", body["campaign"], MAX_LABEL))
-        if "link_id" in body:
-            patch = replace(patch, link_id=await self._link_id(hook.tenant_id, body["link_id"]))
-        if "include_bots" in body:
-            patch = replace(patch, include_bots=boolean("include_bots", body["include_bots"]))
-        if "enabled" in body:
-            patch = replace(patch, enabled=boolean("enabled", body["enabled"]))
+        if sent.url is not UNSET:
+            patch = replace(patch, url=await self._url(sent.url))
+        if sent.events is not UNSET:
+            patch = replace(patch, events=self._events(sent.events))
+        if sent.campaign is not UNSET:
+            patch = replace(patch, campaign=sent.campaign)
+        if sent.link_id is not UNSET:
+            patch = replace(patch, link_id=await self._link_id(hook.tenant_id, sent.link_id))
+        if sent.include_bots is not UNSET:
+            patch = replace(patch, include_bots=sent.include_bots)
+        if sent.enabled is not UNSET:
+            patch = replace(patch, enabled=sent.enabled)
         if patch == WebhookPatch():
-            return json_response(webhook_json(hook))
+            return json_response(webhook_body(hook))
         updated = await self.store.update_webhook(hook.tenant_id, hook.id, patch)
         if updated is None:  # deleted between the read and the write
             raise ApiError(404, "webhook_not_found", "No webhook with this id.", field="id")
-        return json_response(webhook_json(updated))
+        return json_response(webhook_body(updated))
 
     async def delete_webhook(self, request: Request) -> Response:
         hook = await self.webhook_of(request)
@@ -219,10 +222,10 @@ class WebhookEndpoints:
         limit, after_id = _page(request.query_params)
         page = await self.store.list_deliveries(hook.tenant_id, hook.id, limit, after_id)
         return json_response(
-            {
-                "items": [delivery_json(delivery) for delivery in page.items],
-                "next_cursor": None if page.next_after_id is None else encode_cursor(page.next_after_id),
-            }
+            WebhookDeliveryList(
+                items=[delivery_body(delivery) for delivery in page.items],
+                next_cursor=None if page.next_after_id is None else encode_cursor(page.next_after_id),
+            )
         )
 
 

@@ -53,3 +53,9 @@ def documented(description: str, **schema: Any) -> Meta:
     """Constraints the document states but the decoder leaves to a check of its own, which
     answers with a code more precise than a type can (a URL's, a date's)."""
     return Meta(description=description, extra_json_schema=schema)
+
+
+def schema_ref(shape: type) -> dict[str, str]:
+    """The document's reference to a body's schema, for a field whose items the decoder
+    leaves to a check of their own (each decoded on its own, or a union msgspec cannot tag)."""
+    return {"$ref": f"#/components/schemas/{shape.__name__}"}

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
+from api.bodies.fields import NO_CONTROL, NOT_BLANK
 from api.errors import ERROR_CODES, ErrorCode
-from api.openapi_parts import NO_CONTROL, NOT_BLANK
 from api.validation import CONTROL
 from tests.api.conftest import ApiServer, create, served_routes
 
