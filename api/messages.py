@@ -7,6 +7,10 @@ already our short links, and text that only looks like a URL, are left alone."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
@@ -14,7 +18,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.auth import tenant_of
-from api.bodies.messages import MAX_URLS, MessageToRewrite, RewrittenLink, RewrittenMessage
+from api.bodies.bulk import ItemError
+from api.bodies.messages import (
+    MAX_MESSAGES,
+    MAX_URLS,
+    MessageFailed,
+    MessageRewritten,
+    MessagesToRewrite,
+    MessageToRewrite,
+    RewrittenLink,
+    RewrittenMessage,
+    RewrittenMessages,
+)
 from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
@@ -24,14 +39,30 @@ from api.routing import resource
 from api.serialize import link_body
 from api.validation import read_object
 from smartlinks.codes import is_possible_code, short_url
-from smartlinks.models import utcnow
+from smartlinks.models import Link, Tenant, from_ms, to_ms, utcnow
+from smartlinks.store.base import LinksWanted
 from smartlinks.urls import InvalidURL, validate_destination
 
 PATH = "/api/v1/messages/rewrite"
+MAX_BATCH_BODY = 16 << 20  # 10,000 messages of a few hundred characters fit
+
+
+def _to_the_ms(moment: datetime) -> datetime:
+    # As the store keeps created_at: a link made within this millisecond is not older.
+    return from_ms(to_ms(moment))
 
 
 def message_routes(ctx: ApiContext) -> list[Route]:
     return [resource(PATH, post=MessageRewriter(ctx).rewrite)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A message checked, its URLs found: what rewriting it needs from the store."""
+
+    text: str
+    found: list[tuple[FoundURL, str]]  # each URL to replace, with its destination
+    wanted: LinksWanted
 
 
 class MessageRewriter:
@@ -42,48 +73,95 @@ class MessageRewriter:
 
     async def rewrite(self, request: Request) -> Response:
         tenant = tenant_of(request)
-        body = await read_object(request)
+        body = await read_object(request, MAX_BATCH_BODY)
+        if "messages" in body:
+            return json_response(await self._rewrite_batch(tenant, body))
+        plan = self._plan(body)
+        started = _to_the_ms(utcnow())
+        links = await self.ctx.store.reuse_or_create_links(
+            tenant.id, plan.wanted.destinations, plan.wanted.campaign, plan.wanted.contact_id,
+            tenant.conversion_tracking,
+        )  # fmt: skip
+        await self.ctx.deliver_changes()
+        counts = await self._lifetime_clicks(tenant.id, links, started)
+        return json_response(self._rewritten(plan, links, counts, utcnow()))
+
+    async def _rewrite_batch(self, tenant: Tenant, body: dict[str, Any]) -> RewrittenMessages:
+        """Every message of a campaign's batch in one store transaction."""
+        items = decode(body, MessagesToRewrite).messages
+        if not items:
+            raise ApiError(422, "no_items", "messages is empty.", field="messages")
+        if len(items) > MAX_MESSAGES:
+            raise ApiError(422, "too_many_items", f"At most {MAX_MESSAGES} messages a request.", "messages")
+        plans: list[_Plan | ApiError] = []
+        for index, item in enumerate(items):
+            try:
+                if not isinstance(item, dict):
+                    raise ApiError(
+                        422, "invalid_type", "A message must be a JSON object.", f"messages[{index}]"
+                    )
+                plans.append(self._plan(item))
+            except ApiError as exc:
+                plans.append(exc)
+        good = [plan for plan in plans if isinstance(plan, _Plan)]
+        started = _to_the_ms(utcnow())
+        links = await self.ctx.store.reuse_or_create_many(
+            tenant.id, [plan.wanted for plan in good], tenant.conversion_tracking
+        )
+        await self.ctx.deliver_changes()
+        counts = await self._lifetime_clicks(tenant.id, [link for each in links for link in each], started)
+        now, made = utcnow(), iter(links)
+        results: list[MessageRewritten | MessageFailed] = []
+        for index, plan in enumerate(plans):
+            if isinstance(plan, ApiError):
+                error = ItemError(plan.code, plan.message, plan.field)
+                results.append(MessageFailed(index=index, status=plan.status, error=error))
+                continue
+            done = self._rewritten(plan, next(made), counts, now)
+            results.append(MessageRewritten(done.text, done.links, index=index, status=200))
+        failed = len(plans) - len(good)
+        return RewrittenMessages(results, rewritten=len(good), failed=failed)
+
+    def _plan(self, body: dict[str, Any]) -> _Plan:
         if body.get("text", 0) is None:  # a null text is as missing as one left out
             raise ApiError(422, "missing_field", "text is required.", field="text")
         sent = decode(body, MessageToRewrite)
-        message, campaign, contact_id = sent.text, sent.campaign, sent.contact_id
         found = [
-            (place, destination) for place in find_urls(message) if (destination := self._tracked(place))
+            (place, destination) for place in find_urls(sent.text) if (destination := self._tracked(place))
         ]
         destinations = list(dict.fromkeys(destination for _, destination in found))
         if len(destinations) > MAX_URLS:
             raise ApiError(422, "too_many_urls", f"At most {MAX_URLS} distinct URLs per message.", "text")
-        links = (
-            await self.ctx.store.reuse_or_create_links(
-                tenant.id, destinations, campaign, contact_id, tenant.conversion_tracking
-            )
-            if destinations
-            else []
-        )
-        await self.ctx.deliver_changes()
-        by_destination = dict(zip(destinations, links, strict=True))
+        return _Plan(sent.text, found, LinksWanted(destinations, sent.campaign, sent.contact_id))
+
+    async def _lifetime_clicks(
+        self, tenant_id: str, links: Sequence[Link], started: datetime
+    ) -> dict[str, int]:
+        """The clicks of the links used; a link made by this request has none, so only the
+        reused ones are asked for (a ClickHouse query a message would otherwise wait for)."""
+        reused = list({link.id for link in links if link.created_at < started})
+        return await self.ctx.clicks.lifetime_clicks(tenant_id, reused) if reused else {}
+
+    def _rewritten(
+        self, plan: _Plan, links: Sequence[Link], counts: Mapping[str, int], now: datetime
+    ) -> RewrittenMessage:
+        by_destination = dict(zip(plan.wanted.destinations, links, strict=True))
         pieces: list[str] = []
         done = 0
-        for place, destination in found:
-            pieces += [message[done : place.start], self._short_url(by_destination[destination].code)]
+        for place, destination in plan.found:
+            pieces += [plan.text[done : place.start], self._short_url(by_destination[destination].code)]
             done = place.end
-        pieces.append(message[done:])
-        now = utcnow()
-        counts = (
-            await self.ctx.clicks.lifetime_clicks(tenant.id, [link.id for link in links]) if links else {}
-        )
-        first_seen = {destination: place.url for place, destination in reversed(found)}
-        return json_response(
-            RewrittenMessage(
-                text="".join(pieces),
-                links=[
-                    RewrittenLink(
-                        url=first_seen[destination],
-                        link=link_body(link, self.ctx.settings, counts.get(link.id, 0), now),
-                    )
-                    for destination, link in by_destination.items()
-                ],
-            )
+        pieces.append(plan.text[done:])
+        first_seen = {destination: place.url for place, destination in reversed(plan.found)}
+        return RewrittenMessage(
+            text="".join(pieces),
+            links=[
+                RewrittenLink(
+                    url=first_seen[destination],
+                    link=link_body(link, self.ctx.settings, counts.get(link.id, 0), now),
+                )
+                for destination, link in by_destination.items()
+            ],
         )
 
     def _tracked(self, place: FoundURL) -> str | None:

@@ -7,9 +7,19 @@ from typing import Any
 
 from api.bodies.bulk import MAX_ITEMS, BulkCreate, BulkCreated, BulkCreateResult, BulkFailed
 from api.bodies.components import components
-from api.bodies.messages import MessageToRewrite, RewrittenMessage
+from api.bodies.fields import schema_ref
+from api.bodies.messages import (
+    MAX_MESSAGES,
+    MessageFailed,
+    MessageRewritten,
+    MessagesToRewrite,
+    MessageToRewrite,
+    RewrittenMessage,
+    RewrittenMessages,
+)
 from api.bulk_links import MAX_BULK_BODY
 from api.idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
+from api.messages import MAX_BATCH_BODY
 from api.openapi_parts import error, ok, operation
 
 PATHS: dict[str, Any] = {
@@ -48,10 +58,15 @@ PATHS: dict[str, Any] = {
             "Replace every http(s) URL in a message with a tracked short link: one link per distinct"
             " destination per campaign and contact, reused on later calls. Punctuation after a URL,"
             " WhatsApp formatting (`*bold*`, `_italic_`, `~strike~`) and all other text stay as they"
-            " are; URLs that are already short links of this service are left alone.",
+            " are; URLs that are already short links of this service are left alone. A campaign"
+            f" sends `{{messages: [...]}}` instead: up to {MAX_MESSAGES:,} messages (one a contact, body"
+            f" up to {MAX_BATCH_BODY >> 20} MiB) rewritten in one go, each result in item order, a"
+            " rewritten message or that item's error: one bad item does not fail the rest.",
             {
                 "200": ok(
-                    "The rewritten text and the links used, in order of first appearance.", "RewrittenMessage"
+                    "The rewritten text and the links used, in order of first appearance (for a"
+                    " batch, each message's).",
+                    "MessageRewriteResult",
                 ),
                 "422": error(
                     "missing_field",
@@ -60,13 +75,22 @@ PATHS: dict[str, Any] = {
                     "too_long",
                     "control_characters",
                     "too_many_urls",
+                    "no_items",
+                    "too_many_items",
                 ),
             },
-            body="MessageToRewrite",
+            body="MessageRewrite",
         )
     },
 }
 
-SCHEMAS: dict[str, Any] = components(
-    [BulkCreate, BulkCreateResult, BulkCreated, BulkFailed, MessageToRewrite, RewrittenMessage]
-)
+_BODIES = (
+    BulkCreate, BulkCreateResult, BulkCreated, BulkFailed, MessageToRewrite, RewrittenMessage,
+    MessagesToRewrite, RewrittenMessages, MessageRewritten, MessageFailed,
+)  # fmt: skip
+SCHEMAS: dict[str, Any] = {
+    **components(_BODIES),
+    # One message, or a batch: msgspec cannot tag the two, so the document joins them here.
+    "MessageRewrite": {"oneOf": [schema_ref(MessageToRewrite), schema_ref(MessagesToRewrite)]},
+    "MessageRewriteResult": {"oneOf": [schema_ref(RewrittenMessage), schema_ref(RewrittenMessages)]},
+}

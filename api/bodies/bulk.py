@@ -10,26 +10,16 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from api.bodies.fields import Body, Count, documented, schema_ref
+from api.bodies.fields import Body, Count, batch_of, schema_ref
 from api.bodies.links import Link, LinkCreate
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
 
 MAX_ITEMS = 10_000
-# How no_items and too_many_items are told apart from a wrong type (api.bulk_links).
-Items = Annotated[
-    list[Any],
-    documented(
-        f"1 to {MAX_ITEMS} bodies of a single create.",
-        items=schema_ref(LinkCreate),
-        minItems=1,
-        maxItems=MAX_ITEMS,
-    ),
-]
 
 
 class BulkCreate(RequestBody):
-    items: Items
+    items: Annotated[list[Any], batch_of(LinkCreate, MAX_ITEMS, "bodies of a single create")]
 
 
 class BulkCreated(Body):

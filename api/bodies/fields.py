@@ -59,3 +59,10 @@ def schema_ref(shape: type) -> dict[str, str]:
     """The document's reference to a body's schema, for a field whose items the decoder
     leaves to a check of their own (each decoded on its own, or a union msgspec cannot tag)."""
     return {"$ref": f"#/components/schemas/{shape.__name__}"}
+
+
+def batch_of(shape: type, most: int, what: str) -> Meta:
+    """A batch's items (``Annotated[list[Any], batch_of(...)]``), left undecoded: each is
+    decoded on its own, so one bad item gets its own error and the others go through. The
+    endpoint tells an empty or too long batch (no_items, too_many_items) from a wrong type."""
+    return documented(f"1 to {most:,} {what}.", items=schema_ref(shape), minItems=1, maxItems=most)

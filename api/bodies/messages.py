@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from api.bodies.fields import Body
+from api.bodies.bulk import ItemError
+from api.bodies.fields import Body, Count, batch_of, schema_ref
 from api.bodies.links import Label, Link
 from api.bodies.reading import RequestBody
 
 MAX_TEXT = 65_536  # characters; a long SMS is ~1,600, a WhatsApp message 65,536 at most
 MAX_URLS = 100  # distinct destinations per message
+MAX_MESSAGES = 10_000  # a campaign sends one message a recipient
 
 
 class MessageToRewrite(RequestBody):
@@ -28,3 +30,34 @@ class RewrittenLink(Body):
 class RewrittenMessage(Body):
     text: str
     links: Annotated[list[RewrittenLink], Meta(max_length=MAX_URLS)]
+
+
+class MessagesToRewrite(RequestBody):
+    """A campaign's messages, one a contact, rewritten in one go. Each item is the body of a
+    single rewrite, decoded on its own: one bad item gets its own error, the others go
+    through."""
+
+    messages: Annotated[list[Any], batch_of(MessageToRewrite, MAX_MESSAGES, "bodies of a single rewrite")]
+
+
+class MessageRewritten(RewrittenMessage):
+    index: int
+    status: Literal[200]
+
+
+class MessageFailed(Body):
+    index: int
+    status: Annotated[int, Meta(description="422, as a single rewrite.")]
+    error: ItemError
+
+
+class RewrittenMessages(Body):
+    items: Annotated[
+        list[Any],
+        Meta(
+            description="One result an item, in order.",
+            extra_json_schema={"items": {"oneOf": [schema_ref(MessageRewritten), schema_ref(MessageFailed)]}},
+        ),
+    ]
+    rewritten: Count
+    failed: Count

@@ -108,6 +108,15 @@ class LinkQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class LinksWanted:
+    """The links a message to one contact needs: one per destination (a rewrite)."""
+
+    destinations: Sequence[str]
+    campaign: str | None
+    contact_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LinkPage:
     items: list[Link]
     next_after_id: str | None
@@ -271,6 +280,13 @@ class LinkStore(Protocol):
         to it with exactly this campaign and contact, or a new one (with
         ``conversion_tracking``); results in order. Atomic: two concurrent calls for the
         same campaign and contact end with one link each."""
+
+    async def reuse_or_create_many(
+        self, tenant_id: str, wanted: Sequence[LinksWanted], conversion_tracking: bool = False
+    ) -> list[list[Link]]:
+        """``reuse_or_create_links`` for many messages in one transaction (a campaign's
+        batch, one message a contact): a destination wanted twice for one campaign and
+        contact gets one link; results in the order wanted."""
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None: ...
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:

@@ -69,6 +69,8 @@ class Dialect:
     # A statement holding a lock on a text key until the transaction ends, or None where
     # a transaction already excludes every other writer.
     key_lock: str | None
+    # The same for many keys in one statement (an array of them, locked in its order).
+    key_locks: str | None
     # The equality that also matches NULL with NULL.
     same: str
     # position of a substring: instr(haystack, needle) / strpos(haystack, needle)
@@ -109,6 +111,7 @@ SQLITE = Dialect(
     name="sqlite",
     for_update="",
     key_lock=None,
+    key_locks=None,
     same="IS",
     find="instr",
     binds_arrays=False,
@@ -120,6 +123,7 @@ POSTGRES = Dialect(
     name="postgres",
     for_update=" FOR UPDATE",
     key_lock="SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+    key_locks="SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) AS k",
     same="IS NOT DISTINCT FROM",
     find="strpos",
     binds_arrays=True,

@@ -43,6 +43,7 @@ from smartlinks.store.base import (
     LastActiveKey,
     LinkPage,
     LinkQuery,
+    LinksWanted,
     StoredResponse,
     TenantSummary,
     hash_api_key,
@@ -52,6 +53,10 @@ from smartlinks.store.migrations import migrate
 from smartlinks.store.webhook_store import SQLWebhookStore
 
 _GENERATE_ATTEMPTS = 8
+_CONTACTS_LINKS = (
+    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND campaign {{same}} ? AND {{match}}"
+    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC"
+)
 _OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
 _OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
 _RESOLVE = f"SELECT l.code, {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
@@ -108,6 +113,31 @@ async def _create(tx: Transaction, news: Sequence[NewLink], now: datetime) -> li
     done = [result for result in results if result is not None]
     await _outbox_created(tx, [link for link in done if isinstance(link, Link)])
     return done
+
+
+def _contacts_by_campaign(wanted: Sequence[LinksWanted]) -> dict[str | None, list[str | None]]:
+    by_campaign: dict[str | None, dict[str | None, None]] = {}
+    for one in wanted:
+        by_campaign.setdefault(one.campaign, {})[one.contact_id] = None
+    return {campaign: list(contacts) for campaign, contacts in by_campaign.items()}
+
+
+async def _live_links_of(
+    tx: Transaction, tenant_id: str, campaign: str | None, contacts: list[str | None], now_ms: int
+) -> list[Link]:
+    """The live, unexpired links of a campaign's contacts (None: links of no contact),
+    newest first, so that the oldest of a destination is the one a caller keeps."""
+    dialect = tx.dialect
+    found: list[Link] = []
+    named = [contact for contact in contacts if contact is not None]
+    matches = [dialect.in_list("contact_id", chunk) for chunk in dialect.chunks(named)]
+    if len(named) < len(contacts):
+        matches.append(("contact_id IS NULL", []))
+    for match, params in matches:
+        query = _CONTACTS_LINKS.format(same=dialect.same, match=match)
+        selected = await tx.all(query, (tenant_id, campaign, *params, now_ms))
+        found.extend(rows.link(row) for row in selected)
+    return found
 
 
 class SQLLinkStore:
@@ -285,38 +315,45 @@ class SQLLinkStore:
         contact_id: str | None,
         conversion_tracking: bool = False,
     ) -> list[Link]:
+        wanted = LinksWanted(destinations, campaign, contact_id)
+        [links] = await self.reuse_or_create_many(tenant_id, [wanted], conversion_tracking)
+        return links
+
+    async def reuse_or_create_many(
+        self, tenant_id: str, wanted: Sequence[LinksWanted], conversion_tracking: bool = False
+    ) -> list[list[Link]]:
         now = rows.now()
         dialect = self.db.dialect
-        found: dict[str, Link] = {}
+        # (campaign, contact_id, destination) -> its link; one link a key across the batch.
+        found: dict[tuple[str | None, str | None, str], Link] = {}
         async with self.db.transaction() as tx:
-            if dialect.key_lock is not None:
-                # One rewrite per campaign and contact at a time, so two cannot both create.
-                await tx.execute(dialect.key_lock, (repr(("reuse", tenant_id, campaign, contact_id)),))
-            for chunk in dialect.chunks(list(dict.fromkeys(destinations))):
-                match, params = dialect.destination_in(chunk)
-                live = await tx.all(
-                    f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND {match}"
-                    f" AND campaign {dialect.same} ? AND contact_id {dialect.same} ? AND deleted_at IS NULL"
-                    " AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC",
-                    (tenant_id, *params, campaign, contact_id, to_ms(now)),
-                )
-                # Newest first, so the oldest link of each destination is the one kept.
-                found.update((row["destination_url"], rows.link(row)) for row in live)
-            missing = [destination for destination in dict.fromkeys(destinations) if destination not in found]
-            news = [
-                NewLink(
-                    tenant_id,
-                    destination,
-                    campaign=campaign,
-                    contact_id=contact_id,
-                    conversion_tracking=conversion_tracking,
-                )
-                for destination in missing
-            ]
-            for link in await _create(tx, news, now):
-                assert isinstance(link, Link)  # a generated code is never "taken"
-                found[link.destination_url] = link
-        return [found[destination] for destination in destinations]
+            if dialect.key_locks is not None:
+                # One rewrite per campaign and contact at a time, so two cannot both create;
+                # taken in one order, so two batches cannot wait for each other.
+                keys = sorted({repr(("reuse", tenant_id, one.campaign, one.contact_id)) for one in wanted})
+                await tx.execute(dialect.key_locks, (keys,))
+            for campaign, contacts in _contacts_by_campaign(wanted).items():
+                for link in await _live_links_of(tx, tenant_id, campaign, contacts, to_ms(now)):
+                    found[(link.campaign, link.contact_id, link.destination_url)] = link
+            news: dict[tuple[str | None, str | None, str], NewLink] = {}
+            for one in wanted:
+                for destination in one.destinations:
+                    key = (one.campaign, one.contact_id, destination)
+                    if key not in found and key not in news:
+                        news[key] = NewLink(
+                            tenant_id,
+                            destination,
+                            campaign=one.campaign,
+                            contact_id=one.contact_id,
+                            conversion_tracking=conversion_tracking,
+                        )
+            for key, created in zip(news, await _create(tx, list(news.values()), now), strict=True):
+                assert isinstance(created, Link)  # a generated code is never "taken"
+                found[key] = created
+        return [
+            [found[(one.campaign, one.contact_id, destination)] for destination in one.destinations]
+            for one in wanted
+        ]
 
     async def get_link(self, tenant_id: str, link_id: str) -> Link | None:
         row = await self.db.one(_TENANTS_LINK, (link_id, tenant_id))

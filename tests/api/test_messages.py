@@ -144,3 +144,49 @@ def test_where_urls_start_and_end(text: str, urls: list[str]) -> None:
     found = list(find_urls(text))
     assert [f.url for f in found] == urls
     assert all(text[f.start : f.end] == f.url for f in found)
+
+
+def test_a_campaign_batch_rewrites_each_message_with_its_contact_s_links(a: httpx.Client) -> None:
+    campaign = unique_code("batch")
+    text = "Hi! Sale: https://shop.example/sale and https://shop.example/faq"
+    before = rewrite(a, text, campaign=campaign, contact_id="c1")  # c1 has links already
+    messages: list[Any] = [{"text": text, "campaign": campaign, "contact_id": f"c{n}"} for n in range(1, 301)]
+    messages[7] = {"text": "x" * 70_000, "campaign": campaign, "contact_id": "c8"}
+    messages[9] = "not an object"
+    messages.append({"text": text, "campaign": campaign, "contact_id": "c2"})  # c2 again
+    response = a.post(REWRITE, json={"messages": messages})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["rewritten"], body["failed"]) == (299, 2)
+    items = body["items"]
+    assert [item["index"] for item in items] == list(range(301))
+    assert (items[7]["status"], items[7]["error"]["code"]) == (422, "too_long")
+    assert (items[9]["status"], items[9]["error"]["code"]) == (422, "invalid_type")
+    ok = [item for item in items if item["status"] == 200]
+    for item in ok:
+        sale, faq = (entry["link"] for entry in item["links"])
+        assert item["text"] == f"Hi! Sale: {short(sale)} and {short(faq)}"
+        assert sale["campaign"] == faq["campaign"] == campaign
+        assert sale["contact_id"] == faq["contact_id"] != ""
+    by_contact = {item["links"][0]["link"]["contact_id"]: item for item in ok}
+    assert len(by_contact) == 298  # c2 twice, one link each for both of its messages
+    assert items[300]["links"] == items[1]["links"]
+    # A contact's links are reused, here as by single rewrites.
+    assert [entry["link"]["id"] for entry in items[0]["links"]] == [
+        entry["link"]["id"] for entry in before["links"]
+    ]
+    listed = a.get("/api/v1/links", params={"campaign": campaign, "limit": 200}).json()
+    assert len(listed["items"]) == 200 and listed["next_cursor"]  # 596 links in all: two a contact
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"messages": []}, "no_items"),
+        ({"messages": [{"text": "x"}] * 10_001}, "too_many_items"),
+        ({"messages": {"text": "x"}}, "invalid_type"),
+        ({"messages": [{"text": "x"}], "campaign": "c"}, "unknown_field"),
+    ],
+)
+def test_a_bad_batch_is_refused_whole(a: httpx.Client, body: dict[str, Any], code: str) -> None:
+    assert error_of(a.post(REWRITE, json=body))[:2] == (422, code)

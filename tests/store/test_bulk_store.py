@@ -14,6 +14,7 @@ from smartlinks.store.base import (
     IdempotencyConflict,
     IdempotentRequest,
     LinkStore,
+    LinksWanted,
 )
 from tests.store.conftest import OpenAnother
 
@@ -163,3 +164,44 @@ async def test_concurrent_rewrites_agree_on_one_link(
         second.reuse_or_create_links(tenant.id, urls, "c", "p"),
     )
     assert [link.id for link in first] == [link.id for link in other]
+
+
+async def test_a_campaign_batch_reuses_and_creates_one_link_a_contact_and_destination(
+    store: LinkStore, tenant: Tenant
+) -> None:
+    a, b = "https://a.example/x", "https://b.example/y"
+    [c1_a] = await store.reuse_or_create_links(tenant.id, [a], "spring", "c1")
+    [elsewhere] = await store.reuse_or_create_links(tenant.id, [a], "autumn", "c2")
+    wanted = [
+        LinksWanted([a, b], "spring", "c1"),
+        LinksWanted([a, b], "spring", "c2"),
+        LinksWanted([b, a], "spring", "c2"),  # c2 twice in one batch: the same two links
+        LinksWanted([a], "spring", None),
+        LinksWanted([a], None, "c1"),
+        *(LinksWanted([a, b], "spring", f"p{n}") for n in range(1200)),  # beyond a chunk
+    ]
+    results = await store.reuse_or_create_many(tenant.id, wanted, conversion_tracking=True)
+    assert [len(links) for links in results] == [len(one.destinations) for one in wanted]
+    assert results[0][0].id == c1_a.id and results[0][1].id != c1_a.id
+    assert [link.id for link in results[2]] == [results[1][1].id, results[1][0].id]
+    assert elsewhere.id not in {link.id for links in results for link in links}
+    for one, links in zip(wanted, results, strict=True):
+        assert [link.destination_url for link in links] == list(one.destinations)
+        assert {(link.campaign, link.contact_id) for link in links} == {(one.campaign, one.contact_id)}
+    made = {link.id for links in results for link in links} - {c1_a.id}
+    assert len(made) == 1 + 2 + 1 + 1 + 2 * 1200
+    again = await store.reuse_or_create_many(tenant.id, wanted)
+    assert [[link.id for link in links] for links in again] == [
+        [link.id for link in links] for links in results
+    ]
+
+
+async def test_concurrent_batches_agree_on_one_link(
+    store: LinkStore, tenant: Tenant, open_another: OpenAnother
+) -> None:
+    second = await open_another()
+    wanted = [LinksWanted([f"https://example.com/{n % 3}"], "c", f"p{n}") for n in range(300)]
+    first, other = await asyncio.gather(
+        store.reuse_or_create_many(tenant.id, wanted), second.reuse_or_create_many(tenant.id, wanted[::-1])
+    )
+    assert [links[0].id for links in first] == [links[0].id for links in other[::-1]]
