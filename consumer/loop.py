@@ -31,7 +31,7 @@ from consumer.batch_loop import BatchLoop, Source
 from consumer.dead_letters import DeadLetter
 from consumer.decode import ClickDecoder
 from consumer.enrich.row import ClickRow, StoredClick
-from consumer.ingest import Inserted
+from consumer.ingest import Inserted, Known
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ class Sink(Protocol):
     """Where batches go: consumer/ingest.py's ``ClickIngest`` (the batch steps, then the insert)."""
 
     seconds: dict[str, float]  # per batch step, summed
+
+    def known(self, events: Sequence[ClickEvent]) -> Known: ...
 
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
@@ -98,17 +100,43 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
+        # Whether the next batch may hold events stored already: then the sink is asked
+        # which before they are enriched. True at start (a restart redelivers what was not
+        # acknowledged) and after a batch that held stored events; a batch of new clicks
+        # turns it off, so it costs one query per batch only while redelivery goes on.
+        self.check_stored = True
 
     def process(self, messages: Sequence[bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Validate and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
-        rows: list[ClickRow] = []
+        decoded, letters = self.decode(messages)
+        rows, failed = self.enrich(decoded)
+        return rows, letters + failed
+
+    def decode(self, messages: Sequence[bytes]) -> tuple[list[tuple[ClickEvent, bytes]], list[DeadLetter]]:
+        decoded: list[tuple[ClickEvent, bytes]] = []
         letters: list[DeadLetter] = []
-        decode, enrich = self.decoder.decode, self.enricher.enrich
+        decode = self.decoder.decode
         for message in messages:
             try:
-                rows.append(enrich(decode(message)))
+                decoded.append((decode(message), message))
             except InvalidEvent as exc:
                 letters.append((exc.reason, exc.detail, message))
+            except Exception as exc:  # a bug must not stop the consumer
+                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
+        return decoded, letters
+
+    def enrich(
+        self, decoded: Sequence[tuple[ClickEvent, bytes]], skip: set[str] | None = None
+    ) -> tuple[list[ClickRow], list[DeadLetter]]:
+        """Enrich decoded events, leaving out the ids in ``skip`` (lowercase)."""
+        rows: list[ClickRow] = []
+        letters: list[DeadLetter] = []
+        enrich = self.enricher.enrich
+        for event, message in decoded:
+            if skip and event.event_id.lower() in skip:
+                continue
+            try:
+                rows.append(enrich(event))
             except Exception as exc:  # a bug in a step must not stop the consumer
                 letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
         return rows, letters
@@ -121,12 +149,26 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
 
     async def store(self, messages: list[bytes]) -> StoredBatch:
         started = time.perf_counter()
-        rows, letters = await asyncio.to_thread(self.process, messages)
+        decoded, letters = await asyncio.to_thread(self.decode, messages)
+        known = Known()
+        if self.check_stored and decoded:
+            events = [event for event, _ in decoded]
+            known = await self.until_done(
+                lambda: asyncio.to_thread(self.sink.known, events),
+                "ask ClickHouse which clicks it holds",
+                "insert_failures",
+            )
+        rows, failed = await asyncio.to_thread(self.enrich, decoded, known.skip)
+        letters += failed
         inserted = await self.until_done(
             lambda: asyncio.to_thread(self._insert, rows, letters),
             "insert into ClickHouse",
             "insert_failures",
         )
+        self.check_stored = bool(known.skip) or len(inserted.clicks) > inserted.count
+        if known.clicks:
+            inserted = Inserted(inserted.count, known.clicks + inserted.clicks)
+        rows = [click.row for click in known.clicks] + rows
         if inserted.clicks and (triggers := self.triggers) is not None:
             await self.until_done(
                 lambda: triggers.fire(inserted.clicks), "click triggers", "trigger_failures"
