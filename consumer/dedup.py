@@ -23,7 +23,6 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from typing import Any
 
 from consumer import staging
@@ -135,11 +134,14 @@ class Redeliveries:
         return rows, unfinished
 
     def remember(self, rows: Sequence[ClickRow]) -> None:
-        """Record ``rows`` as inserted to the end (call once their insert has returned)."""
-        if not rows:
-            return
-        columns: list[list[Any]] = [[row.event_id for row in rows], [datetime.now(UTC)] * len(rows)]
-        self.client.insert(FINISHED_TABLE, columns, _FINISHED_COLUMNS, column_oriented=True)
+        """Record the staged batch as inserted to the end; call once the insert of its new
+        ``rows`` has returned. The ids go from the staged table, server-side: no second
+        upload. Its other events need no repair either: stored before (and repaired by
+        this batch if their insert was cut off), or of deleted links, never stored again."""
+        self.client.command(
+            f"INSERT INTO {FINISHED_TABLE} ({', '.join(_FINISHED_COLUMNS)})"
+            f" SELECT event_id, now() FROM {staging.TABLE}"
+        )
         self.recent.add_all(row.event_id for row in rows)
 
     def repair_rollups(self) -> None:
