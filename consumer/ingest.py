@@ -66,8 +66,8 @@ class Inserted:
 @dataclass(slots=True)
 class Known:
     """The events of a batch that need no enrichment (``ClickIngest.known``): ``skip``, the
-    ids of those stored already (``clicks``, read back as stored), inserted recently by
-    this process, or of deleted links."""
+    ids of those stored already, inserted recently by this process, or of deleted links;
+    ``clicks``, the stored ones read back as stored (of the tenants asked for)."""
 
     clicks: list[StoredClick] = field(default_factory=list)
     skip: set[str] = field(default_factory=set)
@@ -84,9 +84,11 @@ class ClickIngest:
         # Seconds spent in each step, summed over batches: a slow step shows in the metrics.
         self.seconds: dict[str, float] = defaultdict(float)
 
-    def known(self, events: Sequence[ClickEvent]) -> Known:
+    def known(self, events: Sequence[ClickEvent], read_back: Callable[[str], bool] | None = None) -> Known:
         """What of a batch of decoded events ClickHouse holds already (see ``Known``); the
-        cells an interrupted insert of them left incomplete are repaired here."""
+        cells an interrupted insert of them left incomplete are repaired here. The stored
+        clicks of the tenants ``read_back`` names are read back (for the click triggers);
+        of the others only their ids are asked."""
         step = _Steps(self.seconds)
         recent = self.redeliveries.recent
         skip = {event_id for event in events if (event_id := event.event_id.lower()) in recent}
@@ -95,16 +97,21 @@ class ClickIngest:
             return Known([], skip)
         step("known_stage", staging.stage_events, self.client, ask)
         deleted = step("known_deleted", self.deletions.staged)
-        rows, unfinished = step("known_stored", self.redeliveries.stored_rows)
-        if unfinished:
+        stored = step("known_stored", self.redeliveries.stored)
+        if stored.unfinished:
             step("repair_rollups", self.redeliveries.repair_rollups)
+        skip.update(stored.kinds)
+        if deleted:
+            skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
+        wanted = {event.tenant_id for event in ask} if stored.kinds and read_back is not None else set()
+        wanted = {tenant for tenant in wanted if read_back is not None and read_back(tenant)}
+        if not wanted:
+            return Known([], skip)
+        rows = step("known_read_back", self.redeliveries.stored_rows, wanted)
         if len(rows) > 1:  # in the batch's order, as the triggers would have seen them
             order = {event.event_id.lower(): index for index, event in enumerate(ask)}
             rows.sort(key=lambda row: order.get(row.event_id, -1))
         clicks = [StoredClick(row, row.kind) for row in rows if (row.tenant_id, row.link_id) not in deleted]
-        skip.update(row.event_id for row in rows)
-        if deleted:
-            skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
         return Known(clicks, skip)
 
     def insert(self, rows: Sequence[ClickRow]) -> int:

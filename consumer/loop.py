@@ -23,7 +23,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -46,7 +46,7 @@ class Sink(Protocol):
 
     seconds: dict[str, float]  # per batch step, summed
 
-    def known(self, events: Sequence[ClickEvent]) -> Known: ...
+    def known(self, events: Sequence[ClickEvent], read_back: Callable[[str], bool] | None) -> Known: ...
 
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
@@ -56,6 +56,10 @@ class Sink(Protocol):
 class Triggers(Protocol):
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         """Act on clicks now in ClickHouse; raise to have the same clicks offered again."""
+
+    def wants_clicks_of(self, tenant_id: str) -> bool:
+        """Whether ``fire`` may act on this tenant's clicks: a redelivered batch's stored
+        clicks are read back from ClickHouse only for such tenants."""
 
 
 class DeadLetterTopic(Protocol):
@@ -80,6 +84,7 @@ class StoredBatch(NamedTuple):
     letters: list[DeadLetter]
     inserted: Inserted
     started: float  # perf_counter when the batch was taken
+    skipped: int = 0  # events left out before enrichment: stored already or of deleted links
 
 
 class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
@@ -132,9 +137,9 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         rows: list[ClickRow] = []
         letters: list[DeadLetter] = []
         enrich = self.enricher.enrich
+        if skip:
+            decoded = [pair for pair in decoded if pair[0].event_id.lower() not in skip]
         for event, message in decoded:
-            if skip and event.event_id.lower() in skip:
-                continue
             try:
                 rows.append(enrich(event))
             except Exception as exc:  # a bug in a step must not stop the consumer
@@ -153,12 +158,14 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         known = Known()
         if self.check_stored and decoded:
             events = [event for event, _ in decoded]
+            read_back = self.triggers.wants_clicks_of if self.triggers is not None else None
             known = await self.until_done(
-                lambda: asyncio.to_thread(self.sink.known, events),
+                lambda: asyncio.to_thread(self.sink.known, events, read_back),
                 "ask ClickHouse which clicks it holds",
                 "insert_failures",
             )
         rows, failed = await asyncio.to_thread(self.enrich, decoded, known.skip)
+        skipped = len(decoded) - len(rows) - len(failed)
         letters += failed
         inserted = await self.until_done(
             lambda: asyncio.to_thread(self._insert, rows, letters),
@@ -168,7 +175,6 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         self.check_stored = bool(known.skip) or len(inserted.clicks) > inserted.count
         if known.clicks:
             inserted = Inserted(inserted.count, known.clicks + inserted.clicks)
-        rows = [click.row for click in known.clicks] + rows
         if inserted.clicks and (triggers := self.triggers) is not None:
             await self.until_done(
                 lambda: triggers.fire(inserted.clicks), "click triggers", "trigger_failures"
@@ -179,14 +185,14 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
             except Exception:
                 # They are in ClickHouse's dead_letters already; the topic is a convenience.
                 log.exception("forwarding %d dead letters to Kafka failed", len(letters))
-        return StoredBatch(rows, letters, inserted, started)
+        return StoredBatch(rows, letters, inserted, started, skipped)
 
     def count(self, messages: list[bytes], stored: StoredBatch) -> None:
         rows, inserted, stats = stored.rows, stored.inserted, self.stats
         stats.batches += 1
         stats.events += len(messages)
         stats.inserted += inserted.count
-        stats.duplicates += len(rows) - inserted.count
+        stats.duplicates += len(rows) - inserted.count + stored.skipped
         for reason, _, _ in stored.letters:
             stats.dead_letters[reason] += 1
         stats.last_batch_seconds = time.perf_counter() - stored.started

@@ -48,6 +48,9 @@ class Recorder:
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         self.clicks.extend(clicks)
 
+    def wants_clicks_of(self, tenant_id: str) -> bool:
+        return tenant_id != "t-no-triggers"
+
 
 @pytest.fixture(scope="module")
 def geo() -> Iterator[GeoLocator]:
@@ -55,13 +58,13 @@ def geo() -> Iterator[GeoLocator]:
         yield locator
 
 
-def events(count: int, link: str = "l1") -> list[ClickEvent]:
+def events(count: int, link: str = "l1", tenant: str = "t1") -> list[ClickEvent]:
     now = int(time.time() * 1000)
     return [
         ClickEvent(
             event_id=new_id().upper(),  # the enricher stores ids lowercase
             ts=now - 1000 * n,
-            tenant_id="t1",
+            tenant_id=tenant,
             link_id=link,
             code="abc",
             campaign="spring" if n % 2 else None,
@@ -144,7 +147,7 @@ async def test_a_cut_off_insert_is_repaired_before_the_batch_is_read_back(
     clickhouse.command("TRUNCATE TABLE link_visitors")  # a view the insert never reached
     clickhouse.command("TRUNCATE TABLE inserted_clicks")
     ingest = ClickIngest(clickhouse)
-    known = ingest.known(batch)
+    known = ingest.known(batch, lambda tenant: True)
     assert len(known.clicks) == 10
     assert "repair_rollups" in ingest.seconds
     humans = clickhouse.query("SELECT countIf(NOT is_bot) FROM clicks").result_rows[0][0]
@@ -157,3 +160,14 @@ async def test_new_clicks_after_a_restart_stop_the_check(clickhouse: Client, geo
     assert enricher.stats.events == 14
     assert not consumer.check_stored
     assert "known_stage" in consumer.sink.seconds
+
+
+async def test_clicks_no_trigger_wants_are_not_read_back(clickhouse: Client, geo: GeoLocator) -> None:
+    quiet, watched = events(8, tenant="t-no-triggers"), events(4)
+    await consume(clickhouse, geo, quiet + watched)
+    consumer, enricher, recorder = await consume(clickhouse, geo, quiet + watched)
+    assert enricher.stats.events == 0
+    assert [click.row.event_id for click in recorder.clicks] == [event.event_id.lower() for event in watched]
+    assert (consumer.stats.inserted, consumer.stats.duplicates) == (0, 12)
+    assert "known_read_back" in consumer.sink.seconds
+    assert clickhouse.query("SELECT count() FROM clicks").result_rows == [(12,)]
