@@ -6,7 +6,10 @@ drain) is the one the funnel consumer runs too (consumer/batch_loop.py).
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
 ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
-by event id (consumer/dedup.py) makes that harmless. An event that cannot be decoded or
+by event id (consumer/dedup.py) makes that harmless. While a redelivery is likely (at
+start, and after a batch that held stored events) the decoded batch is first checked
+against ClickHouse, so what it holds already is not enriched a second time: a redelivered
+batch costs decoding and one lookup. An event that cannot be decoded or
 enriched goes to the dead-letter table with its reason and never stops the loop. When
 ClickHouse is down the same batch is retried with backoff: nothing is dropped, and the
 edge log (or Kafka) holds the rest.
