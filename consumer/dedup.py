@@ -108,17 +108,26 @@ class Redeliveries:
             distinct.append(row)
         return distinct
 
-    def stored(self) -> Stored:
+    def stored(self, likely: bool = True) -> Stored:
         """Staged events already in ``clicks``: their kinds, and whether any insert of
-        them was cut off."""
+        them was cut off. ``likely``: the batch is probably a redelivery, so whether each
+        insert finished is asked in the same query; otherwise only once some event is
+        found stored (the lookup in ``inserted_clicks`` costs ~1 µs an event, wasted on
+        a batch of new clicks)."""
+        finished = _FINISHED if likely else "1"
         result = self.client.query(
-            f"SELECT {_READ_BACK['event_id']}, toString(kind), {_FINISHED} FROM clicks WHERE {staging.STORED}"
+            f"SELECT {_READ_BACK['event_id']}, toString(kind), {finished} FROM clicks WHERE {staging.STORED}"
         )
         stored = Stored()
         kinds = stored.kinds
-        for event_id, kind, finished in result.result_rows:
+        for event_id, kind, done in result.result_rows:
             kinds[event_id] = kind
-            stored.unfinished += not finished
+            stored.unfinished += not done
+        if kinds and not likely:
+            unfinished = self.client.query(
+                f"SELECT count() FROM clicks WHERE {staging.STORED} AND NOT {_FINISHED}"
+            ).result_rows[0][0]
+            stored.unfinished = int(unfinished)
         return stored
 
     def stored_rows(self, tenants: Collection[str]) -> list[ClickRow]:
