@@ -1,15 +1,19 @@
 """A batch of enriched clicks into ClickHouse, exactly once in effect, as named steps:
 
     distinct → stage → drop_deleted → drop_stored → repair_rollups → classify_visits
-             → insert → remember → purge_deleted_since
+             → insert → mark_inserted → purge_deleted_since
 
-- ``distinct``, ``drop_stored``, ``repair_rollups``, ``remember``: redelivered events
-  change nothing (consumer/dedup.py);
+- ``distinct``, ``drop_stored``, ``repair_rollups``, ``mark_inserted``: redelivered
+  events change nothing (consumer/dedup.py);
 - ``drop_deleted``, ``purge_deleted_since``: a deleted link's clicks never come back
   (consumer/link_changes.py);
 - ``classify_visits``: unique, repeat or bot, and the previous visit
   (consumer/enrich/visits.py);
 - ``insert``: the sink (consumer/sink.py).
+
+``known`` runs the first steps on decoded events before they are enriched: a consumer
+that may be given a redelivered batch (just started, or its last batch held stored
+events) leaves out of enrichment what ClickHouse holds already, read back as stored.
 
 The batch's keys are staged once (consumer/staging.py) for the steps that ask ClickHouse,
 so give this a client of its own. The methods are synchronous; the consumer calls them
@@ -32,11 +36,17 @@ from consumer.enrich.row import ClickRow, StoredClick
 from consumer.enrich.visits import VisitClassifier
 from consumer.link_changes import LinkDeletions
 from consumer.sink import ClickSink
+from schemas.events import ClickEvent
 from smartlinks.clickhouse import Client
 
 # What the click consumer writes and reads, table by table: the schema test checks these
 # against the live tables.
-WRITES: dict[str, tuple[str, ...]] = {**sink.WRITES, **link_changes.WRITES, **dead_letters.WRITES}
+WRITES: dict[str, tuple[str, ...]] = {
+    **sink.WRITES,
+    **dedup.WRITES,
+    **link_changes.WRITES,
+    **dead_letters.WRITES,
+}
 READS: dict[str, set[str]] = {**dedup.READS, **visits.READS, **link_changes.READS}
 
 T = TypeVar("T")
@@ -53,6 +63,16 @@ class Inserted:
     clicks: list[StoredClick] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class Known:
+    """The events of a batch that need no enrichment (``ClickIngest.known``): ``skip``, the
+    ids of those stored already, inserted recently by this process, or of deleted links;
+    ``clicks``, the stored ones read back as stored (of the tenants asked for)."""
+
+    clicks: list[StoredClick] = field(default_factory=list)
+    skip: set[str] = field(default_factory=set)
+
+
 class ClickIngest:
     def __init__(self, client: Client, recent_ids: int = 200_000) -> None:
         self.client = client
@@ -63,6 +83,36 @@ class ClickIngest:
         self.dead_letters = DeadLetterTable(client)
         # Seconds spent in each step, summed over batches: a slow step shows in the metrics.
         self.seconds: dict[str, float] = defaultdict(float)
+
+    def known(self, events: Sequence[ClickEvent], read_back: Callable[[str], bool] | None = None) -> Known:
+        """What of a batch of decoded events ClickHouse holds already (see ``Known``); the
+        cells an interrupted insert of them left incomplete are repaired here. The stored
+        clicks of the tenants ``read_back`` names are read back (for the click triggers);
+        of the others only their ids are asked."""
+        step = _Steps(self.seconds)
+        recent = self.redeliveries.recent
+        skip = {event_id for event in events if (event_id := event.event_id.lower()) in recent}
+        ask = [event for event in events if event.event_id.lower() not in skip] if skip else events
+        if not ask:
+            return Known([], skip)
+        step("known_stage", staging.stage_events, self.client, ask)
+        deleted = step("known_deleted", self.deletions.staged)
+        stored = step("known_stored", self.redeliveries.stored)
+        if stored.unfinished:
+            step("repair_rollups", self.redeliveries.repair_rollups)
+        skip.update(stored.kinds)
+        if deleted:
+            skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
+        wanted = {event.tenant_id for event in ask} if stored.kinds and read_back is not None else set()
+        wanted = {tenant for tenant in wanted if read_back is not None and read_back(tenant)}
+        if not wanted:
+            return Known([], skip)
+        rows = step("known_read_back", self.redeliveries.stored_rows, wanted)
+        if len(rows) > 1:  # in the batch's order, as the triggers would have seen them
+            order = {event.event_id.lower(): index for index, event in enumerate(ask)}
+            rows.sort(key=lambda row: order.get(row.event_id, -1))
+        clicks = [StoredClick(row, row.kind) for row in rows if (row.tenant_id, row.link_id) not in deleted]
+        return Known(clicks, skip)
 
     def insert(self, rows: Sequence[ClickRow]) -> int:
         """Store a batch; return how many rows were new and kept."""
@@ -76,17 +126,21 @@ class ClickIngest:
             return Inserted()
         step("stage", staging.stage, self.client, batch)
         deleted = step("drop_deleted", self.deletions.staged)
-        stored = step("drop_stored", self.redeliveries.stored)
-        live = [row for row in batch if (row.tenant_id, row.link_id) not in deleted]
-        known = [StoredClick(row, stored[row.event_id]) for row in live if row.event_id in stored]
-        fresh = [row for row in live if row.event_id not in stored]
-        if known:
+        # Stored events are rare here: ``known`` ran first if a redelivery was likely.
+        stored = step("drop_stored", self.redeliveries.stored, False)
+        kinds = stored.kinds
+        live = [row for row in batch if (row.tenant_id, row.link_id) not in deleted] if deleted else batch
+        known, fresh = [], live
+        if kinds:
+            known = [StoredClick(row, kinds[row.event_id]) for row in live if row.event_id in kinds]
+            fresh = [row for row in live if row.event_id not in kinds]
+        if stored.unfinished:
             step("repair_rollups", self.redeliveries.repair_rollups)
         if not fresh:
             return Inserted(0, known)
         step("classify_visits", self.visits.classify_visits, fresh)
         step("insert", self.sink.insert, fresh)
-        self.redeliveries.remember(fresh)
+        step("mark_inserted", self.redeliveries.remember, fresh)
         # A link deleted while this batch was on its way passed the check above before
         # its tombstone was written: what was just inserted is removed.
         purged = step("purge_deleted_since", self.deletions.purge_deleted_since, deleted)

@@ -6,7 +6,10 @@ drain) is the one the funnel consumer runs too (consumer/batch_loop.py).
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
 ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
-by event id (consumer/dedup.py) makes that harmless. An event that cannot be decoded or
+by event id (consumer/dedup.py) makes that harmless. While a redelivery is likely (at
+start, and after a batch that held stored events) the decoded batch is first checked
+against ClickHouse, so what it holds already is not enriched a second time: a redelivered
+batch costs decoding and one lookup. An event that cannot be decoded or
 enriched goes to the dead-letter table with its reason and never stops the loop. When
 ClickHouse is down the same batch is retried with backoff: nothing is dropped, and the
 edge log (or Kafka) holds the rest.
@@ -23,7 +26,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
@@ -31,7 +34,7 @@ from consumer.batch_loop import BatchLoop, Source
 from consumer.dead_letters import DeadLetter
 from consumer.decode import ClickDecoder
 from consumer.enrich.row import ClickRow, StoredClick
-from consumer.ingest import Inserted
+from consumer.ingest import Inserted, Known
 from schemas.events import ClickEvent, InvalidEvent
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,8 @@ class Sink(Protocol):
 
     seconds: dict[str, float]  # per batch step, summed
 
+    def known(self, events: Sequence[ClickEvent], read_back: Callable[[str], bool] | None) -> Known: ...
+
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted: ...
 
     def dead_letter(self, letters: Sequence[DeadLetter]) -> None: ...
@@ -54,6 +59,10 @@ class Sink(Protocol):
 class Triggers(Protocol):
     async def fire(self, clicks: Sequence[StoredClick]) -> None:
         """Act on clicks now in ClickHouse; raise to have the same clicks offered again."""
+
+    def wants_clicks_of(self, tenant_id: str) -> bool:
+        """Whether ``fire`` may act on this tenant's clicks: a redelivered batch's stored
+        clicks are read back from ClickHouse only for such tenants."""
 
 
 class DeadLetterTopic(Protocol):
@@ -78,6 +87,7 @@ class StoredBatch(NamedTuple):
     letters: list[DeadLetter]
     inserted: Inserted
     started: float  # perf_counter when the batch was taken
+    skipped: int = 0  # events left out before enrichment: stored already or of deleted links
 
 
 class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
@@ -98,17 +108,43 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
+        # Whether the next batch may hold events stored already: then the sink is asked
+        # which before they are enriched. True at start (a restart redelivers what was not
+        # acknowledged) and after a batch that held stored events; a batch of new clicks
+        # turns it off, so it costs one query per batch only while redelivery goes on.
+        self.check_stored = True
 
     def process(self, messages: Sequence[bytes]) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Validate and enrich a batch; what fails becomes a dead letter (reason, detail, payload)."""
-        rows: list[ClickRow] = []
+        decoded, letters = self.decode(messages)
+        rows, failed = self.enrich(decoded)
+        return rows, letters + failed
+
+    def decode(self, messages: Sequence[bytes]) -> tuple[list[tuple[ClickEvent, bytes]], list[DeadLetter]]:
+        decoded: list[tuple[ClickEvent, bytes]] = []
         letters: list[DeadLetter] = []
-        decode, enrich = self.decoder.decode, self.enricher.enrich
+        decode = self.decoder.decode
         for message in messages:
             try:
-                rows.append(enrich(decode(message)))
+                decoded.append((decode(message), message))
             except InvalidEvent as exc:
                 letters.append((exc.reason, exc.detail, message))
+            except Exception as exc:  # a bug must not stop the consumer
+                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
+        return decoded, letters
+
+    def enrich(
+        self, decoded: Sequence[tuple[ClickEvent, bytes]], skip: set[str] | None = None
+    ) -> tuple[list[ClickRow], list[DeadLetter]]:
+        """Enrich decoded events, leaving out the ids in ``skip`` (lowercase)."""
+        rows: list[ClickRow] = []
+        letters: list[DeadLetter] = []
+        enrich = self.enricher.enrich
+        if skip:
+            decoded = [pair for pair in decoded if pair[0].event_id.lower() not in skip]
+        for event, message in decoded:
+            try:
+                rows.append(enrich(event))
             except Exception as exc:  # a bug in a step must not stop the consumer
                 letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
         return rows, letters
@@ -121,12 +157,27 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
 
     async def store(self, messages: list[bytes]) -> StoredBatch:
         started = time.perf_counter()
-        rows, letters = await asyncio.to_thread(self.process, messages)
+        decoded, letters = await asyncio.to_thread(self.decode, messages)
+        known = Known()
+        if self.check_stored and decoded:
+            events = [event for event, _ in decoded]
+            read_back = self.triggers.wants_clicks_of if self.triggers is not None else None
+            known = await self.until_done(
+                lambda: asyncio.to_thread(self.sink.known, events, read_back),
+                "ask ClickHouse which clicks it holds",
+                "insert_failures",
+            )
+        rows, failed = await asyncio.to_thread(self.enrich, decoded, known.skip)
+        skipped = len(decoded) - len(rows) - len(failed)
+        letters += failed
         inserted = await self.until_done(
             lambda: asyncio.to_thread(self._insert, rows, letters),
             "insert into ClickHouse",
             "insert_failures",
         )
+        self.check_stored = bool(known.skip) or len(inserted.clicks) > inserted.count
+        if known.clicks:
+            inserted = Inserted(inserted.count, known.clicks + inserted.clicks)
         if inserted.clicks and (triggers := self.triggers) is not None:
             await self.until_done(
                 lambda: triggers.fire(inserted.clicks), "click triggers", "trigger_failures"
@@ -137,14 +188,14 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
             except Exception:
                 # They are in ClickHouse's dead_letters already; the topic is a convenience.
                 log.exception("forwarding %d dead letters to Kafka failed", len(letters))
-        return StoredBatch(rows, letters, inserted, started)
+        return StoredBatch(rows, letters, inserted, started, skipped)
 
     def count(self, messages: list[bytes], stored: StoredBatch) -> None:
         rows, inserted, stats = stored.rows, stored.inserted, self.stats
         stats.batches += 1
         stats.events += len(messages)
         stats.inserted += inserted.count
-        stats.duplicates += len(rows) - inserted.count
+        stats.duplicates += len(rows) - inserted.count + stored.skipped
         for reason, _, _ in stored.letters:
             stats.dead_letters[reason] += 1
         stats.last_batch_seconds = time.perf_counter() - stored.started

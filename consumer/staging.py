@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from consumer.enrich.row import ClickRow
+from schemas.events import ClickEvent
 from smartlinks.clickhouse import Client
 
 TABLE = "sink_batch"
@@ -29,12 +30,6 @@ STORED = (
 
 def stage(client: Client, rows: Sequence[ClickRow]) -> None:
     """Make ``rows`` the staged batch of ``client``'s session (replacing the last one)."""
-    client.command(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {TABLE} (event_id UUID, tenant_id String,"
-        " link_id String, ts DateTime64(3, 'UTC'), visitor_id String, country FixedString(2),"
-        " is_bot Bool) ENGINE = Memory"
-    )
-    client.command(f"TRUNCATE TABLE {TABLE}")
     columns: list[list[Any]] = [
         [row.event_id for row in rows],
         [row.tenant_id for row in rows],
@@ -44,4 +39,26 @@ def stage(client: Client, rows: Sequence[ClickRow]) -> None:
         [row.country for row in rows],
         [row.is_bot for row in rows],
     ]
-    client.insert(TABLE, columns, _COLUMNS, column_oriented=True)
+    _stage(client, columns, _COLUMNS)
+
+
+def stage_events(client: Client, events: Sequence[ClickEvent]) -> None:
+    """Stage events not enriched yet: their keys only, enough to find which are stored or
+    of deleted links (the visitor columns stay empty: no visit classification on these)."""
+    columns: list[list[Any]] = [
+        [event.event_id.lower() for event in events],  # as the enricher stores it
+        [event.tenant_id for event in events],
+        [event.link_id for event in events],
+        [event.ts for event in events],
+    ]
+    _stage(client, columns, _COLUMNS[:4])
+
+
+def _stage(client: Client, columns: list[list[Any]], names: Sequence[str]) -> None:
+    client.command(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {TABLE} (event_id UUID, tenant_id String,"
+        " link_id String, ts DateTime64(3, 'UTC'), visitor_id String, country FixedString(2),"
+        " is_bot Bool) ENGINE = Memory"
+    )
+    client.command(f"TRUNCATE TABLE {TABLE}")
+    client.insert(TABLE, columns, names, column_oriented=True)

@@ -36,7 +36,9 @@ class Location(NamedTuple):
 
 
 NOWHERE = Location()
-_OCTET = re.compile(r"25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+# A well-formed IPv4 address; group 1 is its /24 block, group 2 its /16.
+_IPV4 = re.compile(rf"(({_OCTET}\.{_OCTET})\.{_OCTET})\.{_OCTET}")
 
 
 def default_database() -> Path:
@@ -58,7 +60,8 @@ class GeoLocator:
     """Looks IPs up in one City database, memory-mapped. Never raises on a lookup."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, block_cache_size: int = 65_536) -> None:
-        self._blocks: dict[str, Location] = {}
+        self._blocks: dict[str, Location] = {}  # per /24
+        self._wide_blocks: dict[str, Location] = {}  # per /16
         self._block_cache_size = block_cache_size
         self.path = Path(path) if path is not None else default_database()
         try:
@@ -78,13 +81,15 @@ class GeoLocator:
     def lookup(self, ip: str) -> Location:
         # Clicks come in bursts from the same networks (a carrier's NAT pool, an office).
         # An IPv4 answer is remembered for its /24 when the database says the whole /24 is
-        # one network (prefix length 24 or less: 98% of DB-IP's records), so a remembered
-        # answer is exactly what the database would say.
-        dot = ip.rfind(".")
-        # Only a well-formed last octet may use the block's answer: "8.8.8.x" is no address.
-        block = ip[:dot] if dot > 0 and ":" not in ip and _OCTET.fullmatch(ip, dot + 1) else ""
-        if block:
-            known = self._blocks.get(block)
+        # one network (prefix length 24 or less: 98% of DB-IP's records), and for its /16
+        # when the network spans the /16 (a third of random public addresses: large
+        # carriers and providers), so a remembered answer is exactly what the database
+        # would say. Only a well-formed address may use them: "8.8.8.x" is no address.
+        address = _IPV4.fullmatch(ip)
+        if address is not None:
+            known = self._blocks.get(address[1])
+            if known is None:
+                known = self._wide_blocks.get(address[2])
             if known is not None:
                 return known
         try:
@@ -95,10 +100,11 @@ class GeoLocator:
             return NOWHERE
         # Private, reserved and unknown ranges have no record.
         location = _location(record) if isinstance(record, dict) else NOWHERE
-        if block and prefix_len <= 24 and self._block_cache_size:
-            if len(self._blocks) >= self._block_cache_size:
-                self._blocks.clear()  # start over: O(1) per lookup, hot blocks return at once
-            self._blocks[block] = location
+        if address is not None and prefix_len <= 24 and self._block_cache_size:
+            blocks, key = (self._wide_blocks, address[2]) if prefix_len <= 16 else (self._blocks, address[1])
+            if len(blocks) >= self._block_cache_size:
+                blocks.clear()  # start over: O(1) per lookup, hot blocks return at once
+            blocks[key] = location
         return location
 
     def close(self) -> None:

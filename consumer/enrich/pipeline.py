@@ -16,6 +16,7 @@ metrics rather than in a profiler session.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -72,11 +73,14 @@ class Enricher:
         *,
         ua_cache_size: int = 20_000,
         bot_cache_size: int = 20_000,
+        referrer_cache_size: int = 4_096,
         tenant_bots: TenantBots | None = None,
     ) -> None:
         self.geo = geo
         self.agents = UserAgentParser(ua_cache_size)
         self.bots = BotDetector(bot_cache_size, tenant_bots)
+        # A campaign's clicks come from a few referring pages: each is parsed once.
+        self._referrer_host = functools.lru_cache(maxsize=referrer_cache_size)(referrer_host)
         self._visitor_key = visitor_key
         self.steps: tuple[tuple[str, Step], ...] = (
             ("put_visitor", self.put_visitor),
@@ -153,7 +157,7 @@ class Enricher:
 
     def put_referrer(self, event: ClickEvent, row: ClickRow) -> None:
         if event.collect_metadata:
-            row.referrer_host = referrer_host(event.referer)
+            row.referrer_host = self._referrer_host(event.referer)
 
     def apply_privacy(self, event: ClickEvent, row: ClickRow) -> None:
         if not event.collect_metadata:

@@ -140,6 +140,9 @@ class WebhookMatcher:
             except Exception:
                 log.exception("reloading webhooks failed; matching with the ones loaded before")
 
+    def wants_clicks_of(self, tenant_id: str) -> bool:
+        return tenant_id in self._rules
+
     def match(self, clicks: Sequence[StoredClick]) -> list[tuple[Rule, StoredClick]]:
         return pairs(self._rules, clicks, lambda click: click.row.tenant_id, lambda r, c: r.matches(c.row))
 

@@ -145,6 +145,10 @@ TABLES: dict[str, dict[str, str]] = {
         "detail": "String",
         "payload": "String",
     },
+    "inserted_clicks": {
+        "event_id": "UUID",
+        "inserted_at": "DateTime('UTC')",
+    },
     "schema_migrations": {
         "version": "UInt32",
         "name": "String",

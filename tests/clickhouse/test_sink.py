@@ -273,6 +273,8 @@ def test_a_huge_dead_letter_is_cut(clickhouse: Client) -> None:
 def test_each_batch_step_is_timed(clickhouse: Client) -> None:
     first = click(T0, "a")
     ClickIngest(clickhouse).insert([first])
+    # As if that insert had been cut off: it never recorded itself as finished.
+    clickhouse.command("TRUNCATE TABLE inserted_clicks")
     again = ClickIngest(clickhouse)  # a restart: the batch comes again, with a new click
     again.insert([replace(first), click(T0 + 1, "b")])
     assert list(again.seconds) == [
@@ -283,6 +285,18 @@ def test_each_batch_step_is_timed(clickhouse: Client) -> None:
         "repair_rollups",
         "classify_visits",
         "insert",
+        "mark_inserted",
         "purge_deleted_since",
     ]
     assert all(seconds > 0 for seconds in again.seconds.values())
+
+
+def test_a_batch_whose_insert_finished_is_not_compared_again(clickhouse: Client) -> None:
+    batch = [click(T0, "a"), click(T0 + 1, "b")]
+    ClickIngest(clickhouse).insert(batch)
+    finished = clickhouse.query("SELECT replaceAll(toString(event_id), '-', '') FROM inserted_clicks")
+    assert sorted(value for (value,) in finished.result_rows) == sorted(row.event_id for row in batch)
+    again = ClickIngest(clickhouse)
+    assert again.insert([replace(row) for row in batch]) == 0
+    assert "repair_rollups" not in again.seconds
+    assert totals(clickhouse) == {"total": 2, "unique": 2, "bots": 0}

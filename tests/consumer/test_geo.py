@@ -80,7 +80,7 @@ def test_a_file_that_is_no_database_fails_at_start(tmp_path: Path) -> None:
 def test_answers_are_remembered_per_block_only_when_exact(geo: GeoLocator) -> None:
     locator = GeoLocator(geo.path)
     assert locator.lookup("81.2.69.142").country == "GB"
-    assert "81.2.69" in locator._blocks
+    assert "81.2.69" in locator._blocks or "81.2" in locator._wide_blocks
     # The remembered block answers for its other addresses, as the database would...
     for last in (1, 99, 254):
         assert locator.lookup(f"81.2.69.{last}") == geo.lookup(f"81.2.69.{last}")
@@ -89,9 +89,36 @@ def test_answers_are_remembered_per_block_only_when_exact(geo: GeoLocator) -> No
         assert locator.lookup(bad) == NOWHERE
 
 
+def test_answers_are_remembered_per_16_only_when_the_network_spans_it(geo: GeoLocator) -> None:
+    locator = GeoLocator(geo.path)
+    reader = locator._reader
+    wide = narrow = None
+    for first in range(1, 224):  # one address in a network of /16 or larger, one in a smaller one
+        ip = f"{first}.77.3.9"
+        prefix_len = reader.get_with_prefix_len(ip)[1]
+        if prefix_len <= 16 and wide is None:
+            wide = ip
+        elif 16 < prefix_len <= 24 and narrow is None:
+            narrow = ip
+    assert wide is not None and narrow is not None
+    locator.lookup(wide)
+    locator.lookup(narrow)
+    assert wide.rsplit(".", 2)[0] in locator._wide_blocks
+    assert narrow.rsplit(".", 2)[0] not in locator._wide_blocks
+    assert narrow.rsplit(".", 1)[0] in locator._blocks
+    # Every address of a remembered /16 gets what the database says for it.
+    prefix = wide.rsplit(".", 2)[0]
+    for rest in ("0.0", "255.255", "3.10", "200.1"):
+        assert locator.lookup(f"{prefix}.{rest}") == GeoLocator(geo.path, block_cache_size=0).lookup(
+            f"{prefix}.{rest}"
+        )
+
+
 def test_the_block_table_is_bounded(geo: GeoLocator) -> None:
     locator = GeoLocator(geo.path, block_cache_size=3)
     for first in range(1, 20):
         locator.lookup(f"{first}.1.1.1")
+        locator.lookup(f"{first}.{first}.{first}.1")
     assert len(locator._blocks) <= 3
+    assert len(locator._wide_blocks) <= 3
     assert GeoLocator(geo.path, block_cache_size=0).lookup("1.1.1.1").country == "AU"
