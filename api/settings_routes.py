@@ -6,6 +6,7 @@ import ipaddress
 import re
 from typing import Any
 
+import msgspec
 from msgspec import UnsetType
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,14 +27,8 @@ _IP_RANGE = re.compile(IP_RANGE)
 
 
 def settings_body(tenant: Tenant) -> Settings:
-    return Settings(
-        collect_metadata=tenant.collect_metadata,
-        conversion_tracking=tenant.conversion_tracking,
-        click_id_param=tenant.click_id_param,
-        attribution_window_days=tenant.attribution_window_days,
-        bot_user_agents=list(tenant.bot_user_agents),
-        bot_ip_ranges=list(tenant.bot_ip_ranges),
-    )
+    # The tenant's attributes of the same names, checked against the Struct's types.
+    return msgspec.convert(tenant, Settings, from_attributes=True)
 
 
 def settings_patch(body: dict[str, Any]) -> TenantPatch:

@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -28,6 +26,8 @@ from uvicorn.server import ServerState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from report import write  # noqa: E402
 
 from smartlinks.http_server import ConnectionTable, http_protocol, limits_for  # noqa: E402
 
@@ -112,16 +112,13 @@ def main() -> int:
     print(f"with the limits:    {us['limited']:.2f} µs per request (+{extra:.2f} µs)")
     doc = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()},
         "load_average_before": round(load, 2),
         "rounds": args.rounds,
         "requests_per_round": args.requests,
         "us_per_request": {name: round(value, 3) for name, value in us.items()},
         "extra_us_per_request": round(extra, 3),
     }
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"written to {args.json}")
+    write("http_server", doc, args.json)
     return 0
 
 

@@ -12,7 +12,6 @@ import datetime
 import http.client
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -27,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import edge_log_cost
+from report import write
 
 ROOT = Path(__file__).resolve().parent.parent
 DESTINATION = "https://example.com/landing?utm_source=x"
@@ -280,7 +280,6 @@ def main() -> int:
     report(results, events, args.connections)
     doc = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(), "os": platform.platform()},
         "load_average_before": round(load, 2),
         "wrk": {"args": f"-t1 -c{args.connections} -d{args.duration:g}s --latency", "warmup_s": args.warmup},
         "results": [asdict(r) for r in results],
@@ -304,9 +303,8 @@ def main() -> int:
             " (building, encoding and publishing the click event, the visitor cookie);"
             " the embedded process also runs the consumer on the same core"
         )
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"written to {args.json} (load average now {os.getloadavg()[0]:.2f})")
+    write("redirect", doc, args.json)
+    print(f"load average now {os.getloadavg()[0]:.2f}")
     return 0
 
 

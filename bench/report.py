@@ -68,9 +68,9 @@ def print_timings(results: dict[str, dict[str, float]]) -> None:
         print(f"{name:<{width}}  {ms['median_ms']:9.1f} {ms['min_ms']:8.1f} {ms['max_ms']:8.1f}")
 
 
-def write(name: str, payload: dict[str, Any]) -> Path:
-    """``payload`` (with the machine added) as bench/results/<name>.json; says where."""
-    path = RESULTS / f"{name}.json"
+def write(name: str, payload: dict[str, Any], path: Path | None = None) -> Path:
+    """``payload`` (with the machine added) as bench/results/<name>.json, or ``path``; says where."""
+    path = path or RESULTS / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({**payload, "machine": machine()}, indent=2, default=str) + "\n")
     print(f"\nwrote {path.relative_to(ROOT)}")

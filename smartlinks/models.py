@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from msgspec import UNSET, UnsetType
 
@@ -181,3 +181,15 @@ class ResolvedLink:
     # The query parameter the click id goes under when the link tracks conversions (the
     # tenant's click_id_param), else None: decided once here, not on every redirect.
     click_param: str | None = None
+
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[Item]):
+    """A page of a listing, newest first; ``next_after_id`` continues it (None: the last).
+    Made as ``Page(...)``: ``Page[Link](...)`` cannot set its type on a frozen instance."""
+
+    items: list[Item]
+    next_after_id: str | None

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from msgspec import UNSET
 
-from smartlinks.models import Unset
+from smartlinks.models import Page, Unset
 
 LINK_CLICKED = "link.clicked"
 CONVERSION_RECORDED = "conversion.recorded"
@@ -145,10 +145,7 @@ class Delivery:
         return self.attempt_log[0] if self.attempt_log else None
 
 
-@dataclass(frozen=True, slots=True)
-class DeliveryPage:
-    items: list[Delivery]
-    next_after_id: str | None
+DeliveryPage = Page[Delivery]
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,9 @@ class Analytics(Breakdowns):
     totals: Totals
 
 
-class Click(Body):
+class ClickFields(Body):
+    """What every view of a click shows."""
+
     id: Id
     ts: Time
     kind: Literal["unique", "repeat", "bot"]
@@ -96,6 +98,9 @@ class Click(Body):
     browser: str | None
     os: str | None
     referrer: str | None
+
+
+class Click(ClickFields):
     contact_id: str | None
 
 

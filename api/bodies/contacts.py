@@ -3,32 +3,24 @@ from the ClickHouse rows)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from msgspec import Meta
 
+from api.bodies.analytics import ClickFields
 from api.bodies.attribution import Attributed
-from api.bodies.fields import END, Body, Id, NextCursor, Time
+from api.bodies.fields import END, Body, NextCursor, Time
 from api.bodies.links import LinkRef
 
 # The newest deliveries and conversions a page of a contact's clicks holds beside them.
 FUNNEL_SHOWN = 100
 
 
-class ContactClick(Body):
-    id: Id
-    ts: Time
-    kind: Literal["unique", "repeat", "bot"]
+class ContactClick(ClickFields):
     link: Annotated[
         LinkRef | None, Meta(description="null: the link was deleted a moment ago (its clicks go with it).")
     ]
     campaign: str | None
-    country: Annotated[str | None, Meta(description="ISO 3166-1 alpha-2.")]
-    city: str | None
-    device: Literal["desktop", "mobile", "tablet", "other"] | None
-    browser: str | None
-    os: str | None
-    referrer: str | None
 
 
 class ContactDelivery(Body):

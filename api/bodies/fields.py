@@ -61,6 +61,12 @@ def schema_ref(shape: type) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{shape.__name__}"}
 
 
+def date_or_time(description: str) -> Meta:
+    """A date or an RFC 3339 timestamp, parsed by api.validation.timestamp (a date means
+    midnight UTC at its start), whose codes say more than a format's failure could."""
+    return documented(description, anyOf=[{"format": "date"}, {"format": "date-time"}])
+
+
 def batch_of(shape: type, most: int, what: str) -> Meta:
     """A batch's items (``Annotated[list[Any], batch_of(...)]``), left undecoded: each is
     decoded on its own, so one bad item gets its own error and the others go through. The

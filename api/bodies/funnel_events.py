@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta
 
-from api.bodies.fields import NOT_BLANK, Body, Count, documented, schema_ref, text
+from api.bodies.fields import NOT_BLANK, Body, Count, date_or_time, documented, schema_ref, text
 from api.bodies.links import MAX_LABEL, Label
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
@@ -38,10 +38,9 @@ EventId = Annotated[str, _said(MAX_ID, "Yours, unique per tenant: an id sent aga
 RequiredLabel = Annotated[str, _said(MAX_LABEL)]
 At = Annotated[
     str,
-    documented(
+    date_or_time(
         "When it happened (RFC 3339, or a date: midnight UTC at its start); left out or null: now."
-        " At most 1 day ahead and 400 days back.",
-        anyOf=[{"format": "date-time"}, {"format": "date"}],
+        " At most 1 day ahead and 400 days back."
     ),
 ]
 Value = Annotated[

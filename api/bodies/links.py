@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from api.bodies.fields import END, Body, Count, Id, NextCursor, Time, documented, text
+from api.bodies.fields import END, Body, Count, Id, NextCursor, Time, date_or_time, documented, text
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
 from smartlinks.urls import MAX_URL_LENGTH
@@ -43,13 +43,11 @@ _TRACKING = (
     "Whether the redirect appends the click's id to the destination under the tenant's"
     " `click_id_param` (default `sl_click`), for the site to send back with a conversion."
 )
-# A date or a timestamp, parsed by api.validation.timestamp (a date means midnight UTC).
 Expiry = Annotated[
     str,
-    documented(
+    date_or_time(
         "RFC 3339 timestamp with a time zone, or a date (meaning midnight UTC at its start);"
-        " must be in the future. Stored to the millisecond.",
-        anyOf=[{"format": "date"}, {"format": "date-time"}],
+        " must be in the future. Stored to the millisecond."
     ),
 ]
 

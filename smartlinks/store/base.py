@@ -14,7 +14,17 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from schemas.events import LinkChange
-from smartlinks.models import ApiKey, KeyKind, Link, LinkPatch, NewLink, ResolvedLink, Tenant, TenantPatch
+from smartlinks.models import (
+    ApiKey,
+    KeyKind,
+    Link,
+    LinkPatch,
+    NewLink,
+    Page,
+    ResolvedLink,
+    Tenant,
+    TenantPatch,
+)
 from smartlinks.webhooks import (
     AttemptOutcome,
     ClaimedDelivery,
@@ -116,10 +126,7 @@ class LinksWanted:
     contact_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class LinkPage:
-    items: list[Link]
-    next_after_id: str | None
+LinkPage = Page[Link]
 
 
 @dataclass(frozen=True, slots=True)

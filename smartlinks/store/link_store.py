@@ -23,6 +23,7 @@ from smartlinks.models import (
     Link,
     LinkPatch,
     NewLink,
+    Page,
     ResolvedLink,
     Tenant,
     TenantPatch,
@@ -396,7 +397,7 @@ class SQLLinkStore:
         )
         items = [rows.link(row) for row in found[: query.limit]]
         next_after = items[-1].id if len(found) > query.limit else None
-        return LinkPage(items=items, next_after_id=next_after)
+        return Page(items=items, next_after_id=next_after)
 
     async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
         found = await self.db.all(

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from smartlinks.ids import new_id
-from smartlinks.models import Link, to_ms, utcnow
+from smartlinks.models import Link, Page, to_ms, utcnow
 from smartlinks.store import rows
 from smartlinks.store import webhooks_rows as wrows
 from smartlinks.store.database import Database, Transaction
@@ -164,7 +164,7 @@ class SQLWebhookStore:
                 if len(shown) < ATTEMPTS_SHOWN:
                     shown.append(wrows.attempt(row))
         items = [wrows.delivery(row, log[row["id"]]) for row in page]
-        return DeliveryPage(items, items[-1].id if len(found) > limit else None)
+        return Page(items, items[-1].id if len(found) > limit else None)
 
     # -- the trigger ------------------------------------------------------------------
 
