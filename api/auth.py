@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
 from smartlinks.models import Tenant
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 TENANT_KEY = "smartlinks.tenant"
 SESSION_COOKIE = "smartlinks_session"

@@ -12,7 +12,7 @@ from api.analytics.query import AnalyticsQueries
 from api.clicks import ClickCounter
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.settings import Settings
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 log = logging.getLogger(__name__)
 

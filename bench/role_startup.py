@@ -24,21 +24,12 @@ from pathlib import Path
 from report import write
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.support.role_imports import CLIENTS, NOT_LOADED  # noqa: E402
+
 ROLES = ("redirector", "api", "consumer", "analytics", "up")
 # Packages a role should import only when it runs them: the redirector none of these.
-WATCHED = (
-    "api",
-    "consumer",
-    "redirector",
-    "clickhouse_connect",
-    "chdb",
-    "ua_parser",
-    "crawlerdetect",
-    "httpx",
-    "segno",
-    "aiokafka",
-    "psycopg",
-)
+WATCHED = sorted(set().union(*NOT_LOADED.values()) | CLIENTS)
 
 # Runs in the child: import what the command imports, build its app, report. Kept to the
 # public entry points so the numbers follow whatever the CLI does.

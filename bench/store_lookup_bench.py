@@ -32,7 +32,7 @@ from report import options, write  # noqa: E402
 from smartlinks.models import NewLink  # noqa: E402
 from smartlinks.settings import Settings  # noqa: E402
 from smartlinks.store import open_store  # noqa: E402
-from smartlinks.store.base import LinkStore  # noqa: E402
+from smartlinks.store.link_store import LinkStore  # noqa: E402
 
 
 async def measure(store: LinkStore, links: int, lookups: int, rounds: int) -> dict[str, Any]:

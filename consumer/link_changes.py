@@ -19,7 +19,7 @@ from schemas.clickhouse import CLICK_DATA_TABLES, LINK_COLUMNS
 from schemas.events import LinkChange
 from smartlinks.clickhouse import Client
 from smartlinks.models import Link
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 LinkKey = tuple[str, str]  # (tenant_id, link_id)
 

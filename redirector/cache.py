@@ -44,7 +44,8 @@ class LinkCache:
         # code -> (link or None for "known unknown", monotonic deadline)
         self._entries: OrderedDict[str, tuple[ResolvedLink | None, float]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[ResolvedLink | None]] = {}
-        self._wanted: list[str] = []  # misses of this loop turn, not looked up yet
+        # Misses of this loop turn, not looked up yet, with the futures their requests await.
+        self._wanted: list[tuple[str, asyncio.Future[ResolvedLink | None]]] = []
         self._lookups: set[asyncio.Future[None]] = set()
 
     def __len__(self) -> int:
@@ -71,22 +72,23 @@ class LinkCache:
         if pending is None:
             loop = asyncio.get_running_loop()
             pending = self._inflight[code] = loop.create_future()
-            self._wanted.append(code)
+            self._wanted.append((code, pending))
             if len(self._wanted) == 1:  # the first miss of this turn: look them up after it
                 loop.call_soon(self._look_up_wanted)
         return await asyncio.shield(pending)
 
     def _look_up_wanted(self) -> None:
-        codes, self._wanted = self._wanted, []
-        lookup = asyncio.ensure_future(self._look_up(codes))
+        wanted, self._wanted = self._wanted, []
+        lookup = asyncio.ensure_future(self._look_up(wanted))
         self._lookups.add(lookup)  # a reference, so the task is not collected mid-way
         lookup.add_done_callback(self._lookups.discard)
 
-    async def _look_up(self, codes: list[str]) -> None:
-        futures = [(code, self._inflight[code]) for code in codes]
+    async def _look_up(self, futures: list[tuple[str, asyncio.Future[ResolvedLink | None]]]) -> None:
+        # Each future as its get() made it: an eviction since took it out of _inflight, but
+        # its request still waits for the answer.
         self.stats.store_lookups += 1
         try:
-            links = await self._resolve(codes)
+            links = await self._resolve([code for code, _ in futures])
         except BaseException as exc:
             for code, future in futures:
                 future.set_exception(exc)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from smartlinks import logs, tenant_admin
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 if TYPE_CHECKING:
     from roles.process import Process

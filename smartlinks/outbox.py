@@ -18,7 +18,7 @@ from schemas.events import LinkChange
 from smartlinks.background import BackgroundTask
 from smartlinks.backoff import Backoff
 from smartlinks.changes import ChangePublisher
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +110,12 @@ class ChangeRelay:
             # Woken by a deliver, its changes settle a moment later, with those of the
             # writes that come meanwhile: one mirror insert for many single creates. Else a
             # poll catches changes other processes wrote and any a crash left behind.
-            try:
-                await asyncio.wait_for(self._due.wait(), self.poll_interval)
-            except TimeoutError:
-                continue
-            await asyncio.sleep(SETTLE_DELAY)
+            # (asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancellation
+            # that stops this loop, when its wait ends at the same moment.)
+            woken = False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._due.wait()
+                    woken = True
+            if woken:
+                await asyncio.sleep(SETTLE_DELAY)

@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 
 from smartlinks.settings import Settings
 from smartlinks.store import open_store
-from smartlinks.store.base import LinkStore, TenantSummary
+from smartlinks.store.base import TenantSummary
+from smartlinks.store.link_store import LinkStore
 
 OPERATOR_KEY_NAME = "created by smartlinks key create"
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from msgspec import Meta
 
 from api.bodies.bulk import ItemError
-from api.bodies.fields import Body, Count, batch_of, schema_ref
+from api.bodies.fields import Body, Count, documented, schema_ref
 from api.bodies.links import Label, Link
 from api.bodies.reading import RequestBody
 
@@ -37,7 +37,18 @@ class MessagesToRewrite(RequestBody):
     single rewrite, decoded on its own: one bad item gets its own error, the others go
     through."""
 
-    messages: Annotated[list[Any], batch_of(MessageToRewrite, MAX_MESSAGES, "bodies of a single rewrite")]
+    # Any item is taken: one that is not a MessageToRewrite is refused in its own result,
+    # inside the 200 (the document cannot say "refused" of a part of a request it accepts,
+    # and saying each item must be one would make the single rewrite's shape unprovable).
+    messages: Annotated[
+        list[Any],
+        documented(
+            f"1 to {MAX_MESSAGES:,} messages, each the body of a single rewrite (MessageToRewrite);"
+            " one that is not gets its error in its own result.",
+            minItems=1,
+            maxItems=MAX_MESSAGES,
+        ),
+    ]
 
 
 class MessageRewritten(RewrittenMessage):

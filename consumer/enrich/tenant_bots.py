@@ -20,7 +20,7 @@ from typing import Final
 
 from schemas.events import LinkChange
 from smartlinks.models import Tenant
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 TENANT_UA: Final = "tenant_ua"
 TENANT_IP: Final = "tenant_ip"

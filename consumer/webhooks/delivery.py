@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from consumer.webhooks.sender import Sender
 from smartlinks.background import BackgroundTask
 from smartlinks.models import utcnow
-from smartlinks.store.base import WebhookStore
+from smartlinks.store.webhook_store import WebhookStore
 from smartlinks.waiting import wait_set
 from smartlinks.webhooks import DELIVERED, FAILED, PENDING, AttemptOutcome, ClaimedDelivery, DeliveryAttempt
 

@@ -30,7 +30,7 @@ from consumer.webhooks import payload
 from smartlinks.background import BackgroundTask
 from smartlinks.ids import new_id
 from smartlinks.models import Link, to_ms, utcnow
-from smartlinks.store.base import WebhookStore
+from smartlinks.store.webhook_store import WebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, Webhook
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from consumer.webhooks.matcher import WebhookMatcher
 from consumer.webhooks.metrics import webhook_metrics
 from smartlinks.metrics import StatsCollector
 from smartlinks.settings import Settings
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 
 class WebhookService:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from smartlinks.settings import Settings, SettingsError
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 
 def open_store(settings: Settings) -> LinkStore:

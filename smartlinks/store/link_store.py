@@ -51,7 +51,7 @@ from smartlinks.store.base import (
 )
 from smartlinks.store.database import Database, Transaction
 from smartlinks.store.migrations import migrate
-from smartlinks.store.webhook_store import SQLWebhookStore
+from smartlinks.store.webhook_store import WebhookStore
 
 _GENERATE_ATTEMPTS = 8
 _CONTACTS_LINKS = (
@@ -141,12 +141,13 @@ async def _live_links_of(
     return found
 
 
-class SQLLinkStore:
-    """``LinkStore`` on any ``Database``; ``webhooks`` shares its database."""
+class LinkStore:
+    """Tenants, API keys, signed-out sessions, links and their outbox, on any ``Database``
+    (SQLite embedded, PostgreSQL distributed); ``webhooks`` shares its database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.webhooks = SQLWebhookStore(db)
+        self.webhooks = WebhookStore(db)
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -174,6 +175,7 @@ class SQLLinkStore:
         await self.db.close()
 
     async def ping(self) -> None:
+        """Raise if the store cannot answer."""
         await self.db.one("SELECT 1")
 
     # -- tenants and keys -------------------------------------------------------------
@@ -196,6 +198,7 @@ class SQLLinkStore:
         return 0 if row is None else int(row["n"])
 
     async def list_tenants(self) -> list[TenantSummary]:
+        """Every tenant, oldest first, with its number of active secret keys."""
         found = await self.db.all(
             f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
             " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys"
@@ -207,6 +210,8 @@ class SQLLinkStore:
         return await self.update_tenant(tenant_id, TenantPatch(collect_metadata=value))
 
     async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
+        """Change the tenant's settings and announce it (``tenant_updated``), so redirectors
+        drop the tenant's cached links; raise ``KeyError`` for an unknown tenant."""
         async with self.db.transaction() as tx:
             # Locked (PostgreSQL): a concurrent change of other settings waits, so neither is lost.
             row = await tx.one(
@@ -230,6 +235,7 @@ class SQLLinkStore:
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:
+        """The tenant, id and kind of an active key of either kind."""
         row = await self.db.one(
             f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
@@ -239,6 +245,7 @@ class SQLLinkStore:
         return None if row is None else rows.key_holder(row)
 
     async def tenant_for_api_key(self, key: str) -> Tenant | None:
+        """The tenant of an active secret key (a publishable key opens nothing here)."""
         holder = await self.key_holder(key)
         return holder.tenant if holder is not None and holder.kind == "secret" else None
 
@@ -249,6 +256,10 @@ class SQLLinkStore:
         return [rows.api_key(row) for row in found]
 
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
+        """Revoke one of the tenant's active keys; False if it is not one. Raise
+        ``LastActiveKey`` instead if it is a secret key and no other secret key of the
+        tenant is active: checked and done atomically, so concurrent revocations always
+        leave one. Publishable keys do not count: they cannot manage anything."""
         async with self.db.transaction() as tx:
             # Under READ COMMITTED two revocations of different keys would each count the
             # other's key as still active; the tenant's row lock queues them (SQLite's
@@ -273,6 +284,8 @@ class SQLLinkStore:
     # -- signed-out dashboard sessions ----------------------------------------------------
 
     async def revoke_session(self, session_id: str, expires_at: datetime) -> None:
+        """Remember that a session was signed out, until ``expires_at`` (when its cookie
+        stops working anyway); forget those whose time has passed."""
         async with self.db.transaction() as tx:
             await tx.execute("DELETE FROM revoked_sessions WHERE expires_at <= ?", (to_ms(utcnow()),))
             await tx.execute(
@@ -286,6 +299,7 @@ class SQLLinkStore:
     # -- links ------------------------------------------------------------------------
 
     async def create_link(self, new: NewLink) -> Link:
+        """Insert a link; raise ``CodeTaken`` if its custom code is in use."""
         async with self.db.transaction() as tx:
             [link] = await _create(tx, [new], rows.now())
             if isinstance(link, CodeTaken):
@@ -295,6 +309,11 @@ class SQLLinkStore:
     async def create_links(
         self, tenant_id: str, news: Sequence[NewLink], idempotency: IdempotentRequest | None = None
     ) -> list[Link | CodeTaken]:
+        """Insert many of the tenant's links in one transaction, results in order: an item
+        whose custom code is taken (by an earlier item too) gets ``CodeTaken``, the rest are
+        created. With ``idempotency`` the response it builds is stored under its key in the
+        same transaction; if the key is used already, raise ``IdempotencyConflict`` and
+        create nothing."""
         now = rows.now()
         async with self.db.transaction() as tx:
             if idempotency is not None and (stored := await _stored_response(tx, tenant_id, idempotency.key)):
@@ -305,6 +324,7 @@ class SQLLinkStore:
         return done
 
     async def stored_response(self, tenant_id: str, key: str) -> StoredResponse | None:
+        """The response kept under an Idempotency-Key (for ``IDEMPOTENCY_RETENTION``)."""
         row = await self.db.one(_STORED_RESPONSE, (tenant_id, key, to_ms(utcnow() - IDEMPOTENCY_RETENTION)))
         return None if row is None else _response(row)
 
@@ -316,6 +336,10 @@ class SQLLinkStore:
         contact_id: str | None,
         conversion_tracking: bool = False,
     ) -> list[Link]:
+        """For each destination (validated already), the tenant's oldest live, unexpired link
+        to it with exactly this campaign and contact, or a new one (with
+        ``conversion_tracking``); results in order. Atomic: two concurrent calls for the
+        same campaign and contact end with one link each."""
         wanted = LinksWanted(destinations, campaign, contact_id)
         [links] = await self.reuse_or_create_many(tenant_id, [wanted], conversion_tracking)
         return links
@@ -323,6 +347,9 @@ class SQLLinkStore:
     async def reuse_or_create_many(
         self, tenant_id: str, wanted: Sequence[LinksWanted], conversion_tracking: bool = False
     ) -> list[list[Link]]:
+        """``reuse_or_create_links`` for many messages in one transaction (a campaign's
+        batch, one message a contact): a destination wanted twice for one campaign and
+        contact gets one link; results in the order wanted."""
         now = rows.now()
         dialect = self.db.dialect
         # (campaign, contact_id, destination) -> its link; one link a key across the batch.
@@ -361,6 +388,7 @@ class SQLLinkStore:
         return None if row is None else rows.link(row)
 
     async def get_links(self, tenant_id: str, link_ids: Sequence[str]) -> list[Link]:
+        """The tenant's live links among ``link_ids``, in no particular order."""
         found: list[Link] = []
         for chunk in self.db.dialect.chunks(list(link_ids)):
             match, params = self.db.dialect.in_list("id", chunk)
@@ -400,6 +428,8 @@ class SQLLinkStore:
         return Page(items=items, next_after_id=next_after)
 
     async def list_campaigns(self, tenant_id: str) -> list[CampaignSummary]:
+        """Every campaign of the tenant's live links (a campaign with none is gone), in no
+        particular order; links without a campaign (null or empty) belong to none."""
         found = await self.db.all(
             "SELECT campaign, count(*) AS links, min(created_at) AS first_at, max(created_at) AS last_at"
             " FROM links WHERE tenant_id = ? AND deleted_at IS NULL AND campaign <> '' GROUP BY campaign",
@@ -411,6 +441,7 @@ class SQLLinkStore:
         ]
 
     async def campaign_link_ids(self, tenant_id: str, campaign: str) -> list[str]:
+        """The ids of the campaign's live links, oldest first."""
         found = await self.db.all(
             "SELECT id FROM links WHERE tenant_id = ? AND campaign = ? AND deleted_at IS NULL ORDER BY id",
             (tenant_id, campaign),
@@ -434,6 +465,8 @@ class SQLLinkStore:
         return None if stored is None else rows.link(stored)
 
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
+        """Mark a link deleted. Its code stays taken for good, so old short URLs never
+        start pointing somewhere new."""
         async with self.db.transaction() as tx:
             row = await tx.one(
                 "UPDATE links SET deleted_at = ?"
@@ -446,9 +479,13 @@ class SQLLinkStore:
         return rows.link(row)
 
     async def resolve(self, code: str) -> ResolvedLink | None:
+        """The live link behind a code, for the redirector (None if unknown or deleted)."""
         return (await self.resolve_many([code])).get(code)
 
     async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
+        """The live links behind ``codes``, by code, in one query per ``in_chunk`` codes:
+        the redirector's cache misses of one event-loop turn (unknown or deleted codes are
+        left out)."""
         found: dict[str, ResolvedLink] = {}
         for chunk in self.db.dialect.chunks(codes):
             match, params = self.db.dialect.in_list("l.code", chunk)
@@ -464,6 +501,8 @@ class SQLLinkStore:
         # publish the same rows. That is harmless, since every subscriber handles a change
         # idempotently (drop a cache entry, delete a link's clicks), and forgetting a seq
         # twice deletes nothing the second time.
+        """Committed changes not yet forgotten, oldest first, with their sequence numbers;
+        ``after``: only those after that sequence number (to page through them)."""
         found = await self.db.all(
             "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox"
             " WHERE seq > ? ORDER BY seq LIMIT ?",
@@ -472,6 +511,7 @@ class SQLLinkStore:
         return [rows.change(row) for row in found]
 
     async def forget_changes(self, seqs: list[int]) -> None:
+        """Drop published changes from the outbox."""
         if not seqs:
             return
         async with self.db.transaction() as tx:

@@ -75,13 +75,18 @@ _CLAIM_SKIP_LOCKED = (
 )
 
 
-class SQLWebhookStore:
+class WebhookStore:
+    """Webhooks and their deliveries (``store.webhooks``): managed by the API, fed by the
+    consumer's trigger, drained by its delivery worker."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- the API ----------------------------------------------------------------------
 
     async def create_webhook(self, new: NewWebhook, limit: int) -> Webhook:
+        """Insert a webhook with a fresh secret; raise ``WebhookLimitReached`` if the
+        tenant has ``limit`` already."""
         hook = wrows.new_webhook(new, rows.now())
         async with self.db.transaction() as tx:
             # The tenant's row lock (PostgreSQL) queues concurrent creations, so the count holds.
@@ -100,12 +105,14 @@ class SQLWebhookStore:
         return None if row is None else wrows.webhook(row)
 
     async def list_webhooks(self, tenant_id: str) -> list[Webhook]:
+        """The tenant's webhooks, newest first."""
         found = await self.db.all(
             f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE tenant_id = ? ORDER BY id DESC", (tenant_id,)
         )
         return [wrows.webhook(row) for row in found]
 
     async def update_webhook(self, tenant_id: str, webhook_id: str, patch: WebhookPatch) -> Webhook | None:
+        """Apply ``patch``; enabling a webhook also forgets its failures."""
         async with self.db.transaction() as tx:
             row = await tx.one(_TENANTS_WEBHOOK + self.db.dialect.for_update, (webhook_id, tenant_id))
             if row is None:
@@ -132,6 +139,7 @@ class SQLWebhookStore:
         return hook
 
     async def delete_webhook(self, tenant_id: str, webhook_id: str) -> bool:
+        """Delete a webhook with its deliveries."""
         async with self.db.transaction() as tx:
             deleted = await tx.execute(
                 "DELETE FROM webhooks WHERE id = ? AND tenant_id = ?", (webhook_id, tenant_id)
@@ -141,6 +149,7 @@ class SQLWebhookStore:
     async def list_deliveries(
         self, tenant_id: str, webhook_id: str, limit: int, after_id: str | None
     ) -> DeliveryPage:
+        """A webhook's deliveries, newest first, each with its latest attempts."""
         where = "webhook_id = ? AND tenant_id = ?"
         params: list[Any] = [webhook_id, tenant_id]
         if after_id is not None:
@@ -169,12 +178,14 @@ class SQLWebhookStore:
     # -- the trigger ------------------------------------------------------------------
 
     async def enabled_webhooks(self) -> list[Webhook]:
+        """Every enabled webhook of every tenant."""
         found = await self.db.all(
             f"SELECT {wrows.WEBHOOK_COLUMNS} FROM webhooks WHERE enabled = TRUE ORDER BY id DESC"
         )
         return [wrows.webhook(row) for row in found]
 
     async def links_by_id(self, link_ids: Collection[str]) -> dict[str, Link]:
+        """The live links among ``link_ids``, by id, whatever their tenant."""
         found: dict[str, Link] = {}
         for chunk in self.db.dialect.chunks(list(link_ids)):
             match, params = self.db.dialect.in_list("id", chunk)
@@ -185,6 +196,8 @@ class SQLWebhookStore:
         return found
 
     async def enqueue_deliveries(self, deliveries: Sequence[NewDelivery]) -> int:
+        """Insert pending deliveries in one transaction; skip those whose (webhook, event)
+        is already there or whose webhook is gone or disabled. Returns how many were new."""
         if not deliveries:
             return 0
         async with self.db.transaction() as tx:
@@ -201,6 +214,9 @@ class SQLWebhookStore:
     async def claim_deliveries(
         self, limit: int, lease_seconds: float, per_webhook: int, skip_webhooks: Collection[str] = ()
     ) -> list[ClaimedDelivery]:
+        """Lease up to ``limit`` due deliveries of enabled webhooks, at most ``per_webhook``
+        of any one and none of ``skip_webhooks``, oldest due first, so that no other
+        worker attempts them until the lease ends."""
         now = to_ms(utcnow())
         # Most polls find nothing due: a probe of the due index answers those, unlocked.
         if await self.db.one(f"SELECT 1 FROM webhook_deliveries WHERE {_DUE} LIMIT 1", (now,)) is None:
@@ -219,6 +235,8 @@ class SQLWebhookStore:
     async def record_attempt(
         self, claimed: ClaimedDelivery, attempt: DeliveryAttempt, outcome: AttemptOutcome
     ) -> bool:
+        """Log an attempt and move the delivery on, if the lease is still held; track the
+        webhook's failures and disable it as ``outcome`` says. True if it was disabled."""
         at = to_ms(attempt.at)
         finished = None if outcome.status == PENDING else at
         next_at = None if outcome.next_attempt_at is None else to_ms(outcome.next_attempt_at)
@@ -249,6 +267,7 @@ class SQLWebhookStore:
             return disabled > 0
 
     async def release_deliveries(self, claimed: Sequence[ClaimedDelivery]) -> None:
+        """Give leased deliveries back unattempted: due again at once."""
         if not claimed:
             return
         now = to_ms(utcnow())
@@ -264,6 +283,7 @@ class SQLWebhookStore:
         return 0 if row is None else int(row["n"])
 
     async def prune_deliveries(self, before: datetime) -> int:
+        """Delete deliveries created before ``before``; return how many."""
         pruned = 0
         while True:
             # A batch per transaction: a long prune never holds the write lock for long.

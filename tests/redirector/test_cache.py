@@ -67,7 +67,17 @@ async def test_an_eviction_during_the_lookup_keeps_its_answer_out_of_the_cache()
     await asyncio.sleep(0)
     cache.evict("code1")  # a change committed meanwhile: the answer under way may be stale
     store.gate.set()
-    assert (await waiting).code == "code1"  # the request is still answered
+    assert (await asyncio.wait_for(waiting, 2)).code == "code1"  # the request is still answered
+    assert cache.peek("code1") == (False, None)
+
+
+async def test_an_eviction_before_the_lookup_starts_still_answers_the_request() -> None:
+    store = Store("code1")
+    cache = cache_of(store)
+    waiting = asyncio.ensure_future(cache.get("code1"))
+    await asyncio.sleep(0)  # get() has asked; the lookup is to start on the next turn
+    cache.evict("code1")
+    assert (await asyncio.wait_for(waiting, 2)).code == "code1"
     assert cache.peek("code1") == (False, None)
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.role_imports import NOT_LOADED
+
 ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import json, sys
@@ -20,23 +22,6 @@ from smartlinks.settings import Settings
 app = cli.build_app(Settings.from_env(), cli.ROLES if sys.argv[1] == "up" else cli.PARTS[sys.argv[1]])
 print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
 """
-# What each role must not load: the other parts, and the libraries only they use
-# (ClickHouse's client, the user-agent and crawler parsers, the webhooks' HTTP client, QR codes).
-NOT_LOADED = {
-    "redirector": {
-        "api",
-        "consumer",
-        "clickhouse_connect",
-        "chdb",
-        "ua_parser",
-        "crawlerdetect",
-        "httpx",
-        "segno",
-    },
-    "api": {"consumer", "redirector", "ua_parser", "crawlerdetect", "httpx"},
-    "consumer": {"api", "redirector", "segno"},
-    "analytics": {"redirector"},
-}
 
 
 def loaded_by(role: str, tmp_path: Path) -> set[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from smartlinks.models import Tenant
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
 from tests.support.postgres import PostgresServer

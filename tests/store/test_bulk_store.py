@@ -9,13 +9,8 @@ from datetime import timedelta
 import pytest
 
 from smartlinks.models import Link, NewLink, Tenant, utcnow
-from smartlinks.store.base import (
-    CodeTaken,
-    IdempotencyConflict,
-    IdempotentRequest,
-    LinkStore,
-    LinksWanted,
-)
+from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest, LinksWanted
+from smartlinks.store.link_store import LinkStore
 from tests.store.conftest import OpenAnother
 
 pytestmark = pytest.mark.anyio

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from smartlinks.models import NewLink, Tenant
-from smartlinks.store.base import CampaignSummary, LinkStore
+from smartlinks.store.base import CampaignSummary
+from smartlinks.store.link_store import LinkStore
 
 pytestmark = pytest.mark.anyio
 

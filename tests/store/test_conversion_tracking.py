@@ -13,7 +13,8 @@ import pytest
 
 from smartlinks.models import DEFAULT_CLICK_ID_PARAM, Link, LinkPatch, NewLink, Tenant, TenantPatch
 from smartlinks.store import migrations as migration_files
-from smartlinks.store.base import KeyHolder, LastActiveKey, LinkStore, TenantSummary
+from smartlinks.store.base import KeyHolder, LastActiveKey, TenantSummary
+from smartlinks.store.link_store import LinkStore
 from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
 

@@ -12,14 +12,8 @@ import pytest
 
 from smartlinks import codes
 from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
-from smartlinks.store.base import (
-    CodeSpaceExhausted,
-    CodeTaken,
-    LastActiveKey,
-    LinkQuery,
-    LinkStore,
-    TenantSummary,
-)
+from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LastActiveKey, LinkQuery, TenantSummary
+from smartlinks.store.link_store import LinkStore
 from tests.store.conftest import OpenAnother
 
 pytestmark = pytest.mark.anyio

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smartlinks.store.base import LinkStore
-from smartlinks.store.link_store import SQLLinkStore
+from smartlinks.store.link_store import LinkStore
 from smartlinks.store.migrations import migrations
 from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
@@ -35,7 +34,7 @@ async def test_stores_opening_together_migrate_once(new_database: Callable[[], L
         tenant = await stores[0].create_tenant("acme")
         assert await stores[-1].get_tenant(tenant.id) == tenant
         store = stores[0]
-        assert isinstance(store, SQLLinkStore)
+        assert isinstance(store, LinkStore)
         recorded = await store.db.all("SELECT version, name FROM schema_migrations ORDER BY version")
         expected = [(version, name) for version, name, _ in migrations(store.db.dialect.name)]
         assert [(row["version"], row["name"]) for row in recorded] == expected
@@ -45,7 +44,7 @@ async def test_stores_opening_together_migrate_once(new_database: Callable[[], L
 
 async def test_a_new_database_gets_every_step_in_order(new_database: Callable[[], LinkStore]) -> None:
     fresh = new_database()
-    assert isinstance(fresh, SQLLinkStore)
+    assert isinstance(fresh, LinkStore)
     steps = [name for _, name, _ in migrations(fresh.db.dialect.name)]
     assert steps == sorted(steps) and steps[0] == "0001_links"
     assert await fresh.migrate() == steps

@@ -33,9 +33,10 @@ async def test_the_schema_mirrors_sqlite(postgres: PostgresServer) -> None:
         )
         columns = await cursor.fetchall()
     assert set(indexes) == {
-        "links_pkey", "links_code_key", "links_tenant_live", "links_tenant_campaign", "links_reuse"
+        "links_pkey", "links_code_key", "links_tenant_live", "links_tenant_campaign", "links_reuse",
+        "links_by_contact",
     }  # fmt: skip
-    for partial in ("links_tenant_live", "links_tenant_campaign", "links_reuse"):
+    for partial in ("links_tenant_live", "links_tenant_campaign", "links_reuse", "links_by_contact"):
         assert indexes[partial].endswith("WHERE (deleted_at IS NULL)")
     # Destinations reach 4096 characters, past a B-tree entry's limit: the index holds a hash.
     assert "md5(destination_url)" in indexes["links_reuse"]

@@ -8,7 +8,7 @@ import pytest
 from consumer.enrich.tenant_bots import TenantBots
 from schemas.events import LinkChange
 from smartlinks.models import Tenant, TenantPatch
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 
 pytestmark = pytest.mark.anyio
 

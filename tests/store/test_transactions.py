@@ -10,14 +10,8 @@ from collections.abc import Sequence
 import pytest
 
 from smartlinks.models import Link, NewLink, Tenant, TenantPatch
-from smartlinks.store.base import (
-    CodeTaken,
-    IdempotencyConflict,
-    IdempotentRequest,
-    LastActiveKey,
-    LinkQuery,
-    LinkStore,
-)
+from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest, LastActiveKey, LinkQuery
+from smartlinks.store.link_store import LinkStore
 from smartlinks.webhooks import NewWebhook, WebhookLimitReached
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ import pytest
 
 from smartlinks.ids import new_id
 from smartlinks.models import NewLink, Tenant, utcnow
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 from smartlinks.webhooks import (
     DELIVERED,
     FAILED,

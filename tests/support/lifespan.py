@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from smartlinks.store.base import LinkStore
+from smartlinks.store.link_store import LinkStore
 from smartlinks.types import ASGIApp, Receive, Scope, Send
 
 

@@ -31,7 +31,7 @@ from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.models import Link, NewLink, Tenant, from_ms, rfc3339
 from smartlinks.store.sqlite import SQLiteLinkStore
-from smartlinks.store.webhook_store import SQLWebhookStore
+from smartlinks.store.webhook_store import WebhookStore
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED, NewDelivery, NewWebhook, Webhook
 from tests.support.funnel_events import funnel_event
 
@@ -45,7 +45,7 @@ CHROME = (
 )
 
 
-class Webhooks(SQLWebhookStore):
+class Webhooks(WebhookStore):
     """The real SQLite webhook store, counting the trigger's calls and able to fail like a
     store that is down."""
 
