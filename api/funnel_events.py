@@ -33,7 +33,6 @@ from api.bodies.funnel_events import (
     EventError,
     FunnelEvents,
     FunnelEventsResult,
-    without_nulls,
 )
 from api.bodies.reading import decode
 from api.context import ApiContext
@@ -77,7 +76,7 @@ class FunnelEndpoint:
     async def post(self, request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request, MAX_EVENTS_BODY)
-        events = decode(without_nulls(body), FunnelEvents).events
+        events = decode(body, FunnelEvents).events
         if len(events) > MAX_EVENTS:
             raise ApiError(422, "too_many_events", f"At most {MAX_EVENTS} events a request.", "events")
         return json_response(await self.ingest.accept(tenant, events))
@@ -140,7 +139,7 @@ def funnel_event(raw: Any, tenant: Tenant, now: datetime, browser: BrowserClient
     kind = raw.get("type")
     if isinstance(kind, dict | list) or kind not in _SHAPES:  # an object or array is unhashable
         raise ApiError(422, "unknown_event_type", "type must be message.delivered or conversion.", "type")
-    sent = decode(without_nulls(raw), _SHAPES[kind])
+    sent = decode(raw, _SHAPES[kind])
     at = _at(sent.at, now)
     conversion = sent if isinstance(sent, Conversion) else None
     # As sent: decode() reads a float like 10.0 as the whole number 10, and the value keeps

@@ -123,8 +123,6 @@ class MessageRewriter:
         return RewrittenMessages(results, rewritten=len(good), failed=failed)
 
     def _plan(self, body: dict[str, Any]) -> _Plan:
-        if body.get("text", 0) is None:  # a null text is as missing as one left out
-            raise ApiError(422, "missing_field", "text is required.", field="text")
         sent = decode(body, MessageToRewrite)
         found = [
             (place, destination) for place in find_urls(sent.text) if (destination := self._tracked(place))

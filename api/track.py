@@ -24,7 +24,6 @@ from starlette.routing import Route
 
 from api.auth import bearer_key
 from api.bodies.funnel_events import ConversionBeacon as ConversionBeaconBody
-from api.bodies.funnel_events import without_nulls
 from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
@@ -81,7 +80,7 @@ class ConversionBeacon:
             raise ApiError(422, "unknown_event_type", "Only a conversion can be sent here.", "type")
         # The body's shape holds whichever key authenticated: a key too long to be one is
         # refused here even when the header's key let the request in.
-        decode(without_nulls(body), ConversionBeaconBody)
+        decode(body, ConversionBeaconBody)
         result = await self.ingest.accept(
             tenant, [{**event, "type": CONVERSION}], browser=self._browser(request)
         )

@@ -2,7 +2,7 @@
 ``POST /api/v1/events`` (and, one conversion at a time, to the browser's beacon), and what
 it is answered.
 
-A field sent as null counts as left out (``without_nulls``): an optional one takes its
+A field sent as null counts as left out (``nulls_left_out``): an optional one takes its
 default, a required one is ``missing_field``. What a type cannot say is checked after
 decoding with codes of its own (api.funnel_events): the time's range (``at_out_of_range``),
 the value and its currency (``value_required``, ``invalid_value``, ``currency_required``,
@@ -84,6 +84,7 @@ VALUE_WITH_CURRENCY: dict[str, Any] = {
 
 
 class Delivered(RequestBody):
+    nulls_left_out = True
     type: Literal["message.delivered"]
     id: EventId
     campaign: RequiredLabel
@@ -94,6 +95,7 @@ class Delivered(RequestBody):
 
 
 class Conversion(RequestBody, kw_only=True):
+    nulls_left_out = True
     type: Literal["conversion"]
     id: EventId
     name: Annotated[str, _said(MAX_NAME, "What was completed: purchase, signup, ...")]
@@ -126,6 +128,7 @@ class ConversionBeacon(Conversion, kw_only=True):
 
 
 class FunnelEvents(RequestBody):
+    nulls_left_out = True
     events: Annotated[
         list[Any],
         documented(
@@ -147,8 +150,3 @@ class FunnelEventsResult(Body):
     accepted: Count
     duplicates: Count
     errors: list[EventError]
-
-
-def without_nulls(raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` without the fields sent as null, which count as left out."""
-    return {name: value for name, value in raw.items() if value is not None}

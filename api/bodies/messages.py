@@ -17,6 +17,7 @@ MAX_MESSAGES = 10_000  # a campaign sends one message a recipient
 
 
 class MessageToRewrite(RequestBody):
+    nulls_left_out = True  # a null text is as missing as one left out
     text: Annotated[str, Meta(max_length=MAX_TEXT)]
     campaign: Label | None = None
     contact_id: Label | None = None

@@ -33,6 +33,10 @@ class RequestBody(Body):
     # What the client is told when such a constraint fails, by field: the dashboard shows it
     # next to the field. Left out: the code's meaning (api.errors.ERROR_CODES).
     explanations: ClassVar[Mapping[str, str]] = {}
+    # Whether a field sent as null counts as left out: an optional one takes its default,
+    # a required one is missing_field (the funnel events, whose senders write null for
+    # "none"; a message's text).
+    nulls_left_out: ClassVar[bool] = False
 
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -60,6 +64,8 @@ _JSON_NAMES = {
 def decode(raw: Any, body_type: type[Shape]) -> Shape:
     """``raw`` (JSON already parsed) as ``body_type``, or the ApiError naming what is wrong."""
     raw = _whole_numbers(raw)
+    if getattr(body_type, "nulls_left_out", False) and isinstance(raw, dict):
+        raw = {name: value for name, value in raw.items() if value is not None}
     try:
         return msgspec.convert(raw, body_type)
     except msgspec.ValidationError as exc:
