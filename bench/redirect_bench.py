@@ -53,6 +53,8 @@ class Result:
     non_2xx_3xx: int  # as wrk counts them: every response of the 404 flood
     socket_errors: str
     ratio_to_nginx: float = 0.0
+    # Seconds from the end of a redirect run until analytics counted every click of it.
+    visible_after_s: float | None = None
 
 
 def find_nginx() -> str | None:
@@ -162,12 +164,22 @@ class Bench:
         self.wrk("warm-up", url, self.args.warmup)
         return self.wrk(name, url, self.args.duration)
 
-    def product(self) -> tuple[Result, Result, dict[str, int]]:
+    def product(self, cpu: str = "0", label: str = "") -> tuple[Result, Result, dict[str, int]]:
+        """``smartlinks up`` on ``cpu`` (the consumer and the API share it with the redirects)."""
         port = free_port()
-        env = {**os.environ, "SMARTLINKS_DATA_DIR": str(self.tmp / "data"), "SMARTLINKS_PORT": str(port)}
+        data = self.tmp / f"data-{cpu.replace(',', '-')}"
+        env = {**os.environ, "SMARTLINKS_DATA_DIR": str(data), "SMARTLINKS_PORT": str(port)}
         cmd = [SMARTLINKS, "up"]
-        with self.server("smartlinks", cmd, port, "/healthz", env):
-            return self.measure_product(port, port, "smartlinks")
+        with self.server("smartlinks", cmd, port, "/healthz", env, cpu=cpu):
+            return self.measure_product(port, port, "smartlinks", label)
+
+    def asgi_hello(self) -> Result:
+        """The ASGI ceiling: bench/asgi_hello.py served as the product is (uvicorn, httptools, uvloop)."""
+        port = free_port()
+        cmd = [sys.executable, "-m", "uvicorn", "asgi_hello:app", "--app-dir", str(ROOT / "bench")]
+        cmd += ["--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+        with self.server("asgi-hello", [*cmd, "--log-level", "warning"], port, "/", dict(os.environ)):
+            return self.measure("raw ASGI hello-world", f"http://127.0.0.1:{port}/")
 
     def product_on_kafka(self) -> tuple[Result, Result, dict[str, int]]:
         """The distributed mode: ``smartlinks redirector`` on CPU 0 publishing to a local Kafka
@@ -212,7 +224,8 @@ class Bench:
         status, _, answer = request(api_port, "POST", "/api/v1/links", body, key=key[1])
         if status != 201:
             raise BenchError(f"creating a link answered {status}: {answer[:500]!r}")
-        code = json.loads(answer)["code"]
+        created = json.loads(answer)
+        code, link_id = created["code"], created["id"]
         status, location, _ = request(port, "GET", f"/{code}")
         if status != 302 or not location.startswith("https://example.com/landing"):
             raise BenchError(f"GET /{code} answered {status} with Location {location!r}")
@@ -223,6 +236,10 @@ class Bench:
         redirect = self.wrk("smartlinks redirect" + label, url, self.args.duration)
         after = click_events(port)
         events = {name: after[name] - before[name] for name in after}
+        redirect.visible_after_s = visible_after(api_port, key[1], link_id, after["published"])
+        print(
+            f"  every click visible in analytics {redirect.visible_after_s:.2f} s after the run", flush=True
+        )
         unknown = self.measure("smartlinks 404" + label, f"http://127.0.0.1:{port}/{UNKNOWN_CODE}")
         return redirect, unknown, events
 
@@ -234,17 +251,60 @@ class Bench:
             return self.measure("nginx return 302", f"http://127.0.0.1:{port}/")
 
 
+def visible_after(api_port: int, key: str, link_id: str, published: int, limit: float = 60) -> float:
+    """Seconds until the link's analytics count ``published`` clicks (all the link ever got)."""
+    started = time.monotonic()
+    while True:
+        status, _, answer = request(api_port, "GET", f"/api/v1/links/{link_id}/analytics?preset=7d", key=key)
+        if status == 200 and json.loads(answer)["totals"]["total"] >= published:
+            return time.monotonic() - started
+        if time.monotonic() - started > limit:
+            raise BenchError(f"analytics still lack clicks {limit:g} s after the run: {answer[:300]!r}")
+        time.sleep(0.05)
+
+
 def report(results: list[Result], events: dict[str, int], connections: int) -> None:
-    print(f"\n| {'server':<29} | {'requests/s':>10} | {'p50':>9} | {'p99':>9} | ratio to nginx |")
-    print(f"|{'-' * 31}|{'-' * 11}:|{'-' * 10}:|{'-' * 10}:|{'-' * 15}:|")
+    print(f"\n| {'server':<34} | {'requests/s':>10} | {'p50':>9} | {'p99':>9} | ratio to nginx |")
+    print(f"|{'-' * 36}|{'-' * 11}:|{'-' * 10}:|{'-' * 10}:|{'-' * 15}:|")
     for r in results:
         figures = f"{r.requests_per_s:>10,.0f} | {r.p50_ms:>6.2f} ms | {r.p99_ms:>6.2f} ms"
-        print(f"| {r.server:<29} | {figures} | {r.ratio_to_nginx:>14.2f} |")
+        print(f"| {r.server:<34} | {figures} | {r.ratio_to_nginx:>14.2f} |")
     made = results[0].requests
     # A click is logged before its response goes out: at most one per connection beyond wrk's count.
     verdict = "ok" if 0 <= events["published"] - made <= connections else "MISMATCH"
     print(f"\nclick events logged while measuring: {events['published']:,} ({verdict}: wrk saw {made:,})")
     print(f"  dropped (edge log not writable): {events['dropped']:,}")
+
+
+def goals(by_name: dict[str, Result]) -> list[dict[str, object]]:
+    """Issue 13's ratios, each within this one run: (what, measured, goal, met)."""
+    wanted = [
+        ("Kafka redirect / its own 404", "smartlinks redirect on Kafka", "smartlinks 404 on Kafka", 0.85),
+        ("Kafka redirect / raw ASGI", "smartlinks redirect on Kafka", "raw ASGI hello-world", 0.6),
+        ("embedded redirect / its own 404 (one core)", "smartlinks redirect", "smartlinks 404", 0.5),
+    ]
+    rows: list[dict[str, object]] = []
+    for what, top, bottom, goal in wanted:
+        if top in by_name and bottom in by_name:
+            ratio = by_name[top].requests_per_s / by_name[bottom].requests_per_s
+            rows.append({"ratio": what, "measured": round(ratio, 3), "goal": goal, "met": ratio >= goal})
+    embedded = by_name.get("smartlinks redirect")
+    if embedded is not None and embedded.visible_after_s is not None:
+        late = embedded.visible_after_s
+        rows.append(
+            {
+                "ratio": "embedded: clicks in analytics after the run (s)",
+                "measured": round(late, 2),
+                "goal": 2.0,
+                "met": late <= 2.0,
+            }
+        )
+    print(f"\n| {'goal':<48} | measured | goal | met |")
+    print(f"|{'-' * 50}|---------:|-----:|-----|")
+    for row in rows:
+        met = "yes" if row["met"] else "NO"
+        print(f"| {row['ratio']:<48} | {row['measured']:>8} | {row['goal']:>4} | {met:<3} |")
+    return rows
 
 
 def main() -> int:
@@ -254,6 +314,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--json", type=Path, default=ROOT / "bench/results/redirect.json")
     parser.add_argument("--no-kafka", action="store_true", help="skip the run with Kafka publishing")
+    parser.add_argument(
+        "--no-both-cores", action="store_true", help="skip `smartlinks up` on every core (wrk shares one)"
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: the servers are stopped
     try:
@@ -264,17 +327,21 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="redirect-bench-") as tmp:
             bench = Bench(args, Path(tmp), wrk_cpu)
             redirect, unknown, events = bench.product()
+            both: list[Result] = []
+            if not args.no_both_cores and wrk_cpu != "0":
+                both = list(bench.product(cpu=f"0,{wrk_cpu}", label=" (both cores)")[:2])
             on_kafka: list[Result] = []
             if not args.no_kafka:
                 kafka_redirect, kafka_unknown, kafka_events = bench.product_on_kafka()
                 on_kafka = [kafka_redirect, kafka_unknown]
+            hello = bench.asgi_hello()
             nginx = bench.nginx()
         print("measuring the edge log's CPU per redirect in-process ...", flush=True)
         log_cost = edge_log_cost.measure()
     except (BenchError, KeyboardInterrupt) as exc:  # the servers are stopped by now
         print(f"redirect_bench: {exc or 'interrupted'}", file=sys.stderr)
         return 1
-    results = [redirect, unknown, *on_kafka, nginx]
+    results = [redirect, unknown, *both, *on_kafka, hello, nginx]
     for r in results:
         r.ratio_to_nginx = round(r.requests_per_s / nginx.requests_per_s, 3)
     report(results, events, args.connections)
@@ -285,6 +352,7 @@ def main() -> int:
         "results": [asdict(r) for r in results],
         "click_events_in_redirect_run": events,
         "edge_log_cost": log_cost,
+        "goals": goals({r.server: r for r in results}),
     }
     print(
         f"\nedge log, CPU per redirect in-process: {log_cost['in_memory_us']:.2f} us handed on in memory"
