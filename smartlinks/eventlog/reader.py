@@ -21,10 +21,10 @@ import time
 
 from smartlinks.eventlog.segments import (
     Position,
+    PositionFile,
     read_position,
     segment_numbers,
     segment_path,
-    write_position,
 )
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.waiting import wait_set
@@ -42,6 +42,10 @@ class EventLogReader:
             committed = Position(numbers[0] if numbers else 0, 0)
         self._committed = committed
         self._read = committed
+        self._position_file = PositionFile(self.folder)
+        # Segments below this one are deleted already: a commit inside one segment (the
+        # common case) then lists no directory.
+        self._deleted_below = -1
         self._fd = -1
         self._fd_segment = -1
         self.delivered = 0
@@ -64,12 +68,15 @@ class EventLogReader:
         if self._read == self._committed:
             return
         self._committed = self._read
-        write_position(self.folder, self._committed)
+        self._position_file.write(self._committed)
+        if self._committed.segment <= self._deleted_below:
+            return
         for number in segment_numbers(self.folder):
             if number >= self._committed.segment:
                 break
             with contextlib.suppress(FileNotFoundError):
                 segment_path(self.folder, number).unlink()
+        self._deleted_below = self._committed.segment
 
     def rewind(self) -> None:
         """Forget what was taken since the last ``ack``: the next ``take`` returns it again."""
@@ -77,6 +84,7 @@ class EventLogReader:
 
     def close(self) -> None:
         self._close_fd()
+        self._position_file.close()
 
     # -- reading -------------------------------------------------------------------------
 

@@ -50,12 +50,29 @@ def read_position(folder: Path) -> Position | None:
         return None
 
 
-def write_position(folder: Path, position: Position) -> None:
-    """Replace the position atomically. Not synced: losing it to a power cut only hands
-    some events on twice, never loses one."""
-    tmp = folder / (POSITION_FILE + ".tmp")
-    tmp.write_text(f"{position.segment} {position.offset}\n")
-    tmp.replace(folder / POSITION_FILE)
+class PositionFile:
+    """The committed position, rewritten in place by one ``pwrite`` of a fixed-width record.
+
+    A busy reader commits hundreds of times a second (after every batch Kafka or ClickHouse
+    took); writing a temporary file and renaming it over the old one cost a quarter of a
+    loaded redirector's CPU on Kafka (py-spy, bench/redirect_bench.py conditions). One
+    42-byte write at offset 0 is all or nothing for a killed process; a power cut that
+    tears it leaves a record ``read_position`` refuses, and the reader starts again at the
+    oldest segment: events handed on twice, which de-duplication absorbs, never one lost.
+    Not synced, for the same reason."""
+
+    def __init__(self, folder: Path) -> None:
+        self._fd = os.open(folder / POSITION_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def write(self, position: Position) -> None:
+        # Never shorter than an earlier record (the longest this format allows), so no
+        # stale tail can follow it.
+        os.pwrite(self._fd, b"%020d %020d\n" % position, 0)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def adopt_legacy_spool(spool: Path, folder: Path, first_number: int) -> int:

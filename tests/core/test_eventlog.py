@@ -206,3 +206,24 @@ async def test_metrics_see_the_backlog_and_its_age(tmp_path: Path) -> None:
     assert reader.backlog_bytes() == 0
     assert read_position(tmp_path) == Position(log.end.segment, len(event(0)) + 1)
     await log.close()
+
+
+async def test_an_earlier_versions_position_is_read_then_rewritten_in_place(tmp_path: Path) -> None:
+    log = await opened(tmp_path, segment_bytes=4 * len(event(0)))
+    for n in range(6):
+        await log.append(event(n))
+    first_reader = EventLogReader(log)
+    assert numbers(await first_reader.take(max_items=2, max_wait=0.05)) == [0, 1]
+    await first_reader.ack()
+    first_reader.close()
+    committed = read_position(tmp_path)
+    assert committed is not None
+    # The earlier format: "segment offset" with no padding, as a rename left it.
+    (tmp_path / "position").write_text(f"{committed.segment} {committed.offset}\n")
+    reader = EventLogReader(log)
+    assert await drain(reader) == [2, 3, 4, 5]
+    assert read_position(tmp_path) == Position(log.end.segment, log.end.offset)
+    assert len((tmp_path / "position").read_bytes()) == 42  # one record, no stale tail
+    assert segment_numbers(tmp_path) == [log.end.segment]  # sealed segments behind it are gone
+    reader.close()
+    await log.close()
