@@ -62,23 +62,33 @@ FORGED_HINT: Final = (
     r"\).*(?:https?://|www\.|[a-z]\.[a-z]{2})|Agent|Inspector|Diagnostic|Advisor|Prospect|-SNAPSHOT"
 )
 
+# W3C's libwww ("libwww/5.4.0", Lynx's "libwww-FM/2.14") is the C library the early
+# browsers were built on (CERN's line-mode browser and WorldWideWeb, Mosaic and its
+# offspring, Arena, Amaya, Lynx); crawlerdetect's "libwww" pattern is meant for the Perl
+# library libwww-perl. So W3C's library token is deleted before the crawler lists are
+# asked (libwww-perl never is: only "/" or "-FM/" may follow "libwww" here), and a user
+# agent that names a product of its own and then W3C's library is shaped like a browser.
+BROWSER_LIBRARY: Final = r"libwww(?:-FM)?/[0-9A-Za-z._]*"
+BUILT_ON_LIBWWW: Final = r"^[^\s(]+.*\slibwww(?:-FM)?/"
+
 # Browsers of their own, from before or beside the engines of BROWSER_GRAMMAR: text-mode,
-# 1990s, Amiga, OS/2, Palm. Several are built on W3C's libwww (Lynx on its libwww-FM),
-# which crawlerdetect takes for the Perl library libwww-perl, and a few share a name with
-# a crawler ("Webster", "voyager/"). Where one names itself, its name and its libwww are
-# deleted before the crawler lists are asked, so what else the user agent says still
-# counts (libwww-perl itself is never deleted); and one that names itself is shaped
-# like a person's client. Case-sensitive: their own spellings.
+# 1990s, Amiga, BeOS, RISC OS, Plan 9, Syllable. A few share a name with a crawler
+# ("Webster", "voyager/"), most are shaped like no browser of today. Where one names
+# itself, its name is deleted before the crawler lists are asked, so what else the user
+# agent says still counts, and it is shaped like a person's client. From the browsers'
+# own documentation and histories; case-sensitive: their own spellings.
 OWN_BROWSER: Final = (
-    r"(?<![\w-])(?:Lynx|E?Links|w3m|(?:NCSA_|VMS_)?Mosaic|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
-    r"|Dillo|NetSurf|Arena|Emacs-W3|OffByOne|Webster Pro|Cello|MacWeb|WebExplorer|Chimera)"
+    r"(?<![\w-])(?:Lynx|E?Links|w3m|\w*Mosaic(?:-CK)?|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
+    r"|Dillo|NetSurf|Arena|Emacs-W3|OffByOne|Webster Pro|Cello|MacWeb|WebExplorer|Chimera"
+    r"|[\w-]*LineMode|[\w-]*WorldWideWeb(?:\.app)?|\w*WWW|HotJava|Cyberdog|edbrowse|retawq"
+    r"|NetPositive|OmniWeb|Sylera|Charon|Mothra|A[Bb]rowse|iCab|Oregano|Fresco|Grail)"
     r"(?![\w-])"
 )
 OWN_BROWSER_HINT: Final = (
     r"Lynx|Links|w3m|Mosaic|maya|Voyager|IBrowse|AWeb|Dillo|NetSurf|Arena|Emacs-W3|OffByOne|Webster"
-    r"|Cello|MacWeb|WebExplorer|Chimera"
+    r"|Cello|MacWeb|WebExplorer|Chimera|LineMode|WorldWideWeb|WWW|HotJava|Cyberdog|edbrowse|retawq"
+    r"|NetPositive|OmniWeb|Sylera|Charon|Mothra|A[Bb]rowse|iCab|Oregano|Fresco|Grail"
 )
-BROWSER_LIBRARY: Final = r"libwww(?:-FM)?/[0-9A-Za-z._]*"
 
 # The device model of an Android user agent: free text that a maker chose ("C Bot Tab 70",
 # "XBot Junior", "SMART 4G Speedy"), where crawler lists find their tokens. The slow path

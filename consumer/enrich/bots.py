@@ -53,6 +53,7 @@ from consumer.enrich.bot_rules import (
     BROWSER_GRAMMAR,
     BROWSER_LIBRARY,
     BROWSER_SHAPE,
+    BUILT_ON_LIBWWW,
     CLI_PATTERN,
     FEED_CLIENT,
     FORGED_HINT,
@@ -175,6 +176,7 @@ class BotDetector:
         self._own_browser = re.compile(OWN_BROWSER)
         self._own_browser_hint = _rust_search(OWN_BROWSER_HINT)
         self._browser_library = re.compile(BROWSER_LIBRARY)
+        self._built_on_libwww = re.compile(BUILT_ON_LIBWWW).search
         self._forged_signs = re.compile(FORGED_SIGNS).search
         self._forged_hint = _rust_search(FORGED_HINT)
         self.slow_calls = 0  # how often the slow path ran; the bench reports it
@@ -213,8 +215,10 @@ class BotDetector:
         listed = self._android_model.sub(self._without_model, ua, count=1)
         if "bbTV/" in listed or "FVC/" in listed:
             listed = self._tv_device.sub(self._without_device, listed)
+        if "libwww" in listed:
+            listed = self._browser_library.sub("", listed)
         if self._names_own_browser(listed):
-            listed = self._browser_library.sub("", self._own_browser.sub("", listed))
+            listed = self._own_browser.sub("", listed)
         return self._not_crawler_tokens.sub("", listed)
 
     def _names_own_browser(self, ua: str) -> bool:
@@ -247,6 +251,6 @@ class BotDetector:
         lowered = ua.lower()
         if self._feed_or_media(lowered):
             return _FEED_MEDIA
-        if self._shaped(lowered) or self._names_own_browser(ua):
+        if self._shaped(lowered) or self._names_own_browser(ua) or self._built_on_libwww(ua):
             return PERSON
         return _NOT_BROWSER

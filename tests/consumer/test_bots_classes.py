@@ -100,6 +100,9 @@ def test_every_app_is_covered_both_ways() -> None:
         # The Perl library stays a script, even behind a browser's name.
         ("libwww-perl/6.72", "cli", "cli"),
         ("Lynx/2.8.9 libwww-perl/6.0", "crawler", "crawlerdetect"),
+        # W3C's libwww is no pass for a robot built on it, nor for the bare library.
+        ("W3CRobot/5.4.0 libwww/5.4.0", "crawler", "crawlerdetect"),
+        ("libwww/5.4.0", "automated", "not_browser"),
         # App-association fetchers (apple-app-site-association, Digital Asset Links).
         ("AASA-Bot/1.0.0", "crawler", "crawlerdetect"),
         ("com.apple.swcd (unknown version) CFNetwork/1220.1 Darwin/20.3.0", "crawler", "crawlerdetect"),
@@ -157,6 +160,12 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         "AmigaVoyager/3.4.4 (AmigaOS/MC680x0)",
         "Mozilla/4.7 (compatible; OffByOne; Windows 98) Webster Pro V3.2",
         "Mozilla/5.0 (PalmOS; U; WebPro/3.5; en)",
+        # Any product built on W3C's libwww, named in the list above or not.
+        "Spyglass_Mosaic/2.1 libwww/2.15_Spyglass",
+        "CERN-LineMode/2.15 libwww/2.17b3",
+        "Acme-Browser/0.9 libwww/5.4.0",
+        "edbrowse/3.7.7",
+        "Mozilla/3.0 (compatible; NetPositive/2.2)",
         # A maker's free text that crawler lists take for a crawler's token: an Android
         # model in Android's own client, a TV maker in the HbbTV device comment.
         "Dalvik/2.1.0 (Linux; U; Android 11; Speedy Tab 10 Build/RP1A.201005.001)",
