@@ -225,7 +225,12 @@ class BotDetector:
         return self._own_browser_hint(ua) and self._own_browser.search(ua) is not None
 
     def _forged(self, ua: str) -> bool:
-        return FORGED_PATTERN in ua or (self._forged_hint(ua) and self._forged_signs(ua) is not None)
+        if FORGED_PATTERN in ua:
+            return True
+        # Only a WebKit or Gecko browser's user agent: Internet Explorer's carried what its
+        # toolbars and corporate agents added ("IDS7 Agent", a home page).
+        engine = "AppleWebKit/" in ua or "Gecko/" in ua
+        return engine and self._forged_hint(ua) and self._forged_signs(ua) is not None
 
     def _classify(self, ua: str) -> Verdict:
         if not ua.strip():

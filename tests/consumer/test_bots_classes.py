@@ -160,6 +160,12 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         "AmigaVoyager/3.4.4 (AmigaOS/MC680x0)",
         "Mozilla/4.7 (compatible; OffByOne; Windows 98) Webster Pro V3.2",
         "Mozilla/5.0 (PalmOS; U; WebPro/3.5; en)",
+        # Netscape's own platforms; Internet Explorer with what toolbars and agents added.
+        "Mozilla/4.7 [en] (Win95; U)",
+        "Mozilla/4.08 [en] (WinNT; U)",
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; Mozilla/4.0 (compatible; MSIE 6.0; "
+        "Windows NT 5.1; SV1) ;  Embedded Web Browser from: http://www.example.com/; .NET CLR 2.0.50727)",
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; .NET CLR 2.0.50727; Acme Agent)",
         # Any product built on W3C's libwww, named in the list above or not.
         "Spyglass_Mosaic/2.1 libwww/2.15_Spyglass",
         "CERN-LineMode/2.15 libwww/2.17b3",
