@@ -211,6 +211,6 @@ BROWSER_SHAPE: Final = (
     # TV, console and Japanese phone browsers of the time. Found in crawlerdetect's device
     # fixtures (user agents outside the corpus), not in the corpus.
     r"|\bwin(?:95|98|nt|16|me|9x)\b|dreamcast|dreampassport|planetweb|sleipnir|blazer|up\.link"
-    r"|portalmmm|i-opener"
+    r"|portalmmm|i-opener|konqueror|hiptop|aoltv|liberate dtv"
     r"|gog galaxy"  # a game store's built-in browser
 )
