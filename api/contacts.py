@@ -69,6 +69,7 @@ class ContactEndpoints:
                     browser=click["browser"],
                     os=click["os"],
                     referrer=click["referrer"],
+                    bot_reason=click["bot_reason"],
                 )
             )
         return json_response(

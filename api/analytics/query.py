@@ -206,6 +206,7 @@ def _click(row: Sequence[Any]) -> dict[str, Any]:
         "browser": browser or None,
         "os": os or None,
         "referrer": referrer or None,
+        "bot_reason": row[12] or None,
     }
 
 

@@ -187,7 +187,7 @@ def click_log(paged: bool, by: LogKey = "link") -> str:
     )
     return f"""
 SELECT event_id, toUnixTimestamp64Milli(ts), kind, toString(country), city, device, browser, os,
-    referrer_host, contact_id, link_id, campaign
+    referrer_host, contact_id, link_id, campaign, bot_reason
 FROM clicks
 WHERE tenant_id = {{tenant:String}} AND {_LOG_KEYS[by]}{after}
 ORDER BY ts DESC, event_id DESC
@@ -200,7 +200,7 @@ READS: dict[str, set[str]] = {
     "clicks": {
         "tenant_id", "link_id", "ts", "event_id", "kind", "is_bot", "country", "city", "latitude",
         "longitude", "device", "browser", "os", "referrer_host", "contact_id", "campaign",
-        "visitor_prev_ts", "visitor_prev_country_ts",
+        "visitor_prev_ts", "visitor_prev_country_ts", "bot_reason",
     },
     "visitors_hourly": {"tenant_id", "link_id", "hour", "prev_hour", "visits"},
     "country_visitors_hourly": {"tenant_id", "link_id", "recent", "hour", "country", "prev_hour", "visits"},

@@ -86,6 +86,38 @@ class Analytics(Breakdowns):
     totals: Totals
 
 
+# The codes are the consumer's (consumer.enrich.bots.BOT_REASONS); a test holds this
+# description to naming each of them.
+BOT_REASON_CODES = {
+    "head": "a HEAD request: link checkers and preview fetchers probing, never a person's click",
+    "empty_ua": "no user agent at all",
+    "preview": "the link-preview fetcher of a messenger or social network (WhatsApp, facebookexternalhit,"
+    " Slackbot, Twitterbot, ...)",
+    "probe": "the user agent is an attack (log4shell, shell, SQL or script injection)",
+    "cli": "an HTTP library or command-line tool (curl, python-requests, Go-http-client, ...)",
+    "crawlerdetect": "a crawler the crawlerdetect list names",
+    "crawler_list": "a crawler the crawler-user-agents list names (CDN and proxy fetchers, monitors,"
+    " SEO and AI crawlers)",
+    "not_browser": "a user agent shaped like no client a person holds (a custom client, a bare product"
+    " token)",
+    "forged_browser": "a browser's user agent with what no browser writes: the client's own web address,"
+    " a product named for an automated role, text inside (KHTML, like Gecko)",
+    "feed_media": "a feed reader, podcast app or media framework",
+    "tenant_ua": "your own rule: the user agent contains one of your settings' bot user agents",
+    "tenant_ip": "your own rule: the client is in one of your settings' bot networks",
+}
+BotReason = Annotated[
+    str | None,
+    Meta(
+        description="Why the click counts as a bot (kind `bot`), a short code; null for a person's click"
+        " (and for bots recorded before reasons were). "
+        + "; ".join(f"`{code}`: {meaning}" for code, meaning in BOT_REASON_CODES.items())
+        + ". More codes may come: show an unknown one as it is.",
+        examples=["preview"],
+    ),
+]
+
+
 class ClickFields(Body):
     """What every view of a click shows."""
 
@@ -98,6 +130,7 @@ class ClickFields(Body):
     browser: str | None
     os: str | None
     referrer: str | None
+    bot_reason: BotReason
 
 
 class Click(ClickFields):

@@ -57,6 +57,7 @@ def click_json(click: StoredClick) -> dict[str, Any]:
         "browser": row.browser or None,
         "os": row.os or None,
         "referrer": row.referrer_host or None,
+        "bot_reason": row.bot_reason or None,
     }
 
 

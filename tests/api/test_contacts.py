@@ -91,6 +91,7 @@ def test_a_contacts_clicks_across_campaigns_newest_first(analytics_api: Analytic
                 "browser": row.browser or None,
                 "os": row.os or None,
                 "referrer": row.referrer_host or None,
+                "bot_reason": row.bot_reason or None,
             }
         # Kinds as the link click logs tell them: one first click per visitor and link.
         whole = everything(client, "ana")

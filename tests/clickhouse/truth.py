@@ -64,18 +64,21 @@ def crowd_click(
     **fields: Any,
 ) -> ClickRow:
     """One generated click by ``visitor`` from ``place`` with a (browser, device, os)
-    ``profile``: a tenth are link previews (bots, half of them HEAD), the referrer is one of
+    ``profile``: a tenth are link previews (bots, half of them HEAD, each with the kind and
+    reason the consumer gives it), the referrer is one of
     ``referrers``; ``fields`` name the tenant, link, code and any other column."""
     country, city, lat, lon = place
     browser, device, system = profile
     bot = rng.random() < 0.1
+    method = "HEAD" if bot and rng.random() < 0.5 else "GET"
     return ClickRow(
         event_id=f"{uuid7_int(ts):032x}",
         ts=ts,
         visitor_id=visitor,
         is_bot=bot,
-        bot_kind="preview" if bot else "",
-        method="HEAD" if bot and rng.random() < 0.5 else "GET",
+        bot_kind=("head" if method == "HEAD" else "preview") if bot else "",
+        bot_reason=("head" if method == "HEAD" else "preview") if bot else "",
+        method=method,
         country=country,
         city=city,
         latitude=lat,

@@ -78,6 +78,31 @@ def test_every_app_is_covered_both_ways() -> None:
             "automated",
             "forged_browser",
         ),
+        # A browser's user agent with the crawler's own name added: its web address, a
+        # product named for an automated role, an unreleased build.
+        (f"{CHROME} (https://research.example.edu/web-study)", "automated", "forged_browser"),
+        (f"{CHROME} (audit.example.io)", "automated", "forged_browser"),
+        (f"{CHROME} (via edge.example.net relay)", "automated", "forged_browser"),
+        (f"{CHROME} SiteDiagnostics/1.0", "automated", "forged_browser"),
+        (f"{CHROME} AcmeAgent", "automated", "forged_browser"),
+        (f"{CHROME} LeadProspector/0.3", "automated", "forged_browser"),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) AcmeInspector/2.1"
+            " Chrome/124.0.0.0 Safari/537.36",
+            "automated",
+            "forged_browser",
+        ),
+        (
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Harvest/1.4.0-SNAPSHOT",
+            "automated",
+            "forged_browser",
+        ),
+        # The Perl library stays a script, even behind a browser's name.
+        ("libwww-perl/6.72", "cli", "cli"),
+        ("Lynx/2.8.9 libwww-perl/6.0", "crawler", "crawlerdetect"),
+        # W3C's libwww is no pass for a robot built on it, nor for the bare library.
+        ("W3CRobot/5.4.0 libwww/5.4.0", "crawler", "crawlerdetect"),
+        ("libwww/5.4.0", "automated", "not_browser"),
         # App-association fetchers (apple-app-site-association, Digital Asset Links).
         ("AASA-Bot/1.0.0", "crawler", "crawlerdetect"),
         ("com.apple.swcd (unknown version) CFNetwork/1220.1 Darwin/20.3.0", "crawler", "crawlerdetect"),
@@ -125,6 +150,43 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         # Not the strict grammar, but browser-shaped: an old phone, Android's own client.
         "Nokia6300/2.0 (05.00) Profile/MIDP-2.0 Configuration/CLDC-1.1",
         "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/AP1A.240305.019)",
+        # Browsers of their own, several built on W3C's libwww, which crawlerdetect takes
+        # for libwww-perl, or sharing a name with a crawler.
+        "Lynx/2.9.0dev.12 libwww-FM/2.14 SSL-MM/1.4.1 GNUTLS/3.7.8",
+        "ELinks/0.13.2 (textmode; Linux 6.1 x86_64; 200x50-2)",
+        "w3m/0.5.3",
+        "NCSA_Mosaic/2.0 (Windows 3.1)",
+        "Amaya/11.4.4 libwww/5.4.2",
+        "AmigaVoyager/3.4.4 (AmigaOS/MC680x0)",
+        "Mozilla/4.7 (compatible; OffByOne; Windows 98) Webster Pro V3.2",
+        "Mozilla/5.0 (PalmOS; U; WebPro/3.5; en)",
+        # Netscape's own platforms; Internet Explorer with what toolbars and agents added.
+        "Mozilla/4.7 [en] (Win95; U)",
+        "Mozilla/4.08 [en] (WinNT; U)",
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; Mozilla/4.0 (compatible; MSIE 6.0; "
+        "Windows NT 5.1; SV1) ;  Embedded Web Browser from: http://www.example.com/; .NET CLR 2.0.50727)",
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; .NET CLR 2.0.50727; Acme Agent)",
+        # Any product built on W3C's libwww, named in the list above or not.
+        "Spyglass_Mosaic/2.1 libwww/2.15_Spyglass",
+        "CERN-LineMode/2.15 libwww/2.17b3",
+        "Acme-Browser/0.9 libwww/5.4.0",
+        "edbrowse/3.7.7",
+        "Mozilla/3.0 (compatible; NetPositive/2.2)",
+        # A maker's free text that crawler lists take for a crawler's token: an Android
+        # model in Android's own client, a TV maker in the HbbTV device comment.
+        "Dalvik/2.1.0 (Linux; U; Android 11; Speedy Tab 10 Build/RP1A.201005.001)",
+        "Mozilla/5.0 (Linux; Android 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/87.0.4280.88 "
+        "Safari/537.36 HbbTV/1.6.1 (+DRM; ACME/BOTECH; X500; 1.2.3;)",
+        # Web-view libraries and in-app tokens near the automated-role words and tokens.
+        "Mozilla/5.0 (Linux; Android 12; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+        "Mobile Safari/537.36 AgentWeb/4.1.3 UCBrowser/11.6.4.950",
+        "Mozilla/5.0 (Linux; Android 12; MagentaTV Box Build/STTC.220803.001; wv) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Version/4.0 Chrome/133.0.6943.121 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; U; Android 10; zh-CN; V2001A Build/QP1A) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Version/4.0 Chrome/76.0 Mobile Safari/537.36 baiduboxapp/13.0.0.11/A95B2008/1",
+        # A TV's reverse-DNS app id is no web address.
+        "Mozilla/5.0 (X11;Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/73.0.3683.75 "
+        "Safari/537.36 FVC/8.0 (Acme; com.acme-tech.TV231;)",
         # A media framework inside a browser's user agent is an app's web view.
         "Mozilla/5.0 (Linux; Android 9; AFTKAUK001 Build/PS7681.4384N; wv) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.248 Mobile Safari/537.36/8.5.0 "

@@ -220,6 +220,14 @@ def test_bots_the_tenant_marks_count_from_the_next_click_on(product: Product) ->
         product.click(link["code"], "1.0.0.1", WINDOWS_CHROME)  # a person
         body = wait_for(product, path, lambda b: b["totals"]["total"] >= 4)
         assert body["totals"] == {"total": 4, "unique": 2, "bots": 2}
+        items = product.api("GET", f"/api/v1/links/{link['id']}/clicks").json()["items"]
+        # Newest first: the person, the monitor, the QA, the click before the rules.
+        assert [(item["kind"], item["bot_reason"]) for item in items] == [
+            ("unique", None),
+            ("bot", "tenant_ip"),
+            ("bot", "tenant_ua"),
+            ("unique", None),
+        ]
     finally:
         product.api("PATCH", "/api/v1/settings", json={"bot_user_agents": [], "bot_ip_ranges": []})
 

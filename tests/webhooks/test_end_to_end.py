@@ -153,8 +153,12 @@ def test_bot_clicks_only_when_asked(product: Product, receiver: Receiver) -> Non
     product.click(link, ua=GOOGLEBOT)
     product.click(link, method="HEAD")
     product.click(link)  # a person, after the bots
-    assert [r.json()["data"]["click"]["kind"] for r in receiver.wait("e2e-bots", 4)] == ["bot"] * 3 + [
-        "unique"
+    clicks = [r.json()["data"]["click"] for r in receiver.wait("e2e-bots", 4)]
+    assert [(click["kind"], click["bot_reason"]) for click in clicks] == [
+        ("bot", "cli"),
+        ("bot", "crawlerdetect"),
+        ("bot", "head"),
+        ("unique", None),
     ]
     [person] = receiver.wait("e2e-people")
     # The bots were stored (and matched) before the person: had they matched, their
