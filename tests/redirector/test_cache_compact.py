@@ -207,3 +207,4 @@ async def test_a_cache_never_holds_more_than_its_capacity() -> None:
         await asyncio.gather(*(cache.get(f"n{n}") for n in range(start, start + 50)))
     assert len(cache) == 100 and cache.stats.evictions == 1900
     assert all(cache.peek(f"n{n}")[0] for n in range(1950, 2000))
+    assert cache.peek("n0") == (False, None)  # evicted from both tiers
