@@ -11,9 +11,10 @@ by bench/redirect_cache_bench.py. How:
   parameter (a "profile"), the campaign, and the query string of the destination (utm
   parameters repeat across a campaign's links) while the shared pool has room.
 - The index is open addressing with linear probing over ``array('I')``: 4 B a slot, one
-  record position a slot, tombstones for removals. It is rebuilt (one pass, decoding every
-  code: ~1 s at a million links) when live slots and tombstones fill 70 % of it: while the
-  cache grows, and at a full million links once per ~470,000 removals or evictions.
+  record position a slot. A removal shifts the entries after it back (no tombstones), so
+  the index is rebuilt only as it grows past 70 % full, like a dict: a rebuild decodes
+  every code, a pause of seconds at a million links, so never in a full cache's steady
+  state of evictions.
   A position is the segment's place in a ring of 4096 segments and the offset within it,
   so 32 bits address 4 GiB of log however long the process runs.
 - Removed and replaced records stay in the log as garbage until the cleaner's head passes
@@ -39,8 +40,7 @@ _SEGMENT_BITS = 20
 _SEGMENT = 1 << _SEGMENT_BITS
 _OFFSET_MASK = _SEGMENT - 1
 _RING = 4096  # segments addressable with 32-bit positions: 4 GiB of log
-_EMPTY = 0xFFFF_FFFF  # slot values no record can have: a record never starts in a segment's last bytes
-_TOMBSTONE = 0xFFFF_FFFE
+_EMPTY = 0xFFFF_FFFF  # a slot value no record can have: a record never starts in a segment's last byte
 _NONE = 0xFFFF_FFFF  # "no shared string": the value is absent or stored inline
 _MAX_LOAD = 0.7
 
@@ -122,7 +122,6 @@ class CompactLinks:
         self._slots = array("I", [_EMPTY]) * 1024
         self._mask = 1023
         self._filled = 0  # slots holding a position
-        self._tombstones = 0
         self._live = 0
         self._live_bytes = 0
         self._dead_bytes = 0
@@ -149,29 +148,22 @@ class CompactLinks:
 
     # -- reading ----------------------------------------------------------------------
 
-    def _find(self, code: str, key: bytes | bytearray) -> tuple[int, int]:
-        """(slot of ``code`` or -1, first free slot on its probe path)."""
+    def _find(self, code: str, key: bytes | bytearray) -> int:
+        """The slot of ``code``, or the empty slot that ends its probe path."""
         slots, mask, segments = self._slots, self._mask, self._segments
         slot = hash(code) & mask
-        free = -1
         size = len(key)
-        while True:
-            position = slots[slot]
-            if position == _EMPTY:
-                return -1, slot if free < 0 else free
-            if position == _TOMBSTONE:
-                if free < 0:
-                    free = slot
-            else:
-                segment = segments[position >> _SEGMENT_BITS]
-                assert segment is not None
-                offset = position & _OFFSET_MASK
-                # The code's length first: most other codes on the path differ in it or are
-                # rejected by one byte read instead of a slice.
-                start = offset + _HEADER.size
-                if segment[offset + _CODE_SIZE_AT] == size and segment[start : start + size] == key:
-                    return slot, free
+        while (position := slots[slot]) != _EMPTY:
+            segment = segments[position >> _SEGMENT_BITS]
+            assert segment is not None
+            offset = position & _OFFSET_MASK
+            # The code's length first: most other codes on the path differ in it, and one
+            # byte read rejects them instead of a slice.
+            start = offset + _HEADER.size
+            if segment[offset + _CODE_SIZE_AT] == size and segment[start : start + size] == key:
+                return slot
             slot = (slot + 1) & mask
+        return slot
 
     @staticmethod
     def _code_at(segment: bytearray, offset: int) -> bytearray:
@@ -184,19 +176,16 @@ class CompactLinks:
         size = len(key)
         slots, mask, segments = self._slots, self._mask, self._segments
         slot = hash(code) & mask
-        while True:
-            position = slots[slot]
-            if position == _EMPTY:
-                return None
-            if position != _TOMBSTONE:
-                segment = segments[position >> _SEGMENT_BITS]
-                assert segment is not None
-                offset = position & _OFFSET_MASK
-                start = offset + _HEADER.size
-                if segment[offset + _CODE_SIZE_AT] == size and segment[start : start + size] == key:
-                    segment[offset + _FLAGS_AT] |= _REFERENCED
-                    return self._decode(segment, offset, code)
+        while (position := slots[slot]) != _EMPTY:
+            segment = segments[position >> _SEGMENT_BITS]
+            assert segment is not None
+            offset = position & _OFFSET_MASK
+            start = offset + _HEADER.size
+            if segment[offset + _CODE_SIZE_AT] == size and segment[start : start + size] == key:
+                segment[offset + _FLAGS_AT] |= _REFERENCED
+                return self._decode(segment, offset, code)
             slot = (slot + 1) & mask
+        return None
 
     def _decode(self, segment: bytearray, offset: int, code: str) -> tuple[ResolvedLink | None, float] | None:
         (deadline, profile, campaign_ref, query_ref, flags, code_size, link_size, campaign_size, contact_size,
@@ -245,16 +234,12 @@ class CompactLinks:
             return False
         # Appended before the index is probed: making room in the log may change slots.
         position = self._append(record)
-        slot, free = self._find(code, key)
-        if slot >= 0:
-            self._forget(slot)
-            free = slot
-        elif self._slots[free] == _TOMBSTONE:
-            self._tombstones -= 1
+        slot = self._find(code, key)
+        if self._slots[slot] == _EMPTY:
             self._filled += 1
         else:
-            self._filled += 1
-        self._slots[free] = position
+            self._forget(slot)
+        self._slots[slot] = position
         self._count(_HEADER.unpack_from(record)[1], len(record), +1)
         passed = 0
         while self._live > self.capacity:
@@ -265,7 +250,7 @@ class CompactLinks:
             if self._dead_bytes <= (self._live_bytes >> 1) + _SEGMENT:
                 break
             self._clean_one(evict=False)
-        if self._filled + self._tombstones > _MAX_LOAD * (self._mask + 1):
+        if self._filled > _MAX_LOAD * (self._mask + 1):
             self._rebuild()
         return True
 
@@ -376,12 +361,10 @@ class CompactLinks:
             self._dead_bytes += size
 
     def remove(self, code: str) -> None:
-        slot, _ = self._find(code, code.encode())
-        if slot >= 0:
+        slot = self._find(code, code.encode())
+        if self._slots[slot] != _EMPTY:
             self._forget(slot)
-            self._slots[slot] = _TOMBSTONE
-            self._filled -= 1
-            self._tombstones += 1
+            self._vacate(slot)
 
     def remove_tenant(self, tenant_id: str) -> None:
         for key, number in list(self._profile_numbers.items()):
@@ -410,41 +393,58 @@ class CompactLinks:
         self._head += size
         key = self._code_at(segment, offset)
         code = key.decode()
-        slot, _ = self._find(code, key)
-        if slot < 0 or self._slots[slot] != ring << _SEGMENT_BITS | offset:
+        slot = self._find(code, key)
+        if self._slots[slot] != ring << _SEGMENT_BITS | offset:
             self._dead_bytes -= size  # replaced or removed since
             return
         if not self._is_live(segment, offset):  # its tenant's links were dropped
             self._dead_bytes -= size
-            self._slots[slot] = _TOMBSTONE
-            self._filled -= 1
-            self._tombstones += 1
+            self._vacate(slot)
             return
         flags = segment[offset + _FLAGS_AT]
         if evict and not (spare and (flags & _REFERENCED or self._spare(code))):
             self._count(_HEADER.unpack_from(segment, offset)[1], size, -1)
-            self._slots[slot] = _TOMBSTONE
-            self._filled -= 1
-            self._tombstones += 1
+            self._vacate(slot)
             self.evictions += 1
             self._dropped(code)
             return
         record = bytearray(segment[offset : offset + size])
         record[_FLAGS_AT] = flags & ~_REFERENCED
-        self._slots[slot] = self._append(bytes(record))
+        moved = self._append(bytes(record))
+        self._slots[self._find(code, key)] = moved  # found again: making room may shift slots
+
+    def _vacate(self, slot: int) -> None:
+        """Empty ``slot`` and shift the rest of its run back where they may go (backward
+        shift deletion): no tombstones, so a lookup never steps over removed entries and
+        the index needs no rebuild however many removals and evictions it sees."""
+        slots, mask, segments = self._slots, self._mask, self._segments
+        hole = following = slot
+        while True:
+            following = (following + 1) & mask
+            position = slots[following]
+            if position == _EMPTY:
+                break
+            segment = segments[position >> _SEGMENT_BITS]
+            assert segment is not None
+            home = hash(self._code_at(segment, position & _OFFSET_MASK).decode()) & mask
+            # It may fill the hole if the hole lies on its probe path: from home to where it is.
+            if (following - home) & mask >= (following - hole) & mask:
+                slots[hole] = position
+                hole = following
+        slots[hole] = _EMPTY
+        self._filled -= 1
 
     def _rebuild(self) -> None:
-        """A fresh index without tombstones, at most half full: 8.4 MB for a million links."""
+        """A fresh index at most half full: 8.4 MB for a million links."""
         old = self._slots
         size = 1024
         while self._filled > size // 2:
             size *= 2
         self._slots = slots = array("I", [_EMPTY]) * size
         self._mask = mask = size - 1
-        self._tombstones = 0
         segments = self._segments
         for position in old:
-            if position >= _TOMBSTONE:
+            if position == _EMPTY:
                 continue
             segment = segments[position >> _SEGMENT_BITS]
             assert segment is not None

@@ -6,6 +6,7 @@ links go at once, and entries expire."""
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Mapping
 
 import pytest
@@ -73,7 +74,7 @@ def test_a_field_too_long_to_pack_is_not_kept() -> None:
     assert compact.get("long123") is None and len(compact) == 0
 
 
-def test_removals_leave_tombstones_that_lookups_step_over_and_inserts_reuse() -> None:
+def test_removals_shift_their_run_back_so_every_other_code_is_still_found() -> None:
     compact = CompactLinks(capacity=100_000)
     codes = [f"c{n}" for n in range(5000)]  # far beyond the first index: collisions and rebuilds
     for code in codes:
@@ -90,6 +91,30 @@ def test_removals_leave_tombstones_that_lookups_step_over_and_inserts_reuse() ->
         assert compact.get(code) == (
             (link(code, campaign="autumn"), 2.0) if n % 2 == 0 else (link(code), 1.0)
         )
+
+
+def test_random_puts_removals_and_tenant_drops_agree_with_a_dict() -> None:
+    rng = random.Random(5)
+    compact = CompactLinks(capacity=100_000)
+    model: dict[str, tuple[ResolvedLink | None, float]] = {}
+    codes = [f"x{n}" for n in range(1500)]  # dense runs in the index: shifts move many entries
+    for step in range(30_000):
+        code = rng.choice(codes)
+        roll = rng.random()
+        if roll < 0.6:
+            value = link(code, rng.choice((TENANT_A, TENANT_B)), expires_at_ms=step) if roll < 0.55 else None
+            compact.put(code, value, float(step))
+            model[code] = (value, float(step))
+        elif roll < 0.9999:
+            compact.remove(code)
+            model.pop(code, None)
+        else:
+            tenant = rng.choice((TENANT_A, TENANT_B))
+            compact.remove_tenant(tenant)
+            model = {c: e for c, e in model.items() if e[0] is None or e[0].tenant_id != tenant}
+        if step % 5000 == 0 or step == 29_999:
+            assert len(compact) == len(model)
+            assert all(compact.get(c) == model.get(c) for c in codes)
 
 
 def test_replaced_records_are_cleaned_and_their_segments_freed() -> None:
