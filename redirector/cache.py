@@ -152,8 +152,8 @@ class LinkCache:
             self.stats.evictions += self._compact.evictions - evictions
             self._promote(code, entry)
         else:  # too large to pack (a field beyond its length field): not cached at all
-            self._warm.pop(code, None)
-            self._hot.pop(code, None)
+            self._drop_hot(code)
+            self._compact.remove(code)
 
     def _promote(self, code: str, entry: Entry) -> None:
         hot = self._hot

@@ -210,6 +210,16 @@ async def test_an_eviction_reaches_both_tiers() -> None:
     assert len(cache) == 0
 
 
+async def test_a_link_too_long_to_pack_is_answered_and_replaces_what_was_cached() -> None:
+    store = Store({"long123": link("long123")})
+    cache = LinkCache(store.resolve_many, capacity=1000, ttl=0.05, negative_ttl=5)
+    await cache.get("long123")
+    await asyncio.sleep(0.1)  # expired: the next lookup finds the edited link
+    store.links["long123"] = huge = link("long123", location="https://x.example/" + "a" * 70_000)
+    assert await cache.get("long123") == huge
+    assert cache.peek("long123") == (False, None) and len(cache) == 0
+
+
 async def test_entries_expire_positive_and_negative() -> None:
     store = Store({"live1": link("live1")})
     cache = LinkCache(store.resolve_many, capacity=1000, ttl=0.2, negative_ttl=0.1, hot_links=1)
