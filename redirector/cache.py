@@ -5,9 +5,10 @@ link instead of ~750 B as objects, so a million links fit in a 200 MB process: 1
 measured). The links used most recently are also kept decoded in a small hot tier of two
 plain dicts (the current generation and the one before), so a hit on a busy link is one
 dict lookup and no move_to_end. In bench/redirect_cache_bench.py at a million links, on a
-2-core machine busy with other work: a hot hit 744 ns against 964 ns for the old
-OrderedDict hit; a compact-tier hit ~25 µs (decoding the record into a ResolvedLink), paid
-once per link per hot generation and still far below a store lookup.
+2-core machine busy with other work (two runs): a hot hit 369-744 ns against 964-1289 ns
+for the old OrderedDict hit; a compact-tier hit 15-25 µs (finding and decoding the record,
+building the ResolvedLink), paid once per link per hot generation and far below a store
+lookup.
 
 Unknown codes are cached as misses for a few seconds, so a flood
 of requests for a code that does not exist reaches the store once, not once per request.
