@@ -1,6 +1,16 @@
 """The redirector's in-process link cache: bounded, with expiry and negative entries.
 
-A hit is a dict lookup. Unknown codes are cached as misses for a few seconds, so a flood
+Two tiers. Every cached link is packed in the compact tier (redirector/compact.py: ~128 B a
+link instead of ~750 B as objects, so a million links fit in a 200 MB process: 160 MB RSS
+measured). The links used most recently are also kept decoded in a small hot tier of two
+plain dicts (the current generation and the one before), so a hit on a busy link is one
+dict lookup and no move_to_end. In bench/redirect_cache_bench.py at a million links, on a
+2-core machine busy with other work (two runs): a hot hit 369-744 ns against 964-1289 ns
+for the old OrderedDict hit; a compact-tier hit 15-25 µs (finding and decoding the record,
+building the ResolvedLink), paid once per link per hot generation and far below a store
+lookup.
+
+Unknown codes are cached as misses for a few seconds, so a flood
 of requests for a code that does not exist reaches the store once, not once per request.
 The misses of one event-loop turn are looked up together, in one store query: a campaign's
 first wave of clicks lands on thousands of distinct codes none of which is cached yet, and
@@ -14,10 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from redirector.compact import CompactLinks
 from schemas.events import LinkChange
 from smartlinks.models import ResolvedLink
 
@@ -32,31 +42,53 @@ class CacheStats:
     misses: int = 0
     store_lookups: int = 0
     evictions: int = 0
+    compact_hits: int = 0  # records decoded from the compact tier: not hot (some expired)
+
+
+# Decoded links kept per hot generation: 2 x 4096 x ~700 B is ~6 MB, next to ~150 MB for the
+# compact tier at a million links; a redirect burst on a few thousand links stays hot.
+HOT_LINKS = 4096
+
+
+Entry = tuple[ResolvedLink | None, float]  # the link or None for "known unknown", monotonic deadline
 
 
 class LinkCache:
-    def __init__(self, resolver: Resolver, capacity: int, ttl: float, negative_ttl: float) -> None:
+    def __init__(
+        self, resolver: Resolver, capacity: int, ttl: float, negative_ttl: float, hot_links: int = HOT_LINKS
+    ) -> None:
         self._resolve = resolver
         self.capacity = capacity
         self.ttl = ttl
         self.negative_ttl = negative_ttl
         self.stats = CacheStats()
-        # code -> (link or None for "known unknown", monotonic deadline)
-        self._entries: OrderedDict[str, tuple[ResolvedLink | None, float]] = OrderedDict()
+        # A quarter of a small cache at most, so the compact tier's second chances for hot
+        # codes still leave it room to evict.
+        self._hot_links = max(1, min(hot_links, capacity // 4))
+        self._hot: dict[str, Entry] = {}
+        self._warm: dict[str, Entry] = {}
+        self._compact = CompactLinks(capacity, spare=self._is_hot, dropped=self._drop_hot)
         self._inflight: dict[str, asyncio.Future[ResolvedLink | None]] = {}
         # Misses of this loop turn, not looked up yet, with the futures their requests await.
         self._wanted: list[tuple[str, asyncio.Future[ResolvedLink | None]]] = []
         self._lookups: set[asyncio.Future[None]] = set()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._compact)
 
     def peek(self, code: str) -> tuple[bool, ResolvedLink | None]:
         """(found, link) from memory only; ``found`` with ``None`` is a cached unknown code."""
-        entry = self._entries.get(code)
-        if entry is None or entry[1] < time.monotonic():
+        entry = self._hot.get(code)
+        if entry is None:
+            entry = self._warm.pop(code, None)
+            if entry is None:
+                entry = self._compact.get(code)
+                if entry is None:
+                    return False, None
+                self.stats.compact_hits += 1
+            self._promote(code, entry)
+        if entry[1] < time.monotonic():
             return False, None
-        self._entries.move_to_end(code)
         if entry[0] is None:
             self.stats.negative_hits += 1
         else:
@@ -115,30 +147,47 @@ class LinkCache:
         ttl = self.ttl if link is not None else self.negative_ttl
         if ttl <= 0:
             return
-        self._entries[code] = (link, time.monotonic() + ttl)
-        self._entries.move_to_end(code)
-        while len(self._entries) > self.capacity:
-            self._entries.popitem(last=False)
-            self.stats.evictions += 1
+        entry = (link, time.monotonic() + ttl)
+        evictions = self._compact.evictions
+        if self._compact.put(code, link, entry[1]):
+            self.stats.evictions += self._compact.evictions - evictions
+            self._promote(code, entry)
+        else:  # too large to pack (a field beyond its length field): not cached at all
+            self._drop_hot(code)
+            self._compact.remove(code)
+
+    def _promote(self, code: str, entry: Entry) -> None:
+        hot = self._hot
+        hot[code] = entry
+        if len(hot) > self._hot_links:
+            self._warm, self._hot = hot, {}
+
+    def _is_hot(self, code: str) -> bool:
+        return code in self._hot or code in self._warm
+
+    def _drop_hot(self, code: str) -> None:
+        self._hot.pop(code, None)
+        self._warm.pop(code, None)
 
     def evict(self, code: str) -> None:
-        self._entries.pop(code, None)
+        self._drop_hot(code)
+        self._compact.remove(code)
         # A lookup under way may have read the old row: do not let it fill the cache.
         self._inflight.pop(code, None)
 
     def evict_tenant(self, tenant_id: str) -> None:
-        stale = [
-            code
-            for code, (link, _) in self._entries.items()
-            if link is not None and link.tenant_id == tenant_id
-        ]
-        for code in stale:
-            del self._entries[code]
+        for tier in (self._hot, self._warm):
+            stale = [code for code, (link, _) in tier.items() if link and link.tenant_id == tenant_id]
+            for code in stale:
+                del tier[code]
+        self._compact.remove_tenant(tenant_id)
         self._inflight.clear()
 
     def clear(self) -> None:
         """Forget everything: changes may have been missed (the feed was out of reach)."""
-        self._entries.clear()
+        self._hot.clear()
+        self._warm.clear()
+        self._compact.clear()
         self._inflight.clear()
 
     def apply(self, changes: Sequence[LinkChange]) -> None:
