@@ -40,6 +40,7 @@ _SEGMENT_BITS = 20
 _SEGMENT = 1 << _SEGMENT_BITS
 _OFFSET_MASK = _SEGMENT - 1
 _RING = 4096  # segments addressable with 32-bit positions: 4 GiB of log
+_PRESIZED_LINKS = 1 << 22
 _EMPTY = 0xFFFF_FFFF  # a slot value no record can have: a record never starts in a segment's last byte
 _NONE = 0xFFFF_FFFF  # "no shared string": the value is absent or stored inline
 _MAX_LOAD = 0.7
@@ -119,8 +120,15 @@ class CompactLinks:
         self._tail_segment = 0
         self._tail = 0  # offset of the next record in the tail segment
         self._segments[0] = bytearray(_SEGMENT)
-        self._slots = array("I", [_EMPTY]) * 1024
-        self._mask = 1023
+        # Sized for the capacity at once: growing means re-hashing every code (seconds at
+        # 700,000 links, with redirects waiting), and a cache fills exactly when a
+        # campaign's first wave arrives. 4 B a slot, at most half full: 1 MB for the default
+        # 100,000 links, 8 MB for a million; past 4M links it grows as it fills.
+        size = 1024
+        while size < 2 * min(self.capacity, _PRESIZED_LINKS):
+            size *= 2
+        self._slots = array("I", [_EMPTY]) * size
+        self._mask = size - 1
         self._filled = 0  # slots holding a position
         self._live = 0
         self._live_bytes = 0
