@@ -14,6 +14,8 @@
 ``known`` runs the first steps on decoded events before they are enriched: a consumer
 that may be given a redelivered batch (just started, or its last batch held stored
 events) leaves out of enrichment what ClickHouse holds already, read back as stored.
+A batch whose every event is recorded as inserted to the end (``inserted_clicks``, the
+common redelivery) is known from that one lookup; any other asks ``clicks``.
 
 The batch's keys are staged once (consumer/staging.py) for the steps that ask ClickHouse,
 so give this a client of its own. The methods are synchronous; the consumer calls them
@@ -34,7 +36,7 @@ from consumer.dedup import Redeliveries
 from consumer.enrich import visits
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.enrich.visits import VisitClassifier
-from consumer.link_changes import LinkDeletions
+from consumer.link_changes import LinkDeletions, LinkKey
 from consumer.sink import ClickSink
 from schemas.events import ClickEvent
 from smartlinks.clickhouse import Client
@@ -96,17 +98,26 @@ class ClickIngest:
         if not ask:
             return Known([], skip)
         step("known_stage", staging.stage_events, self.client, ask)
-        deleted = step("known_deleted", self.deletions.staged)
-        stored = step("known_stored", self.redeliveries.stored)
-        if stored.unfinished:
-            step("repair_rollups", self.redeliveries.repair_rollups)
-        skip.update(stored.kinds)
-        if deleted:
-            skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
-        wanted = {event.tenant_id for event in ask} if stored.kinds and read_back is not None else set()
+        ids = {event.event_id.lower() for event in ask}
+        deleted: set[LinkKey] | None = None
+        if step("known_finished", self.redeliveries.all_finished, len(ids)):
+            skip.update(ids)
+            any_stored = True
+        else:
+            deleted = step("known_deleted", self.deletions.staged)
+            stored = step("known_stored", self.redeliveries.stored)
+            if stored.unfinished:
+                step("repair_rollups", self.redeliveries.repair_rollups)
+            skip.update(stored.kinds)
+            if deleted:
+                skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
+            any_stored = bool(stored.kinds)
+        wanted = {event.tenant_id for event in ask} if any_stored and read_back is not None else set()
         wanted = {tenant for tenant in wanted if read_back is not None and read_back(tenant)}
         if not wanted:
             return Known([], skip)
+        if deleted is None:
+            deleted = step("known_deleted", self.deletions.staged)
         rows = step("known_read_back", self.redeliveries.stored_rows, wanted)
         if len(rows) > 1:  # in the batch's order, as the triggers would have seen them
             order = {event.event_id.lower(): index for index, event in enumerate(ask)}
