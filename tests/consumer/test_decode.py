@@ -111,3 +111,40 @@ def test_bad_events_become_dead_letters_and_the_rest_go_on(enricher: Enricher, m
         ("bad_method", letters[2][2]),
     ]
     assert consumer.decoder.refused == {"not_json": 1, "bad_field": 1, "bad_method": 1}
+
+
+def test_a_batch_is_decoded_at_once_as_message_by_message(
+    decoder: ClickDecoder, make_event: MakeEvent
+) -> None:
+    messages = [make_event(ts=int(NOW * 1000) - n).to_json() for n in range(50)]
+    assert decoder.decode_all(messages) == [decoder.decode(message) for message in messages]
+    assert decoder.decode_all([]) == []
+
+
+def test_a_message_holding_two_events_on_two_lines_is_one_dead_letter(
+    enricher: Enricher, make_event: MakeEvent
+) -> None:
+    consumer = ClickConsumer(NoSource(), enricher, sink=None)  # type: ignore[arg-type]
+    good = make_event()
+    two = make_event().to_json() + b"\n" + make_event().to_json()
+    # Joined as lines, the batch would hold as many events as messages: still refused.
+    rows, letters = consumer.process([two, good.to_json(), b""])
+    assert [row.event_id for row in rows] == [good.event_id]
+    assert [(reason, payload) for reason, _, payload in letters] == [("not_json", two), ("not_json", b"")]
+
+
+@pytest.mark.parametrize("odd", [b"", b" ", b"[]", b"{}\n", "a str, not bytes"])
+def test_a_batch_with_any_message_that_is_no_event_is_left_to_decode(
+    decoder: ClickDecoder, make_event: MakeEvent, odd: Any
+) -> None:
+    good = make_event(ts=int(NOW * 1000)).to_json()
+    assert decoder.decode_all([good, odd, good]) is None
+
+
+def test_a_batch_with_a_click_from_the_future_is_left_to_decode(
+    decoder: ClickDecoder, make_event: MakeEvent
+) -> None:
+    now = int(NOW * 1000)
+    messages = [make_event(ts=now).to_json(), make_event(ts=now + 25 * HOUR_MS).to_json()]
+    assert decoder.decode_all(messages) is None
+    assert decoder.decode_all(messages[:1]) is not None
