@@ -101,13 +101,16 @@ class ClickIngest:
         ask = [event for event in events if event.event_id.lower() not in skip] if skip else events
         if not ask:
             return Known([], skip)
-        step("known_stage", staging.stage_events, self.client, ask)
+        # The ids alone first: all a batch stored to the end needs; the other steps read
+        # the events' links and times, staged only when one runs.
         ids = {event.event_id.lower() for event in ask}
+        step("known_stage", staging.stage_ids, self.client, ids)
         deleted: set[LinkKey] | None = None
         if step("known_finished", self.redeliveries.all_finished, len(ids)):
             skip.update(ids)
             any_stored = True
         else:
+            step("known_stage", staging.stage_events, self.client, ask)
             deleted = step("known_deleted", self.deletions.staged)
             stored = step("known_stored", self.redeliveries.stored)
             if stored.unfinished:
@@ -121,6 +124,7 @@ class ClickIngest:
         if not wanted:
             return Known([], skip)
         if deleted is None:
+            step("known_stage", staging.stage_events, self.client, ask)
             deleted = step("known_deleted", self.deletions.staged)
         rows = step("known_read_back", self.redeliveries.stored_rows, wanted)
         if len(rows) > 1:  # in the batch's order, as the triggers would have seen them
