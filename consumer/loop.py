@@ -121,9 +121,6 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         return rows, letters + failed
 
     def decode(self, messages: Sequence[bytes]) -> tuple[list[tuple[ClickEvent, bytes]], list[DeadLetter]]:
-        events = self.decoder.decode_all(messages)
-        if events is not None:
-            return list(zip(events, messages, strict=True)), []
         decoded: list[tuple[ClickEvent, bytes]] = []
         letters: list[DeadLetter] = []
         decode = self.decoder.decode
