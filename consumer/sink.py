@@ -9,7 +9,6 @@ The method is synchronous; the consumer calls it from a worker thread.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import attrgetter
 from typing import Any
 
 from consumer.enrich.row import ClickRow
@@ -18,10 +17,6 @@ from smartlinks.clickhouse import Client
 
 # What the sink writes: the schema test checks it against the live table.
 WRITES: dict[str, tuple[str, ...]] = {"clicks": CLICK_COLUMNS}
-
-# One C call per row for all its fields, and one transposition into columns: a list
-# comprehension per column made 26 Python-level getattr calls per row (~1 µs an event).
-_FIELDS = attrgetter(*CLICK_COLUMNS)
 
 # The rollup views GROUP BY already, so each block they write holds every key once: the
 # merge that ``optimize_on_insert`` runs over a new part of an (Aggregating)MergeTree
@@ -38,5 +33,6 @@ class ClickSink:
     def insert(self, rows: Sequence[ClickRow]) -> None:
         if not rows:
             return
-        columns = list(zip(*map(_FIELDS, rows), strict=True))
+        # A list per column (an attrgetter per row transposed with zip measured slower).
+        columns: list[list[Any]] = [[getattr(row, name) for row in rows] for name in CLICK_COLUMNS]
         self.client.insert("clicks", columns, CLICK_COLUMNS, column_oriented=True, settings=INSERT_SETTINGS)
