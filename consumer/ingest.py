@@ -14,6 +14,8 @@
 ``known`` runs the first steps on decoded events before they are enriched: a consumer
 that may be given a redelivered batch (just started, or its last batch held stored
 events) leaves out of enrichment what ClickHouse holds already, read back as stored.
+A batch whose every event is recorded as inserted to the end (``inserted_clicks``, the
+common redelivery) is known from that one lookup; any other asks ``clicks``.
 
 The batch's keys are staged once (consumer/staging.py) for the steps that ask ClickHouse,
 so give this a client of its own. The methods are synchronous; the consumer calls them
@@ -34,7 +36,7 @@ from consumer.dedup import Redeliveries
 from consumer.enrich import visits
 from consumer.enrich.row import ClickRow, StoredClick
 from consumer.enrich.visits import VisitClassifier
-from consumer.link_changes import LinkDeletions
+from consumer.link_changes import LinkDeletions, LinkKey
 from consumer.sink import ClickSink
 from schemas.events import ClickEvent
 from smartlinks.clickhouse import Client
@@ -83,30 +85,47 @@ class ClickIngest:
         self.dead_letters = DeadLetterTable(client)
         # Seconds spent in each step, summed over batches: a slow step shows in the metrics.
         self.seconds: dict[str, float] = defaultdict(float)
+        # The process's CPU seconds in each step, chDB's own threads included (its inserts
+        # and views run there): what a step costs a core, which the wall clock of a busy
+        # machine does not say. Other threads working alongside count too.
+        self.cpu_seconds: dict[str, float] = defaultdict(float)
 
     def known(self, events: Sequence[ClickEvent], read_back: Callable[[str], bool] | None = None) -> Known:
         """What of a batch of decoded events ClickHouse holds already (see ``Known``); the
         cells an interrupted insert of them left incomplete are repaired here. The stored
         clicks of the tenants ``read_back`` names are read back (for the click triggers);
         of the others only their ids are asked."""
-        step = _Steps(self.seconds)
+        step = _Steps(self.seconds, self.cpu_seconds)
         recent = self.redeliveries.recent
         skip = {event_id for event in events if (event_id := event.event_id.lower()) in recent}
         ask = [event for event in events if event.event_id.lower() not in skip] if skip else events
         if not ask:
             return Known([], skip)
-        step("known_stage", staging.stage_events, self.client, ask)
-        deleted = step("known_deleted", self.deletions.staged)
-        stored = step("known_stored", self.redeliveries.stored)
-        if stored.unfinished:
-            step("repair_rollups", self.redeliveries.repair_rollups)
-        skip.update(stored.kinds)
-        if deleted:
-            skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
-        wanted = {event.tenant_id for event in ask} if stored.kinds and read_back is not None else set()
+        # The ids alone first: all a batch stored to the end needs; the other steps read
+        # the events' links and times, staged only when one runs.
+        ids = {event.event_id.lower() for event in ask}
+        step("known_stage", staging.stage_ids, self.client, ids)
+        deleted: set[LinkKey] | None = None
+        if step("known_finished", self.redeliveries.all_finished, len(ids)):
+            skip.update(ids)
+            any_stored = True
+        else:
+            step("known_stage", staging.stage_events, self.client, ask)
+            deleted = step("known_deleted", self.deletions.staged)
+            stored = step("known_stored", self.redeliveries.stored)
+            if stored.unfinished:
+                step("repair_rollups", self.redeliveries.repair_rollups)
+            skip.update(stored.kinds)
+            if deleted:
+                skip.update(e.event_id.lower() for e in ask if (e.tenant_id, e.link_id) in deleted)
+            any_stored = bool(stored.kinds)
+        wanted = {event.tenant_id for event in ask} if any_stored and read_back is not None else set()
         wanted = {tenant for tenant in wanted if read_back is not None and read_back(tenant)}
         if not wanted:
             return Known([], skip)
+        if deleted is None:
+            step("known_stage", staging.stage_events, self.client, ask)
+            deleted = step("known_deleted", self.deletions.staged)
         rows = step("known_read_back", self.redeliveries.stored_rows, wanted)
         if len(rows) > 1:  # in the batch's order, as the triggers would have seen them
             order = {event.event_id.lower(): index for index, event in enumerate(ask)}
@@ -120,7 +139,7 @@ class ClickIngest:
 
     def insert_batch(self, rows: Sequence[ClickRow]) -> Inserted:
         """Store a batch; say what ClickHouse holds of it (see ``Inserted``)."""
-        step = _Steps(self.seconds)
+        step = _Steps(self.seconds, self.cpu_seconds)
         batch = step("distinct", self.redeliveries.distinct, rows)
         if not batch:
             return Inserted()
@@ -152,15 +171,18 @@ class ClickIngest:
 
 
 class _Steps:
-    """Runs a step and adds its time to ``seconds[name]`` (a clock read per step and batch
-    costs nothing beside the ClickHouse round trips)."""
+    """Runs a step and adds its time to ``seconds[name]`` and its process CPU time to
+    ``cpu_seconds[name]`` (two clock reads per step and batch cost nothing beside the
+    ClickHouse round trips)."""
 
-    def __init__(self, seconds: dict[str, float]) -> None:
+    def __init__(self, seconds: dict[str, float], cpu_seconds: dict[str, float]) -> None:
         self.seconds = seconds
+        self.cpu_seconds = cpu_seconds
 
     def __call__(self, name: str, function: Callable[..., T], *args: Any) -> T:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             return function(*args)
         finally:
             self.seconds[name] += time.perf_counter() - start
+            self.cpu_seconds[name] += time.process_time() - cpu

@@ -11,7 +11,7 @@ other user shares.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from consumer.enrich.row import ClickRow
@@ -52,6 +52,12 @@ def stage_events(client: Client, events: Sequence[ClickEvent]) -> None:
         [event.ts for event in events],
     ]
     _stage(client, columns, _COLUMNS[:4])
+
+
+def stage_ids(client: Client, event_ids: Collection[str]) -> None:
+    """Stage event ids alone (lowercase): enough to ask which are recorded as inserted
+    (consumer/dedup.py's ``all_finished``), at a quarter of ``stage_events``' upload."""
+    _stage(client, [list(event_ids)], _COLUMNS[:1])
 
 
 def _stage(client: Client, columns: list[list[Any]], names: Sequence[str]) -> None:

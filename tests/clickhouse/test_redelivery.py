@@ -171,3 +171,40 @@ async def test_clicks_no_trigger_wants_are_not_read_back(clickhouse: Client, geo
     assert (consumer.stats.inserted, consumer.stats.duplicates) == (0, 12)
     assert "known_read_back" in consumer.sink.seconds
     assert clickhouse.query("SELECT count() FROM clicks").result_rows == [(12,)]
+
+
+async def test_a_batch_stored_to_the_end_is_known_from_inserted_clicks_alone(
+    clickhouse: Client, geo: GeoLocator
+) -> None:
+    batch = events(14)
+    _, _, first = await consume(clickhouse, geo, batch)
+    consumer, enricher, again = await consume(clickhouse, geo, batch)
+    assert enricher.stats.events == 0
+    assert "known_finished" in consumer.sink.seconds
+    assert "known_stored" not in consumer.sink.seconds  # clicks was not read for the ids
+    kinds = {click.row.event_id: click.kind for click in first.clicks}
+    assert [click.row.event_id for click in again.clicks] == [event.event_id.lower() for event in batch]
+    assert {click.row.event_id: click.kind for click in again.clicks} == kinds
+    assert clickhouse.query("SELECT count() FROM clicks").result_rows == [(14,)]
+
+
+async def test_a_redelivered_batch_of_a_deleted_link_alone_is_not_read_back(
+    clickhouse: Client, geo: GeoLocator
+) -> None:
+    gone = events(7, "gone")
+    await consume(clickhouse, geo, gone)
+    LinkDeletions(clickhouse).delete_link("t1", "gone")
+    consumer, enricher, recorder = await consume(clickhouse, geo, gone)
+    assert "known_finished" in consumer.sink.seconds
+    assert enricher.stats.events == 0
+    assert recorder.clicks == []
+    assert clickhouse.query("SELECT count() FROM clicks").result_rows == [(0,)]
+
+
+async def test_a_partly_stored_batch_is_asked_of_clicks(clickhouse: Client, geo: GeoLocator) -> None:
+    stored, new = events(4), events(3, "l2")
+    await consume(clickhouse, geo, stored)
+    consumer, enricher, _ = await consume(clickhouse, geo, stored + new)
+    assert "known_stored" in consumer.sink.seconds
+    assert enricher.stats.events == 3
+    assert clickhouse.query("SELECT count() FROM clicks").result_rows == [(7,)]
