@@ -67,7 +67,8 @@ def test_input_built_to_be_slow_stays_cheap(build: Callable[[], crawlers.IsCrawl
     inputs = ["q" * 1024, "ab-" * 340] + [
         "".join(rng.choice(string.ascii_letters + " ;/()") for _ in range(1024)) for _ in range(5)
     ]
-    started = time.perf_counter()
+    # CPU time, not the wall clock: other work on a shared machine must not fail this.
+    started = time.process_time()
     for ua in inputs:
         check(ua)
-    assert (time.perf_counter() - started) / len(inputs) < limit
+    assert (time.process_time() - started) / len(inputs) < limit
