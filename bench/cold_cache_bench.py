@@ -71,7 +71,7 @@ class Result:
     # flood: on a machine where other work takes the core, the rate falls but this does not.
     server_cpu_us: float
     server_cpu_share: float
-    meets_goal: bool
+    meets_goal: bool | None  # None for the reference: the goal is the cold flood's
 
 
 async def fill(settings: Settings, links: int) -> list[str]:
@@ -146,7 +146,7 @@ def wait_for_empty_outbox(path: Path, seconds: float) -> None:
             time.sleep(0.5)
 
 
-def flood(bench: Bench, config: str, port: int, codes: Path, links: int) -> Result:
+def flood(bench: Bench, config: str, port: int, codes: Path, links: int, cold: bool = True) -> Result:
     pid = server_pid(port)
     before, cpu_before, started = metrics(port), cpu_seconds(pid), time.monotonic()
     cmd = ["taskset", "-c", bench.wrk_cpu, "wrk", "-t1", f"-c{bench.args.connections}"]
@@ -179,7 +179,7 @@ def flood(bench: Bench, config: str, port: int, codes: Path, links: int) -> Resu
         mean_batch=round(misses / lookups, 1) if lookups else 0.0,
         server_cpu_us=round(cpu / run.requests * 1e6, 1),
         server_cpu_share=round(cpu / wall, 2),
-        meets_goal=run.requests_per_s >= GOAL and answered == redirects,
+        meets_goal=run.requests_per_s >= GOAL and answered == redirects if cold else None,
     )
     print(
         f"  {config}: {result.redirects_per_s:,.0f} redirects/s, {lookups:,} store lookups,"
@@ -198,7 +198,7 @@ def floods(bench: Bench, config: str, port: int, codes: Path, links: int) -> lis
     """The cold flood, then the same codes again, all cached now: the difference is what a
     miss costs."""
     cold = flood(bench, config, port, codes, links)
-    return [cold, flood(bench, config + ", cached", port, codes, links)]
+    return [cold, flood(bench, config + ", cached", port, codes, links, cold=False)]
 
 
 def embedded(bench: Bench, links: int) -> list[Result]:
@@ -239,19 +239,19 @@ def on_postgres(bench: Bench, links: int) -> list[Result]:
 
 def report(results: list[Result]) -> None:
     print(
-        f"\n| {'configuration':<40} | {'links':>7} | {'redirects/s':>11} | {'p50':>9} | {'p99':>9} |"
+        f"\n| {'configuration':<40} | {'links':>7} | {'redirects/s':>11} | {'p50':>10} | {'p99':>10} |"
         f" non-302 | store lookups | codes/lookup | CPU µs/redirect | core share | ≥ {GOAL:,}/s |"
     )
     print(
-        f"|{'-' * 42}|{'-' * 8}:|{'-' * 12}:|{'-' * 10}:|{'-' * 10}:|{'-' * 8}:|{'-' * 14}:|{'-' * 13}:"
+        f"|{'-' * 42}|{'-' * 8}:|{'-' * 12}:|{'-' * 11}:|{'-' * 11}:|{'-' * 8}:|{'-' * 14}:|{'-' * 13}:"
         f"|{'-' * 16}:|{'-' * 11}:|{'-' * 10}|"
     )
     for r in results:
         print(
-            f"| {r.config:<40} | {r.links:>7,} | {r.redirects_per_s:>11,.0f} | {r.p50_ms:>6.2f} ms |"
-            f" {r.p99_ms:>6.2f} ms | {r.non_302:>7,} | {r.store_lookups:>13,} | {r.mean_batch:>12.1f} |"
+            f"| {r.config:<40} | {r.links:>7,} | {r.redirects_per_s:>11,.0f} | {r.p50_ms:>7.2f} ms |"
+            f" {r.p99_ms:>7.2f} ms | {r.non_302:>7,} | {r.store_lookups:>13,} | {r.mean_batch:>12.1f} |"
             f" {r.server_cpu_us:>15.1f} | {r.server_cpu_share:>10.0%} |"
-            f" {'yes' if r.meets_goal else 'NO':<8} |"
+            f" {'-' if r.meets_goal is None else 'yes' if r.meets_goal else 'NO':<8} |"
         )
 
 
@@ -287,7 +287,7 @@ def main() -> int:
     }
     write("cold_cache", doc)
     print(f"load average now {os.getloadavg()[0]:.2f}")
-    return 0 if all(r.meets_goal for r in results if r.cache_misses) else 1
+    return 0 if all(r.meets_goal for r in results if r.meets_goal is not None) else 1
 
 
 if __name__ == "__main__":
