@@ -83,7 +83,7 @@ class LinkCache:
         # With MAX_LOOKUPS under way, the misses wait for one to end and then go together:
         # a query costs about as much for 64 codes as for 26 (psycopg, CPU a code: 32 µs in
         # lookups of 26, 13 µs in lookups of 64), so a flood of misses makes fewer, fuller
-        # lookups instead of one a loop turn. A SQLite lookup ends within its turn.
+        # lookups instead of one a loop turn, and never queues more on the store's pool.
         if len(self._lookups) >= MAX_LOOKUPS or not self._wanted:
             return
         wanted, self._wanted = self._wanted, []

@@ -53,10 +53,6 @@ class Database(Protocol):
     async def close(self) -> None: ...
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
-    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """``all`` for a short read on an index on the redirect path, in the engine's
-        quickest way while the event loop is busy (SQLite: on the calling thread)."""
-
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """A transaction that holds the write lock of the rows (PostgreSQL) or of the
         database (SQLite) it writes until it commits or rolls back."""

@@ -137,9 +137,6 @@ class PostgresDatabase:
             cursor = await conn.execute(pg_sql(sql), params)
             return list(await cursor.fetchall())
 
-    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return await self.all(sql, params)
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._connection() as conn, conn.transaction():

@@ -169,17 +169,6 @@ class SQLiteDatabase:
     async def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return await self._run(self._readers, _fetch_all, sql, params)
 
-    async def lookup(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        # On the loop's own thread, on a connection of its own. A pool thread would wait for
-        # the GIL behind the busy event loop, up to the 5 ms switch interval, and sqlite3
-        # takes the GIL back after each row: a cold flood of 64 connections ran 1,435
-        # redirects/s, p50 40 ms, with its lookups of ~26 codes on the pool. Inline, an
-        # indexed read of 64 codes costs ~0.7 ms of the loop's time, and in WAL mode a
-        # reader does not wait for writers.
-        if self._readers is None:
-            raise RuntimeError("store is not open")
-        return _fetch_all(self._connection(), sql, params)
-
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._write_lock:
