@@ -33,6 +33,8 @@ from smartlinks.models import ResolvedLink
 
 # The live links behind some codes, by code (an unknown or deleted code is left out).
 Resolver = Callable[[list[str]], Awaitable[Mapping[str, ResolvedLink]]]
+# Store lookups under way at once; the misses that arrive meanwhile wait for the next.
+MAX_LOOKUPS = 2
 
 
 @dataclass(slots=True)
@@ -110,10 +112,21 @@ class LinkCache:
         return await asyncio.shield(pending)
 
     def _look_up_wanted(self) -> None:
+        # With MAX_LOOKUPS under way, the misses wait for one to end and then go together:
+        # a query costs about as much for 64 codes as for 26 (psycopg, CPU a code: 32 µs in
+        # lookups of 26, 13 µs in lookups of 64), so a flood of misses makes fewer, fuller
+        # lookups instead of one a loop turn, and never queues more on the store's pool.
+        if len(self._lookups) >= MAX_LOOKUPS or not self._wanted:
+            return
         wanted, self._wanted = self._wanted, []
         lookup = asyncio.ensure_future(self._look_up(wanted))
         self._lookups.add(lookup)  # a reference, so the task is not collected mid-way
-        lookup.add_done_callback(self._lookups.discard)
+        lookup.add_done_callback(self._lookup_ended)
+
+    def _lookup_ended(self, lookup: asyncio.Future[None]) -> None:
+        self._lookups.discard(lookup)
+        if not lookup.cancelled():  # cancelled: the loop is shutting down
+            self._look_up_wanted()
 
     async def _look_up(self, futures: list[tuple[str, asyncio.Future[ResolvedLink | None]]]) -> None:
         # Each future as its get() made it: an eviction since took it out of _inflight, but

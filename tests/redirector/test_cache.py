@@ -58,6 +58,24 @@ async def test_the_misses_of_one_turn_are_one_store_query() -> None:
     assert cache.stats.misses == 65 and cache.stats.store_lookups == 1
 
 
+async def test_misses_while_lookups_are_under_way_wait_and_go_in_one_batch() -> None:
+    codes = [f"code{n}" for n in range(12)]
+    store = Store(*codes)
+    store.gate.clear()
+    cache = cache_of(store)
+    waiting = []
+    for turn in range(6):  # two codes a loop turn, while the store does not answer
+        waiting += [asyncio.ensure_future(cache.get(code)) for code in codes[2 * turn : 2 * turn + 2]]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+    assert store.lookups == [codes[0:2], codes[2:4]]  # MAX_LOOKUPS, the rest wait
+    store.gate.set()
+    found = await asyncio.wait_for(asyncio.gather(*waiting), 2)
+    assert [item.code for item in found] == codes
+    assert store.lookups == [codes[0:2], codes[2:4], codes[4:]]
+    assert cache.stats.store_lookups == 3
+
+
 async def test_an_eviction_during_the_lookup_keeps_its_answer_out_of_the_cache() -> None:
     store = Store("code1")
     store.gate.clear()

@@ -156,6 +156,21 @@ async def test_resolve_carries_what_a_redirect_needs(store: LinkStore, tenant: T
     assert await store.resolve("nothing") is None
 
 
+async def test_resolve_many_answers_a_cold_batch_in_chunks(store: LinkStore, tenant: Tenant) -> None:
+    # More codes than one statement matches on SQLite (500), as a flood of misses can ask.
+    news = [NewLink(tenant.id, f"https://e.example/{n}", code=f"many{n}") for n in range(620)]
+    links = await store.create_links(tenant.id, news)
+    deleted = links[7]
+    assert not isinstance(deleted, Exception)
+    await store.delete_link(tenant.id, deleted.id)
+    wanted = [f"many{n}" for n in reversed(range(620))] + ["unknown1", "MANY1"]
+    found = await store.resolve_many(wanted)
+    assert set(found) == {f"many{n}" for n in range(620)} - {"many7"}
+    assert all(link.code == code and link.tenant_id == tenant.id for code, link in found.items())
+    assert found["many619"].location == "https://e.example/619"
+    assert await store.resolve_many([]) == {}
+
+
 async def test_api_keys(store: LinkStore, tenant: Tenant) -> None:
     first, first_key = await store.create_api_key(tenant.id, "first")
     second, second_key = await store.create_api_key(tenant.id, "second")
