@@ -54,9 +54,12 @@ from smartlinks.store.migrations import migrate
 from smartlinks.store.webhook_store import WebhookStore
 
 _GENERATE_ATTEMPTS = 8
+# No ORDER BY: with one, SQLite's planner walks the campaign's whole index (tenant, campaign,
+# id) to skip a sort, instead of the contacts' (links_by_contact): 3.7 ms a message at 3,000
+# contacts, growing with the campaign, against 0.07 ms (measured). Sorted in Python instead.
 _CONTACTS_LINKS = (
     f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND campaign {{same}} ? AND {{match}}"
-    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC"
+    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
 )
 _OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
 _OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
@@ -138,6 +141,7 @@ async def _live_links_of(
         query = _CONTACTS_LINKS.format(same=dialect.same, match=match)
         selected = await tx.all(query, (tenant_id, campaign, *params, now_ms))
         found.extend(rows.link(row) for row in selected)
+    found.sort(key=lambda link: link.id, reverse=True)  # ids grow with time: newest first
     return found
 
 
