@@ -50,6 +50,7 @@ from smartlinks.store.base import (
     hash_api_key,
 )
 from smartlinks.store.database import Database, Transaction
+from smartlinks.store.key_cache import KeyCache
 from smartlinks.store.migrations import migrate
 from smartlinks.store.webhook_store import WebhookStore
 
@@ -152,6 +153,7 @@ class LinkStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.webhooks = WebhookStore(db)
+        self._keys = KeyCache()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -216,6 +218,12 @@ class LinkStore:
     async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         """Change the tenant's settings and announce it (``tenant_updated``), so redirectors
         drop the tenant's cached links; raise ``KeyError`` for an unknown tenant."""
+        try:
+            return await self._update_tenant(tenant_id, patch)
+        finally:
+            self._keys.forget()  # a remembered key holder carries the tenant's settings
+
+    async def _update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         async with self.db.transaction() as tx:
             # Locked (PostgreSQL): a concurrent change of other settings waits, so neither is lost.
             row = await tx.one(
@@ -239,14 +247,23 @@ class LinkStore:
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:
-        """The tenant, id and kind of an active key of either kind."""
+        """The tenant, id and kind of an active key of either kind (remembered for a moment:
+        see ``key_cache``)."""
+        digest = hash_api_key(key)
+        if (holder := self._keys.get(digest)) is not None:
+            return holder
+        generation = self._keys.generation
         row = await self.db.one(
             f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-            (hash_api_key(key),),
+            (digest,),
         )
-        return None if row is None else rows.key_holder(row)
+        if row is None:
+            return None
+        holder = rows.key_holder(row)
+        self._keys.put(digest, holder, generation)
+        return holder
 
     async def tenant_for_api_key(self, key: str) -> Tenant | None:
         """The tenant of an active secret key (a publishable key opens nothing here)."""
@@ -264,6 +281,12 @@ class LinkStore:
         ``LastActiveKey`` instead if it is a secret key and no other secret key of the
         tenant is active: checked and done atomically, so concurrent revocations always
         leave one. Publishable keys do not count: they cannot manage anything."""
+        try:
+            return await self._revoke_api_key(tenant_id, key_id)
+        finally:
+            self._keys.forget()  # the key stops working with the next request
+
+    async def _revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         async with self.db.transaction() as tx:
             # Under READ COMMITTED two revocations of different keys would each count the
             # other's key as still active; the tenant's row lock queues them (SQLite's
