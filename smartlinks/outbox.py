@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 RETRY_CAP = 10.0  # seconds: a change waits at most about this long once the feed is back
 SETTLE_DELAY = 0.1  # seconds a published change waits for others to settle with it
+PAGE = 1000  # changes read at a time
 
 
 class ChangeRelay:
@@ -54,12 +55,14 @@ class ChangeRelay:
         published = 0
         async with self._lock:
             after = 0
-            while page := await self.store.pending_changes(after=after):
+            while page := await self.store.pending_changes(limit=PAGE, after=after):
                 fresh = [(seq, change) for seq, change in page if seq not in self._unsettled]
                 if fresh:
                     await self.feed.publish([change for _, change in fresh])
                     self._unsettled.update(fresh)
                     published += len(fresh)
+                if len(page) < PAGE:
+                    break  # the last page: asking again would be one more store trip a request
                 after = page[-1][0]
         self.delivered += published
         if self._unsettled:

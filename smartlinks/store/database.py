@@ -38,6 +38,11 @@ class Transaction(Protocol):
         (``into`` is ``INSERT INTO t (columns)``, ``types`` their SQL types, ``then`` e.g.
         an ON CONFLICT clause); return how many rows were inserted."""
 
+    async def insert_later(self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+        """``insert_many`` whose count nobody reads, such as outbox rows: the engine may run
+        it with the transaction's next statement or its commit. Inside the transaction all
+        the same: a failure still rolls everything back."""
+
     async def script(self, sql: str) -> None:
         """Run several ``;``-separated statements without parameters (a migration)."""
 

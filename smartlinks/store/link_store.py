@@ -70,13 +70,13 @@ _TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_
 
 
 async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
-    await tx.execute(f"{_OUTBOX} VALUES (?, ?, ?, ?, ?)", (kind, tenant_id, link_id, code, to_ms(utcnow())))
+    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, [(kind, tenant_id, link_id, code, to_ms(utcnow()))])
 
 
 async def _outbox_created(tx: Transaction, links: Sequence[Link]) -> None:
     at = to_ms(utcnow())
     values = [("created", link.tenant_id, link.id, link.code, at) for link in links]
-    await tx.insert_many(_OUTBOX, _OUTBOX_TYPES, values)
+    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, values)
 
 
 async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
