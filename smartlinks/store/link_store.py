@@ -522,6 +522,12 @@ class LinkStore:
 
     # -- the outbox of link changes ---------------------------------------------------
 
+    @property
+    def changes_in_commit_order(self) -> bool:
+        """Whether a change committed after ``pending_changes`` returned always has a higher
+        sequence number than every change it returned (SQLite: yes; PostgreSQL: no)."""
+        return self.db.dialect.ordered_commits
+
     async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, LinkChange]]:
         # No claiming (FOR UPDATE SKIP LOCKED would have to hold a transaction open while
         # the relay publishes): with several API processes, their relays may read and
