@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 RETRY_CAP = 10.0  # seconds: a change waits at most about this long once the feed is back
 SETTLE_DELAY = 0.1  # seconds a published change waits for others to settle with it
+PAGE = 1000  # changes read at a time
 
 
 class ChangeRelay:
@@ -43,6 +44,10 @@ class ChangeRelay:
         # Published but not yet settled, in publish order. A set of seqs, not a high-water
         # mark: on PostgreSQL a lower seq can commit after a higher one was read.
         self._unsettled: dict[int, LinkChange] = {}
+        # Where the store commits changes in seq order, every change up to this seq was
+        # published: a deliver reads only those after it, not the ~50-100 a single create
+        # finds still unsettled from the last 0.1 s (~0.1 ms a request, py-spy).
+        self._published_through = 0
         self._lock = asyncio.Lock()  # one deliver pass at a time keeps the order
         self._settling = asyncio.Lock()
         self._due = asyncio.Event()
@@ -53,14 +58,19 @@ class ChangeRelay:
         later subscribers get them within moments, from the relay's loop."""
         published = 0
         async with self._lock:
-            after = 0
-            while page := await self.store.pending_changes(after=after):
+            ordered = self.store.changes_in_commit_order
+            after = self._published_through if ordered else 0
+            while page := await self.store.pending_changes(limit=PAGE, after=after):
                 fresh = [(seq, change) for seq, change in page if seq not in self._unsettled]
                 if fresh:
                     await self.feed.publish([change for _, change in fresh])
                     self._unsettled.update(fresh)
                     published += len(fresh)
                 after = page[-1][0]
+                if ordered:
+                    self._published_through = after
+                if len(page) < PAGE:
+                    break  # the last page: asking again would be one more store trip a request
         self.delivered += published
         if self._unsettled:
             self._due.set()

@@ -38,6 +38,11 @@ class Transaction(Protocol):
         (``into`` is ``INSERT INTO t (columns)``, ``types`` their SQL types, ``then`` e.g.
         an ON CONFLICT clause); return how many rows were inserted."""
 
+    async def insert_later(self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+        """``insert_many`` whose count nobody reads, such as outbox rows: the engine may run
+        it with the transaction's next statement or its commit. Inside the transaction all
+        the same: a failure still rolls everything back."""
+
     async def script(self, sql: str) -> None:
         """Run several ``;``-separated statements without parameters (a migration)."""
 
@@ -81,6 +86,10 @@ class Dialect:
     in_chunk: int
     # Workers on other processes claim webhook deliveries at the same time.
     concurrent_writers: bool
+    # Sequence numbers (the outbox's) are drawn in commit order: SQLite has one writer at a
+    # time, across processes too, and AUTOINCREMENT never draws one twice. On PostgreSQL a
+    # transaction that drew a lower one can commit after a higher one was read.
+    ordered_commits: bool
     # The index for reusing a link is on a hash of its destination (PostgreSQL: a B-tree
     # entry cannot hold a 4,096-character URL), or on the destination itself.
     hashed_destination_index: bool
@@ -117,6 +126,7 @@ SQLITE = Dialect(
     binds_arrays=False,
     in_chunk=500,
     concurrent_writers=False,
+    ordered_commits=True,
     hashed_destination_index=False,
 )
 POSTGRES = Dialect(
@@ -129,5 +139,6 @@ POSTGRES = Dialect(
     binds_arrays=True,
     in_chunk=10_000,
     concurrent_writers=True,
+    ordered_commits=False,
     hashed_destination_index=True,
 )

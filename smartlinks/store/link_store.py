@@ -50,13 +50,17 @@ from smartlinks.store.base import (
     hash_api_key,
 )
 from smartlinks.store.database import Database, Transaction
+from smartlinks.store.key_cache import KeyCache
 from smartlinks.store.migrations import migrate
 from smartlinks.store.webhook_store import WebhookStore
 
 _GENERATE_ATTEMPTS = 8
+# No ORDER BY: with one, SQLite's planner walks the campaign's whole index (tenant, campaign,
+# id) to skip a sort, instead of the contacts' (links_by_contact): 3.7 ms a message at 3,000
+# contacts, growing with the campaign, against 0.07 ms (measured). Sorted in Python instead.
 _CONTACTS_LINKS = (
     f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND campaign {{same}} ? AND {{match}}"
-    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?) ORDER BY id DESC"
+    " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
 )
 _OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
 _OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
@@ -73,13 +77,13 @@ _TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_
 
 
 async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
-    await tx.execute(f"{_OUTBOX} VALUES (?, ?, ?, ?, ?)", (kind, tenant_id, link_id, code, to_ms(utcnow())))
+    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, [(kind, tenant_id, link_id, code, to_ms(utcnow()))])
 
 
 async def _outbox_created(tx: Transaction, links: Sequence[Link]) -> None:
     at = to_ms(utcnow())
     values = [("created", link.tenant_id, link.id, link.code, at) for link in links]
-    await tx.insert_many(_OUTBOX, _OUTBOX_TYPES, values)
+    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, values)
 
 
 async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
@@ -145,6 +149,7 @@ async def _live_links_of(
         query = _CONTACTS_LINKS.format(same=dialect.same, match=match)
         selected = await tx.all(query, (tenant_id, campaign, *params, now_ms))
         found.extend(rows.link(row) for row in selected)
+    found.sort(key=lambda link: link.id, reverse=True)  # ids grow with time: newest first
     return found
 
 
@@ -155,6 +160,7 @@ class LinkStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.webhooks = WebhookStore(db)
+        self._keys = KeyCache()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -219,6 +225,12 @@ class LinkStore:
     async def update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         """Change the tenant's settings and announce it (``tenant_updated``), so redirectors
         drop the tenant's cached links; raise ``KeyError`` for an unknown tenant."""
+        try:
+            return await self._update_tenant(tenant_id, patch)
+        finally:
+            self._keys.forget()  # a remembered key holder carries the tenant's settings
+
+    async def _update_tenant(self, tenant_id: str, patch: TenantPatch) -> Tenant:
         async with self.db.transaction() as tx:
             # Locked (PostgreSQL): a concurrent change of other settings waits, so neither is lost.
             row = await tx.one(
@@ -242,14 +254,23 @@ class LinkStore:
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:
-        """The tenant, id and kind of an active key of either kind."""
+        """The tenant, id and kind of an active key of either kind (remembered for a moment:
+        see ``key_cache``)."""
+        digest = hash_api_key(key)
+        if (holder := self._keys.get(digest)) is not None:
+            return holder
+        generation = self._keys.generation
         row = await self.db.one(
             f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
-            (hash_api_key(key),),
+            (digest,),
         )
-        return None if row is None else rows.key_holder(row)
+        if row is None:
+            return None
+        holder = rows.key_holder(row)
+        self._keys.put(digest, holder, generation)
+        return holder
 
     async def tenant_for_api_key(self, key: str) -> Tenant | None:
         """The tenant of an active secret key (a publishable key opens nothing here)."""
@@ -267,6 +288,12 @@ class LinkStore:
         ``LastActiveKey`` instead if it is a secret key and no other secret key of the
         tenant is active: checked and done atomically, so concurrent revocations always
         leave one. Publishable keys do not count: they cannot manage anything."""
+        try:
+            return await self._revoke_api_key(tenant_id, key_id)
+        finally:
+            self._keys.forget()  # the key stops working with the next request
+
+    async def _revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         async with self.db.transaction() as tx:
             # Under READ COMMITTED two revocations of different keys would each count the
             # other's key as still active; the tenant's row lock queues them (SQLite's
@@ -505,6 +532,12 @@ class LinkStore:
         return found
 
     # -- the outbox of link changes ---------------------------------------------------
+
+    @property
+    def changes_in_commit_order(self) -> bool:
+        """Whether a change committed after ``pending_changes`` returned always has a higher
+        sequence number than every change it returned (SQLite: yes; PostgreSQL: no)."""
+        return self.db.dialect.ordered_commits
 
     async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, LinkChange]]:
         # No claiming (FOR UPDATE SKIP LOCKED would have to hold a transaction open while

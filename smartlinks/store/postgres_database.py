@@ -73,6 +73,9 @@ class _PostgresTransaction:
         columns = [list(column) for column in zip(*values, strict=True)]
         return await self.execute(f"{into} SELECT * FROM unnest({arrays}) {then}", columns)
 
+    async def insert_later(self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+        await self.insert_many(into, types, values)
+
     async def script(self, sql: str) -> None:
         # Without parameters psycopg sends the text as one simple query, so it may hold
         # several statements.

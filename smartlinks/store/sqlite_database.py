@@ -55,28 +55,44 @@ def _script(conn: sqlite3.Connection, sql: str) -> None:
             conn.execute(statement)
 
 
-def _begin_then(conn: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
-    # IMMEDIATE takes the write lock up front, so writers of other processes queue on
-    # busy_timeout instead of one failing with "database is locked" halfway.
-    conn.execute("BEGIN IMMEDIATE")
+_Later = list[tuple[str, Sequence[Sequence[Any]]]]
+
+
+def _in_trip(conn: sqlite3.Connection, begin: bool, later: _Later, fn: Callable[..., T], *args: Any) -> T:
+    if begin:
+        # IMMEDIATE takes the write lock up front, so writers of other processes queue on
+        # busy_timeout instead of one failing with "database is locked" halfway.
+        conn.execute("BEGIN IMMEDIATE")
+    for sql, values in later:
+        conn.executemany(sql, values)
     return fn(conn, *args)
 
 
 class _SQLiteTransaction:
-    """Begins with its first statement, in the same trip to the writer thread: a trip
-    costs more than a short statement."""
+    """Begins with its first statement, and runs the inserts put off with ``insert_later``
+    with the next one or the commit, in the same trip to the writer thread: a trip (a hop
+    to the thread and back, the GIL handed over twice) costs more than a short statement.
+    A single create is two trips: BEGIN and its link, then its outbox row and COMMIT."""
 
     dialect = SQLITE
 
     def __init__(self, database: SQLiteDatabase) -> None:
         self._database = database
         self.begun = False
+        self._later: _Later = []
 
     async def _call(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.begun:
-            return await self._database.on_writer(fn, *args)
-        self.begun = True  # before the trip: a cancelled wait still ends in a rollback
-        return await self._database.on_writer(_begin_then, fn, *args)
+        begin, self.begun = not self.begun, True  # before the trip: a cancelled wait still rolls back
+        later, self._later = self._later, []
+        return await self._database.on_writer(_in_trip, begin, later, fn, *args)
+
+    async def commit(self) -> None:
+        if self.begun or self._later:
+            await self._call(_rowcount, "COMMIT", ())
+
+    async def insert_later(self, into: str, types: Sequence[str], values: Sequence[Sequence[Any]]) -> None:
+        if values:
+            self._later.append((f"{into} VALUES ({marks(len(types))})", values))
 
     async def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         return await self._call(_fetch_one, sql, params)
@@ -175,8 +191,7 @@ class SQLiteDatabase:
             tx = _SQLiteTransaction(self)
             try:
                 yield tx
-                if tx.begun:
-                    await self.on_writer(_rowcount, "COMMIT", ())
+                await tx.commit()
             except BaseException:
                 # Shielded: a cancelled caller still leaves no transaction open behind it.
                 await asyncio.shield(self.on_writer(_rollback))

@@ -24,13 +24,17 @@ def anyio_backend() -> str:
 
 
 class Outbox:
-    """The two store methods the relay uses, over a list."""
+    """The store methods the relay uses, over a list."""
 
-    def __init__(self, changes: list[Any], first_seq: int = 1) -> None:
+    def __init__(self, changes: list[Any], first_seq: int = 1, in_commit_order: bool = False) -> None:
         self.pending = list(enumerate(changes, start=first_seq))
+        self.changes_in_commit_order = in_commit_order
+        self.read: list[int] = []  # how many changes each pending_changes returned
 
     async def pending_changes(self, limit: int = 1000, after: int = 0) -> list[tuple[int, Any]]:
-        return [(seq, change) for seq, change in self.pending if seq > after][:limit]
+        page = [(seq, change) for seq, change in self.pending if seq > after][:limit]
+        self.read.append(len(page))
+        return page
 
     async def forget_changes(self, seqs: list[int]) -> None:
         self.pending = [(seq, change) for seq, change in self.pending if seq not in seqs]
@@ -145,4 +149,18 @@ async def test_the_relay_s_loop_settles_what_the_api_delivered_within_moments() 
                 await asyncio.sleep(0.01)
     finally:
         await relay.stop()
+    assert store.pending == []
+
+
+async def test_where_commits_come_in_seq_order_a_deliver_reads_only_what_is_new() -> None:
+    store, heard = Outbox(["created-1", "created-2"], in_commit_order=True), Heard()
+    relay = ChangeRelay(store, heard.feed)  # type: ignore[arg-type]
+    assert await relay.deliver() == 2
+    store.pending.append((3, "created-3"))  # committed after: a higher seq (SQLite)
+    assert await relay.deliver() == 1
+    assert await relay.deliver() == 0
+    # One page a deliver, short, so no second trip; the unsettled ones are not read again.
+    assert store.read == [2, 1, 0]
+    await relay.settle()
+    assert heard.later == ["created-1", "created-2", "created-3"]
     assert store.pending == []
