@@ -75,6 +75,7 @@ SELECT
     generateUUIDv7(number) AS event_id,
     ts, tenant_id, link_id, 'c0de123' AS code, campaign, contact_id,
     if(bot, 'HEAD', 'GET') AS method, bot AS is_bot, if(bot, 'preview', '') AS bot_kind,
+    if(bot, 'head_request', '') AS bot_reason,
     if(cityHash64(number, 'away') % 50 = 0, {countries}[1 + cityHash64(number, 'c') % 20], home) AS country,
     concat(country, '-region') AS region,
     concat(country, '-city-', toString(city_no)) AS city,
@@ -110,7 +111,7 @@ WITH_HISTORY = """
 INSERT INTO clicks
 SELECT event_id, ts, tenant_id, link_id, code, campaign, contact_id, method,
     if(is_bot, 'bot', if(prev = 0, 'unique', 'repeat')) AS kind,
-    is_bot, bot_kind, country, region, city, latitude, longitude, device, browser,
+    is_bot, bot_kind, bot_reason, country, region, city, latitude, longitude, device, browser,
     browser_version, os, os_version, referrer_host, visitor_id,
     fromUnixTimestamp64Milli(prev, 'UTC') AS visitor_prev_ts,
     fromUnixTimestamp64Milli(prev_country, 'UTC') AS visitor_prev_country_ts
@@ -270,6 +271,7 @@ def main() -> None:
             local_end.year, local_end.month, local_end.day, tzinfo=_zone("America/Sao_Paulo")
         )
         kolkata = datetime(local_end.year, local_end.month, local_end.day, tzinfo=_zone("Asia/Kolkata"))
+        kathmandu = datetime(local_end.year, local_end.month, local_end.day, tzinfo=_zone("Asia/Kathmandu"))
         links = [
             row[0]
             for row in client.query(
@@ -288,6 +290,16 @@ def main() -> None:
             ),
             "30d by day, Asia/Kolkata (raw)": lambda: queries.link_analytics(
                 TENANT, BIG_LINK, kolkata - timedelta(days=30), kolkata, "day", "Asia/Kolkata"
+            ),
+            "90d by day, Asia/Kolkata (raw)": lambda: queries.link_analytics(
+                TENANT, BIG_LINK, kolkata - timedelta(days=90), kolkata, "day", "Asia/Kolkata"
+            ),
+            "7d by hour, Asia/Kolkata (raw)": lambda: queries.link_analytics(
+                TENANT, BIG_LINK, kolkata - timedelta(days=7), kolkata, "hour", "Asia/Kolkata"
+            ),
+            "90d by hour, UTC": page(90, "hour"),
+            "30d by hour, Asia/Kathmandu (raw)": lambda: queries.link_analytics(
+                TENANT, BIG_LINK, kathmandu - timedelta(days=30), kathmandu, "hour", "Asia/Kathmandu"
             ),
             "30d by day, raw table only": page(30, source=raw),
             "90d by day, raw table only": page(90, source=raw),
