@@ -62,9 +62,12 @@ class PositionFile:
     Not synced, for the same reason."""
 
     def __init__(self, folder: Path) -> None:
-        self._fd = os.open(folder / POSITION_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        self.path = folder / POSITION_FILE
+        self._fd = -1  # opened at the first commit: a log that cannot be written still starts
 
     def write(self, position: Position) -> None:
+        if self._fd < 0:
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         # Never shorter than an earlier record (the longest this format allows), so no
         # stale tail can follow it.
         os.pwrite(self._fd, b"%020d %020d\n" % position, 0)
