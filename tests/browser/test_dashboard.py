@@ -250,7 +250,11 @@ def test_a_marketer_works_through_the_dashboard(
     screenshot(page, "settings")
 
     # Sign out: back to the sign-in screen, and the cookie is gone.
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_response(
+        lambda r: r.url.endswith("/dashboard/session") and r.request.method == "DELETE"
+    ) as out:
+        page.get_by_role("button", name="Sign out").click()
+    assert out.value.status == 204, out.value.text()
     expect(page.get_by_label("API key")).to_be_visible()
     assert not [c for c in context.cookies() if c["name"] == "smartlinks_session"]
 

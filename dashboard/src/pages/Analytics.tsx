@@ -37,7 +37,11 @@ export function AnalyticsPage({ id }: { id: string }) {
     api.link(id).then(setLink, (e: ApiError) => setLinkError(e));
   }, [id]);
   useEffect(() => {
-    if (data) setLink(data.figures.link);
+    // A refresh that left before an edit can answer after it: never go back to an older link.
+    if (data) {
+      const fresh = data.figures.link;
+      setLink((shown) => (shown && shown.id === fresh.id && Date.parse(shown.updated_at) > Date.parse(fresh.updated_at) ? shown : fresh));
+    }
   }, [data]);
 
   if (error?.code === "link_not_found") {
