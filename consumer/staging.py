@@ -15,11 +15,26 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from consumer.enrich.row import ClickRow
+from consumer.sink import wire_types
 from schemas.events import ClickEvent
 from smartlinks.clickhouse import Client
 
 TABLE = "sink_batch"
-_COLUMNS = ("event_id", "tenant_id", "link_id", "ts", "visitor_id", "country", "is_bot")
+_TYPES = {
+    "event_id": "UUID",
+    "tenant_id": "String",
+    "link_id": "String",
+    "ts": "DateTime64(3, 'UTC')",
+    "visitor_id": "String",
+    "country": "FixedString(2)",
+    "is_bot": "Bool",
+}
+_COLUMNS = tuple(_TYPES)
+_WIRE_TYPES = dict(zip(_TYPES, wire_types(list(_TYPES.values())), strict=True))
+_CREATE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {TABLE}"
+    f" ({', '.join(f'{name} {kind}' for name, kind in _TYPES.items())}) ENGINE = Memory"
+)
 # The staged events already in ``clicks``, found through its key (tenant, link, ts).
 STORED = (
     f"(tenant_id, link_id) IN (SELECT tenant_id, link_id FROM {TABLE})"
@@ -61,10 +76,8 @@ def stage_ids(client: Client, event_ids: Collection[str]) -> None:
 
 
 def _stage(client: Client, columns: list[list[Any]], names: Sequence[str]) -> None:
-    client.command(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {TABLE} (event_id UUID, tenant_id String,"
-        " link_id String, ts DateTime64(3, 'UTC'), visitor_id String, country FixedString(2),"
-        " is_bot Bool) ENGINE = Memory"
-    )
+    client.command(_CREATE)
     client.command(f"TRUNCATE TABLE {TABLE}")
-    client.insert(TABLE, columns, names, column_oriented=True)
+    client.insert(
+        TABLE, columns, names, column_oriented=True, column_type_names=[_WIRE_TYPES[name] for name in names]
+    )

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from api.analytics import AnalyticsQueries
+from consumer import staging
 from consumer.dead_letters import DeadLetterTable
 from consumer.enrich.row import ClickRow
 from consumer.ingest import ClickIngest
@@ -134,6 +135,22 @@ def test_the_sink_inserts_the_rows_as_they_are(clickhouse: Client) -> None:
         "SELECT toString(kind), toUnixTimestamp64Milli(visitor_prev_ts) FROM clicks"
     ).result_rows
     assert result == [("repeat", T0 - 5), ("repeat", T0 - 5)]
+
+
+def test_event_ids_sent_as_text_are_stored_as_the_same_uuids(clickhouse: Client) -> None:
+    # The sink and the staging table send ids as String for the server to parse into UUID.
+    ids = [
+        "0190000000007000800000000000000a",
+        "ffffffffffffffffffffffffffffffff",
+        "00000000000000000000000000000001",
+    ]
+    rows = [replace(click(T0 + i, "a"), event_id=event_id, kind="unique") for i, event_id in enumerate(ids)]
+    ClickSink(clickhouse).insert(rows)
+    stored = clickhouse.query("SELECT event_id FROM clicks ORDER BY ts").result_rows
+    assert [value.hex for (value,) in stored] == ids
+    staging.stage(clickhouse, rows)
+    found = clickhouse.query(f"SELECT count() FROM clicks WHERE {staging.STORED}").result_rows
+    assert found == [(3,)]
 
 
 def test_dead_letters_are_stored_without_client_ips(clickhouse: Client) -> None:

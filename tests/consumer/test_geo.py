@@ -3,11 +3,14 @@ errors, for addresses it cannot place."""
 
 from __future__ import annotations
 
+import ipaddress
+import random
 from pathlib import Path
 
+import maxminddb
 import pytest
 
-from consumer.enrich.geo import NOWHERE, GeoDatabaseError, GeoLocator, default_database
+from consumer.enrich.geo import NOWHERE, GeoDatabaseError, GeoLocator, Location, default_database
 
 
 @pytest.mark.parametrize(
@@ -122,3 +125,48 @@ def test_the_block_table_is_bounded(geo: GeoLocator) -> None:
     assert len(locator._blocks) <= 3
     assert len(locator._wide_blocks) <= 3
     assert GeoLocator(geo.path, block_cache_size=0).lookup("1.1.1.1").country == "AU"
+
+
+def reference(record: object) -> Location:
+    """What the database says, read the obvious way from the extension's whole record."""
+    if not isinstance(record, dict):
+        return NOWHERE
+    country = record.get("country") or record.get("registered_country") or {}
+    subdivisions = record.get("subdivisions") or [{}]
+    location = record.get("location") or {}
+    return Location(
+        country.get("iso_code", ""),
+        subdivisions[0].get("names", {}).get("en", ""),
+        record.get("city", {}).get("names", {}).get("en", ""),
+        location.get("latitude"),
+        location.get("longitude"),
+    )
+
+
+def sample_addresses(count: int) -> list[str]:
+    rng = random.Random(13)
+    edges = ["0.0.0.0", "0.0.0.1", "1.0.0.0", "10.0.0.1", "127.0.0.1", "223.255.255.255", "255.255.255.255"]
+    return edges + [".".join(str(rng.randrange(256)) for _ in range(4)) for _ in range(count)]
+
+
+def test_the_tree_walk_finds_the_extensions_networks(geo: GeoLocator) -> None:
+    tree = geo._tree
+    assert tree is not None
+    reader = maxminddb.open_database(geo.path, maxminddb.MODE_MMAP_EXT)
+    for ip in sample_addresses(5_000):
+        value, prefix_len = tree.find(int(ipaddress.IPv4Address(ip)))
+        record, expected_prefix_len = reader.get_with_prefix_len(ip)
+        assert prefix_len == expected_prefix_len, ip
+        assert (value == tree.node_count) == (record is None), ip
+    reader.close()
+
+
+def test_lookups_give_what_the_database_says_however_they_are_cached(geo: GeoLocator) -> None:
+    reader = maxminddb.open_database(geo.path, maxminddb.MODE_MMAP_EXT)
+    addresses = sample_addresses(20_000)
+    # Twice over: the second pass answers from the remembered records and blocks.
+    for locator in (GeoLocator(geo.path), GeoLocator(geo.path, block_cache_size=0)):
+        for ip in addresses + addresses:
+            assert locator.lookup(ip) == reference(reader.get(ip)), ip
+        locator.close()
+    reader.close()
