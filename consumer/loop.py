@@ -2,7 +2,9 @@
 that order. Validation happens once, as each message is decoded (consumer/decode.py); the
 enrichment steps run per event (consumer/enrich/pipeline.py), and the batch steps up to the
 insert per batch (consumer/ingest.py); the loop around them (take, acknowledge, count,
-drain) is the one the funnel consumer runs too (consumer/batch_loop.py).
+drain) is the one the funnel consumer runs too (consumer/batch_loop.py). Given a
+``worker`` (consumer/enrich_worker.py), decoding and enrichment run in a process of their
+own, with the same functions (``decode_batch``, ``enrich_batch``), and the rest here.
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
 ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
