@@ -2,7 +2,9 @@
 that order. Validation happens once, as each message is decoded (consumer/decode.py); the
 enrichment steps run per event (consumer/enrich/pipeline.py), and the batch steps up to the
 insert per batch (consumer/ingest.py); the loop around them (take, acknowledge, count,
-drain) is the one the funnel consumer runs too (consumer/batch_loop.py).
+drain) is the one the funnel consumer runs too (consumer/batch_loop.py). Given a
+``worker`` (consumer/enrich_worker.py), decoding and enrichment run in a process of their
+own, with the same functions (``decode_batch``, ``enrich_batch``), and the rest here.
 
 Offsets (or, in embedded mode, the edge log's position) are committed only after
 ClickHouse has the rows, so a crash anywhere re-delivers the batch; the de-duplication
@@ -69,6 +71,58 @@ class DeadLetterTopic(Protocol):
     async def forward(self, letters: Sequence[DeadLetter]) -> None: ...
 
 
+def decode_batch(
+    decoder: ClickDecoder, messages: Sequence[bytes]
+) -> tuple[list[tuple[ClickEvent, bytes]], list[DeadLetter]]:
+    """Decode a batch; what is no valid event becomes a dead letter. Here rather than a
+    method so the worker process (consumer/enrich_worker.py) runs the very same code."""
+    decoded: list[tuple[ClickEvent, bytes]] = []
+    letters: list[DeadLetter] = []
+    decode = decoder.decode
+    for message in messages:
+        try:
+            decoded.append((decode(message), message))
+        except InvalidEvent as exc:
+            letters.append((exc.reason, exc.detail, message))
+        except Exception as exc:  # a bug must not stop the consumer
+            letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
+    return decoded, letters
+
+
+def enrich_batch(
+    enricher: Enricher, decoded: Sequence[tuple[ClickEvent, bytes]], skip: set[str] | None = None
+) -> tuple[list[ClickRow], list[DeadLetter]]:
+    """Enrich decoded events, leaving out the ids in ``skip`` (lowercase); an event whose
+    enrichment fails becomes a dead letter."""
+    rows: list[ClickRow] = []
+    letters: list[DeadLetter] = []
+    enrich = enricher.enrich
+    if skip:
+        decoded = [pair for pair in decoded if pair[0].event_id.lower() not in skip]
+    for event, message in decoded:
+        try:
+            rows.append(enrich(event))
+        except Exception as exc:  # a bug in a step must not stop the consumer
+            letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
+    return rows, letters
+
+
+class Enriched(NamedTuple):
+    """A batch decoded and enriched: its rows, its dead letters (undecodable or failed
+    events), and how many events ``skip`` left out."""
+
+    rows: list[ClickRow]
+    letters: list[DeadLetter]
+    skipped: int
+
+
+class BatchEnricher(Protocol):
+    """Decodes and enriches whole batches elsewhere (consumer/enrich_worker.py: in a
+    process of its own, so that work leaves this process's core to the redirects)."""
+
+    def process(self, messages: Sequence[bytes], skip: set[str]) -> Enriched: ...
+
+
 @dataclass(slots=True)
 class ConsumerStats:
     batches: int = 0
@@ -101,6 +155,7 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         dead_letter_topic: DeadLetterTopic | None = None,
         triggers: Triggers | None = None,
         decoder: ClickDecoder | None = None,
+        worker: BatchEnricher | None = None,
     ) -> None:
         super().__init__(source, ConsumerStats(), batch_size, max_wait)
         self.decoder = decoder or ClickDecoder()
@@ -108,6 +163,11 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         self.dead_letter_topic = dead_letter_topic
         self.enricher = enricher
         self.sink = sink
+        # Set: batches are decoded and enriched there, not on this process's threads.
+        self.worker = worker
+        # Decodes a batch here only to ask the sink what it holds (``check_stored``) when a
+        # worker enriches it: its refusals are the worker's to count, not ``decoder``'s.
+        self._peek_decoder = ClickDecoder()
         # Whether the next batch may hold events stored already: then the sink is asked
         # which before they are enriched. True at start (a restart redelivers what was not
         # acknowledged) and after a batch that held stored events; a batch of new clicks
@@ -121,33 +181,13 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         return rows, letters + failed
 
     def decode(self, messages: Sequence[bytes]) -> tuple[list[tuple[ClickEvent, bytes]], list[DeadLetter]]:
-        decoded: list[tuple[ClickEvent, bytes]] = []
-        letters: list[DeadLetter] = []
-        decode = self.decoder.decode
-        for message in messages:
-            try:
-                decoded.append((decode(message), message))
-            except InvalidEvent as exc:
-                letters.append((exc.reason, exc.detail, message))
-            except Exception as exc:  # a bug must not stop the consumer
-                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
-        return decoded, letters
+        return decode_batch(self.decoder, messages)
 
     def enrich(
         self, decoded: Sequence[tuple[ClickEvent, bytes]], skip: set[str] | None = None
     ) -> tuple[list[ClickRow], list[DeadLetter]]:
         """Enrich decoded events, leaving out the ids in ``skip`` (lowercase)."""
-        rows: list[ClickRow] = []
-        letters: list[DeadLetter] = []
-        enrich = self.enricher.enrich
-        if skip:
-            decoded = [pair for pair in decoded if pair[0].event_id.lower() not in skip]
-        for event, message in decoded:
-            try:
-                rows.append(enrich(event))
-            except Exception as exc:  # a bug in a step must not stop the consumer
-                letters.append(("enrich_failed", f"{type(exc).__name__}: {exc}"[:1000], message))
-        return rows, letters
+        return enrich_batch(self.enricher, decoded, skip)
 
     def _insert(self, rows: list[ClickRow], letters: list[DeadLetter]) -> Inserted:
         inserted = self.sink.insert_batch(rows) if rows else Inserted()
@@ -157,19 +197,14 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
 
     async def store(self, messages: list[bytes]) -> StoredBatch:
         started = time.perf_counter()
-        decoded, letters = await asyncio.to_thread(self.decode, messages)
-        known = Known()
-        if self.check_stored and decoded:
-            events = [event for event, _ in decoded]
-            read_back = self.triggers.wants_clicks_of if self.triggers is not None else None
-            known = await self.until_done(
-                lambda: asyncio.to_thread(self.sink.known, events, read_back),
-                "ask ClickHouse which clicks it holds",
-                "insert_failures",
-            )
-        rows, failed = await asyncio.to_thread(self.enrich, decoded, known.skip)
-        skipped = len(decoded) - len(rows) - len(failed)
-        letters += failed
+        if self.worker is not None:
+            rows, letters, skipped, known = await self._enrich_in_worker(self.worker, messages)
+        else:
+            decoded, letters = await asyncio.to_thread(self.decode, messages)
+            known = await self._known(decoded)
+            rows, failed = await asyncio.to_thread(self.enrich, decoded, known.skip)
+            skipped = len(decoded) - len(rows) - len(failed)
+            letters += failed
         inserted = await self.until_done(
             lambda: asyncio.to_thread(self._insert, rows, letters),
             "insert into ClickHouse",
@@ -189,6 +224,36 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
                 # They are in ClickHouse's dead_letters already; the topic is a convenience.
                 log.exception("forwarding %d dead letters to Kafka failed", len(letters))
         return StoredBatch(rows, letters, inserted, started, skipped)
+
+    async def _known(self, decoded: Sequence[tuple[ClickEvent, bytes]]) -> Known:
+        if not (self.check_stored and decoded):
+            return Known()
+        events = [event for event, _ in decoded]
+        read_back = self.triggers.wants_clicks_of if self.triggers is not None else None
+        return await self.until_done(
+            lambda: asyncio.to_thread(self.sink.known, events, read_back),
+            "ask ClickHouse which clicks it holds",
+            "insert_failures",
+        )
+
+    async def _enrich_in_worker(
+        self, worker: BatchEnricher, messages: list[bytes]
+    ) -> tuple[list[ClickRow], list[DeadLetter], int, Known]:
+        known = Known()
+        if self.check_stored:
+            # Rare (at start, and while a redelivery goes on): the batch is decoded twice,
+            # here for the sink's question and in the worker for enrichment, which keeps the
+            # worker to one round trip a batch.
+            decoded, _ = await asyncio.to_thread(decode_batch, self._peek_decoder, messages)
+            known = await self._known(decoded)
+        # The worker restarts a crashed process and retries itself; what still fails here
+        # is retried with the same batch, like an insert.
+        enriched = await self.until_done(
+            lambda: asyncio.to_thread(worker.process, messages, known.skip),
+            "decode and enrich in the worker process",
+            "insert_failures",
+        )
+        return enriched.rows, enriched.letters, enriched.skipped, known
 
     def count(self, messages: list[bytes], stored: StoredBatch) -> None:
         rows, inserted, stats = stored.rows, stored.inserted, self.stats

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 
 from consumer.batch_loop import Source
+from consumer.decode import ClickDecoder
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.enrich.tenant_bots import TenantBots
+from consumer.enrich_worker import EnrichWorker, TenantRulesFeed, WorkerSetup, workers_for
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
 from consumer.ingest import ClickIngest
@@ -43,9 +45,23 @@ class ConsumerPart:
         # Each tenant's own bot rules; every consumer process hears every settings change.
         # Listening first, then reading them all: no change falls between the two.
         tenant_bots = TenantBots(process.store)
-        await process.listen(tenant_bots.apply, group=None, on_connected=tenant_bots.reload_soon)
-        await tenant_bots.reload()
         enricher = Enricher(geo, process.visitor_key, tenant_bots=tenant_bots)
+        worker: EnrichWorker | None = None
+        if workers_for(settings.enrich_workers):
+            # Decoding and enrichment in a process of their own (consumer/enrich_worker.py),
+            # which is sent the tenants' rules as they change.
+            rules = TenantRulesFeed(process.store, tenant_bots)
+            await process.listen(rules.apply, group=None, on_connected=rules.reload_soon)
+            await rules.reload()
+            setup = WorkerSetup(settings.geoip_db or None, process.visitor_key)
+            worker = EnrichWorker(setup, enricher, decoder := ClickDecoder(), rules)
+            await asyncio.to_thread(worker.start)
+            # Stopped after the consumer's last drain, which is pushed later (runs earlier).
+            process.exit.push_async_callback(asyncio.to_thread, worker.stop)
+        else:
+            await process.listen(tenant_bots.apply, group=None, on_connected=tenant_bots.reload_soon)
+            await tenant_bots.reload()
+            decoder = ClickDecoder()
         source, dead_letters = await self._click_source()
         # Click triggers start before the consumer and stop after it (its drain fires them).
         webhooks = WebhookService(settings, process.store)
@@ -59,6 +75,8 @@ class ConsumerPart:
             settings.consumer_max_wait,
             dead_letters,
             triggers=webhooks.matcher,
+            decoder=decoder,
+            worker=worker,
         )
         process.registry.register(consumer_metrics(consumer, enricher))
         link_changes = AnalyticsLinkChanges(process.store, sink.client)
@@ -67,6 +85,8 @@ class ConsumerPart:
         )
         task = asyncio.create_task(consumer.run(), name="click-consumer")
         process.exit.push_async_callback(process.stop_loop, task, consumer.drain, "clicks")
+        if worker is not None:
+            process.exit.callback(worker.closing)  # runs first: before the drain
         await self._start_funnel_consumer(sink, describer(geo, enricher.agents), webhooks)
 
     async def _click_source(self) -> tuple[Source, DeadLetterTopic | None]:

@@ -4,6 +4,11 @@ The consumer reads the redirector's edge log and the API's funnel log in-process
 changes go through the in-process feed, and the stores are SQLite and chDB in the data
 directory; set Kafka or the servers and the same process uses them instead. Only the
 transport differs from the distributed deployment: the parts are the same code.
+
+When the process may use more than one CPU, the consumer's decoding and enrichment run in
+a child process (``SMARTLINKS_ENRICH_WORKERS``, consumer/enrich_worker.py): they cost about
+what a redirect does and would hold this process's GIL. Its inserts and the API's
+analytics stay here, with chDB, which allows one process per data directory.
 """
 
 from __future__ import annotations

@@ -132,6 +132,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     consumer_max_wait_ms: Annotated[
         int, _doc("Longest a click waits in the consumer before its batch is inserted.", ge=1)
     ] = 500
+    enrich_workers: Annotated[
+        str,
+        _doc(
+            "Processes that decode and enrich clicks for `up` and `consumer`: `auto` (one when "
+            "more than one CPU is usable), `0` (in the consumer's own process) or `1`.",
+            hint="must be auto, 0 or 1",
+            pattern=r"^(auto|0|1)$",
+        ),
+    ] = "auto"
     log_level: Annotated[
         Literal["debug", "info", "warning", "error"],
         _doc("Log level: debug, info, warning, error.", hint="must be debug, info, warning or error"),
