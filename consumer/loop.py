@@ -132,6 +132,7 @@ class ConsumerStats:
     dead_letters: Counter[str] = field(default_factory=Counter)
     insert_failures: int = 0
     trigger_failures: int = 0
+    worker_failures: int = 0  # batches the enrichment worker could not answer (retried)
     last_batch_seconds: float = 0.0
     lag_ms: int = 0  # age of the newest event of the last batch when it was stored
 
@@ -251,7 +252,7 @@ class ClickConsumer(BatchLoop[ConsumerStats, StoredBatch]):
         enriched = await self.until_done(
             lambda: asyncio.to_thread(worker.process, messages, known.skip),
             "decode and enrich in the worker process",
-            "insert_failures",
+            "worker_failures",
         )
         return enriched.rows, enriched.letters, enriched.skipped, known
 

@@ -35,6 +35,11 @@ def consumer_metrics(consumer: ClickConsumer, enricher: Enricher) -> StatsCollec
                 "Failed ClickHouse inserts (retried).",
                 lambda: stats.insert_failures,
             ),
+            counter(
+                "consumer_worker_failures_total",
+                "Batches the enrichment worker process could not decode and enrich (retried).",
+                lambda: stats.worker_failures,
+            ),
             gauge(
                 "consumer_batch_seconds",
                 "Duration of the last batch, enrich to insert.",
