@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from api.bodies.links import Link as LinkBody
 from api.bodies.links import LinkList
 from api.context import ApiContext
 from api.errors import ApiError
-from api.link_input import link_patch, new_link
+from api.link_input import link_patch, new_link, sets_password
 from api.listing import encode_cursor, is_id, link_query
 from api.responses import json_response
 from api.routing import resource
@@ -53,7 +54,13 @@ class LinkEndpoints:
     async def create_link(self, request: Request) -> Response:
         tenant = tenant_of(request)
         now = utcnow()
-        new = new_link(await read_object(request), tenant, now)
+        body = await read_object(request)
+        # A password is hashed slowly on purpose: off the event loop.
+        new = (
+            await asyncio.to_thread(new_link, body, tenant, now)
+            if sets_password(body)
+            else new_link(body, tenant, now)
+        )
         try:
             link = await self.ctx.store.create_link(new)
         except CodeTaken:
@@ -80,7 +87,12 @@ class LinkEndpoints:
     async def patch_link(self, request: Request) -> Response:
         tenant = tenant_of(request)
         link = await self.link_of(request)
-        patch = link_patch(await read_object(request), utcnow())
+        sent = await read_object(request)
+        patch = (
+            await asyncio.to_thread(link_patch, sent, utcnow())
+            if sets_password(sent)
+            else link_patch(sent, utcnow())
+        )
         if patch == LinkPatch():  # nothing sent: no write, no change event
             [body] = await self._render(tenant.id, [link], utcnow())
             return json_response(body)

@@ -14,7 +14,8 @@ TEXT_ERRORS = ("invalid_type", "too_long", "control_characters")
 LINK_FIELD_ERRORS = (
     "unknown_field", *TEXT_ERRORS, "invalid_url", "url_too_long", "url_control_characters",
     "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation", "invalid_datetime",
-    "expires_in_past",
+    "expires_in_past", "invalid_max_clicks", "invalid_password", "invalid_target", "too_many_targets",
+    "invalid_variants",
 )  # fmt: skip
 
 

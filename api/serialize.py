@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
 from api.bodies.keys import ApiKey as ApiKeyBody
 from api.bodies.links import Link as LinkBody
 from api.bodies.links import LinkRef
+from api.bodies.links import Target as TargetBody
+from api.bodies.links import Variant as VariantBody
 from smartlinks.codes import short_url
 from smartlinks.models import ApiKey, Link, rfc3339
+from smartlinks.rules import NO_RULES, LinkRules
 from smartlinks.settings import Settings
 
 
@@ -41,7 +45,20 @@ def link_body(link: Link, settings: Settings, clicks: int, now: datetime) -> Lin
         contact_id=link.contact_id,
         conversion_tracking=link.conversion_tracking,
         clicks=clicks,
+        **rule_fields(link.rules),
     )
+
+
+def rule_fields(rules: LinkRules | None) -> dict[str, Any]:
+    """A link's rules as its body shows them: the password only as has_password."""
+    rules = rules or NO_RULES
+    return {
+        "max_clicks": rules.max_clicks,
+        "expired_url": rules.expired_url,
+        "has_password": rules.password_hash is not None,
+        "targets": [TargetBody(t.destination_url, t.os, t.device, t.country) for t in rules.targets],
+        "variants": [VariantBody(v.destination_url, v.weight) for v in rules.variants],
+    }
 
 
 def key_body(key: ApiKey) -> ApiKeyBody:

@@ -35,6 +35,7 @@ from array import array
 from collections.abc import Callable
 
 from smartlinks.models import ResolvedLink
+from smartlinks.rules import pack_rules, unpack_rules
 
 _SEGMENT_BITS = 20
 _SEGMENT = 1 << _SEGMENT_BITS
@@ -45,8 +46,8 @@ _EMPTY = 0xFFFF_FFFF  # a slot value no record can have: a record never starts i
 _NONE = 0xFFFF_FFFF  # "no shared string": the value is absent or stored inline
 _MAX_LOAD = 0.7
 
-# deadline, profile, campaign, query, flags, code, link id, campaign, contact, location lengths
-_HEADER = struct.Struct("<dIIIBBBHHH")
+# deadline, profile, campaign, query, flags, code, link id, campaign, contact, location, rules lengths
+_HEADER = struct.Struct("<dIIIBBBHHHH")
 _FLAGS_AT = 20
 _CODE_SIZE_AT = 21
 _EXPIRES = struct.Struct("<q")
@@ -197,7 +198,7 @@ class CompactLinks:
 
     def _decode(self, segment: bytearray, offset: int, code: str) -> tuple[ResolvedLink | None, float] | None:
         (deadline, profile, campaign_ref, query_ref, flags, code_size, link_size, campaign_size, contact_size,
-         location_size) = _HEADER.unpack_from(segment, offset)  # fmt: skip
+         location_size, rules_size) = _HEADER.unpack_from(segment, offset)  # fmt: skip
         if flags & _NEGATIVE:
             return None, deadline
         if not self._profile_alive[profile]:
@@ -222,13 +223,30 @@ class CompactLinks:
             contact_id = segment[at : at + contact_size].decode()
             at += contact_size
         location = segment[at : at + location_size].decode()
+        # A link with rules (rare) keeps them packed after its location.
+        rules = (
+            unpack_rules(segment[at + location_size : at + location_size + rules_size])
+            if rules_size
+            else None
+        )
         if query_ref != _NONE:
             location += self._pool.strings[query_ref]
         if flags & _HTTPS:
             location = _HTTPS_PREFIX + location
         tenant_id, click_param = self._profiles[profile]
         collect = bool(flags & _COLLECT)
-        fields = (link_id, tenant_id, code, location, expires, campaign, contact_id, collect, click_param)
+        fields = (
+            link_id,
+            tenant_id,
+            code,
+            location,
+            expires,
+            campaign,
+            contact_id,
+            collect,
+            click_param,
+            rules,
+        )
         return ResolvedLink(*fields), deadline
 
     # -- writing ----------------------------------------------------------------------
@@ -266,7 +284,7 @@ class CompactLinks:
         if len(key) > 255:
             return None
         if link is None:
-            return _HEADER.pack(deadline, _NONE, _NONE, _NONE, _NEGATIVE, len(key), 0, 0, 0, 0) + key
+            return _HEADER.pack(deadline, _NONE, _NONE, _NONE, _NEGATIVE, len(key), 0, 0, 0, 0, 0) + key
         flags = _COLLECT if link.collect_metadata else 0
         parts = [key]  # the code first, at a fixed place: a probe reads it
         if link.expires_at_ms is not None:
@@ -305,12 +323,17 @@ class CompactLinks:
                 location = location[:mark]
         location_bytes = location.encode()
         parts.append(location_bytes)
-        if len(link_bytes) > 255 or max(campaign_size, contact_size, len(location_bytes)) > 0xFFFF:
+        rules = b"" if link.rules is None else pack_rules(link.rules)
+        parts.append(rules)
+        if (
+            len(link_bytes) > 255
+            or max(campaign_size, contact_size, len(location_bytes), len(rules)) > 0xFFFF
+        ):
             return None
         profile = self._profile(link.tenant_id, link.click_param)
         header = _HEADER.pack(
             deadline, profile, campaign_ref, query_ref, flags, len(key), len(link_bytes), campaign_size,
-            contact_size, len(location_bytes),
+            contact_size, len(location_bytes), len(rules),
         )  # fmt: skip
         record = header + b"".join(parts)
         return record if len(record) < _SEGMENT else None
@@ -342,9 +365,11 @@ class CompactLinks:
         return position
 
     def _size(self, segment: bytearray, offset: int) -> int:
-        _, _, _, _, flags, code, link, campaign, contact, location = _HEADER.unpack_from(segment, offset)
+        _, _, _, _, flags, code, link, campaign, contact, location, rules = _HEADER.unpack_from(
+            segment, offset
+        )
         extra: int = 8 if flags & _HAS_EXPIRY else 0
-        return _HEADER.size + extra + int(code + link + campaign + contact + location)
+        return _HEADER.size + extra + int(code + link + campaign + contact + location + rules)
 
     def _is_live(self, segment: bytearray, offset: int) -> bool:
         profile: int = _HEADER.unpack_from(segment, offset)[1]

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Generic, Literal, TypeVar
 
 from msgspec import UNSET, UnsetType
+from msgspec.structs import replace as replace_struct
+
+from smartlinks.rules import LinkRules, Target, Variant, rules_or_none
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -88,6 +91,7 @@ class Link:
     # Whether the redirect appends the click's event id (under the tenant's click_id_param)
     # so the site can send it back with a conversion.
     conversion_tracking: bool = False
+    rules: LinkRules | None = None  # None: a plain link (smartlinks.rules)
 
     def status(self, now: datetime | None = None) -> Literal["active", "expired"]:
         if self.expires_at is not None and self.expires_at <= (now or utcnow()):
@@ -106,6 +110,7 @@ class NewLink:
     contact_id: str | None = None
     # The API fills in the tenant's default when the client leaves it out.
     conversion_tracking: bool = False
+    rules: LinkRules | None = None
 
 
 # Marks a patch field that was not sent (``None`` means "clear it"): msgspec's marker, so a
@@ -119,6 +124,22 @@ class LinkPatch:
     title: str | Unset | None = UNSET
     expires_at: datetime | Unset | None = UNSET
     conversion_tracking: bool | Unset = UNSET
+    # The rules, each on its own (smartlinks.rules.LinkRules); () or None clears one.
+    max_clicks: int | Unset | None = UNSET
+    expired_url: str | Unset | None = UNSET
+    password_hash: str | Unset | None = UNSET
+    targets: tuple[Target, ...] | Unset = UNSET
+    variants: tuple[Variant, ...] | Unset = UNSET
+
+    def rules_applied_to(self, rules: LinkRules | None) -> LinkRules | None:
+        changed = {
+            name: value
+            for name in ("max_clicks", "expired_url", "password_hash", "targets", "variants")
+            if not isinstance(value := getattr(self, name), Unset)
+        }
+        if not changed:
+            return rules
+        return rules_or_none(replace_struct(rules or LinkRules(), **changed))
 
     def applied_to(self, link: Link, now: datetime) -> Link:
         """``link`` with this patch's fields changed and ``updated_at`` set to ``now``."""
@@ -135,6 +156,7 @@ class LinkPatch:
                 if isinstance(self.conversion_tracking, Unset)
                 else self.conversion_tracking
             ),
+            rules=self.rules_applied_to(link.rules),
             updated_at=now,
         )
 
@@ -181,6 +203,7 @@ class ResolvedLink:
     # The query parameter the click id goes under when the link tracks conversions (the
     # tenant's click_id_param), else None: decided once here, not on every redirect.
     click_param: str | None = None
+    rules: LinkRules | None = None  # None for a plain link: the edge's one test for all rules
 
 
 Item = TypeVar("Item")

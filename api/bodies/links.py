@@ -6,9 +6,22 @@ from typing import Annotated, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
-from api.bodies.fields import END, Body, Count, Id, NextCursor, Time, date_or_time, documented, text
+from api.bodies.fields import (
+    END,
+    NO_CONTROL,
+    Body,
+    Count,
+    Id,
+    NextCursor,
+    Time,
+    date_or_time,
+    documented,
+    text,
+)
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
+from smartlinks.passwords import MAX_PASSWORD_LENGTH
+from smartlinks.rules import DEVICES, OPERATING_SYSTEMS
 from smartlinks.urls import MAX_URL_LENGTH
 
 MAX_TITLE = 500
@@ -52,6 +65,80 @@ Expiry = Annotated[
 ]
 
 
+MAX_TARGETS = 20
+MAX_VARIANTS = 10
+MAX_WEIGHT = 1_000_000
+MAX_CLICKS = 2_000_000_000
+_MAX_CLICKS = (
+    "After this many human clicks (bots never use a link up) the link answers 410 with the"
+    " expired page, or redirects to expired_url when one is set."
+)
+_EXPIRED_URL = (
+    "Where the link sends visitors once it has expired (expires_at) or is used up (max_clicks),"
+    " instead of the 410 page."
+)
+_PASSWORD_DOC = (
+    "Write-only: visitors must enter it on a password page before the redirect. Kept only as an"  # noqa: S105
+    " Argon2id hash; never shown or logged (a link shows has_password)."
+)
+_TARGETS = (
+    "Checked in order before anything else picks the destination; the first whose conditions all"
+    " hold sends the visitor to its destination_url. OS and device come from the user agent,"
+    " country from the visitor's IP address."
+)
+_VARIANTS = (
+    "A/B test: each visitor lands on one variant, drawn by weight, and keeps it (by the visitor"
+    " cookie). A matching target wins over the variants; the link's destination_url is used only"
+    " by visitors no target or variant takes (none, when variants are set)."
+)
+# Checked by api.link_input (invalid_target, invalid_variants): a type's failure inside a
+# list item could only say invalid_value.
+Country = Annotated[str, documented("ISO 3166-1 alpha-2 country code, upper case: US.", pattern="^[A-Z]{2}$")]
+OperatingSystemName = Annotated[
+    str, documented("The visitor's operating system.", enum=list(OPERATING_SYSTEMS))
+]
+DeviceName = Annotated[str, documented("The visitor's kind of device.", enum=list(DEVICES))]
+Weight = Annotated[
+    int, documented(f"A whole number from 1 to {MAX_WEIGHT:,}.", minimum=1, maximum=MAX_WEIGHT)
+]
+
+
+class Target(Body):
+    """A destination for visitors matching every condition given (at least one)."""
+
+    destination_url: Url
+    os: OperatingSystemName | None = None
+    device: DeviceName | None = None
+    country: Country | None = None
+
+
+class Variant(Body):
+    destination_url: Url
+    weight: Weight
+
+
+Targets = Annotated[list[Target], Meta(max_length=MAX_TARGETS, description=_TARGETS)]
+Variants = Annotated[
+    list[Variant],
+    Meta(description=_VARIANTS + f" 2 to {MAX_VARIANTS} variants, or none."),
+]
+MaxClicks = Annotated[int, Meta(ge=1, le=MAX_CLICKS, description=_MAX_CLICKS)]
+Password = Annotated[
+    str, Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH, pattern=NO_CONTROL, description=_PASSWORD_DOC)
+]
+# What a request's rule fields earn when their constraints fail.
+_RULE_REFUSALS: dict[str, ErrorCode] = {
+    "max_clicks": "invalid_max_clicks",
+    "targets": "too_many_targets",
+    "password": "invalid_password",
+}
+_RULE_EXPLANATIONS = {
+    "max_clicks": f"max_clicks must be a whole number from 1 to {MAX_CLICKS:,}.",
+    "targets": f"targets may hold at most {MAX_TARGETS} entries.",
+    "password": f"password must be 1 to {MAX_PASSWORD_LENGTH} characters without control characters.",
+}
+
+
 class LinkRef(Body):
     """A link as another object names it (a campaign's per-link table, a contact's clicks)."""
 
@@ -71,6 +158,11 @@ class Link(LinkRef):
     contact_id: str | None
     conversion_tracking: Annotated[bool, Meta(description=_TRACKING)]
     clicks: Annotated[Count, Meta(description="Lifetime total.")]
+    max_clicks: Annotated[int | None, Meta(description=_MAX_CLICKS)]
+    expired_url: Annotated[str | None, Meta(description=_EXPIRED_URL)]
+    has_password: Annotated[bool, Meta(description="Whether visitors must enter a password first.")]
+    targets: Annotated[list[Target], Meta(description=_TARGETS)]
+    variants: Annotated[list[Variant], Meta(description=_VARIANTS)]
 
 
 class LinkList(Body):
@@ -98,15 +190,28 @@ class LinkCreate(RequestBody):
     conversion_tracking: (
         Annotated[bool, Meta(description=_TRACKING + " Left out: the tenant's default.")] | UnsetType
     ) = UNSET
-    refusals: ClassVar[dict[str, ErrorCode]] = {"code": "invalid_code"}
-    explanations = {"code": "code must be 4-12 ASCII letters and digits."}
+    max_clicks: MaxClicks | None = None
+    expired_url: Annotated[Url, Meta(description=_EXPIRED_URL)] | None = None
+    password: Password | None = None
+    targets: Targets | None = None
+    variants: Variants | None = None
+    refusals: ClassVar[dict[str, ErrorCode]] = {"code": "invalid_code", **_RULE_REFUSALS}
+    explanations = {"code": "code must be 4-12 ASCII letters and digits.", **_RULE_EXPLANATIONS}
 
 
 class LinkPatch(RequestBody):
-    """Fields left out stay as they are; null clears title or expires_at. Sending `code` is
+    """Fields left out stay as they are; null clears title, expires_at, max_clicks,
+    expired_url or password, and null or [] clears targets or variants. Sending `code` is
     refused with `code_immutable`."""
 
     destination_url: Url | UnsetType = UNSET
     title: Title | UnsetType | None = UNSET
     expires_at: Expiry | UnsetType | None = UNSET
     conversion_tracking: Annotated[bool, Meta(description=_TRACKING)] | UnsetType = UNSET
+    max_clicks: MaxClicks | UnsetType | None = UNSET
+    expired_url: Annotated[Url, Meta(description=_EXPIRED_URL)] | UnsetType | None = UNSET
+    password: Password | UnsetType | None = UNSET
+    targets: Targets | UnsetType | None = UNSET
+    variants: Variants | UnsetType | None = UNSET
+    refusals: ClassVar[dict[str, ErrorCode]] = _RULE_REFUSALS
+    explanations = _RULE_EXPLANATIONS

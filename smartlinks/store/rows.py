@@ -19,6 +19,7 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
 from smartlinks.models import ApiKey, KeyKind, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
+from smartlinks.rules import rules_from_json, rules_to_json
 from smartlinks.store.base import (
     TENANT_SETTINGS,
     KeyHolder,
@@ -32,7 +33,7 @@ from smartlinks.urls import to_header_url
 # What a redirector reads for a code (``resolved_link``): links ``l`` joined with tenants ``t``.
 RESOLVE_COLUMNS = (
     "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
-    " t.collect_metadata, t.click_id_param"
+    " l.rules, t.collect_metadata, t.click_id_param"
 )
 API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind"
 
@@ -136,8 +137,12 @@ def _joined(items: tuple[str, ...]) -> str:
 # A list of short strings without line breaks (the API refuses them) is one TEXT column,
 # a line each: both engines, no array type, and '' reads as the empty list.
 LINES = Codec(_lines, _joined)
+# A link's rules are one JSON document (NULL for none): smartlinks.rules.
+RULES = Codec(rules_from_json, rules_to_json)
 
-link = ModelRow(Link, expires_at=MS_OR_NONE, created_at=MS, updated_at=MS, conversion_tracking=bool)
+link = ModelRow(
+    Link, expires_at=MS_OR_NONE, created_at=MS, updated_at=MS, conversion_tracking=bool, rules=RULES
+)
 tenant = ModelRow(
     Tenant,
     collect_metadata=bool,
@@ -158,7 +163,8 @@ _DERIVED = ("location", "search_text")
 _LINK_TYPES = {
     "id": "text", "tenant_id": "text", "code": "text", "destination_url": "text", "title": "text",
     "expires_at": "bigint", "campaign": "text", "contact_id": "text", "created_at": "bigint",
-    "updated_at": "bigint", "conversion_tracking": "boolean", "location": "text", "search_text": "text",
+    "updated_at": "bigint", "conversion_tracking": "boolean", "rules": "text", "location": "text",
+    "search_text": "text",
 }  # fmt: skip
 _LINK_INSERT = (*link.names, *_DERIVED)
 LINK_INSERT_COLUMNS = ", ".join(_LINK_INSERT)
@@ -166,6 +172,7 @@ LINK_INSERT_TYPES = tuple(_LINK_TYPES[column] for column in _LINK_INSERT)
 # What an edit sets (``edited_link_values``).
 LINK_EDIT_COLUMNS = (
     "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
+    "rules",
 )  # fmt: skip
 
 
@@ -206,6 +213,7 @@ def resolved_link(row: Row, code: str) -> ResolvedLink:
         contact_id=row["contact_id"],
         collect_metadata=bool(row["collect_metadata"]),
         click_param=row["click_id_param"] if row["conversion_tracking"] else None,
+        rules=rules_from_json(row["rules"]),
     )
 
 
@@ -229,6 +237,7 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
         created_at=now,
         updated_at=now,
         conversion_tracking=new.conversion_tracking,
+        rules=new.rules,
     )
 
 

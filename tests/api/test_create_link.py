@@ -37,6 +37,7 @@ def test_creates_a_link_with_every_field(a: httpx.Client) -> None:
     assert set(link) == {
         "id", "code", "short_url", "destination_url", "title", "status", "expires_at",
         "created_at", "updated_at", "campaign", "contact_id", "conversion_tracking", "clicks",
+        "max_clicks", "expired_url", "has_password", "targets", "variants",
     }  # fmt: skip
     assert re.fullmatch(r"[0-9a-f]{32}", link["id"])
     assert link["code"] == code
@@ -48,6 +49,9 @@ def test_creates_a_link_with_every_field(a: httpx.Client) -> None:
     assert RFC3339_UTC.fullmatch(link["created_at"])
     assert link["updated_at"] == link["created_at"]
     assert link["clicks"] == 0
+    # No rules asked for: a plain link.
+    assert (link["max_clicks"], link["expired_url"], link["has_password"]) == (None, None, False)
+    assert (link["targets"], link["variants"]) == ([], [])
     # What was answered is what was stored.
     assert a.get(f"/api/v1/links/{link['id']}").json() == link
 

@@ -14,6 +14,7 @@ import pytest
 from redirector.cache import LinkCache
 from redirector.compact import CompactLinks
 from smartlinks.models import ResolvedLink
+from smartlinks.rules import LinkRules, Target, Variant
 
 pytestmark = pytest.mark.anyio
 
@@ -51,6 +52,16 @@ def link(code: str, tenant_id: str = TENANT_A, **fields: object) -> ResolvedLink
         link("abc1234", link_id="0190A0B1C2D3E4F5A6B7C8D9E0F1A2B3"),  # upper case: not packed as hex
         link("abc1234", contact_id="kontakt-Jürgen", campaign="été", location="https://x.example/?a=%C3%A9"),
         link("abc1234", location="https://shop.example/?", expires_at_ms=0),
+        link(
+            "abc1234",
+            rules=LinkRules(
+                max_clicks=100,
+                expired_url="https://shop.example/over",
+                password_hash="$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+                targets=(Target("https://apps.apple.com/app", os="ios", country="BR"),),
+                variants=(Variant("https://a.example/", 3), Variant("https://b.example/é", 1)),
+            ),
+        ),
     ],
 )
 def test_a_link_comes_back_equal(original: ResolvedLink) -> None:

@@ -8,10 +8,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from smartlinks import codes
 from smartlinks.models import LinkPatch, NewLink, Tenant, from_ms, to_ms, utcnow
+from smartlinks.rules import LinkRules, Target, Variant
 from smartlinks.store.base import CodeSpaceExhausted, CodeTaken, LastActiveKey, LinkQuery, TenantSummary
 from smartlinks.store.link_store import LinkStore
 from tests.store.conftest import OpenAnother
@@ -154,6 +156,34 @@ async def test_resolve_carries_what_a_redirect_needs(store: LinkStore, tenant: T
     assert again is not None and again.collect_metadata is False
     assert await store.resolve("RES1") is None  # case-sensitive
     assert await store.resolve("nothing") is None
+
+
+async def test_rules_are_stored_changed_and_resolved_with_the_link(store: LinkStore, tenant: Tenant) -> None:
+    rules = LinkRules(
+        max_clicks=5,
+        password_hash="$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+        targets=(Target("https://m.example/", device="mobile"),),
+        variants=(Variant("https://a.example/", 1), Variant("https://b.example/", 2)),
+    )
+    link = await store.create_link(NewLink(tenant.id, "https://e.example/", code="rul1", rules=rules))
+    assert link.rules == rules
+    assert (await store.get_link(tenant.id, link.id)) == link
+    resolved = await store.resolve("rul1")
+    assert resolved is not None and resolved.rules == rules
+    # One rule changed, the others kept; clearing every rule leaves a plain link (NULL).
+    changed = await store.update_link(
+        tenant.id, link.id, LinkPatch(max_clicks=None, expired_url="https://x.example/")
+    )
+    assert changed is not None and changed.rules == msgspec.structs.replace(
+        rules, max_clicks=None, expired_url="https://x.example/"
+    )
+    cleared = await store.update_link(
+        tenant.id, link.id, LinkPatch(expired_url=None, password_hash=None, targets=(), variants=())
+    )
+    assert cleared is not None and cleared.rules is None
+    plain = await store.resolve("rul1")
+    assert plain is not None and plain.rules is None
+    assert (await store.create_link(NewLink(tenant.id, "https://e.example/", code="rul2"))).rules is None
 
 
 async def test_resolve_many_answers_a_cold_batch_in_chunks(store: LinkStore, tenant: Tenant) -> None:
