@@ -42,9 +42,10 @@ FORGED_PATTERN: Final = "(KHTML, like Gecko;"  # a plain substring
 # - a web address after the engine of a WebKit or Gecko user agent: a URL, "www.", or a
 #   host name in a later comment ("Safari/537.36 (scanner.example.party)", "(via
 #   cdn.example.com proxy)"). Reverse-DNS app ids of TVs and apps ("(Philips;
-#   com.tpv-tech.TPM231WW;)") are no host name. Internet Explorer's user agents are
-#   left out: its toolbars wrote their home page into them ("MSIE 7.0; ...; Embedded Web
-#   Browser from: http://..."). A few small browsers write their own address too
+#   com.tpv-tech.TPM231WW;)", a university's "(edu.example.campus)") are no host name.
+#   Internet Explorer's user agents are left out: its toolbars wrote their home page
+#   into them ("MSIE 7.0; ...; Embedded Web Browser from: http://..."). A few small
+#   browsers write their own address too
 #   ("QtWeb Internet Browser/3.8.5 http://www.QtWeb.net"): 3 of 165,066 people's user
 #   agents of crawlerdetect's fixtures outside the corpus.
 # - a product named for an automated role: an agent, an inspector, diagnostics, an
@@ -55,7 +56,7 @@ FORGED_PATTERN: Final = "(KHTML, like Gecko;"  # a plain substring
 #   someone built from source does.
 FORGED_SIGNS: Final = (
     r"(?:AppleWebKit|Gecko)/.*?(?:https?://|www\.)"
-    r"|(?:AppleWebKit|Gecko)/.*\)[^(]*\([^()]*(?<![\w.])(?!(?:com|org|net)\.)[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)*\.[a-z]{2,}(?![\w.])"
+    r"|(?:AppleWebKit|Gecko)/.*\)[^(]*\([^()]*(?<![\w.])(?!(?:com|org|net|edu)\.)[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)*\.[a-z]{2,}(?![\w.])"
     r"|(?:Agent|Inspector|Diagnostics?|Advisor)(?![A-Za-z])"
     r"|Prospect(?:or|ing)"
     r"|-SNAPSHOT\b"
@@ -113,7 +114,15 @@ AUTOMATION_MODEL: Final = r"(?i)crawl|spider|scrap|screenshot|preview|fetch|http
 # Found on the tune part; deleted before the lists are asked.
 # The Baidu app's in-app browser token carries an opaque id ("baiduboxapp/0_0.4_.../
 # ...A95B2008/1") where "008/" is the 80legs crawler's token.
-NOT_CRAWLER_TOKENS: Final = r"Cronet/[0-9.]+|QQDownload [0-9]+|baiduboxapp/\S*"
+# Toolbars and add-ons of Internet Explorer and Firefox wrote their names into the
+# browser's user agent, where crawlerdetect lists some ("PeoplePal 7.3", "Ant.com Toolbar
+# 1.3"): a person's browser all the same. So is the Czech portal Seznam's browser
+# ("Seznam.cz/1.2.1", "OPR/16.0 (Edition Seznam)"), which crawlerdetect takes for
+# Seznam's crawler (that one writes "SeznamBot").
+NOT_CRAWLER_TOKENS: Final = (
+    r"Cronet/[0-9.]+|QQDownload [0-9]+|baiduboxapp/\S*|PeoplePal [0-9.]+|Ant\.com Toolbar [0-9.]+"
+    r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)"
+)
 
 # Feed readers, podcast apps and media frameworks fetch a link without a person reading
 # it, and most name a platform, so the browser shape would pass them. Case-insensitive.
@@ -125,12 +134,18 @@ FEED_CLIENT: Final = (
 )
 MEDIA_CLIENT: Final = r"^(?!mozilla/).*(?:applecoremedia|exoplayerlib)"
 
-# HTTP libraries and command-line tools name themselves first.
+# HTTP libraries and command-line tools name themselves first. A program on the Java
+# runtime names the runtime's version anywhere: Java's own HTTP client after a platform
+# ("Mozilla/4.0 (Windows XP 5.1) Java/1.6.0_07"), an application's updater in its comment
+# ("p2/mars-sr0 (Java 1.8.0_74-b02 Oracle Corporation; Windows10 ...)"), or IBM's
+# runtime its build ("Java pwa6480sr4fp5-20170421_01"). A phone's J2ME profile
+# ("Profile/MIDP-2.0", "(Java; U; MIDP-2.0") names no runtime version.
 CLI_PATTERN: Final = (
     r"^(?:curl|Wget|python-requests|python-httpx|Python-urllib|Python/|aiohttp|httpx|HTTPie"
     r"|Go-http-client|okhttp|Java/|Apache-HttpClient|libwww-perl|LWP::|axios|node-fetch|undici"
     r"|node|got \(|PostmanRuntime|insomnia|Ruby|Faraday|Dart/|GuzzleHttp|reqwest|http\.rb"
     r"|rest-client|RestSharp|PHP|Deno/|Bun/)\b|WindowsPowerShell/"
+    r"|(?:^|[\s(;])Java[/ ](?:1\.[0-9]|[0-9]+(?:[-+._\s;)]|$)|p[a-z]{2}[0-9]{4})"
 )
 # Tokens of automation. A user agent naming one is never waved through as a person by the
 # browser grammar below (an Android model name, an in-app browser's parenthesis can hold
@@ -213,4 +228,7 @@ BROWSER_SHAPE: Final = (
     r"|\bwin(?:95|98|nt|16|me|9x)\b|dreamcast|dreampassport|planetweb|sleipnir|blazer|up\.link"
     r"|portalmmm|i-opener|konqueror|hiptop|aoltv|liberate dtv"
     r"|gog galaxy"  # a game store's built-in browser
+    # Japanese carriers' phones: "DoCoMo/2.0 N905imyu(c100;TB;W24H16)", "Mozilla/4.08
+    # (N905imyu_W;FOMA;c500;TB)", "SoftBank/1.0/821SC/...", "Mozilla/3.0(DDIPOCKET;...)".
+    r"|foma|softbank/|vodafone/|j-phone/|ddipocket|willcom|kddi-"
 )

@@ -10,7 +10,8 @@ A verdict is a kind (``ClickRow.bot_kind``; '' means a person) and a reason
   facebookexternalhit, Slackbot, Twitterbot, TelegramBot, ...). Worth its own kind: a
   campaign message posted in a chat yields previews, not readers.
 - ``probe``: a user agent that is an attack (``${jndi:ldap://...}``, ``<script>``, SQL).
-- ``cli``: an HTTP library or command-line tool (curl, python-requests, Go-http-client).
+- ``cli``: an HTTP library or command-line tool (curl, python-requests, Go-http-client),
+  or a program on the Java runtime that names its version (``Java/1.8.0_202``).
 - ``crawler``: a client a crawler list names: crawlerdetect or crawler-user-agents.
 - ``automated``: none of the above, and not shaped like any client a person holds, or
   shaped like a browser in a way no browser writes (its own web address, a product named

@@ -27,6 +27,8 @@ FLAGS_PEOPLE: dict[str, str] = {
     "Sonic": "a phone model: 'Android 2.3.6; fr-fr; Cherry Sonic Build/GRK39F'",
     "Butterfly": "a phone model: 'HTCButterflys901s'",
     "Viber": "the Viber messenger's in-app browser: '... Safari/537.36 Viber/11.9.5.8'",
+    "Blackboard": "a course app's web view: '... Mobile/16A404 Blackboard/3.9.1'",
+    "Synapse": "a hospital workstation's Internet Explorer: '...; .NET4.0C; SynapseWorkstation.3.2.1)'",
 }
 
 IsListed = Callable[[str], bool]

@@ -116,6 +116,15 @@ def test_every_app_is_covered_both_ways() -> None:
         ("python-requests/2.31.0", "cli", "cli"),
         ("Go-http-client/2.0", "cli", "cli"),
         ("okhttp/4.12.0", "cli", "cli"),
+        # Programs on the Java runtime, which they name with its version wherever they put it.
+        ("Mozilla/4.0 (Windows 10 10.0) Java/1.8.0_202", "cli", "cli"),
+        (
+            "p2/1.1.300.v20161004-0244 (Java 1.8.0_131-b11 Oracle Corporation; Linux 4.10.0 x86-64; en_US)"
+            " org.eclipse.epp.package.java.product/4.7.0",
+            "cli",
+            "cli",
+        ),
+        ("Acme-Updater/2.0 (Java pxa6480sr2-20151023_01 (SR2) IBM Corporation; Linux 3.10.0)", "cli", "cli"),
         # Feed readers and media frameworks.
         ("Akregator/4.12.3; syndication SUSE", "automated", "feed_media"),
         (
@@ -166,6 +175,22 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; Mozilla/4.0 (compatible; MSIE 6.0; "
         "Windows NT 5.1; SV1) ;  Embedded Web Browser from: http://www.example.com/; .NET CLR 2.0.50727)",
         "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; .NET CLR 2.0.50727; Acme Agent)",
+        # Toolbars that crawlerdetect lists, in a person's Internet Explorer and Firefox.
+        "Mozilla/4.0 (compatible; MSIE 8.0; Windows NT 5.1; Trident/4.0; PeoplePal 7.3; .NET CLR 2.0.50727)",
+        "Mozilla/5.0 (Windows; U; Windows NT 6.0; en-US; rv:1.9.2.12) Gecko/20101026 Ant.com Toolbar 2.0.1"
+        " Firefox/3.6.12",
+        # The Seznam portal's browser, not its crawler.
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Seznam.cz/5.2.1"
+        " Chrome/96.0.4664.110 Safari/537.36",
+        # Japanese carriers' phones, and a J2ME phone's profile, which names no Java runtime.
+        "Mozilla/4.08 (N905imyu_W;FOMA;c500;TB)",
+        "SoftBank/1.0/820SC/SCJ001 Flash/Flash-Lite/2.0",
+        "Mozilla/3.0(DDIPOCKET;JRC/AH-J3001V,AH-J3002V/1.0/0100/c50)CNF/2.0",
+        "Nokia301/2.0 (09.04) Profile/MIDP-2.1 Configuration/CLDC-1.1 (Java; U; MIDP-2.0; vi; Nokia301)"
+        " UCPro/9.4.1.377 Mobile",
+        # A university's app id is reverse DNS, no web address.
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
+        " Mobile/15E148 KurogoVersion/2.6.10 (Kurogo iOS) KurogoAppVersion/5.3 (edu.example.campus)",
         # Any product built on W3C's libwww, named in the list above or not.
         "Spyglass_Mosaic/2.1 libwww/2.15_Spyglass",
         "CERN-LineMode/2.15 libwww/2.17b3",
