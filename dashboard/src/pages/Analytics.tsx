@@ -2,10 +2,10 @@
 // time, where and on what, and the latest clicks. The figures refresh alone (see ./figures).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, settled, type Click, type Link, type Query } from "../api";
+import { api, ApiError, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
-import { dateTime, number } from "../format";
+import { dateTime, number, percent } from "../format";
 import { follow, href, navigate } from "../router";
 import { funnelQuery } from "../funnel";
 import { equipment, FigurePanels, FilterBar, KINDS, place, StatCards, useLiveFigures } from "./figures";
@@ -154,6 +154,7 @@ export function AnalyticsPage({ id }: { id: string }) {
         <>
           <FunnelPanel funnel={data.funnel} retry={live.retry} compact />
           <FigurePanels data={data.figures} excludeBots={filters.excludeBots}>
+            {data.figures.variants && data.figures.variants.length > 0 && <VariantsPanel variants={data.figures.variants} />}
             <LatestClicks clicks={data.clicks} />
           </FigurePanels>
         </>
@@ -173,6 +174,56 @@ export function AnalyticsPage({ id }: { id: string }) {
         <DeleteDialog link={link} onClose={() => setOpen(null)} onDeleted={() => navigate("/dashboard/links")} />
       )}
     </section>
+  );
+}
+
+/** An A/B test's sides: each variant's clicks in the range, and its share of them. */
+function VariantsPanel({ variants }: { variants: VariantFigures[] }) {
+  const total = variants.reduce((sum, row) => sum + row.clicks, 0);
+  return (
+    <div class="panel panel-wide">
+      <h2 class="panel-title">Variants</h2>
+      <table class="table variants-table">
+        <thead>
+          <tr>
+            <th scope="col">Destination</th>
+            <th scope="col" class="num">
+              Clicks
+            </th>
+            <th scope="col" class="num">
+              Unique
+            </th>
+            <th scope="col" class="num">
+              Conversions
+            </th>
+            <th scope="col" class="num">
+              Share
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {variants.map((row) => (
+            <tr key={row.destination_url}>
+              <td data-label="Destination" class="break">
+                <SafeUrl url={row.destination_url} />
+              </td>
+              <td class="num" data-label="Clicks">
+                {number(row.clicks)}
+              </td>
+              <td class="num" data-label="Unique">
+                {number(row.unique)}
+              </td>
+              <td class="num" data-label="Conversions">
+                {number(row.conversions)}
+              </td>
+              <td class="num" data-label="Share">
+                {percent(row.clicks, total)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
