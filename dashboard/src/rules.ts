@@ -3,8 +3,8 @@
 // test/rules.test.ts. Values the form cannot read as numbers are sent as typed, so the
 // server's own check names the problem next to its field.
 
-import type { Link } from "./api";
-import { number } from "./format";
+import type { Link, Target } from "./api";
+import { countryName, number } from "./format";
 
 export const OPERATING_SYSTEMS: readonly [string, string][] = [
   ["ios", "iOS"],
@@ -180,6 +180,15 @@ export function variantShares(weights: string[]): number[] {
   });
   const sum = numbers.reduce((a, b) => a + b, 0);
   return numbers.map((n) => (sum ? n / sum : 0));
+}
+
+/** A target's conditions in words: "iOS · Desktop · Brazil". */
+export function targetConditions(target: Pick<Target, "os" | "device" | "country">): string {
+  const name = (choices: readonly [string, string][], code: string | null) =>
+    choices.find(([value]) => value === code)?.[1] ?? code;
+  return [name(OPERATING_SYSTEMS, target.os), name(DEVICES, target.device), target.country && countryName(target.country)]
+    .filter(Boolean)
+    .join(" · ");
 }
 
 /** Short words for a links row: "limit 100", "A/B", "targeted". The password has its lock. */

@@ -12,6 +12,7 @@ import {
   ruleMarkers,
   rulesBody,
   rulesForm,
+  targetConditions,
   variantShares,
   type RulesForm,
 } from "../src/rules";
@@ -188,6 +189,12 @@ describe("rules: what is shown", () => {
   it("marks a row's rules in a few words", () => {
     expect(ruleMarkers(plain)).toEqual([]);
     expect(ruleMarkers(ruled)).toEqual(["limit 100", "A/B", "targeted"]);
+  });
+
+  it("says a target's conditions in words", () => {
+    expect(targetConditions({ os: "ios", device: null, country: null })).toBe("iOS");
+    expect(targetConditions({ os: "macos", device: "desktop", country: "BR" })).toBe("macOS · Desktop · Brazil");
+    expect(targetConditions({ os: null, device: "tablet", country: null })).toBe("Tablet");
   });
 
   it("parses tags from comma-separated text", () => {

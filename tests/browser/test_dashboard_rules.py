@@ -14,7 +14,7 @@ from playwright import sync_api
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Product, finish, screenshot
-from tests.browser.test_dashboard import open_dashboard
+from tests.browser.test_dashboard import open_dashboard, panel
 
 pytestmark = pytest.mark.browser
 
@@ -139,6 +139,15 @@ def test_a_link_with_rules_is_made_shown_and_edited(
     assert edited["has_password"] is False
     assert [v["weight"] for v in edited["variants"]] == [3, 3]
     assert (edited["max_clicks"], edited["targets"]) == (100, link["targets"])
+
+    # The link's own page lists its rules with the rest of its facts.
+    row.get_by_role("link").first.click()
+    facts = panel(page, "Link")
+    expect(facts).to_contain_text("100 clicks")
+    expect(facts).to_contain_text(f"Desktop · Brazil → {landing}/brazil")
+    expect(facts).to_contain_text(f"50% → {landing}/b")
+    expect(facts.get_by_role("img", name="Password protected")).to_have_count(0)
+    screenshot(page, "analytics-rules")
 
     finish(page, watch)
 

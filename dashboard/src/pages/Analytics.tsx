@@ -5,12 +5,13 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import { api, ApiError, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
-import { dateTime, number, percent } from "../format";
-import { follow, href, navigate } from "../router";
+import { dateTime, number, percent, ratio } from "../format";
+import { follow, href, linksHref, navigate } from "../router";
 import { funnelQuery } from "../funnel";
+import { targetConditions, variantShares } from "../rules";
 import { equipment, FigurePanels, FilterBar, KINDS, place, StatCards, useLiveFigures } from "./figures";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
-import { SafeUrl, StatusBadge } from "./parts";
+import { Lock, SafeUrl, StatusBadge } from "./parts";
 import { FunnelPanel } from "./Funnel";
 import { QrPanel } from "./QrPanel";
 
@@ -115,6 +116,7 @@ export function AnalyticsPage({ id }: { id: string }) {
             <dd>{dateTime(link.created_at)}</dd>
             <dt>Expires</dt>
             <dd>{link.expires_at ? dateTime(link.expires_at) : "Never"}</dd>
+            <RuleFacts link={link} />
             {link.campaign !== null && (
               <>
                 <dt>Campaign</dt>
@@ -174,6 +176,78 @@ export function AnalyticsPage({ id }: { id: string }) {
         <DeleteDialog link={link} onClose={() => setOpen(null)} onDeleted={() => navigate("/dashboard/links")} />
       )}
     </section>
+  );
+}
+
+/** The link's rules and tags, each only when it has them. */
+function RuleFacts({ link }: { link: Link }) {
+  const targets = link.targets ?? [];
+  const variants = link.variants ?? [];
+  const shares = variantShares(variants.map((v) => String(v.weight)));
+  return (
+    <>
+      {link.max_clicks != null && (
+        <>
+          <dt>Click limit</dt>
+          <dd>
+            {number(link.max_clicks)} {link.max_clicks === 1 ? "click" : "clicks"}
+            {link.expired_url && (
+              <>
+                , then <SafeUrl url={link.expired_url} />
+              </>
+            )}
+          </dd>
+        </>
+      )}
+      {link.has_password && (
+        <>
+          <dt>Password</dt>
+          <dd class="fact-icon">
+            <Lock /> Set
+          </dd>
+        </>
+      )}
+      {targets.length > 0 && (
+        <>
+          <dt>Targets</dt>
+          <dd>
+            <ol class="fact-list">
+              {targets.map((target, index) => (
+                <li key={index}>
+                  {targetConditions(target)} → <SafeUrl url={target.destination_url} />
+                </li>
+              ))}
+            </ol>
+          </dd>
+        </>
+      )}
+      {variants.length > 0 && (
+        <>
+          <dt>Variants</dt>
+          <dd>
+            <ul class="fact-list">
+              {variants.map((variant, index) => (
+                <li key={index}>
+                  {ratio(shares[index])} → <SafeUrl url={variant.destination_url} />
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
+      {(link.tags?.length ?? 0) > 0 && (
+        <>
+          <dt>Tags</dt>
+          <dd class="fact-tags">
+            {link.tags?.map((tag) => (
+              <a key={tag} class="chip chip-link chip-tag" href={linksHref(null, tag)} onClick={follow} dir="auto">
+                {tag}
+              </a>
+            ))}
+          </dd>
+        </>
+      )}
+    </>
   );
 }
 

@@ -210,7 +210,7 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
           <label class="field">
             <span class="label">Domain</span>
             <select name="domain" value={domain} onChange={(e) => setDomain(e.currentTarget.value)} {...invalid("domain")}>
-              <option value="">{location.host} (the service's own)</option>
+              <option value="">The service's own domain</option>
               {domains.map((item) => (
                 <option key={item.id} value={item.domain}>
                   {item.domain}

@@ -120,7 +120,7 @@ function rulesSummary(form: RulesForm, hasPassword: boolean): string {
 }
 
 function PasswordField({ form, change, hasPassword, error, invalid }: Omit<Props, "open" | "toggle">) {
-  const input = (label: string) => (
+  const input = (label: string, hint: string) => (
     <label class="field">
       <span class="label">{label}</span>
       <input
@@ -134,16 +134,16 @@ function PasswordField({ form, change, hasPassword, error, invalid }: Omit<Props
         {...invalid("password")}
       />
       <span id="password-hint" class="hint">
-        Visitors type it before they are sent on. Blank for none.
+        {hint}
       </span>
       {error("password")}
     </label>
   );
-  if (!hasPassword) return input("Password");
+  if (!hasPassword) return input("Password", "Visitors type it before they are sent on. Blank for none.");
   if (form.passwordChange === "change") {
     return (
       <div class="password-change">
-        {input("New password")}
+        {input("New password", "Replaces the current one when you save.")}
         <button type="button" class="button button-small" onClick={() => change({ passwordChange: "keep", password: "" }, "password")}>
           Keep the current password
         </button>
