@@ -44,7 +44,7 @@ export interface VariantFigures {
   destination_url: string;
   clicks: number;
   unique: number;
-  conversions: number;
+  conversions: number | null; // null: the link does not track conversions
 }
 
 /** A domain of the account's own, on which its links can live. */
@@ -87,7 +87,8 @@ export interface Figures {
 
 export interface Analytics extends Figures {
   link: Link;
-  variants?: VariantFigures[]; // for a link with variants
+  // A link with variants: each in the link's order, then removed ones with clicks in range.
+  variants?: VariantFigures[] | null;
 }
 
 export interface CampaignSummary {

@@ -156,7 +156,9 @@ export function AnalyticsPage({ id }: { id: string }) {
         <>
           <FunnelPanel funnel={data.funnel} retry={live.retry} compact />
           <FigurePanels data={data.figures} excludeBots={filters.excludeBots}>
-            {data.figures.variants && data.figures.variants.length > 0 && <VariantsPanel variants={data.figures.variants} />}
+            {data.figures.variants && data.figures.variants.length > 0 && (
+              <VariantsPanel variants={data.figures.variants} link={link} />
+            )}
             <LatestClicks clicks={data.clicks} />
           </FigurePanels>
         </>
@@ -252,8 +254,9 @@ function RuleFacts({ link }: { link: Link }) {
 }
 
 /** An A/B test's sides: each variant's clicks in the range, and its share of them. */
-function VariantsPanel({ variants }: { variants: VariantFigures[] }) {
+function VariantsPanel({ variants, link }: { variants: VariantFigures[]; link: Link }) {
   const total = variants.reduce((sum, row) => sum + row.clicks, 0);
+  const current = new Set((link.variants ?? []).map((variant) => variant.destination_url));
   return (
     <div class="panel panel-wide">
       <h2 class="panel-title">Variants</h2>
@@ -276,10 +279,15 @@ function VariantsPanel({ variants }: { variants: VariantFigures[] }) {
           </tr>
         </thead>
         <tbody>
-          {variants.map((row) => (
-            <tr key={row.destination_url}>
+          {variants.map((row, index) => (
+            <tr key={index}>
               <td data-label="Destination" class="break">
                 <SafeUrl url={row.destination_url} />
+                {!current.has(row.destination_url) && (
+                  <span class="badge badge-muted badge-after" title="No longer a variant of this link">
+                    Removed
+                  </span>
+                )}
               </td>
               <td class="num" data-label="Clicks">
                 {number(row.clicks)}
@@ -288,7 +296,7 @@ function VariantsPanel({ variants }: { variants: VariantFigures[] }) {
                 {number(row.unique)}
               </td>
               <td class="num" data-label="Conversions">
-                {number(row.conversions)}
+                {row.conversions === null ? <span class="muted" title="This link does not track conversions">–</span> : number(row.conversions)}
               </td>
               <td class="num" data-label="Share">
                 {percent(row.clicks, total)}
