@@ -15,6 +15,43 @@ export interface Link {
   contact_id: string | null;
   clicks: number;
   conversion_tracking: boolean; // the redirect adds the click id to the destination
+  // Rules, decided on the redirect edge. Optional here: a server older than them leaves them
+  // out, and tags and domain come with own domains.
+  max_clicks?: number | null;
+  expired_url?: string | null;
+  has_password?: boolean;
+  targets?: Target[];
+  variants?: Variant[];
+  tags?: string[];
+  domain?: string | null;
+}
+
+/** The first target whose conditions all match sends the visitor to its destination. */
+export interface Target {
+  destination_url: string;
+  os: "ios" | "android" | "windows" | "macos" | "linux" | null;
+  device: "mobile" | "desktop" | "tablet" | null;
+  country: string | null; // ISO 3166-1 alpha-2, upper case
+}
+
+export interface Variant {
+  destination_url: string;
+  weight: number;
+}
+
+/** An A/B variant's figures in a link's analytics. */
+export interface VariantFigures {
+  destination_url: string;
+  clicks: number;
+  unique: number;
+  conversions: number | null; // null: the link does not track conversions
+}
+
+/** A domain of the account's own, on which its links can live. */
+export interface Domain {
+  id: string;
+  domain: string;
+  not_found_url: string | null;
 }
 
 export interface Page<T> {
@@ -50,6 +87,8 @@ export interface Figures {
 
 export interface Analytics extends Figures {
   link: Link;
+  // A link with variants: each in the link's order, then removed ones with clicks in range.
+  variants?: VariantFigures[] | null;
 }
 
 export interface CampaignSummary {
@@ -317,6 +356,7 @@ export const api = {
     request<Analytics>("GET", withQuery(`${LINKS}/${encodeURIComponent(id)}/analytics`, query)),
   clicks: (id: string, query: Query) =>
     request<Page<Click>>("GET", withQuery(`${LINKS}/${encodeURIComponent(id)}/clicks`, query)),
+  domains: () => request<{ items: Domain[] }>("GET", "/api/v1/domains"),
   settings: () => request<TenantSettings>("GET", "/api/v1/settings"),
   // unknown: a field is sent as typed, so the server's own check speaks for it.
   updateSettings: (body: Partial<Record<keyof TenantSettings, unknown>>) =>

@@ -91,7 +91,7 @@ function App() {
 function Screen({ route, session }: { route: Route; session: Session }) {
   switch (route.name) {
     case "links":
-      return <LinksPage campaign={route.campaign} />;
+      return <LinksPage campaign={route.campaign} tag={route.tag} />;
     case "analytics":
       return <AnalyticsPage id={route.id} />;
     case "campaigns":

@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 export const BASE = "/dashboard";
 
 export type Route =
-  | { name: "links"; campaign?: string }
+  | { name: "links"; campaign?: string; tag?: string }
   | { name: "analytics"; id: string }
   | { name: "campaigns" }
   | { name: "campaign"; campaign: string }
@@ -21,8 +21,12 @@ export function parse(pathname: string, search = ""): Route {
   const path = pathname.replace(/\/+$/, "");
   const params = new URLSearchParams(search);
   if (path === BASE || path === `${BASE}/links`) {
+    const route: Route = { name: "links" };
     const campaign = params.get("campaign");
-    return campaign ? { name: "links", campaign } : { name: "links" };
+    const tag = params.get("tag");
+    if (campaign) route.campaign = campaign;
+    if (tag) route.tag = tag;
+    return route;
   }
   if (path === `${BASE}/settings`) return { name: "settings" };
   if (path === `${BASE}/campaigns`) return { name: "campaigns" };
@@ -59,15 +63,19 @@ export function href(route: Route): string {
     case "settings":
       return `${BASE}/settings`;
     case "links":
-      return linksHref(route.campaign);
+      return linksHref(route.campaign, route.tag);
     default:
       return `${BASE}/links`;
   }
 }
 
-/** The links list, filtered to one campaign when one is named. */
-export function linksHref(campaign?: string | null): string {
-  return campaign ? `${BASE}/links?campaign=${encodeURIComponent(campaign)}` : `${BASE}/links`;
+/** The links list, filtered to one campaign and one tag when they are named. */
+export function linksHref(campaign?: string | null, tag?: string | null): string {
+  const query = [
+    campaign ? `campaign=${encodeURIComponent(campaign)}` : "",
+    tag ? `tag=${encodeURIComponent(tag)}` : "",
+  ].filter(Boolean);
+  return query.length ? `${BASE}/links?${query.join("&")}` : `${BASE}/links`;
 }
 
 const CHANGED = "smartlinks:navigate";

@@ -40,3 +40,16 @@ describe("router: the screens of campaigns, contacts and webhooks", () => {
     expect(href({ name: "links" })).toBe("/dashboard/links");
   });
 });
+
+describe("router: the links list filtered by tag", () => {
+  it("keeps the tag, with or without a campaign, through the address", () => {
+    expect(parse("/dashboard/links", "?tag=spring")).toEqual({ name: "links", tag: "spring" });
+    expect(parse("/dashboard/links", "?campaign=C&tag=a%2Fb")).toEqual({ name: "links", campaign: "C", tag: "a/b" });
+    expect(linksHref(null, "100% off")).toBe("/dashboard/links?tag=100%25%20off");
+    expect(linksHref("Spring", "x")).toBe("/dashboard/links?campaign=Spring&tag=x");
+    for (const route of [{ name: "links", tag: "Frühling ☀" }, { name: "links", campaign: "?&=#", tag: "&" }] as Route[]) {
+      const url = new URL(href(route), "http://localhost");
+      expect(parse(url.pathname, url.search)).toEqual(route);
+    }
+  });
+});

@@ -138,7 +138,7 @@ def test_a_marketer_works_through_the_dashboard(
     with watch.expecting(r"console error: .*status of 422", r"response 422: POST .*/api/v1/links"):
         dialog.get_by_role("button", name="Create link").click()
         expect(dialog.locator("#code-error")).to_contain_text("4-12 ASCII letters and digits")
-    screenshot(page, "new-link", full_page=False)
+    screenshot(page, "new-link-error", full_page=False)  # new-link: with its rules, test_dashboard_rules
     dialog.get_by_label("Custom code").fill("Spring25")
     dialog.get_by_role("button", name="Create link").click()
     expect(dialog).to_be_hidden()

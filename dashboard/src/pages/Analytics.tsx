@@ -2,15 +2,16 @@
 // time, where and on what, and the latest clicks. The figures refresh alone (see ./figures).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, settled, type Click, type Link, type Query } from "../api";
+import { api, ApiError, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
-import { dateTime, number } from "../format";
-import { follow, href, navigate } from "../router";
+import { dateTime, number, percent, ratio } from "../format";
+import { follow, href, linksHref, navigate } from "../router";
 import { funnelQuery } from "../funnel";
+import { targetConditions, variantShares } from "../rules";
 import { equipment, FigurePanels, FilterBar, KINDS, place, StatCards, useLiveFigures } from "./figures";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
-import { SafeUrl, StatusBadge } from "./parts";
+import { Lock, SafeUrl, StatusBadge } from "./parts";
 import { FunnelPanel } from "./Funnel";
 import { QrPanel } from "./QrPanel";
 
@@ -115,6 +116,7 @@ export function AnalyticsPage({ id }: { id: string }) {
             <dd>{dateTime(link.created_at)}</dd>
             <dt>Expires</dt>
             <dd>{link.expires_at ? dateTime(link.expires_at) : "Never"}</dd>
+            <RuleFacts link={link} />
             {link.campaign !== null && (
               <>
                 <dt>Campaign</dt>
@@ -154,6 +156,9 @@ export function AnalyticsPage({ id }: { id: string }) {
         <>
           <FunnelPanel funnel={data.funnel} retry={live.retry} compact />
           <FigurePanels data={data.figures} excludeBots={filters.excludeBots}>
+            {data.figures.variants && data.figures.variants.length > 0 && (
+              <VariantsPanel variants={data.figures.variants} link={link} />
+            )}
             <LatestClicks clicks={data.clicks} />
           </FigurePanels>
         </>
@@ -173,6 +178,134 @@ export function AnalyticsPage({ id }: { id: string }) {
         <DeleteDialog link={link} onClose={() => setOpen(null)} onDeleted={() => navigate("/dashboard/links")} />
       )}
     </section>
+  );
+}
+
+/** The link's rules and tags, each only when it has them. */
+function RuleFacts({ link }: { link: Link }) {
+  const targets = link.targets ?? [];
+  const variants = link.variants ?? [];
+  const shares = variantShares(variants.map((v) => String(v.weight)));
+  return (
+    <>
+      {link.max_clicks != null && (
+        <>
+          <dt>Click limit</dt>
+          <dd>
+            {number(link.max_clicks)} {link.max_clicks === 1 ? "click" : "clicks"}
+            {link.expired_url && (
+              <>
+                , then <SafeUrl url={link.expired_url} />
+              </>
+            )}
+          </dd>
+        </>
+      )}
+      {link.has_password && (
+        <>
+          <dt>Password</dt>
+          <dd class="fact-icon">
+            <Lock /> Set
+          </dd>
+        </>
+      )}
+      {targets.length > 0 && (
+        <>
+          <dt>Targets</dt>
+          <dd>
+            <ol class="fact-list">
+              {targets.map((target, index) => (
+                <li key={index}>
+                  {targetConditions(target)} → <SafeUrl url={target.destination_url} />
+                </li>
+              ))}
+            </ol>
+          </dd>
+        </>
+      )}
+      {variants.length > 0 && (
+        <>
+          <dt>Variants</dt>
+          <dd>
+            <ul class="fact-list">
+              {variants.map((variant, index) => (
+                <li key={index}>
+                  {ratio(shares[index])} → <SafeUrl url={variant.destination_url} />
+                </li>
+              ))}
+            </ul>
+          </dd>
+        </>
+      )}
+      {(link.tags?.length ?? 0) > 0 && (
+        <>
+          <dt>Tags</dt>
+          <dd class="fact-tags">
+            {link.tags?.map((tag) => (
+              <a key={tag} class="chip chip-link chip-tag" href={linksHref(null, tag)} onClick={follow} dir="auto">
+                {tag}
+              </a>
+            ))}
+          </dd>
+        </>
+      )}
+    </>
+  );
+}
+
+/** An A/B test's sides: each variant's clicks in the range, and its share of them. */
+function VariantsPanel({ variants, link }: { variants: VariantFigures[]; link: Link }) {
+  const total = variants.reduce((sum, row) => sum + row.clicks, 0);
+  const current = new Set((link.variants ?? []).map((variant) => variant.destination_url));
+  return (
+    <div class="panel panel-wide">
+      <h2 class="panel-title">Variants</h2>
+      <table class="table variants-table">
+        <thead>
+          <tr>
+            <th scope="col">Destination</th>
+            <th scope="col" class="num">
+              Clicks
+            </th>
+            <th scope="col" class="num">
+              Unique
+            </th>
+            <th scope="col" class="num">
+              Conversions
+            </th>
+            <th scope="col" class="num">
+              Share
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {variants.map((row, index) => (
+            <tr key={index}>
+              <td data-label="Destination" class="break">
+                <SafeUrl url={row.destination_url} />
+                {!current.has(row.destination_url) && (
+                  <span class="badge badge-muted badge-after" title="No longer a variant of this link">
+                    Removed
+                  </span>
+                )}
+              </td>
+              <td class="num" data-label="Clicks">
+                {number(row.clicks)}
+              </td>
+              <td class="num" data-label="Unique">
+                {number(row.unique)}
+              </td>
+              <td class="num" data-label="Conversions">
+                {row.conversions === null ? <span class="muted" title="This link does not track conversions">–</span> : number(row.conversions)}
+              </td>
+              <td class="num" data-label="Share">
+                {percent(row.clicks, total)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -3,14 +3,34 @@
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Link } from "../api";
+import { api, ApiError, type Domain, type Link } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
+import { ownDomains } from "../domains";
 import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
+import { errorPlace, errorsAfterChange, hasRules, inRules, MAX_TAGS, rulesBody, rulesForm, type RulesForm } from "../rules";
+import { RulesSection } from "./LinkRules";
 
-type Field = "destination_url" | "title" | "code" | "expires_at" | "campaign" | "conversion_tracking";
-const FIELDS: Field[] = ["destination_url", "title", "code", "expires_at", "campaign", "conversion_tracking"];
+// Where the dialog can show an error: these fields, and every field of the Rules section.
+const FIELDS: string[] = [
+  "destination_url",
+  "title",
+  "code",
+  "expires_at",
+  "campaign",
+  "conversion_tracking",
+  "tags",
+  "domain",
+  "max_clicks",
+  "expired_url",
+  "password",
+  "targets",
+  "variants",
+];
+const shown = (place: string) => FIELDS.includes(place) || /^(targets|variants)\[\d+\]/.test(place);
+// "targets[0].os" is no selector-friendly id; the error's id is made of safe characters.
+const errorId = (place: string) => `${place.replace(/[^A-Za-z0-9_-]/g, "_")}-error`;
 
 // A new link may leave conversion tracking to the account's default (the API's when the
 // field is left out); a link, once made, has it on or off.
@@ -29,8 +49,24 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
   const [expires, setExpires] = useState(expiryDay(link?.expires_at ?? null));
   const [campaign, setCampaign] = useState("");
   const [tracking, setTracking] = useState<Tracking>(link ? (link.conversion_tracking ? "on" : "off") : "default");
-  const [errors, setErrors] = useState<Partial<Record<Field | "form", string>>>({});
+  const [rules, setRules] = useState<RulesForm>(() => rulesForm(link));
+  const [rulesOpen, setRulesOpen] = useState(() => hasRules(link));
+  const [domain, setDomain] = useState("");
+  const [domains, setDomains] = useState<Domain[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (link) return; // a link's domain is chosen when it is made
+    let live = true;
+    ownDomains().then(
+      (items) => live && setDomains(items),
+      () => {}, // no select: the link goes on the service's own domain
+    );
+    return () => {
+      live = false;
+    };
+  }, [link]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -50,7 +86,9 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
       if (expires) body.expires_at = endOfLocalDay(expires);
       if (campaign.trim()) body.campaign = campaign.trim();
       if (tracking !== "default") body.conversion_tracking = tracking === "on";
+      if (domain) body.domain = domain;
     }
+    Object.assign(body, rulesBody(rules, link));
     setBusy(true);
     setErrors({});
     try {
@@ -59,20 +97,25 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
       onSaved(saved);
     } catch (e) {
       const error = e as ApiError;
-      const field = FIELDS.find((name) => name === error.field);
-      setErrors(field ? { [field]: error.message } : { form: error.message });
+      const place = errorPlace(error.field, rules);
+      if (place && shown(place)) {
+        setErrors({ [place]: error.message });
+        if (inRules(place)) setRulesOpen(true);
+      } else {
+        setErrors({ form: error.message });
+      }
     } finally {
       setBusy(false);
     }
   };
 
-  const fieldError = (name: Field) =>
-    errors[name] && (
-      <span id={`${name}-error`} class="field-error" role="alert">
-        {errors[name]}
+  const fieldError = (place: string) =>
+    errors[place] && (
+      <span id={errorId(place)} class="field-error" role="alert">
+        {errors[place]}
       </span>
     );
-  const invalid = (name: Field) => (errors[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
+  const invalid = (place: string) => (errors[place] ? { "aria-invalid": true, "aria-describedby": errorId(place) } : {});
 
   return (
     <Dialog title={link ? "Edit link" : "New link"} onClose={onClose}>
@@ -163,12 +206,57 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
             {fieldError("campaign")}
           </label>
         )}
+        {!link && domains.length > 0 && (
+          <label class="field">
+            <span class="label">Domain</span>
+            <select name="domain" value={domain} onChange={(e) => setDomain(e.currentTarget.value)} {...invalid("domain")}>
+              <option value="">The service's own domain</option>
+              {domains.map((item) => (
+                <option key={item.id} value={item.domain}>
+                  {item.domain}
+                </option>
+              ))}
+            </select>
+            {fieldError("domain")}
+          </label>
+        )}
+        <label class="field">
+          <span class="label">Tags</span>
+          <input
+            name="tags"
+            autoComplete="off"
+            placeholder="e.g. spring, newsletter"
+            value={rules.tags}
+            onInput={(e) => {
+              const tags = e.currentTarget.value;
+              setRules((form) => ({ ...form, tags }));
+            }}
+            aria-describedby="tags-hint"
+            {...invalid("tags")}
+          />
+          <span id="tags-hint" class="hint">
+            Separated by commas, up to {MAX_TAGS}. The links list filters by a tag when you click it.
+          </span>
+          {fieldError("tags")}
+        </label>
         <TrackingField
           value={tracking}
           editing={link !== undefined}
           onChange={setTracking}
           error={fieldError("conversion_tracking")}
           invalid={invalid("conversion_tracking")}
+        />
+        <RulesSection
+          form={rules}
+          change={(update, place) => {
+            setRules((form) => ({ ...form, ...update }));
+            setErrors((shown) => errorsAfterChange(shown, place));
+          }}
+          hasPassword={link?.has_password ?? false}
+          open={rulesOpen}
+          toggle={() => setRulesOpen(!rulesOpen)}
+          error={fieldError}
+          invalid={invalid}
         />
         {errors.form && (
           <p class="form-error" role="alert">

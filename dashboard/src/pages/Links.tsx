@@ -1,5 +1,6 @@
-// Every link of the account, or one campaign's: search as you type, cursor pagination (a
-// page at a time, so 100,000 links cost no more than 25), and each row's actions.
+// Every link of the account, or one campaign's or tag's: search as you type, cursor
+// pagination (a page at a time, so 100,000 links cost no more than 25), and each row's
+// actions. A row shows the link's tags, a lock when it has a password and its other rules.
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Link, type Page } from "../api";
@@ -9,13 +10,13 @@ import { Empty, Failed, Loading } from "../components/States";
 import { date, dateTime, number } from "../format";
 import { follow, href, linksHref, navigate } from "../router";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
-import { LinkName, StatusBadge } from "./parts";
+import { LinkName, RuleMarks, StatusBadge } from "./parts";
 
 const PAGE_SIZE = 25;
 
 type Open = { kind: "create" } | { kind: "edit"; link: Link } | { kind: "delete"; link: Link } | null;
 
-export function LinksPage({ campaign }: { campaign?: string }) {
+export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }) {
   const [typed, setTyped] = useState(() => new URLSearchParams(location.search).get("search") ?? "");
   const [search, setSearch] = useState(typed);
   const [cursors, setCursors] = useState<(string | null)[]>([null]); // cursor of each page so far
@@ -39,17 +40,18 @@ export function LinksPage({ campaign }: { campaign?: string }) {
     // The search is kept in the address, so going back to the list finds it again.
     const params = new URLSearchParams();
     if (campaign) params.set("campaign", campaign);
+    if (tag) params.set("tag", tag);
     if (search) params.set("search", search);
     const wanted = params.toString() ? `?${params}` : "";
     if (location.search !== wanted) history.replaceState(null, "", location.pathname + wanted);
-  }, [search, campaign]);
+  }, [search, campaign, tag]);
 
   const cursor = cursors[cursors.length - 1];
   useEffect(() => {
     const request = ++latest.current;
     setLoading(true);
     api
-      .links({ search, campaign, limit: PAGE_SIZE, cursor })
+      .links({ search, campaign, tag, limit: PAGE_SIZE, cursor })
       .then((result) => {
         if (request !== latest.current) return; // an older search answered late
         setPage(result);
@@ -57,7 +59,7 @@ export function LinksPage({ campaign }: { campaign?: string }) {
       })
       .catch((e: ApiError) => request === latest.current && setError(e))
       .finally(() => request === latest.current && setLoading(false));
-  }, [search, campaign, cursor, reload]);
+  }, [search, campaign, tag, cursor, reload]);
 
   const refresh = () => setReload((n) => n + 1);
   const firstPage = () => (cursors.length === 1 ? refresh() : setCursors([null]));
@@ -87,7 +89,16 @@ export function LinksPage({ campaign }: { campaign?: string }) {
             <a href={href({ name: "campaign", campaign })} onClick={follow} dir="auto" title="This campaign's analytics">
               {campaign}
             </a>
-            <a class="chip-remove" href={linksHref()} onClick={follow} aria-label="Show links of every campaign" title="Show links of every campaign">
+            <a class="chip-remove" href={linksHref(null, tag)} onClick={follow} aria-label="Show links of every campaign" title="Show links of every campaign">
+              <span aria-hidden="true">×</span>
+            </a>
+          </span>
+        )}
+        {tag && (
+          <span class="chip">
+            <span class="chip-label">Tag</span>
+            <span dir="auto">{tag}</span>
+            <a class="chip-remove" href={linksHref(campaign)} onClick={follow} aria-label="Show links of every tag" title="Show links of every tag">
               <span aria-hidden="true">×</span>
             </a>
           </span>
@@ -109,6 +120,12 @@ export function LinksPage({ campaign }: { campaign?: string }) {
             <button type="button" class="button" onClick={firstPage}>
               Back to the first page
             </button>
+          </Empty>
+        ) : tag ? (
+          <Empty title={campaign ? `No links of campaign “${campaign}” are tagged “${tag}”.` : `No links are tagged “${tag}”.`}>
+            <a href={linksHref(campaign)} onClick={follow}>
+              Show links of every tag
+            </a>
           </Empty>
         ) : campaign ? (
           <Empty title={`No links in campaign “${campaign}”.`}>
@@ -149,6 +166,7 @@ export function LinksPage({ campaign }: { campaign?: string }) {
                     <a href={href({ name: "analytics", id: link.id })} onClick={follow}>
                       <LinkName link={link} />
                     </a>
+                    <RuleMarks link={link} campaign={campaign} />
                   </td>
                   <td class="cell-short" data-label="Short URL">
                     <code class="short-url">{link.short_url.replace(/^https?:\/\//, "")}</code>
