@@ -1,12 +1,14 @@
 """How many wrong passwords one client may try on one link: a fixed window per (link, client).
 
-A window opens at a client's first guess on a link; once ``limit`` guesses in it were wrong,
-further guesses are refused until it closes. Memory is bounded: the least recently guessed
-pairs are forgotten beyond ``size`` (one entry is ~250 bytes, so the default 16,384 pairs
-hold ~4 MiB). Forgetting only ever lets a client guess sooner, so an attacker that rotates
-through more addresses than that gets its windows reset; each address still had only
-``limit`` guesses per window, and every guess costs an Argon2 hash behind the gate's
-semaphore. The count lives in each redirector process: N redirectors allow N times the limit.
+A window opens at a client's first guess on a link; once ``limit`` guesses in it were
+wrong (or are still being checked), further guesses are refused until it closes.
+
+Memory is bounded: the least recently guessed pairs are forgotten beyond ``size`` (an
+entry with its key measured ~380 bytes, so the default 16,384 pairs take ~6 MiB).
+Forgetting only ever lets a client guess sooner, so an attacker that rotates through more
+addresses than that gets its windows reset; each address still had only ``limit`` guesses
+per window, and every guess costs an Argon2 hash behind the gate's semaphore. The count
+lives in each redirector process: N redirectors allow N times the limit.
 """
 
 from __future__ import annotations
@@ -51,10 +53,10 @@ class GuessLimiter:
             if len(self._windows) > self.size:
                 self._windows.popitem(last=False)
             return 0.0
+        self._windows.move_to_end(key)  # a refused client is still a recent one: keep it
         if window[1] >= self.limit:
             return window[0] - now
         window[1] += 1
-        self._windows.move_to_end(key)
         return 0.0
 
     def refund(self, key: Key) -> None:

@@ -155,7 +155,8 @@ class PasswordGate:
 
     def _valid(self, value: str, link: ResolvedLink, password_hash: str, now: int) -> bool:
         expires_text, _, mac = value.partition(".")
-        if not expires_text.isdigit() or len(expires_text) > 12:
+        # isascii: str.isdigit also takes "²", which int() refuses.
+        if not (expires_text.isascii() and expires_text.isdigit()) or len(expires_text) > 12:
             return False
         expires = int(expires_text)
         if expires <= now:
