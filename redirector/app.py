@@ -44,6 +44,17 @@ def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
         s = edge.stats
         return {"redirect": s.redirects, "not_found": s.not_found, "gone": s.gone, "rejected": s.rejected}
 
+    def password_gate() -> Mapping[str, float]:
+        s = edge.password_gate.stats
+        return {
+            "page": s.pages,
+            "admitted": s.admitted,
+            "right": s.right,
+            "wrong": s.wrong,
+            "limited": s.limited,
+            "refused": s.refused,
+        }
+
     def lookups() -> Mapping[str, float]:
         s = cache.stats
         return {"hit": s.hits, "negative_hit": s.negative_hits, "miss": s.misses}
@@ -55,6 +66,14 @@ def redirector_metrics(edge: RedirectEdge) -> StatsCollector:
                 "Requests for short codes by outcome.",
                 "counter",
                 lambda: dict(outcomes()),
+                label="outcome",
+            ),
+            Sample(
+                "password_gate_total",
+                "Visits to links with a password: pages shown, visits admitted by cookie, and "
+                "guesses right, wrong, limited (429) or refused (a body the form cannot send).",
+                "counter",
+                lambda: dict(password_gate()),
                 label="outcome",
             ),
             Sample(

@@ -1,4 +1,5 @@
-"""The redirect hot path: ``GET|HEAD /{code}`` as a plain ASGI callable.
+"""The redirect hot path: ``GET|HEAD /{code}`` as a plain ASGI callable (and ``POST /{code}``,
+the password form of a link with a password: ``redirector.password_gate``).
 
 Everything here runs on every click, so it parses only what it needs, allocates little,
 logs nothing and never awaits the network on a cache hit: the code is looked up in memory,
@@ -11,15 +12,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal
 
 from redirector import pages
 from redirector.cache import LinkCache
+from redirector.password_gate import PasswordGate
 from redirector.query import merge_query
 from schemas.events import ClickEvent
 from smartlinks.client_headers import MAX_ACCEPT_LANGUAGE, MAX_REFERER, MAX_USER_AGENT, ClientAddress
 from smartlinks.codes import is_possible_code, is_reserved
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
+from smartlinks.models import ResolvedLink
 from smartlinks.settings import Settings
 from smartlinks.types import ASGIApp, Receive, Scope, Send
 from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
@@ -69,6 +73,7 @@ class RedirectEdge:
         self._trust_forwarded = bool(settings.trusted_proxies)
         secure = "; Secure" if settings.base_url.startswith("https://") else ""
         self._cookie_suffix = f"; Max-Age={COOKIE_MAX_AGE}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        self.password_gate = PasswordGate(visitor_key, secure=bool(secure))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,6 +85,9 @@ class RedirectEdge:
             return
         method = scope["method"]
         if method != "GET" and method != "HEAD":
+            if method == "POST":
+                await self._post(scope, receive, send, code)
+                return
             self.stats.rejected += 1
             await pages.send_page(send, 405, pages.METHOD_NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
             return
@@ -96,7 +104,62 @@ class RedirectEdge:
             self.stats.gone += 1
             await pages.send_page(send, 410, pages.GONE, method)
             return
+        rules = link.rules
+        if rules is not None:  # a plain link pays this one test for every rule
+            password_hash = rules.password_hash
+            if password_hash is not None and not self.password_gate.admits(scope, link, password_hash):
+                await self.password_gate.show(send, method)
+                return
+        await self._redirect(scope, send, link, code, method, now_ms, self._status, None)
 
+    async def _post(self, scope: Scope, receive: Receive, send: Send, code: str) -> None:
+        """The password form's answer: the one POST a short code takes, on a link with a password."""
+        link = await self.cache.get(code)
+        if link is None:
+            self.stats.not_found += 1
+            await pages.send_page(send, 404, pages.NOT_FOUND, "POST")
+            return
+        password_hash = link.rules.password_hash if link.rules is not None else None
+        if password_hash is None:
+            self.stats.rejected += 1
+            await pages.send_page(send, 405, pages.METHOD_NOT_ALLOWED, "POST", [(b"allow", b"GET, HEAD")])
+            return
+        now_ms = int(time.time() * 1000)
+        if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
+            self.stats.gone += 1
+            await pages.send_page(send, 410, pages.GONE, "POST")
+            return
+        cookie = await self.password_gate.check(
+            scope, receive, send, link, password_hash, self._address(scope)
+        )
+        if cookie is not None:
+            # 303 whatever the configured status: the browser must follow with a GET, and a
+            # 307 or 308 would re-post the password to the destination. The click is the
+            # visitor's GET of the link, so it is recorded as one.
+            await self._redirect(scope, send, link, code, "GET", int(time.time() * 1000), 303, cookie)
+
+    def _address(self, scope: Scope) -> str:
+        client = scope.get("client")
+        peer = client[0] if client else ""
+        if self._trust_forwarded:
+            for name, value in scope["headers"]:
+                if name == b"x-forwarded-for":
+                    return self._client.resolve(peer, value.decode("latin-1"))
+        return peer
+
+    async def _redirect(
+        self,
+        scope: Scope,
+        send: Send,
+        link: ResolvedLink,
+        code: str,
+        method: Literal["GET", "HEAD"],
+        now_ms: int,
+        status: int,
+        set_cookie: bytes | None,
+    ) -> None:
+        """The redirect and its click, recorded before the response: every path to a
+        destination ends here."""
         user_agent = referer = accept_language = ""
         cookie: str | None = None
         forwarded_for: str | None = None
@@ -125,6 +188,8 @@ class RedirectEdge:
         elif query:
             location = merge_query(location, query)
         headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
+        if set_cookie is not None:
+            headers.append((b"set-cookie", set_cookie))
         # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
         # The event carries it, so the consumer never recomputes it.
         if cookie is None:
@@ -153,6 +218,6 @@ class RedirectEdge:
                 visitor_id=visitor,
             ).to_json()
         )
-        await send({"type": "http.response.start", "status": self._status, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         self.stats.redirects += 1

@@ -12,6 +12,7 @@ import pytest
 
 from redirector.app import create_redirector
 from redirector.cache import LinkCache
+from redirector.edge import RedirectEdge
 from schemas.events import ClickEvent
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.eventlog.segments import segment_numbers, segment_path
@@ -42,6 +43,7 @@ class Edge:
     cache: LinkCache
     tenant_id: str
     loop: asyncio.AbstractEventLoop
+    redirector: RedirectEdge  # for a test that swaps one of its parts (the password guess limiter)
 
     def events(self) -> list[ClickEvent]:
         """The click events logged so far, decoded from the edge log's files."""
@@ -91,7 +93,7 @@ def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
         await edge(scope, receive, send)
 
     with serve(app) as url:
-        yield Edge(url, store, click_log, changes, cache, state["tenant"], state["loop"])
+        yield Edge(url, store, click_log, changes, cache, state["tenant"], state["loop"], edge)
 
 
 @pytest.fixture
