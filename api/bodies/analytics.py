@@ -86,7 +86,7 @@ class Analytics(Breakdowns):
     totals: Totals
 
 
-# The codes are the consumer's (consumer.enrich.bots.BOT_REASONS); a test holds this
+# The codes are the consumer's (smartlinks.bots.bots.BOT_REASONS); a test holds this
 # description to naming each of them.
 BOT_REASON_CODES = {
     "head": "a HEAD request: link checkers and preview fetchers probing, never a person's click",
