@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 from redirector import pages
 from redirector.cache import LinkCache
+from redirector.link_rules import EdgeRules
 from redirector.query import merge_query
 from schemas.events import ClickEvent
 from smartlinks.client_headers import MAX_ACCEPT_LANGUAGE, MAX_REFERER, MAX_USER_AGENT, ClientAddress
 from smartlinks.codes import is_possible_code, is_reserved
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
+from smartlinks.models import ResolvedLink
 from smartlinks.settings import Settings
 from smartlinks.types import ASGIApp, Receive, Scope, Send
 from smartlinks.visitor import COOKIE_MAX_AGE, COOKIE_NAME, valid_cookie, visitor_hash
@@ -29,6 +31,7 @@ _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
 )
+_FOUND = 302
 
 
 @dataclass(slots=True)
@@ -57,8 +60,10 @@ class RedirectEdge:
         click_log: EventLog,
         visitor_key: bytes,
         fallback: ASGIApp,
+        rules: EdgeRules,
     ) -> None:
         self.cache = cache
+        self.rules = rules
         self.click_log = click_log
         self.fallback = fallback
         self.stats = EdgeStats()
@@ -93,8 +98,7 @@ class RedirectEdge:
             return
         now_ms = int(time.time() * 1000)
         if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
-            self.stats.gone += 1
-            await pages.send_page(send, 410, pages.GONE, method)
+            await self._gone(send, method, link)
             return
 
         user_agent = referer = accept_language = ""
@@ -115,23 +119,34 @@ class RedirectEdge:
         peer = client[0] if client else ""
         ip = self._client.resolve(peer, forwarded_for) if forwarded_for is not None else peer
 
+        # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
+        # The event carries it, so the consumer never recomputes it.
+        visitor = visitor_hash(self._visitor_key, ip, user_agent) if cookie is None else cookie
+
+        location = link.location
+        variant = ""
+        if (rules := link.rules) is not None:
+            if rules.max_clicks is not None and self.rules.used_up(link):
+                await self._gone(send, method, link)
+                return
+            # The password gate goes here: after the limit (a used-up link shows no form),
+            # before a click is spent or recorded (only a visitor who passes is one).
+            if not await self.rules.admit(link, method, user_agent):
+                await self._gone(send, method, link)
+                return
+            location, variant = self.rules.destination(link, user_agent, ip, visitor)
+
         # One id for the click event and, on a link that tracks conversions, for the
         # destination, so a conversion that sends it back names exactly this click.
         event_id = new_id()
-        location = link.location
         query = scope["query_string"] if self._forward_query else b""
         if link.click_param is not None:
             location = merge_query(location, query, f"{link.click_param}={event_id}")
         elif query:
             location = merge_query(location, query)
         headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
-        # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
-        # The event carries it, so the consumer never recomputes it.
         if cookie is None:
-            visitor = visitor_hash(self._visitor_key, ip, user_agent)
             headers.append((b"set-cookie", (_COOKIE_PREFIX + visitor + self._cookie_suffix).encode()))
-        else:
-            visitor = cookie
         # On disk before the response goes out: a redirect that was answered is never lost,
         # even to a killed process.
         await self.click_log.append(
@@ -151,8 +166,19 @@ class RedirectEdge:
                 visitor_cookie=cookie,
                 collect_metadata=link.collect_metadata,
                 visitor_id=visitor,
+                variant=variant,
             ).to_json()
         )
         await send({"type": "http.response.start", "status": self._status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         self.stats.redirects += 1
+
+    async def _gone(self, send: Send, method: str, link: ResolvedLink) -> None:
+        """An expired or used-up link: the 410 page, or its ``expired_url`` when it has one."""
+        self.stats.gone += 1
+        if link.rules is not None and (location := self.rules.expired_location(link)) is not None:
+            headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
+            await send({"type": "http.response.start", "status": _FOUND, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await pages.send_page(send, 410, pages.GONE, method)
