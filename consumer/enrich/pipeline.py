@@ -103,6 +103,7 @@ class Enricher:
             campaign=event.campaign or "",
             contact_id=event.contact_id or "",
             method=event.method,
+            variant=event.variant,
         )
         stats = self.stats
         stats.events += 1
