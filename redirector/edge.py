@@ -5,6 +5,8 @@ logs nothing and never awaits the network on a cache hit: the code is looked up 
 the click event is appended to the edge log (one write per event-loop turn for all the
 redirects of that turn), and only then is the response sent.
 Anything that is not a redirect goes to the ``fallback`` app (health, metrics, 404 page).
+A link with rules (max_clicks, targets, variants: ``redirector/link_rules.py``) is decided
+from its cached rules; a plain link pays one ``is None`` test for all of them.
 """
 
 from __future__ import annotations
@@ -126,12 +128,13 @@ class RedirectEdge:
         location = link.location
         variant = ""
         if (rules := link.rules) is not None:
-            if rules.max_clicks is not None and self.rules.used_up(link):
+            limited = rules.max_clicks is not None
+            if limited and self.rules.used_up(link):
                 await self._gone(send, method, link)
                 return
             # The password gate goes here: after the limit (a used-up link shows no form),
             # before a click is spent or recorded (only a visitor who passes is one).
-            if not await self.rules.admit(link, method, user_agent):
+            if limited and not await self.rules.admit(link, method, user_agent):
                 await self._gone(send, method, link)
                 return
             location, variant = self.rules.destination(link, user_agent, ip, visitor)
