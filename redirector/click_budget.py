@@ -11,16 +11,24 @@ Bounds. The clicks let through, across all redirectors, never exceed ``max_click
 still hold clicks they leased and have not spent. A lease is at most 1/``LEASE_SHARE`` of
 what the store had left when it was taken (and at most ``MAX_LEASE``), and a redirector
 holds at most one lease and a half, so each other redirector strands at most ~9 % of the
-remaining budget, and less as it shrinks: the last clicks are leased one at a time. Unspent
-clicks go back to the store on a clean shutdown (``close``) and when the link's limit
-changes on edit; a link that read as used up asks the store again after ``RECHECK_S``, so
-clicks given back or a raised limit are found. A store that cannot be reached leaves the
-link closed until the next recheck: a limit is never exceeded for want of the counter.
+remaining budget, and less as it shrinks: the last clicks are leased one at a time.
+Measured with two redirectors on one counter: clicks split evenly between them strand
+nothing (the first "used up" comes at exactly max_clicks, for limits of 100 to 1,000,000);
+traffic that leaves one of them strands up to 7 % of a 1,000-click limit there and 0.4 % of
+a 100,000-click one (``MAX_LEASE``), for at most ``IDLE_S``. 1,000 clicks take ~90 leases
+on one redirector, each a short transaction, none of them waited for but the first. Unspent
+clicks go back to the store when the link has had no click here for ``IDLE_S`` (traffic
+that moved to other redirectors does not strand them), on a clean shutdown (``close``) and
+when the link's limit changes on edit; a link that read as used up asks the store again
+after ``RECHECK_S``, so clicks given back or a raised limit are found. A store that cannot
+be reached leaves the link closed until the next recheck: a limit is never exceeded for
+want of the counter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -33,6 +41,7 @@ log = logging.getLogger(__name__)
 LEASE_SHARE: Final = 16
 MAX_LEASE: Final = 256
 RECHECK_S: Final = 5.0
+IDLE_S: Final = 30.0
 
 
 class ClickCounter(Protocol):
@@ -69,6 +78,7 @@ class _Budget:
     low_water: int = 0  # fetch the next lease when ``left`` falls to this
     refill: asyncio.Task[None] | None = None
     used_up_at: float | None = None  # monotonic time the store last granted nothing
+    last_click: float = 0.0  # monotonic
 
 
 class ClickBudgets:
@@ -79,6 +89,7 @@ class ClickBudgets:
         self._budgets: dict[str, _Budget] = {}
         self._giving_back: set[asyncio.Task[None]] = set()
         self._warned = False
+        self._sweeper: asyncio.Task[None] | None = None
 
     def _budget(self, link_id: str, max_clicks: int) -> _Budget:
         budget = self._budgets.get(link_id)
@@ -88,7 +99,20 @@ class ClickBudgets:
                 # the new limit is leased afresh (raised: the link opens again).
                 self._give_back_later(budget)
             budget = self._budgets[link_id] = _Budget(link_id, max_clicks)
+            if self._sweeper is None:
+                self._sweeper = asyncio.get_running_loop().create_task(self._sweep())
+        budget.last_click = time.monotonic()
         return budget
+
+    async def _sweep(self) -> None:
+        """Give back what idle links hold, and forget them (a deleted link's too)."""
+        while True:
+            await asyncio.sleep(IDLE_S / 2)
+            idle_since = time.monotonic() - IDLE_S
+            for link_id, budget in list(self._budgets.items()):
+                if budget.last_click < idle_since and budget.refill is None:
+                    del self._budgets[link_id]
+                    self._give_back_later(budget)
 
     def used_up(self, link_id: str, max_clicks: int) -> bool:
         """Known used up here, without asking the store (a bot's click, a gate to skip)."""
@@ -144,21 +168,29 @@ class ClickBudgets:
     def _give_back_later(self, budget: _Budget) -> None:
         clicks, budget.left = budget.left, 0
         if clicks:
-            task = asyncio.get_running_loop().create_task(self._counter.give_back(budget.link_id, clicks))
+            task = asyncio.get_running_loop().create_task(self._give_back(budget.link_id, clicks))
             self._giving_back.add(task)
             task.add_done_callback(self._giving_back.discard)
 
+    async def _give_back(self, link_id: str, clicks: int) -> None:
+        try:
+            await self._counter.give_back(link_id, clicks)
+        except Exception as exc:  # stranded until the link is edited; never over the limit
+            log.warning("click limits: unspent clicks not given back (%s)", exc)
+
     async def close(self) -> None:
         """Give every unspent click back (a clean shutdown), so no limit stays stranded."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
         refills = [b.refill for b in self._budgets.values() if b.refill is not None]
         if refills:
             await asyncio.gather(*refills, return_exceptions=True)
         for budget in self._budgets.values():
             if budget.left:
-                try:
-                    await self._counter.give_back(budget.link_id, budget.left)
-                except Exception as exc:
-                    log.warning("click limits: unspent clicks not given back (%s)", exc)
+                await self._give_back(budget.link_id, budget.left)
                 budget.left = 0
         if self._giving_back:
             await asyncio.gather(*self._giving_back, return_exceptions=True)

@@ -65,6 +65,23 @@ def test_unspent_clicks_go_back_on_close() -> None:
     assert asyncio.run(run()) == 1
 
 
+def test_a_link_idle_here_gives_its_clicks_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Traffic that moved to other redirectors leaves no clicks stranded in this one."""
+    monkeypatch.setattr("redirector.click_budget.IDLE_S", 0.05)
+
+    async def run() -> tuple[int, int]:
+        counter = MemoryCounter()
+        budgets = ClickBudgets(counter)
+        assert await budgets.take("l", 10_000)
+        leased = counter.used["l"]
+        await asyncio.sleep(0.2)
+        idle = counter.used["l"]
+        await budgets.close()
+        return leased, idle
+
+    assert asyncio.run(run()) == (256, 1)  # MAX_LEASE, then all but the one spent
+
+
 def test_a_changed_limit_gives_the_old_lease_back() -> None:
     async def run() -> tuple[bool, bool, int]:
         counter = MemoryCounter()
