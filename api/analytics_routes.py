@@ -23,6 +23,7 @@ from starlette.routing import Route, compile_path
 
 from api.analytics.buckets import INTERVALS, RangeError
 from api.analytics.query import AnalyticsQueries, ClickCursor
+from api.analytics.variants import variant_breakdown
 from api.bodies.links import MAX_LABEL
 from api.context import ApiContext
 from api.cursors import encode_keyset, keyset_of
@@ -215,6 +216,18 @@ class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
             "range": query.range_json(),
             **figures,
         }
+        if link.rules is not None and link.rules.variants:
+            body["variants"] = await run_query(
+                variant_breakdown,
+                self.queries.client,
+                link.tenant_id,
+                link.id,
+                [variant.destination_url for variant in link.rules.variants],
+                query.start,
+                query.end,
+                query.exclude_bots,
+                link.conversion_tracking,
+            )
         return json_response(body)
 
     async def clicks(self, request: Request) -> Response:

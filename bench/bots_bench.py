@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.report import options, print_rows, write  # noqa: E402
-from consumer.enrich.bots import BotDetector  # noqa: E402
+from smartlinks.bots.bots import BotDetector  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "bots"
 GOAL = {"recall": 0.99, "precision": 0.995}

@@ -22,14 +22,40 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import edge_log_cost
+import rules_cost
 from report import write
 
 ROOT = Path(__file__).resolve().parent.parent
 DESTINATION = "https://example.com/landing?utm_source=x"
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/124.0.0.0 Safari/537.36"
+)
+# The links of the rule rows, each measured with a browser's user agent (wrk sends none,
+# and a click without one is a bot, which spends no max_clicks): the plain link's row is
+# the baseline of the same run, the others what each rule adds.
+RULE_LINKS: dict[str, dict[str, object]] = {
+    "plain link": {},
+    "max_clicks": {"max_clicks": 2_000_000_000},
+    "targets by OS/device": {
+        "targets": [
+            {"os": "ios", "device": "mobile", "destination_url": "https://apps.apple.com/app"},
+            {"os": "android", "destination_url": "https://play.google.com/app"},
+            {"device": "tablet", "destination_url": "https://example.com/tablet"},
+        ]
+    },
+    "target by country": {"targets": [{"country": "US", "destination_url": "https://example.com/us"}]},
+    "variants": {
+        "variants": [
+            {"destination_url": "https://example.com/a", "weight": 1},
+            {"destination_url": "https://example.com/b", "weight": 3},
+        ]
+    },
+}
 UNKNOWN_CODE = "zzzNoSuchC0d"  # a well-formed code no link has: answered from the negative cache
 NGINX_CONF = """daemon off; worker_processes 1; error_log stderr; pid nginx.pid; events {{}}
 http {{ access_log off;
@@ -165,6 +191,7 @@ class Bench:
     tmp: Path
     wrk_cpu: str
     measured_group: int = 0  # the process group of the server started last: the one measured
+    rules: list[Result] = field(default_factory=list)  # the rule rows of the embedded run
 
     def log(self, name: str) -> str:
         return (self.tmp / f"{name}.log").read_text(errors="replace")
@@ -196,8 +223,10 @@ class Bench:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
 
-    def wrk(self, name: str, url: str, seconds: float) -> Result:
+    def wrk(self, name: str, url: str, seconds: float, user_agent: str = "") -> Result:
         cmd = ["taskset", "-c", self.wrk_cpu, "wrk", "-t1", f"-c{self.args.connections}", f"-d{seconds:g}s"]
+        if user_agent:
+            cmd += ["-H", f"User-Agent: {user_agent}"]
         cpu_before = group_cpu_seconds(self.measured_group)
         done = subprocess.run([*cmd, "--latency", url], capture_output=True, text=True, timeout=seconds + 60)
         result = parse_wrk(name, done.stdout + done.stderr)
@@ -303,7 +332,22 @@ class Bench:
             f"  every click visible in analytics {redirect.visible_after_s:.2f} s after the run", flush=True
         )
         unknown = self.measure("smartlinks 404" + label, f"http://127.0.0.1:{port}/{UNKNOWN_CODE}")
+        if not label and not self.args.no_rules:
+            self.rules = self.rule_rows(api_port, port, key[1])
         return redirect, unknown, events
+
+    def rule_rows(self, api_port: int, port: int, key: str) -> list[Result]:
+        """A link with each rule against a plain one, in this run, with a browser's user agent."""
+        rows = []
+        for name, rules in RULE_LINKS.items():
+            body = json.dumps({"destination_url": DESTINATION, **rules}).encode()
+            status, _, answer = request(api_port, "POST", "/api/v1/links", body, key=key)
+            if status != 201:
+                raise BenchError(f"creating a link with {name} answered {status}: {answer[:500]!r}")
+            url = f"http://127.0.0.1:{port}/{json.loads(answer)['code']}"
+            self.wrk("warm-up", url, self.args.warmup, BROWSER_UA)
+            rows.append(self.wrk(f"rules: {name}", url, self.args.duration, BROWSER_UA))
+        return rows
 
     def nginx(self) -> Result:
         port, conf = free_port(), self.tmp / "nginx.conf"
@@ -388,6 +432,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--json", type=Path, default=ROOT / "bench/results/redirect.json")
     parser.add_argument("--no-kafka", action="store_true", help="skip the run with Kafka publishing")
+    parser.add_argument("--no-rules", action="store_true", help="skip the links with rules")
     parser.add_argument(
         "--no-both-cores", action="store_true", help="skip `smartlinks up` on every core (wrk shares one)"
     )
@@ -412,10 +457,12 @@ def main() -> int:
             nginx = bench.nginx()
         print("measuring the edge log's CPU per redirect in-process ...", flush=True)
         log_cost = edge_log_cost.measure()
+        print("measuring each link rule's CPU per redirect in-process ...", flush=True)
+        rule_cost = {} if args.no_rules else rules_cost.measure()
     except (BenchError, KeyboardInterrupt) as exc:  # the servers are stopped by now
         print(f"redirect_bench: {exc or 'interrupted'}", file=sys.stderr)
         return 1
-    results = [redirect, unknown, *both, *on_kafka, hello, nginx]
+    results = [redirect, unknown, *bench.rules, *both, *on_kafka, hello, nginx]
     for r in results:
         r.ratio_to_nginx = round(r.requests_per_s / nginx.requests_per_s, 3)
     report(results, events, args.connections)
@@ -426,6 +473,7 @@ def main() -> int:
         "results": [asdict(r) for r in results],
         "click_events_in_redirect_run": events,
         "edge_log_cost": log_cost,
+        "rules_cost": rule_cost,
         "goals": goals({r.server: r for r in results}),
     }
     print(
@@ -434,6 +482,12 @@ def main() -> int:
         f" (+{log_cost['log_cost_us']:.2f} us), {log_cost['edge_log_fsync0_us']:.2f} us with"
         f" SMARTLINKS_EVENT_FSYNC_MS=0 (+{log_cost['log_cost_fsync0_us']:.2f} us)"
     )
+    if rule_cost:
+        print("\nlink rules, CPU per redirect in-process (over the plain link's):")
+        for case in rules_cost.CASES:
+            extra = rule_cost.get(f"{case}_extra_us")
+            over = "" if extra is None else f" ({extra:+.2f})"
+            print(f"  {case}: {rule_cost[f'{case}_us']:.2f} us{over}")
     if on_kafka:
         doc["click_events_in_kafka_redirect_run"] = kafka_events
         # On the same redirector process, a 404 does everything a redirect does but the

@@ -49,9 +49,9 @@ from consumer.decode import ClickDecoder
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
 from consumer.enrich.row import ClickRow
-from consumer.enrich.tenant_bots import TenantBots
 from consumer.loop import Enriched, decode_batch, enrich_batch
 from schemas.events import LinkChange
+from smartlinks.bots.tenant_bots import TenantBots
 from smartlinks.models import Tenant
 from smartlinks.store.link_store import LinkStore
 

@@ -13,7 +13,9 @@ from starlette.routing import BaseRoute, Router
 
 from redirector import pages
 from redirector.cache import LinkCache
+from redirector.click_budget import ClickCounter, MemoryCounter
 from redirector.edge import RedirectEdge
+from redirector.link_rules import EdgeRules
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.metrics import Sample, StatsCollector
 from smartlinks.settings import Settings
@@ -32,9 +34,13 @@ def create_redirector(
     click_log: EventLog,
     visitor_key: bytes,
     routes: list[BaseRoute],
+    click_counter: ClickCounter | None = None,
 ) -> RedirectEdge:
+    """``click_counter``: where ``max_clicks`` is counted, the link store's (shared by every
+    redirector on it); without one (benches), this process alone."""
     fallback = Router(routes=routes, default=not_found)
-    return RedirectEdge(settings, cache, click_log, visitor_key, fallback)
+    rules = EdgeRules(click_counter or MemoryCounter(), settings.geoip_db)
+    return RedirectEdge(settings, cache, click_log, visitor_key, fallback, rules)
 
 
 def redirector_metrics(edge: RedirectEdge) -> StatsCollector:

@@ -6,6 +6,8 @@ logs nothing and never awaits the network on a cache hit: the code is looked up 
 the click event is appended to the edge log (one write per event-loop turn for all the
 redirects of that turn), and only then is the response sent.
 Anything that is not a redirect goes to the ``fallback`` app (health, metrics, 404 page).
+A link with rules (max_clicks, targets, variants: ``redirector/link_rules.py``) is decided
+from its cached rules; a plain link pays one ``is None`` test for all of them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Literal
 
 from redirector import pages
 from redirector.cache import LinkCache
+from redirector.link_rules import EdgeRules
 from redirector.password_gate import PasswordGate
 from redirector.query import merge_query
 from schemas.events import ClickEvent
@@ -33,6 +36,7 @@ _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
 )
+_FOUND = 302
 
 
 @dataclass(slots=True)
@@ -61,8 +65,10 @@ class RedirectEdge:
         click_log: EventLog,
         visitor_key: bytes,
         fallback: ASGIApp,
+        rules: EdgeRules,
     ) -> None:
         self.cache = cache
+        self.rules = rules
         self.click_log = click_log
         self.fallback = fallback
         self.stats = EdgeStats()
@@ -101,11 +107,14 @@ class RedirectEdge:
             return
         now_ms = int(time.time() * 1000)
         if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
-            self.stats.gone += 1
-            await pages.send_page(send, 410, pages.GONE, method)
+            await self._gone(send, method, link)
             return
         rules = link.rules
         if rules is not None:  # a plain link pays this one test for every rule
+            # Used up: no password form (known without the store: redirector/click_budget.py).
+            if rules.max_clicks is not None and self.rules.used_up(link):
+                await self._gone(send, method, link)
+                return
             password_hash = rules.password_hash
             if password_hash is not None and not self.password_gate.admits(scope, link, password_hash):
                 await self.password_gate.show(send, method)
@@ -126,8 +135,7 @@ class RedirectEdge:
             return
         now_ms = int(time.time() * 1000)
         if link.expires_at_ms is not None and link.expires_at_ms <= now_ms:
-            self.stats.gone += 1
-            await pages.send_page(send, 410, pages.GONE, "POST")
+            await self._gone(send, "POST", link)
             return
         cookie = await self.password_gate.check(
             scope, receive, send, link, password_hash, self._address(scope)
@@ -178,10 +186,22 @@ class RedirectEdge:
         peer = client[0] if client else ""
         ip = self._client.resolve(peer, forwarded_for) if forwarded_for is not None else peer
 
+        # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
+        # The event carries it, so the consumer never recomputes it.
+        visitor = visitor_hash(self._visitor_key, ip, user_agent) if cookie is None else cookie
+
+        location = link.location
+        variant = ""
+        if (rules := link.rules) is not None:
+            # Past the password gate: only a visitor who passes spends a click.
+            if rules.max_clicks is not None and not await self.rules.admit(link, method, user_agent):
+                await self._gone(send, method, link)
+                return
+            location, variant = self.rules.destination(link, user_agent, ip, visitor)
+
         # One id for the click event and, on a link that tracks conversions, for the
         # destination, so a conversion that sends it back names exactly this click.
         event_id = new_id()
-        location = link.location
         query = scope["query_string"] if self._forward_query else b""
         if link.click_param is not None:
             location = merge_query(location, query, f"{link.click_param}={event_id}")
@@ -190,13 +210,8 @@ class RedirectEdge:
         headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
         if set_cookie is not None:
             headers.append((b"set-cookie", set_cookie))
-        # The visitor is decided here, once: the cookie, or the hash that becomes the cookie.
-        # The event carries it, so the consumer never recomputes it.
         if cookie is None:
-            visitor = visitor_hash(self._visitor_key, ip, user_agent)
             headers.append((b"set-cookie", (_COOKIE_PREFIX + visitor + self._cookie_suffix).encode()))
-        else:
-            visitor = cookie
         # On disk before the response goes out: a redirect that was answered is never lost,
         # even to a killed process.
         await self.click_log.append(
@@ -216,8 +231,19 @@ class RedirectEdge:
                 visitor_cookie=cookie,
                 collect_metadata=link.collect_metadata,
                 visitor_id=visitor,
+                variant=variant,
             ).to_json()
         )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         self.stats.redirects += 1
+
+    async def _gone(self, send: Send, method: str, link: ResolvedLink) -> None:
+        """An expired or used-up link: the 410 page, or its ``expired_url`` when it has one."""
+        self.stats.gone += 1
+        if link.rules is not None and (location := self.rules.expired_location(link)) is not None:
+            headers = [(b"location", location.encode("latin-1")), *_REDIRECT_HEADERS]
+            await send({"type": "http.response.start", "status": _FOUND, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await pages.send_page(send, 410, pages.GONE, method)

@@ -13,7 +13,6 @@ from consumer.batch_loop import Source
 from consumer.decode import ClickDecoder
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.pipeline import Enricher
-from consumer.enrich.tenant_bots import TenantBots
 from consumer.enrich_worker import EnrichWorker, TenantRulesFeed, WorkerSetup, workers_for
 from consumer.funnel import Describe, FunnelSink, describer
 from consumer.funnel_loop import FunnelConsumer
@@ -24,6 +23,7 @@ from consumer.metrics import consumer_metrics, funnel_metrics
 from consumer.webhooks import WebhookService
 from roles.process import Process
 from schemas.events import FUNNEL_TOPIC
+from smartlinks.bots.tenant_bots import TenantBots
 from smartlinks.settings import Settings
 
 

@@ -16,6 +16,10 @@ from smartlinks.eventlog.writer import EventLog
 from smartlinks.settings import Settings
 
 
+async def _nothing() -> None:
+    pass
+
+
 class RedirectorPart:
     needs_topics = False  # a redirector alone starts without Kafka: its clicks wait in the edge log
 
@@ -32,9 +36,14 @@ class RedirectorPart:
             settings.negative_cache_ttl,
         )
         edge = create_redirector(
-            settings, self.cache, self.click_log, process.visitor_key, list(process.service.routes)
+            settings,
+            self.cache,
+            self.click_log,
+            process.visitor_key,
+            list(process.service.routes),
+            process.store.click_counts,
         )
-        process.edge = edge
+        self.edge = process.edge = edge
         process.registry.register(redirector_metrics(edge))
 
     async def open(self) -> None:
@@ -50,6 +59,8 @@ class RedirectorPart:
             publisher = KafkaClickPublisher(process.kafka, process.click_reader, click_partitions=partitions)
             process.registry.register(publisher.metrics())
             await process.enter(publisher.start, publisher.stop)
+        # Unspent leases of limited links go back to the store when the redirector stops.
+        await process.enter(_nothing, self.edge.rules.close)
         await process.listen(self.cache.apply, group=None, on_connected=self.cache.clear)
 
 

@@ -104,6 +104,11 @@ class ClickEvent(msgspec.Struct, kw_only=True, gc=False):
     visitor_id: Annotated[
         VisitorId | None, msgspec.Meta(description="The visitor the click counts for (the cookie value)")
     ] = None
+    # Events from before A/B variants have none; '' when the link has no variants (or a
+    # target decided first).
+    variant: Annotated[
+        str, msgspec.Meta(description="The variant's destination_url as the link's client sent it, if any")
+    ] = ""
     v: Literal[1] = 1  # CLICK_EVENT_VERSION
 
     def to_json(self) -> bytes:

@@ -166,7 +166,7 @@ class AnalyticsQueries:
     ) -> tuple[list[dict[str, Any]], ClickCursor | None]:
         """One page of a link's click log, newest first, and the cursor of the next page (or None)."""
         rows, following = self._log("link", {"tenant": tenant_id, "link": link_id}, limit, before)
-        items = [{**_click(row), "contact_id": row[9] or None} for row in rows]
+        items = [{**_click(row), "contact_id": row[9] or None, "variant": row[13] or None} for row in rows]
         return items, following
 
     def contact_log(

@@ -187,7 +187,7 @@ def click_log(paged: bool, by: LogKey = "link") -> str:
     )
     return f"""
 SELECT event_id, toUnixTimestamp64Milli(ts), kind, toString(country), city, device, browser, os,
-    referrer_host, contact_id, link_id, campaign, bot_reason
+    referrer_host, contact_id, link_id, campaign, bot_reason, variant
 FROM clicks
 WHERE tenant_id = {{tenant:String}} AND {_LOG_KEYS[by]}{after}
 ORDER BY ts DESC, event_id DESC

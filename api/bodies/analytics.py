@@ -77,6 +77,19 @@ class Breakdowns(Body):
     referrers: list[NamedCount]
 
 
+class VariantCount(Body):
+    destination_url: Annotated[str, Meta(description="The variant's destination_url, as the link names it.")]
+    clicks: Count
+    unique: Count
+    conversions: Annotated[
+        Count | None,
+        Meta(
+            description="Conversions attributed to this variant's clicks, in the range; null when the"
+            " link does not track conversions."
+        ),
+    ]
+
+
 class Analytics(Breakdowns):
     """`unique` is exact: distinct human visitors (a bot is never unique). `totals.total` =
     humans + bots and `totals.bots` counts bots whatever `exclude_bots` says; with
@@ -84,9 +97,16 @@ class Analytics(Breakdowns):
 
     link: Link
     totals: Totals
+    variants: Annotated[
+        list[VariantCount] | None,
+        Meta(
+            description="A link with A/B variants only: each variant the link names, in its order (zeros"
+            " included), then any removed since that has clicks in the range."
+        ),
+    ] = None
 
 
-# The codes are the consumer's (consumer.enrich.bots.BOT_REASONS); a test holds this
+# The codes are the consumer's (smartlinks.bots.bots.BOT_REASONS); a test holds this
 # description to naming each of them.
 BOT_REASON_CODES = {
     "head": "a HEAD request: link checkers and preview fetchers probing, never a person's click",
@@ -135,6 +155,10 @@ class ClickFields(Body):
 
 class Click(ClickFields):
     contact_id: str | None
+    variant: Annotated[
+        str | None,
+        Meta(description="The A/B variant the click landed on (its destination_url); null for none."),
+    ]
 
 
 class ClickList(Body):

@@ -70,12 +70,18 @@ MAX_VARIANTS = 10
 MAX_WEIGHT = 1_000_000
 MAX_CLICKS = 2_000_000_000
 _MAX_CLICKS = (
-    "After this many human clicks (bots never use a link up) the link answers 410 with the"
-    " expired page, or redirects to expired_url when one is set."
+    "After this many human clicks the link answers 410 with the expired page, or redirects to"
+    " expired_url when one is set. Bots never use a link up: HEAD requests, link previews,"
+    " crawlers and scripts, as the click log's bot_reason names them (the bots your settings"
+    " mark are known to analytics only, and count here as people). Every redirector sharing the"
+    " link store counts against the same limit and never lets more clicks through; one may"
+    " answer 410 a little early while another still holds clicks it leased (at most a few"
+    " percent of what was left, handed back when that redirector stops). Raising it on edit"
+    " opens a used-up link again."
 )
 _EXPIRED_URL = (
-    "Where the link sends visitors once it has expired (expires_at) or is used up (max_clicks),"
-    " instead of the 410 page."
+    "Where the link sends visitors (302) once it has expired (expires_at) or is used up"
+    " (max_clicks), instead of the 410 page. Query parameters are not forwarded there."
 )
 _PASSWORD_DOC = (
     "Write-only: visitors must enter it on a password page before the redirect. Kept only as an"  # noqa: S105
@@ -83,8 +89,11 @@ _PASSWORD_DOC = (
 )
 _TARGETS = (
     "Checked in order before anything else picks the destination; the first whose conditions all"
-    " hold sends the visitor to its destination_url. OS and device come from the user agent,"
-    " country from the visitor's IP address."
+    " hold sends the visitor to its destination_url. OS and device come from the user agent"
+    " (ios: iPhone, iPad, iPod; macos: Macintosh or Mac OS X otherwise; linux: Linux but not"
+    " Android; tablet: an iPad or an Android device without Mobile; mobile: iPhone, iPod,"
+    " Android Mobile or Mobi; desktop otherwise), country from the visitor's IP address (the"
+    " GeoIP database; an address it cannot place matches no country)."
 )
 _VARIANTS = (
     "A/B test: each visitor lands on one variant, drawn by weight, and keeps it (by the visitor"

@@ -21,15 +21,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from consumer.enrich.bots import BotDetector
 from consumer.enrich.geo import GeoLocator, country_code
 from consumer.enrich.privacy import strip_metadata
 from consumer.enrich.referrer import referrer_host
 from consumer.enrich.row import ClickRow
-from consumer.enrich.tenant_bots import TenantBots
 from consumer.enrich.useragent import OTHER_DEVICE, UserAgentParser
 from consumer.enrich.visitor import visitor_of
 from schemas.events import ClickEvent
+from smartlinks.bots.bots import BotDetector
+from smartlinks.bots.tenant_bots import TenantBots
 
 Step = Callable[[ClickEvent, ClickRow], None]
 
@@ -103,6 +103,7 @@ class Enricher:
             campaign=event.campaign or "",
             contact_id=event.contact_id or "",
             method=event.method,
+            variant=event.variant,
         )
         stats = self.stats
         stats.events += 1

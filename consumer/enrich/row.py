@@ -46,6 +46,9 @@ class ClickRow:
     kind: str = ""
     visitor_prev_ts: int = 0
     visitor_prev_country_ts: int = 0
+    # The A/B variant's destination_url as the link's client sent it; '' for none. Decided
+    # by the redirector (the click event's ``variant``) and passed through as it is.
+    variant: str = ""
 
 
 class StoredClick(NamedTuple):

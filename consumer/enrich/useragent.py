@@ -18,12 +18,7 @@ from typing import NamedTuple
 import ua_parser
 from ua_parser import Domain
 
-from consumer.enrich.text import scrub
-
-# Longer user agents are cut before parsing and caching. Real ones stay under ~500
-# characters; a megabyte of garbage must cost no more than a real one, and must not
-# sit in the cache as a megabyte key.
-MAX_LENGTH = 1024
+from smartlinks.bots.text import MAX_LENGTH, scrub
 
 OTHER = "Other"
 

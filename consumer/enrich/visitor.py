@@ -8,8 +8,8 @@ first click without a cookie and the later clicks with it count as one visitor.
 
 from __future__ import annotations
 
-from consumer.enrich.text import scrub
 from schemas.events import ClickEvent
+from smartlinks.bots.text import scrub
 from smartlinks.visitor import visitor_id
 
 

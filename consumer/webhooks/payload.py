@@ -58,6 +58,7 @@ def click_json(click: StoredClick) -> dict[str, Any]:
         "os": row.os or None,
         "referrer": row.referrer_host or None,
         "bot_reason": row.bot_reason or None,
+        "variant": row.variant or None,
     }
 
 

@@ -38,6 +38,7 @@ TABLES: dict[str, dict[str, str]] = {
         "visitor_id": "String",
         "visitor_prev_ts": "DateTime64(3, 'UTC')",
         "visitor_prev_country_ts": "DateTime64(3, 'UTC')",
+        "variant": "LowCardinality(String)",
     },
     "link_visitors": {
         "tenant_id": "LowCardinality(String)",

@@ -49,6 +49,7 @@ from smartlinks.store.base import (
     TenantSummary,
     hash_api_key,
 )
+from smartlinks.store.click_counts import ClickCounts
 from smartlinks.store.database import Database, Transaction
 from smartlinks.store.key_cache import KeyCache
 from smartlinks.store.migrations import migrate
@@ -155,11 +156,13 @@ async def _live_links_of(
 
 class LinkStore:
     """Tenants, API keys, signed-out sessions, links and their outbox, on any ``Database``
-    (SQLite embedded, PostgreSQL distributed); ``webhooks`` shares its database."""
+    (SQLite embedded, PostgreSQL distributed); ``webhooks`` and ``click_counts`` share its
+    database."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.webhooks = WebhookStore(db)
+        self.click_counts = ClickCounts(db)
         self._keys = KeyCache()
 
     # -- plumbing -------------------------------------------------------------------
@@ -509,6 +512,7 @@ class LinkStore:
             )
             if row is None:
                 return None
+            await tx.execute("DELETE FROM link_click_counts WHERE link_id = ?", (link_id,))
             await _outbox(tx, "deleted", tenant_id, link_id, row["code"])
         return rows.link(row)
 

@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from api.bodies.analytics import BOT_REASON_CODES, ClickList
-from consumer.enrich.bots import BOT_REASONS
+from smartlinks.bots.bots import BOT_REASONS
 from tests.api.test_campaigns import AnalyticsApi, analytics_api, create, generate, get
 
 __all__ = ["analytics_api"]  # the module's server, shared with the campaign tests' setup

@@ -16,11 +16,11 @@ import pytest
 
 from consumer.decode import ClickDecoder
 from consumer.enrich import Enricher, GeoLocator
-from consumer.enrich.tenant_bots import TenantBots
 from consumer.enrich_worker import EnrichWorker, TenantRulesFeed, WorkerSetup, workers_for
 from consumer.ingest import ClickIngest
 from consumer.loop import ClickConsumer, decode_batch, enrich_batch
 from schemas.events import LinkChange
+from smartlinks.bots.tenant_bots import TenantBots
 from smartlinks.clickhouse import Client
 from smartlinks.models import TenantPatch
 from smartlinks.settings import Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.enrich.bots import BotDetector
+from smartlinks.bots.bots import BotDetector
 from tests.consumer.conftest import CHROME
 
 SAFARI_IOS = (

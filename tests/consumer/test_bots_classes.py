@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from consumer.enrich import Enricher
-from consumer.enrich.bots import BOT_KINDS, BOT_REASONS, BotDetector
+from smartlinks.bots.bots import BOT_KINDS, BOT_REASONS, BotDetector
 from tests.consumer.conftest import CHROME, MakeEvent
 
 APPS: list[dict[str, Any]] = [

@@ -4,8 +4,8 @@ with their own reason, and never make a bot of the built-in verdicts into someth
 from __future__ import annotations
 
 from consumer.enrich import Enricher, GeoLocator
-from consumer.enrich.bots import BotDetector
-from consumer.enrich.tenant_bots import TenantBots
+from smartlinks.bots.bots import BotDetector
+from smartlinks.bots.tenant_bots import TenantBots
 from smartlinks.models import Tenant, from_ms
 from tests.consumer.conftest import CHROME, KEY, MakeEvent
 

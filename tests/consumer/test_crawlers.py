@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from crawlerdetect import CrawlerDetect
 
-from consumer.enrich import crawlers
+from smartlinks.bots import crawlers
 
 TABLE = json.loads((Path(__file__).parent / "user_agents.json").read_text())
 

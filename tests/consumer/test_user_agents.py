@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from consumer.enrich import Enricher
-from consumer.enrich.bots import BOT_KINDS
 from consumer.enrich.useragent import BROWSERS, DEVICES, OPERATING_SYSTEMS, UserAgentParser
+from smartlinks.bots.bots import BOT_KINDS
 from tests.consumer.conftest import MakeEvent
 
 TABLE: list[dict[str, Any]] = json.loads((Path(__file__).parent / "user_agents.json").read_text())

@@ -16,8 +16,8 @@ FOLDERS = ("roles", "redirector", "consumer", "api", "smartlinks", "schemas", "t
 # Left to the consumer's enrichment rewrite, which owns the modules these tests reach into.
 # Listed so that the test fails when one is no longer needed.
 KNOWN = {
-    "tests/consumer/test_crawlers.py: consumer.enrich.crawlers._fallback_check",
-    "tests/consumer/test_crawlers.py: consumer.enrich.crawlers._rust_check",
+    "tests/consumer/test_crawlers.py: smartlinks.bots.crawlers._fallback_check",
+    "tests/consumer/test_crawlers.py: smartlinks.bots.crawlers._rust_check",
     "tests/consumer/test_user_agents.py: consumer.enrich.useragent._in_app_agent",
 }
 

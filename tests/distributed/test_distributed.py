@@ -154,6 +154,35 @@ def test_an_edit_reaches_every_redirector_within_a_second(cluster: Cluster) -> N
         assert seconds_until(partial(redirects_to, url, "https://new.example/"), 5, "the edit") < 1.0
 
 
+def test_a_rule_change_reaches_every_redirector_and_a_limit_holds_across_them(cluster: Cluster) -> None:
+    """Rules edited through the API reach both redirectors over Kafka, like any edit; the
+    limit is counted in PostgreSQL, so the two never let more human clicks through."""
+    link = create_link(cluster, "https://old.example/")
+    for redirector in cluster.redirectors:  # both have it cached, without rules
+        assert httpx.get(f"{redirector.url}/{link['code']}").headers["location"] == "https://old.example/"
+    rules = {"max_clicks": 12, "targets": [{"device": "desktop", "destination_url": "https://desk.example/"}]}
+    assert cluster.api("PATCH", f"/api/v1/links/{link['id']}", json=rules).status_code == 200
+    for redirector in cluster.redirectors:
+        url = f"{redirector.url}/{link['code']}"  # httpx's own user agent: a script, spends nothing
+        assert seconds_until(partial(redirects_to, url, "https://desk.example/"), 5, "the rule") < 1.0
+    statuses = []
+    with httpx.Client(follow_redirects=False, headers={"User-Agent": UA}) as client:
+        for i in range(30):
+            statuses.append(client.get(f"{cluster.redirectors[i % 2].url}/{link['code']}").status_code)
+        for redirector in cluster.redirectors:  # clicks one still holds are spent there
+            while (status := client.get(f"{redirector.url}/{link['code']}").status_code) == 302:
+                statuses.append(status)
+    assert statuses.count(302) == 12
+    assert statuses[-1] == 410
+
+    def humans() -> int:
+        totals = cluster.api("GET", f"/api/v1/links/{link['id']}/analytics?preset=7d").json()["totals"]
+        return int(totals["total"] - totals["bots"])
+
+    seconds_until(lambda: humans() >= 12, 60, "the clicks in ClickHouse", every=0.2)
+    assert humans() == 12
+
+
 def test_a_delete_removes_the_link_everywhere_and_its_analytics(cluster: Cluster) -> None:
     link = create_link(cluster)
     for redirector in cluster.redirectors:

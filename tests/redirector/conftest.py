@@ -62,16 +62,19 @@ class Edge:
         return link
 
 
-def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
+def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) -> Iterator[Edge]:
+    """``store_path``: another edge's SQLite file, for two redirectors sharing one store."""
     settings = Settings(data_dir=tmp_path, **overrides)
-    store = CountingStore(tmp_path / "links.sqlite3")
+    store = CountingStore(store_path or tmp_path / "links.sqlite3")
     click_log = EventLog(settings.event_log_path, settings.event_fsync_ms)
     changes = InProcessChangeFeed()
     cache = LinkCache(
         store.resolve_many, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
     )
     changes.subscribe(cache.apply)
-    edge = create_redirector(settings, cache, click_log, b"k" * 32, routes=[])
+    edge = create_redirector(
+        settings, cache, click_log, b"k" * 32, routes=[], click_counter=store.click_counts
+    )
     state: dict[str, Any] = {}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -86,6 +89,7 @@ def make_edge(tmp_path: Path, **overrides: Any) -> Iterator[Edge]:
                     state["loop"] = asyncio.get_running_loop()
                     await send({"type": "lifespan.startup.complete"})
                 else:
+                    await edge.rules.close()
                     await click_log.close()
                     await store.close()
                     await send({"type": "lifespan.shutdown.complete"})

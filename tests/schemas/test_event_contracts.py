@@ -37,7 +37,7 @@ def test_the_committed_schema_is_the_generated_one(filename: str) -> None:
 @pytest.mark.parametrize(
     ("name", "cls", "optional"),
     [
-        ("click_event", ClickEvent, {"visitor_id", "v"}),
+        ("click_event", ClickEvent, {"visitor_id", "variant", "v"}),
         ("funnel_event", FunnelEvent, {"v"}),
         ("link_change", LinkChange, {"v"}),
     ],

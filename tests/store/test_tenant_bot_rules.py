@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from consumer.enrich.tenant_bots import TenantBots
 from schemas.events import LinkChange
+from smartlinks.bots.tenant_bots import TenantBots
 from smartlinks.models import Tenant, TenantPatch
 from smartlinks.store.link_store import LinkStore
 

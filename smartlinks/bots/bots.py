@@ -30,8 +30,8 @@ Order and cost. One pass of a Rust regex set (about 1-4 µs) decides most user a
 a preview, probe or script token decides the kind; a user agent that names no automation
 token and follows, as a whole, the grammar of the browsers that bring nearly all clicks
 is a person. The rest go the slow way (about 10-40 µs): crawlerdetect
-(:mod:`consumer.enrich.crawlers`), then crawler-user-agents
-(:mod:`consumer.enrich.crawler_list`), both asked without what a person's device or
+(:mod:`smartlinks.bots.crawlers`), then crawler-user-agents
+(:mod:`smartlinks.bots.crawler_list`), both asked without what a person's device or
 browser writes that they take for a crawler's (a maker's model name, a text browser's
 libwww), then what no browser writes, then the browser shape: whatever no list names
 and is not shaped like a person's client is ``automated``. Verdicts are cached per user
@@ -48,7 +48,7 @@ from typing import Final, Literal, NamedTuple
 
 import ua_parser_rs
 
-from consumer.enrich.bot_rules import (
+from smartlinks.bots.bot_rules import (
     ANDROID_MODEL,
     AUTOMATION_MODEL,
     BROWSER_GRAMMAR,
@@ -70,11 +70,10 @@ from consumer.enrich.bot_rules import (
     TV_DEVICE,
     WHATSAPP_FETCHER,
 )
-from consumer.enrich.crawler_list import listed_crawler
-from consumer.enrich.crawlers import crawler_check
-from consumer.enrich.tenant_bots import TENANT_IP, TENANT_UA, TenantBots
-from consumer.enrich.text import scrub
-from consumer.enrich.useragent import MAX_LENGTH
+from smartlinks.bots.crawler_list import listed_crawler
+from smartlinks.bots.crawlers import crawler_check
+from smartlinks.bots.tenant_bots import TENANT_IP, TENANT_UA, TenantBots
+from smartlinks.bots.text import MAX_LENGTH, scrub
 
 HEAD: Final = "head"
 EMPTY_UA: Final = "empty_ua"

@@ -7,6 +7,11 @@ surrogates, so none should arrive; if one does, it is replaced rather than crash
 
 from __future__ import annotations
 
+# Longer user agents are cut before parsing and caching. Real ones stay under ~500
+# characters; a megabyte of garbage must cost no more than a real one, and must not
+# sit in the cache as a megabyte key.
+MAX_LENGTH = 1024
+
 
 def scrub(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")

@@ -3,7 +3,7 @@ run by a Rust regex set.
 
 crawlerdetect misses clients this list names (CDN and proxy fetchers, monitors, SEO and AI
 crawlers with short product tokens: "Amazon CloudFront", "Datadog Agent/7.69.2"), and the
-other way round; each is one signal of :mod:`consumer.enrich.bots`.
+other way round; each is one signal of :mod:`smartlinks.bots.bots`.
 
 The list's patterns are case-sensitive, as its own ``is_crawler`` runs them. A few of
 them name real browsers and devices too; those are left out here, each found on the tune

@@ -1,6 +1,6 @@
 """The user-agent patterns bot detection decides by, as data: what names a link-preview
 fetcher, a script, an attack probe, a person's browser, and what is shaped like a client a
-person holds. :mod:`consumer.enrich.bots` runs them; ``bench/bots_bench.py`` measures them
+person holds. :mod:`smartlinks.bots.bots` runs them; ``bench/bots_bench.py`` measures them
 on the labelled corpus in ``bench/corpus/bots/`` (tuned on its tune part only).
 """
 
