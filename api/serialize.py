@@ -12,8 +12,7 @@ from api.bodies.links import Link as LinkBody
 from api.bodies.links import LinkRef
 from api.bodies.links import Target as TargetBody
 from api.bodies.links import Variant as VariantBody
-from smartlinks.codes import short_url
-from smartlinks.domains import domain_short_url
+from smartlinks.domains import link_short_url as short_url_of
 from smartlinks.models import ApiKey, Link, rfc3339
 from smartlinks.rules import NO_RULES, LinkRules
 from smartlinks.settings import Settings
@@ -25,11 +24,8 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 def link_short_url(link: Link, settings: Settings) -> str:
-    """The short URL everywhere one is shown (link objects, rewritten messages, QR codes):
-    on the link's own domain when it has one, else under the service's base URL."""
-    if link.domain:
-        return domain_short_url(link.domain, link.code)
-    return short_url(settings.base_url, link.code)
+    """The link's short URL: on its own domain when it has one (smartlinks.domains)."""
+    return short_url_of(settings.base_url, link.domain, link.code)
 
 
 def link_ref(link: Link, settings: Settings) -> LinkRef:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from smartlinks.codes import short_url
+
 # A host's labels: letters, digits and inner hyphens, 1-63 characters, at least two labels
 # and a top-level label that is not all digits (so no IPv4 address). Lower-case only:
 # callers lower-case first. 240, not DNS's 253: the key host/code must fit the compact
@@ -55,7 +57,9 @@ def split_key(key: str) -> tuple[str, str]:
     return domain, code
 
 
-def domain_short_url(host: str, code: str) -> str:
-    """A link's short URL on its own domain: always https, as every custom domain today is
-    served behind TLS (the tenant points its DNS at a TLS-terminating proxy)."""
-    return f"https://{host}/{code}"
+def link_short_url(base_url: str, domain: str | None, code: str) -> str:
+    """A link's short URL, wherever one is shown (link objects, rewritten messages, QR
+    codes, webhook bodies): under ``base_url`` on the default domain; on its own domain
+    always https, as a tenant's domain is served behind TLS (its DNS points at a
+    TLS-terminating proxy in front of the redirector)."""
+    return f"https://{domain}/{code}" if domain else short_url(base_url, code)
