@@ -112,9 +112,9 @@ def tags(values: list[str] | None) -> tuple[str, ...]:
 
 
 def domain(value: str | None) -> str | None:
-    """The host a link asks for, as domains are kept (lower case, no final dot); whether
-    it is the tenant's is the store's to say (unknown_domain)."""
-    return None if value is None else value.strip().lower().removesuffix(".") or None
+    """The host a link asks for, as domains are kept (lower case); whether it is the
+    tenant's is the store's to say (unknown_domain)."""
+    return None if value is None else value.lower()
 
 
 def new_link(body: Any, tenant: Tenant, now: datetime) -> NewLink:

@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 from smartlinks.codes import short_url
 
 # A host's labels: letters, digits and inner hyphens, 1-63 characters, at least two labels
-# and a top-level label that is not all digits (so no IPv4 address). Lower-case only:
-# callers lower-case first. 240, not DNS's 253: the key host/code must fit the compact
-# cache's one-byte code length (240 + 1 + 12 <= 255), or the link would never be cached.
+# and a top-level label that is not all digits (so no IPv4 address); no final dot. Any case
+# (kept in lower case). 240, not DNS's 253: the key host/code must fit the compact cache's
+# one-byte code length (240 + 1 + 12 <= 255), or the link would never be cached. The API
+# states the same rule in its document (api/bodies/domains.py).
 MAX_HOST = 240
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_HOST = re.compile(rf"(?:{_LABEL}\.)+(?!\d+\Z){_LABEL}", re.ASCII)
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_PATTERN = rf"(?:{_LABEL}\.)+(?![0-9]+$){_LABEL}"
+_HOST = re.compile(HOST_PATTERN, re.ASCII)
 
 
 class InvalidDomain(ValueError):
@@ -28,9 +30,9 @@ class InvalidDomain(ValueError):
 
 
 def normalize_host(text: str) -> str:
-    """``text`` as a domain: trimmed, lower-cased, a trailing dot dropped; raise
-    ``InvalidDomain`` unless it is a plain DNS name (no scheme, port, path or address)."""
-    host = text.strip().lower().removesuffix(".")
+    """``text`` as a domain, in lower case; raise ``InvalidDomain`` unless it is a plain
+    DNS name (no scheme, port, path, address or final dot)."""
+    host = text.lower()
     if not host.isascii():
         raise InvalidDomain("an internationalised name must be given in its ASCII (xn--) form")
     if len(host) > MAX_HOST or not _HOST.fullmatch(host):

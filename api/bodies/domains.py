@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from msgspec import UNSET, Meta, UnsetType
 
-from api.bodies.fields import Body, Id, Time
+from api.bodies.fields import END, Body, Id, Time
 from api.bodies.links import Url
 from api.bodies.reading import RequestBody
+from api.errors import ErrorCode
+from smartlinks.domains import HOST_PATTERN, MAX_HOST
 
 _NOT_FOUND_URL = (
     "Where a request for an unknown code on this domain is redirected (302); null: the"
@@ -17,10 +19,12 @@ _NOT_FOUND_URL = (
 DomainName = Annotated[
     str,
     Meta(
-        max_length=253,
-        description="A DNS name such as go.example.com (any case; kept in lower case), at most 240"
-        " characters, without scheme, port or path; an international name in its xn-- form. Point"
-        " its DNS at the redirector behind TLS: short URLs on it are https://{domain}/{code}.",
+        max_length=MAX_HOST,
+        pattern=f"^{HOST_PATTERN}{END}",
+        description="A DNS name such as go.example.com (any case; kept in lower case), without"
+        " scheme, port, path or final dot; an international name in its xn-- form; not the"
+        " service's own host. Point its DNS at the redirector behind TLS: short URLs on it are"
+        " https://{domain}/{code}.",
     ),
 ]
 
@@ -40,6 +44,7 @@ class DomainList(Body):
 class DomainCreate(RequestBody):
     domain: DomainName
     not_found_url: Annotated[Url, Meta(description=_NOT_FOUND_URL)] | None = None
+    refusals: ClassVar[dict[str, ErrorCode]] = {"domain": "invalid_domain"}
 
 
 class DomainPatch(RequestBody):

@@ -21,6 +21,7 @@ from api.bodies.fields import (
 )
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
+from smartlinks.domains import HOST_PATTERN, MAX_HOST
 from smartlinks.passwords import MAX_PASSWORD_LENGTH
 from smartlinks.rules import DEVICES, OPERATING_SYSTEMS
 from smartlinks.urls import MAX_URL_LENGTH
@@ -167,7 +168,8 @@ _TAG_EXPLANATIONS = {"tags": f"At most {MAX_TAGS} tags a link."}
 Host = Annotated[
     str,
     Meta(
-        max_length=253,
+        max_length=MAX_HOST,
+        pattern=f"^{HOST_PATTERN}{END}",
         description="The host of one of the tenant's domains (case-insensitive); left out or null:"
         " the service's default domain. The short URL is then https://{domain}/{code}. It cannot"
         " change later (domain_immutable).",
@@ -235,7 +237,12 @@ class LinkCreate(RequestBody):
     variants: Variants | None = None
     tags: Tags | None = None
     domain: Host | None = None
-    refusals: ClassVar[dict[str, ErrorCode]] = {"code": "invalid_code", **_RULE_REFUSALS, **_TAG_REFUSALS}
+    refusals: ClassVar[dict[str, ErrorCode]] = {
+        "code": "invalid_code",
+        **_RULE_REFUSALS,
+        **_TAG_REFUSALS,
+        "domain": "unknown_domain",  # no domain of anyone's looks like that
+    }
     explanations = {
         "code": "code must be 4-12 ASCII letters and digits.",
         **_RULE_EXPLANATIONS,
