@@ -13,6 +13,8 @@ import pytest
 
 from smartlinks.models import LinkPatch
 from smartlinks.outbox import ChangeRelay
+from smartlinks.passwords import hash_password
+from smartlinks.rules import LinkRules
 from tests.redirector.conftest import Edge, make_edge
 
 ONE, TWO = "one.acme.example", "two.acme.example"
@@ -130,3 +132,23 @@ def test_an_edit_and_a_delete_of_a_domain_link_reach_the_cache(edge: Edge) -> No
     edge.call(edge.store.delete_link(edge.tenant_id, default.id))
     deliver(edge)
     assert get(edge, "/Cached12").status_code == 404
+
+
+def test_a_password_link_on_a_domain_takes_its_post_by_host(edge: Edge) -> None:
+    add_domain(edge, ONE)
+    edge.link("https://example.com/default", code="Secret12")
+    rules = LinkRules(password_hash=hash_password("open sesame"))
+    edge.link("https://example.com/guarded", code="Secret12", domain=ONE, rules=rules)
+    page = get(edge, "/Secret12", ONE)
+    assert page.status_code == 200 and b"password" in page.content.lower()
+
+    def guess(host: str | None) -> httpx.Response:
+        headers = {} if host is None else {"Host": host}
+        return httpx.post(f"{edge.url}/Secret12", data={"password": "open sesame"}, headers=headers,
+                          follow_redirects=False, timeout=30)  # fmt: skip
+
+    admitted = guess(ONE)
+    assert (admitted.status_code, admitted.headers["location"]) == (303, "https://example.com/guarded")
+    # The default domain's link has no password: a POST there is refused, not admitted.
+    assert guess(None).status_code == 405
+    assert [event.code for event in edge.events()] == ["Secret12"]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smartlinks.models import LinkPatch, NewLink, Tenant
+from smartlinks.rules import LinkRules, rules_to_json
 from smartlinks.store.base import CodeTaken, LinkQuery
 from smartlinks.store.domain_store import DomainInUse, DomainTaken, UnknownDomain
 from smartlinks.store.link_store import LinkStore
@@ -181,16 +182,24 @@ async def test_migration_0010_keeps_links_indexes_and_taken_codes(at_0009: Calla
             for n, deleted in enumerate([None, None, 5]):
                 await tx.execute(
                     "INSERT INTO links (id, tenant_id, code, destination_url, location, title, campaign,"
-                    " search_text, created_at, updated_at, deleted_at, conversion_tracking)"
-                    " VALUES (?, 't', ?, ?, ?, 'x', 'c', 'x', 1, 2, ?, TRUE)",
-                    (f"{n:032x}", f"Old{n}A", f"https://o.example/{n}", f"https://o.example/{n}", deleted),
+                    " search_text, created_at, updated_at, deleted_at, conversion_tracking, rules)"
+                    " VALUES (?, 't', ?, ?, ?, 'x', 'c', 'x', 1, 2, ?, TRUE, ?)",
+                    (
+                        f"{n:032x}",
+                        f"Old{n}A",
+                        f"https://o.example/{n}",
+                        f"https://o.example/{n}",
+                        deleted,
+                        rules_to_json(LinkRules(max_clicks=n + 1)) if n == 1 else None,
+                    ),
                 )
         assert [name for name in await old.migrate()] == ["0010_tags_and_domains"]
         links = (await old.list_links(LinkQuery("t"))).items
-        assert [(link.code, link.destination_url, link.conversion_tracking, link.tags, link.domain)
-                for link in links] == [
-            ("Old1A", "https://o.example/1", True, (), None),
-            ("Old0A", "https://o.example/0", True, (), None),
+        kept = [(link.code, link.destination_url, link.conversion_tracking, link.rules) for link in links]
+        assert all(link.tags == () and link.domain is None for link in links)
+        assert kept == [
+            ("Old1A", "https://o.example/1", True, LinkRules(max_clicks=2)),
+            ("Old0A", "https://o.example/0", True, None),
         ]  # fmt: skip
         assert (await old.resolve("Old0A")) is not None and (await old.resolve("Old2A")) is None
         with pytest.raises(CodeTaken):  # a deleted link's code stays taken
