@@ -193,7 +193,8 @@ async def test_migration_0010_keeps_links_indexes_and_taken_codes(at_0009: Calla
                         rules_to_json(LinkRules(max_clicks=n + 1)) if n == 1 else None,
                     ),
                 )
-        assert [name for name in await old.migrate()] == ["0010_tags_and_domains"]
+        later = [name for version, name, _ in migrations(old.db.dialect.name) if version >= 10]
+        assert await old.migrate() == later and later[0] == "0010_tags_and_domains"
         links = (await old.list_links(LinkQuery("t"))).items
         kept = [(link.code, link.destination_url, link.conversion_tracking, link.rules) for link in links]
         assert all(link.tags == () and link.domain is None for link in links)
