@@ -17,6 +17,7 @@ from api.contact_funnel import ContactFunnelEndpoints
 from api.contacts import ContactEndpoints
 from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
+from api.domains import DomainEndpoints
 from api.errors import EXCEPTION_HANDLERS
 from api.funnel import FunnelEndpoints
 from api.funnel_events import funnel_event_routes
@@ -27,6 +28,7 @@ from api.openapi import PATH as OPENAPI_PATH
 from api.openapi import openapi_route
 from api.qr import QrEndpoints
 from api.settings_routes import settings_routes
+from api.tags import TagEndpoints
 from api.track import PATH as TRACK_PATH
 from api.track import track_routes
 from api.validation import SingleValuedQuery
@@ -63,6 +65,8 @@ def create_api(ctx: ApiContext) -> Starlette:
         *settings_routes(ctx),
         *key_routes(ctx),
         *webhook_routes(ctx),
+        *TagEndpoints(ctx, ctx.analytics).routes(),
+        *DomainEndpoints(ctx).routes(),
         *track_routes(ctx),
         openapi_route(ctx.settings),
     ]

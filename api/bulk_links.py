@@ -23,11 +23,13 @@ from api.context import ApiContext
 from api.errors import ApiError
 from api.idempotency import idempotency_key, replay, request_hash
 from api.link_input import new_link, sets_password
+from api.links import unknown_domain
 from api.routing import resource
 from api.serialize import link_body
 from api.validation import read_object
 from smartlinks.models import Link, NewLink, Tenant, utcnow
 from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest
+from smartlinks.store.domain_store import UnknownDomain
 
 PATH = "/api/v1/links/bulk"
 MAX_BULK_BODY = 16 << 20  # 10,000 items with URLs of a few hundred characters fit
@@ -54,6 +56,7 @@ class BulkCreate:
             checked = await asyncio.to_thread(_checked, items, tenant, now)
         else:
             checked = _checked(items, tenant, now)
+        checked = await _on_known_domains(self.ctx, tenant.id, checked)
         respond = _Responder(checked, self.ctx, now)
         news = [item for item in checked if isinstance(item, NewLink)]
         idempotent = None if key is None else IdempotentRequest(key, request_hash(body), 200, respond)
@@ -61,6 +64,8 @@ class BulkCreate:
             results = await self.ctx.store.create_links(tenant.id, news, idempotent)
         except IdempotencyConflict as conflict:  # the same key, committed a moment ago
             return replay(conflict.stored, request_hash(body))
+        except UnknownDomain as exc:  # removed since it was checked above
+            raise unknown_domain(exc.args[0]) from None
         await self.ctx.deliver_changes()
         return Response(respond.body or respond(results), media_type="application/json")
 
@@ -76,6 +81,22 @@ def _checked(items: list[Any], tenant: Tenant, now: datetime) -> list[NewLink | 
         except ApiError as exc:
             checked.append(exc)
     return checked
+
+
+async def _on_known_domains(
+    ctx: ApiContext, tenant_id: str, checked: list[NewLink | ApiError]
+) -> list[NewLink | ApiError]:
+    """Each item on a domain the tenant does not have becomes its own unknown_domain error
+    (one read of the tenant's domains, only when an item names one)."""
+    if not any(isinstance(item, NewLink) and item.domain for item in checked):
+        return checked
+    hosts = await ctx.store.domains.hosts(tenant_id)
+    return [
+        unknown_domain(item.domain)
+        if isinstance(item, NewLink) and item.domain and item.domain not in hosts
+        else item
+        for item in checked
+    ]
 
 
 def _items(body: dict[str, Any]) -> list[Any]:

@@ -92,9 +92,15 @@ class CampaignEndpoints:
         link_ids = await self.ctx.store.campaign_link_ids(tenant.id, campaign) if campaign else []
         if campaign is None or not link_ids:
             raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
+        named = {"campaign": {"campaign": campaign, "links": len(link_ids)}}
+        return json_response({**named, **await self.set_analytics(request, tenant.id, link_ids)})
+
+    async def set_analytics(self, request: Request, tenant_id: str, link_ids: list[str]) -> dict[str, Any]:
+        """The analytics of a set of the tenant's live links, as a campaign's are shown (a
+        tag's too): the figures, the contacts who clicked and the per-link table."""
         query = analytics_request(request.query_params, utcnow())
         links = LinkSet(link_ids)
-        figures, per_link = await run_query(self._figures, tenant.id, links, query)
+        figures, per_link = await run_query(self._figures, tenant_id, links, query)
 
         def total(link_id: str) -> int:
             found = per_link.get(link_id, _NO_FIGURES)
@@ -104,14 +110,13 @@ class CampaignEndpoints:
         shown = sorted(link_ids, key=lambda link_id: (-total(link_id), link_id))[:LINK_TABLE_LIMIT]
         clicked = [link_id for link_id in per_link if total(link_id) > 0]
         wanted = sorted({*shown, *clicked})
-        stored = {link.id: link for link in await self.ctx.store.get_links(tenant.id, wanted)}
+        stored = {link.id: link for link in await self.ctx.store.get_links(tenant_id, wanted)}
         # A click carries its link's contact (fixed when the link is made), so the contacts
         # who clicked are the contacts of the links clicked.
         contacts = {stored[link_id].contact_id for link_id in clicked if link_id in stored} - {None, ""}
         figures["totals"]["contacts"] = len(contacts)
         # In api.bodies.campaigns.CampaignAnalytics's shape: the figures stay the queries' dicts.
-        body: dict[str, Any] = {
-            "campaign": {"campaign": campaign, "links": len(link_ids)},
+        return {
             "range": query.range_json(),
             **figures,
             "links": [
@@ -121,7 +126,6 @@ class CampaignEndpoints:
             ],
             "links_truncated": len(link_ids) > LINK_TABLE_LIMIT,
         }
-        return json_response(body)
 
     def _figures(
         self, tenant_id: str, links: LinkSet, query: AnalyticsRequest

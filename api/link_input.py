@@ -19,6 +19,7 @@ from smartlinks.codes import is_reserved
 from smartlinks.models import LinkPatch, NewLink, Tenant
 from smartlinks.passwords import hash_password
 from smartlinks.rules import DEVICES, OPERATING_SYSTEMS, LinkRules, Target, Variant, rules_or_none
+from smartlinks.store.tags import fold
 from smartlinks.urls import InvalidURL, validate_destination
 
 
@@ -100,6 +101,22 @@ def expiry(value: str | None, now: datetime) -> datetime | None:
     return when
 
 
+def tags(values: list[str] | None) -> tuple[str, ...]:
+    """Tags trimmed, without case-insensitive repeats (the first spelling stays): a user
+    who types "Spring" and "spring" means one tag, and sees it as first typed."""
+    kept: dict[str, str] = {}
+    for value in values or ():
+        tag = value.strip()
+        kept.setdefault(fold(tag), tag)
+    return tuple(kept.values())
+
+
+def domain(value: str | None) -> str | None:
+    """The host a link asks for, as domains are kept (lower case); whether it is the
+    tenant's is the store's to say (unknown_domain)."""
+    return None if value is None else value.lower()
+
+
 def new_link(body: Any, tenant: Tenant, now: datetime) -> NewLink:
     """The link a create asks for; left out, conversion_tracking is the tenant's default."""
     sent = decode(body, LinkCreate)
@@ -124,6 +141,8 @@ def new_link(body: Any, tenant: Tenant, now: datetime) -> NewLink:
                 variants=variants(sent.variants),
             )
         ),
+        tags=tags(sent.tags),
+        domain=domain(sent.domain),
     )
 
 
@@ -131,6 +150,9 @@ def link_patch(body: dict[str, Any], now: datetime) -> LinkPatch:
     """The fields sent; one sent as null clears it, one left out stays as it is."""
     if "code" in body:
         raise ApiError(422, "code_immutable", "A link's code cannot be changed.", field="code")
+    if "domain" in body:
+        # Its short URL may be printed already; the code on another domain may be taken.
+        raise ApiError(422, "domain_immutable", "A link's domain cannot be changed.", field="domain")
     sent = decode(body, LinkPatchBody)
     return LinkPatch(
         destination_url=UNSET if sent.destination_url is UNSET else destination(sent.destination_url),
@@ -146,4 +168,5 @@ def link_patch(body: dict[str, Any], now: datetime) -> LinkPatch:
         password_hash=UNSET if sent.password is UNSET else password_hash(sent.password),
         targets=UNSET if sent.targets is UNSET else targets(sent.targets),
         variants=UNSET if sent.variants is UNSET else variants(sent.variants),
+        tags=UNSET if sent.tags is UNSET else tags(sent.tags),
     )

@@ -23,6 +23,7 @@ from api.serialize import link_body
 from api.validation import read_object
 from smartlinks.models import Link, LinkPatch, utcnow
 from smartlinks.store.base import CodeTaken
+from smartlinks.store.domain_store import UnknownDomain
 
 PREFIX = "/api/v1/links"
 
@@ -65,6 +66,8 @@ class LinkEndpoints:
             link = await self.ctx.store.create_link(new)
         except CodeTaken:
             raise ApiError(409, "code_taken", f"code {new.code!r} is already taken.", field="code") from None
+        except UnknownDomain:
+            raise unknown_domain(new.domain) from None
         await self.ctx.deliver_changes()
         return json_response(
             link_body(link, self.ctx.settings, 0, now),
@@ -111,6 +114,10 @@ class LinkEndpoints:
             raise _not_found()
         await self.ctx.deliver_changes()
         return Response(status_code=204)
+
+
+def unknown_domain(host: str | None) -> ApiError:
+    return ApiError(422, "unknown_domain", f"{host!r} is not one of your domains.", field="domain")
 
 
 def _not_found() -> ApiError:

@@ -7,6 +7,7 @@ import re
 from starlette.datastructures import QueryParams
 
 from api import cursors
+from api.bodies.links import MAX_TAG
 from api.errors import ApiError, ErrorCode
 from api.validation import CONTROL
 from smartlinks.store.base import LinkQuery
@@ -47,6 +48,16 @@ def _filter(params: QueryParams, name: str, error_code: ErrorCode) -> str | None
     return value
 
 
+def tag_filter(value: str | None) -> str | None:
+    """A tag as a filter or path names it: trimmed, as links keep theirs; None for no filter."""
+    tag = (value or "").strip() or None
+    if tag is not None and (len(tag) > MAX_TAG or CONTROL.search(tag)):
+        raise ApiError(
+            400, "invalid_tag", f"tag may be at most {MAX_TAG} characters, without control characters.", "tag"
+        )
+    return tag
+
+
 def link_query(params: QueryParams, tenant_id: str) -> LinkQuery:
     limit = DEFAULT_LIMIT
     if raw_limit := params.get("limit"):
@@ -66,4 +77,5 @@ def link_query(params: QueryParams, tenant_id: str) -> LinkQuery:
         campaign=_filter(params, "campaign", "invalid_campaign"),
         limit=limit,
         after_id=None if cursor is None else decode_cursor(cursor),
+        tag=tag_filter(params.get("tag")),
     )

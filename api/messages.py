@@ -36,9 +36,9 @@ from api.errors import ApiError
 from api.message_urls import FoundURL, find_urls
 from api.responses import json_response
 from api.routing import resource
-from api.serialize import link_body
+from api.serialize import link_body, link_short_url
 from api.validation import read_object
-from smartlinks.codes import is_possible_code, short_url
+from smartlinks.codes import is_possible_code
 from smartlinks.models import Link, Tenant, from_ms, to_ms, utcnow
 from smartlinks.store.base import LinksWanted
 from smartlinks.urls import InvalidURL, validate_destination
@@ -147,7 +147,8 @@ class MessageRewriter:
         pieces: list[str] = []
         done = 0
         for place, destination in plan.found:
-            pieces += [plan.text[done : place.start], self._short_url(by_destination[destination].code)]
+            short = link_short_url(by_destination[destination], self.ctx.settings)
+            pieces += [plan.text[done : place.start], short]
             done = place.end
         pieces.append(plan.text[done:])
         first_seen = {destination: place.url for place, destination in reversed(plan.found)}
@@ -177,6 +178,3 @@ class MessageRewriter:
             return False
         path = parts.path
         return path.startswith(prefix + "/") and is_possible_code(path[len(prefix) + 1 :])
-
-    def _short_url(self, code: str) -> str:
-        return short_url(self.ctx.settings.base_url, code)

@@ -15,6 +15,7 @@ from api import (
     openapi_funnel_events,
     openapi_messaging,
     openapi_qr,
+    openapi_tags_domains,
     openapi_track,
     openapi_webhooks,
 )
@@ -56,6 +57,7 @@ _LIST_PARAMETERS = [
         "Only links of this campaign (exact match).",
         {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
     ),
+    openapi_tags_domains.TAG_PARAMETER,
     *page_parameters(DEFAULT_LIMIT, MAX_LIMIT),
 ]
 
@@ -68,7 +70,12 @@ _PATHS: dict[str, Any] = {
             {
                 "200": ok("A page of links.", "LinkList"),
                 "400": error(
-                    "invalid_limit", "invalid_status", "invalid_cursor", "invalid_search", "invalid_campaign"
+                    "invalid_limit",
+                    "invalid_status",
+                    "invalid_cursor",
+                    "invalid_search",
+                    "invalid_campaign",
+                    *openapi_tags_domains.LINK_LIST_ERRORS,
                 ),
             },
             parameters=_LIST_PARAMETERS,
@@ -79,7 +86,13 @@ _PATHS: dict[str, Any] = {
             {
                 "201": ok("The new link; `Location` names it.", "Link"),
                 "409": error("code_taken"),
-                "422": error("missing_field", "invalid_code", "code_reserved", *LINK_FIELD_ERRORS),
+                "422": error(
+                    "missing_field",
+                    "invalid_code",
+                    "code_reserved",
+                    *LINK_FIELD_ERRORS,
+                    *openapi_tags_domains.LINK_CREATE_ERRORS,
+                ),
             },
             body="LinkCreate",
         ),
@@ -93,7 +106,7 @@ _PATHS: dict[str, Any] = {
             {
                 "200": ok("The changed link.", "Link"),
                 "404": _LINK_NOT_FOUND,
-                "422": error("code_immutable", *LINK_FIELD_ERRORS),
+                "422": error("code_immutable", *LINK_FIELD_ERRORS, *openapi_tags_domains.LINK_PATCH_ERRORS),
             },
             body="LinkPatch",
         ),
@@ -197,7 +210,7 @@ _PATHS: dict[str, Any] = {
 # The parts of the API described in modules of their own.
 _PARTS = (
     openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, openapi_funnel_events, openapi_track,
-    openapi_funnel,
+    openapi_funnel, openapi_tags_domains,
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from api.bodies.links import Link as LinkBody
 from api.bodies.links import LinkRef
 from api.bodies.links import Target as TargetBody
 from api.bodies.links import Variant as VariantBody
-from smartlinks.codes import short_url
+from smartlinks.domains import link_short_url as short_url_of
 from smartlinks.models import ApiKey, Link, rfc3339
 from smartlinks.rules import NO_RULES, LinkRules
 from smartlinks.settings import Settings
@@ -23,12 +23,17 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else rfc3339(value)
 
 
+def link_short_url(link: Link, settings: Settings) -> str:
+    """The link's short URL: on its own domain when it has one (smartlinks.domains)."""
+    return short_url_of(settings.base_url, link.domain, link.code)
+
+
 def link_ref(link: Link, settings: Settings) -> LinkRef:
     """A link as another object names it (a campaign's per-link table, a contact's clicks)."""
     return LinkRef(
         id=link.id,
         code=link.code,
-        short_url=short_url(settings.base_url, link.code),
+        short_url=link_short_url(link, settings),
         destination_url=link.destination_url,
         title=link.title,
     )
@@ -46,6 +51,8 @@ def link_body(link: Link, settings: Settings, clicks: int, now: datetime) -> Lin
         conversion_tracking=link.conversion_tracking,
         clicks=clicks,
         **rule_fields(link.rules),
+        tags=list(link.tags),
+        domain=link.domain,
     )
 
 

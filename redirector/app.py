@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Router
 from redirector import pages
 from redirector.cache import LinkCache
 from redirector.click_budget import ClickCounter, MemoryCounter
+from redirector.domains import KnownDomains
 from redirector.edge import RedirectEdge
 from redirector.link_rules import EdgeRules
 from smartlinks.eventlog.writer import EventLog
@@ -35,12 +36,13 @@ def create_redirector(
     visitor_key: bytes,
     routes: list[BaseRoute],
     click_counter: ClickCounter | None = None,
+    domains: KnownDomains | None = None,
 ) -> RedirectEdge:
     """``click_counter``: where ``max_clicks`` is counted, the link store's (shared by every
     redirector on it); without one (benches), this process alone."""
     fallback = Router(routes=routes, default=not_found)
     rules = EdgeRules(click_counter or MemoryCounter(), settings.geoip_db)
-    return RedirectEdge(settings, cache, click_log, visitor_key, fallback, rules)
+    return RedirectEdge(settings, cache, click_log, visitor_key, fallback, rules, domains)
 
 
 def redirector_metrics(edge: RedirectEdge) -> StatsCollector:

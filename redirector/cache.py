@@ -28,9 +28,11 @@ from dataclasses import dataclass
 
 from redirector.compact import CompactLinks
 from schemas.events import LinkChange
+from smartlinks.domains import link_key
 from smartlinks.models import ResolvedLink
 
-# The live links behind some codes, by code (an unknown or deleted code is left out).
+# The live links behind some keys, by key (an unknown or deleted one is left out): a code, or
+# host/code on a tenant's own domain (smartlinks.domains.link_key).
 Resolver = Callable[[list[str]], Awaitable[Mapping[str, ResolvedLink]]]
 # Store lookups under way at once; the misses that arrive meanwhile wait for the next.
 MAX_LOOKUPS = 2
@@ -209,5 +211,5 @@ class LinkCache:
         for change in changes:
             if change.kind == "tenant_updated":
                 self.evict_tenant(change.tenant_id)
-            else:
-                self.evict(change.code)
+            elif change.kind != "domain_changed":  # the domains' own (redirector/domains.py)
+                self.evict(link_key(change.domain, change.code))

@@ -18,12 +18,14 @@ from typing import Literal
 
 from redirector import pages
 from redirector.cache import LinkCache
+from redirector.domains import KnownDomains, host_of
 from redirector.link_rules import EdgeRules
 from redirector.password_gate import PasswordGate
 from redirector.query import merge_query
 from schemas.events import ClickEvent
 from smartlinks.client_headers import MAX_ACCEPT_LANGUAGE, MAX_REFERER, MAX_USER_AGENT, ClientAddress
 from smartlinks.codes import is_possible_code, is_reserved
+from smartlinks.domains import split_key
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.ids import new_id
 from smartlinks.models import ResolvedLink
@@ -66,9 +68,11 @@ class RedirectEdge:
         visitor_key: bytes,
         fallback: ASGIApp,
         rules: EdgeRules,
+        domains: KnownDomains | None = None,
     ) -> None:
         self.cache = cache
         self.rules = rules
+        self.domains = domains or KnownDomains()
         self.click_log = click_log
         self.fallback = fallback
         self.stats = EdgeStats()
@@ -98,11 +102,19 @@ class RedirectEdge:
             await pages.send_page(send, 405, pages.METHOD_NOT_ALLOWED, method, [(b"allow", b"GET, HEAD")])
             return
 
-        found, link = self.cache.peek(code)
+        # While no tenant has a domain of its own, a redirect pays this truth test and nothing else.
+        hosts = self.domains.hosts
+        key = self._key(scope, code) if hosts else code
+        found, link = self.cache.peek(key)
         if not found:
-            link = await self.cache.get(code)
+            link = await self.cache.get(key)
         if link is None:
             self.stats.not_found += 1
+            if key is not code and (elsewhere := hosts.get(split_key(key)[0])) is not None:
+                headers = [(b"location", elsewhere), *_REDIRECT_HEADERS]
+                await send({"type": "http.response.start", "status": 302, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
             await pages.send_page(send, 404, pages.NOT_FOUND, method)
             return
         now_ms = int(time.time() * 1000)
@@ -121,9 +133,15 @@ class RedirectEdge:
                 return
         await self._redirect(scope, send, link, code, method, now_ms, self._status, None)
 
+    def _key(self, scope: Scope, code: str) -> str:
+        """The cache key of ``code`` as this request's Host names it: ``host/code`` on one of
+        the tenants' own domains (smartlinks.domains.link_key), else the code itself."""
+        host = host_of(scope["headers"])
+        return host + "/" + code if host in self.domains.hosts else code
+
     async def _post(self, scope: Scope, receive: Receive, send: Send, code: str) -> None:
         """The password form's answer: the one POST a short code takes, on a link with a password."""
-        link = await self.cache.get(code)
+        link = await self.cache.get(self._key(scope, code) if self.domains.hosts else code)
         if link is None:
             self.stats.not_found += 1
             await pages.send_page(send, 404, pages.NOT_FOUND, "POST")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from redirector.app import create_redirector, redirector_metrics
 from redirector.cache import LinkCache
+from redirector.domains import KnownDomains
 from roles.process import Process
+from smartlinks.changes import in_order
 from smartlinks.eventlog.metrics import event_log_metrics
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.settings import Settings
@@ -35,6 +37,7 @@ class RedirectorPart:
             settings.link_cache_ttl,
             settings.negative_cache_ttl,
         )
+        self.domains = KnownDomains(process.store.domains.every)
         edge = create_redirector(
             settings,
             self.cache,
@@ -42,6 +45,7 @@ class RedirectorPart:
             process.visitor_key,
             list(process.service.routes),
             process.store.click_counts,
+            self.domains,
         )
         self.edge = process.edge = edge
         process.registry.register(redirector_metrics(edge))
@@ -61,7 +65,15 @@ class RedirectorPart:
             await process.enter(publisher.start, publisher.stop)
         # Unspent leases of limited links go back to the store when the redirector stops.
         await process.enter(_nothing, self.edge.rules.close)
-        await process.listen(self.cache.apply, group=None, on_connected=self.cache.clear)
+        await self.domains.refresh()
+        await process.listen(
+            in_order(self.domains.apply, self.cache.apply), group=None, on_connected=self._reconnected
+        )
+
+    def _reconnected(self) -> None:
+        # Changes made while the feed was away were not heard: of links, nor of domains.
+        self.cache.clear()
+        self.domains.refresh_soon()
 
 
 def build(settings: Settings) -> Process:

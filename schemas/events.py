@@ -184,14 +184,27 @@ class LinkChange(msgspec.Struct, gc=False):
     smartlinks.links (compacted), keyed by link_id (tenant_id for tenant_updated).
 
     For ``tenant_updated``, ``link_id`` and ``code`` are empty and every cached link of the
-    tenant is stale."""
+    tenant is stale. For ``domain_changed`` (a tenant's own domain added, changed or
+    removed), ``link_id`` is the domain's id, ``code`` is empty and ``domain`` names it:
+    redirectors read the set of domains again. Readers from before ``domain_changed``
+    skip it as unreadable, and ignore ``domain`` on the other kinds."""
 
-    kind: Literal["created", "updated", "deleted", "tenant_updated"]
+    kind: Literal["created", "updated", "deleted", "tenant_updated", "domain_changed"]
     tenant_id: NonEmpty
-    link_id: Annotated[str, msgspec.Meta(description="Empty for tenant_updated")]
-    code: Annotated[str, msgspec.Meta(description="Empty for tenant_updated")]
+    link_id: Annotated[
+        str, msgspec.Meta(description="Empty for tenant_updated; the domain's id for domain_changed")
+    ]
+    code: Annotated[str, msgspec.Meta(description="Empty for tenant_updated and domain_changed")]
     at: Annotated[int, msgspec.Meta(ge=0, description="Unix milliseconds of the commit")]
     v: Literal[1] = 1  # LINK_CHANGE_VERSION
+    # A new optional field, not a new version: the link's own domain (its code is unique
+    # there), empty for the default domain.
+    domain: Annotated[
+        str,
+        msgspec.Meta(
+            description="The link's host name (empty: the default domain); the domain for domain_changed"
+        ),
+    ] = ""
 
     def to_json(self) -> bytes:
         return _encode(self)

@@ -92,6 +92,11 @@ class Link:
     # so the site can send it back with a conversion.
     conversion_tracking: bool = False
     rules: LinkRules | None = None  # None: a plain link (smartlinks.rules)
+    # Tags and own domains (issue 15): tags as the client gave them (trimmed, without
+    # case-insensitive repeats); the host of one of the tenant's domains, None for the
+    # default one.
+    tags: tuple[str, ...] = ()
+    domain: str | None = None
 
     def status(self, now: datetime | None = None) -> Literal["active", "expired"]:
         if self.expires_at is not None and self.expires_at <= (now or utcnow()):
@@ -111,6 +116,8 @@ class NewLink:
     # The API fills in the tenant's default when the client leaves it out.
     conversion_tracking: bool = False
     rules: LinkRules | None = None
+    tags: tuple[str, ...] = ()
+    domain: str | None = None
 
 
 # Marks a patch field that was not sent (``None`` means "clear it"): msgspec's marker, so a
@@ -130,6 +137,7 @@ class LinkPatch:
     password_hash: str | Unset | None = UNSET
     targets: tuple[Target, ...] | Unset = UNSET
     variants: tuple[Variant, ...] | Unset = UNSET
+    tags: tuple[str, ...] | Unset = UNSET  # replaces the list; () clears it
 
     def rules_applied_to(self, rules: LinkRules | None) -> LinkRules | None:
         changed = {
@@ -158,6 +166,7 @@ class LinkPatch:
             ),
             rules=self.rules_applied_to(link.rules),
             updated_at=now,
+            tags=link.tags if isinstance(self.tags, Unset) else self.tags,
         )
 
 
@@ -204,6 +213,19 @@ class ResolvedLink:
     # tenant's click_id_param), else None: decided once here, not on every redirect.
     click_param: str | None = None
     rules: LinkRules | None = None  # None for a plain link: the edge's one test for all rules
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """A tenant's own domain: its links' short URLs are ``https://{host}/{code}``, and the
+    redirector answers that host's requests from its links."""
+
+    id: str
+    tenant_id: str
+    host: str  # lower-case DNS name, no port
+    not_found_url: str | None  # where an unknown code on this host redirects (else the 404 page)
+    created_at: datetime
+    updated_at: datetime
 
 
 Item = TypeVar("Item")

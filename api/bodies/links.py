@@ -9,6 +9,7 @@ from msgspec import UNSET, Meta, UnsetType
 from api.bodies.fields import (
     END,
     NO_CONTROL,
+    NOT_BLANK,
     Body,
     Count,
     Id,
@@ -20,6 +21,7 @@ from api.bodies.fields import (
 )
 from api.bodies.reading import RequestBody
 from api.errors import ErrorCode
+from smartlinks.domains import HOST_PATTERN, MAX_HOST
 from smartlinks.passwords import MAX_PASSWORD_LENGTH
 from smartlinks.rules import DEVICES, OPERATING_SYSTEMS
 from smartlinks.urls import MAX_URL_LENGTH
@@ -148,6 +150,33 @@ _RULE_EXPLANATIONS = {
 }
 
 
+# Tags: a few short labels a tenant files links under (GET /api/v1/links?tag=...).
+MAX_TAGS, MAX_TAG = 20, 50
+Tag = Annotated[str, Meta(max_length=MAX_TAG, pattern=NOT_BLANK)]
+Tags = Annotated[
+    list[Tag],
+    Meta(
+        max_length=MAX_TAGS,
+        description=f"At most {MAX_TAGS} tags of 1 to {MAX_TAG} characters, without control characters"
+        " or line breaks. Kept as given, trimmed; matched case-insensitively, so a repeat in another"
+        " case is dropped (the first spelling stays).",
+    ),
+]
+_TAG_REFUSALS: dict[str, ErrorCode] = {"tags": "too_many_tags", "tags[]": "blank"}
+_TAG_EXPLANATIONS = {"tags": f"At most {MAX_TAGS} tags a link."}
+# A tenant's own domain (POST /api/v1/domains), as a host name.
+Host = Annotated[
+    str,
+    Meta(
+        max_length=MAX_HOST,
+        pattern=f"^{HOST_PATTERN}{END}",
+        description="The host of one of the tenant's domains (case-insensitive); left out or null:"
+        " the service's default domain. The short URL is then https://{domain}/{code}. It cannot"
+        " change later (domain_immutable).",
+    ),
+]
+
+
 class LinkRef(Body):
     """A link as another object names it (a campaign's per-link table, a contact's clicks)."""
 
@@ -172,6 +201,8 @@ class Link(LinkRef):
     has_password: Annotated[bool, Meta(description="Whether visitors must enter a password first.")]
     targets: Annotated[list[Target], Meta(description=_TARGETS)]
     variants: Annotated[list[Variant], Meta(description=_VARIANTS)]
+    tags: Annotated[list[str], Meta(description="As given; [] when none.")]
+    domain: Annotated[str | None, Meta(description="The link's own domain; null: the default one.")]
 
 
 class LinkList(Body):
@@ -204,14 +235,26 @@ class LinkCreate(RequestBody):
     password: Password | None = None
     targets: Targets | None = None
     variants: Variants | None = None
-    refusals: ClassVar[dict[str, ErrorCode]] = {"code": "invalid_code", **_RULE_REFUSALS}
-    explanations = {"code": "code must be 4-12 ASCII letters and digits.", **_RULE_EXPLANATIONS}
+    tags: Tags | None = None
+    domain: Host | None = None
+    refusals: ClassVar[dict[str, ErrorCode]] = {
+        "code": "invalid_code",
+        **_RULE_REFUSALS,
+        **_TAG_REFUSALS,
+        "domain": "unknown_domain",  # no domain of anyone's looks like that
+    }
+    explanations = {
+        "code": "code must be 4-12 ASCII letters and digits.",
+        **_RULE_EXPLANATIONS,
+        **_TAG_EXPLANATIONS,
+    }
 
 
 class LinkPatch(RequestBody):
     """Fields left out stay as they are; null clears title, expires_at, max_clicks,
     expired_url or password, and null or [] clears targets or variants. Sending `code` is
-    refused with `code_immutable`."""
+    refused with `code_immutable`, sending `domain` with `domain_immutable`; `tags`
+    replaces the list (`[]` clears it)."""
 
     destination_url: Url | UnsetType = UNSET
     title: Title | UnsetType | None = UNSET
@@ -222,5 +265,6 @@ class LinkPatch(RequestBody):
     password: Password | UnsetType | None = UNSET
     targets: Targets | UnsetType | None = UNSET
     variants: Variants | UnsetType | None = UNSET
-    refusals: ClassVar[dict[str, ErrorCode]] = _RULE_REFUSALS
-    explanations = _RULE_EXPLANATIONS
+    tags: Tags | UnsetType = UNSET
+    refusals: ClassVar[dict[str, ErrorCode]] = {**_RULE_REFUSALS, **_TAG_REFUSALS}
+    explanations = {**_RULE_EXPLANATIONS, **_TAG_EXPLANATIONS}

@@ -25,7 +25,7 @@ import orjson
 
 from consumer.enrich.row import StoredClick
 from consumer.funnel import StoredConversion
-from smartlinks.codes import short_url
+from smartlinks.domains import link_short_url
 from smartlinks.models import Link, from_ms, rfc3339
 from smartlinks.webhooks import CONVERSION_RECORDED, LINK_CLICKED
 
@@ -34,7 +34,7 @@ def link_json(link: Link, base_url: str) -> dict[str, Any]:
     return {
         "id": link.id,
         "code": link.code,
-        "short_url": short_url(base_url, link.code),
+        "short_url": link_short_url(base_url, link.domain, link.code),
         "destination_url": link.destination_url,
         "title": link.title,
         "campaign": link.campaign,

@@ -100,6 +100,7 @@ class LinkQuery:
     campaign: str | None = None
     limit: int = 50
     after_id: str | None = None  # cursor: the last id of the previous page
+    tag: str | None = None  # only links with this tag (any case)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 from schemas.events import LinkChange
 from smartlinks.codes import generate_code
+from smartlinks.domains import link_key, split_key
 from smartlinks.ids import new_id
 from smartlinks.models import (
     ApiKey,
@@ -27,6 +28,7 @@ from smartlinks.models import (
     ResolvedLink,
     Tenant,
     TenantPatch,
+    Unset,
     from_ms,
     to_ms,
     utcnow,
@@ -51,8 +53,10 @@ from smartlinks.store.base import (
 )
 from smartlinks.store.click_counts import ClickCounts
 from smartlinks.store.database import Database, Transaction
+from smartlinks.store.domain_store import DomainStore, check_domains
 from smartlinks.store.key_cache import KeyCache
 from smartlinks.store.migrations import migrate
+from smartlinks.store.tags import TagStore, add_tags, drop_tags, fold, replace_tags
 from smartlinks.store.webhook_store import WebhookStore
 
 _GENERATE_ATTEMPTS = 8
@@ -63,27 +67,33 @@ _CONTACTS_LINKS = (
     f"SELECT {rows.LINK_COLUMNS} FROM links WHERE tenant_id = ? AND campaign {{same}} ? AND {{match}}"
     " AND deleted_at IS NULL AND (expires_at IS NULL OR expires_at > ?)"
 )
-_OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at)"
-_OUTBOX_TYPES = ("text", "text", "text", "text", "bigint")
+_OUTBOX = "INSERT INTO link_outbox (kind, tenant_id, link_id, code, at, domain)"
+_OUTBOX_TYPES = ("text", "text", "text", "text", "bigint", "text")
 # Deleted links are read and left out here, not in SQL: with ``AND deleted_at IS NULL``
 # PostgreSQL's planner, before ANALYZE has counted a bulk load, ANDed the code index with
 # a partial index on live links (links_by_contact) and scanned every live link's entry:
 # 0.4 ms a lookup at 20,000 links, growing with the table. On the code alone it is the
 # unique index and nothing else, on every engine.
+# Codes are looked up whatever their domain (the unique index starts with the code), and
+# the link of the domain asked for is picked in Python: a code on several domains is rare.
 _RESOLVE = (
-    f"SELECT l.code, l.deleted_at, {rows.RESOLVE_COLUMNS} FROM links l JOIN tenants t ON t.id = l.tenant_id"
+    f"SELECT l.code, l.domain, l.deleted_at, {rows.RESOLVE_COLUMNS}"
+    " FROM links l JOIN tenants t ON t.id = l.tenant_id"
 )
 # A tenant's live link, by (link id, tenant id): read, or read to rewrite it.
 _TENANTS_LINK = f"SELECT {rows.LINK_COLUMNS} FROM links WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL"
 
 
-async def _outbox(tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "") -> None:
-    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, [(kind, tenant_id, link_id, code, to_ms(utcnow()))])
+async def _outbox(
+    tx: Transaction, kind: str, tenant_id: str, link_id: str = "", code: str = "", domain: str | None = None
+) -> None:
+    values = [(kind, tenant_id, link_id, code, to_ms(utcnow()), domain or "")]
+    await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, values)
 
 
 async def _outbox_created(tx: Transaction, links: Sequence[Link]) -> None:
     at = to_ms(utcnow())
-    values = [("created", link.tenant_id, link.id, link.code, at) for link in links]
+    values = [("created", link.tenant_id, link.id, link.code, at, link.domain or "") for link in links]
     await tx.insert_later(_OUTBOX, _OUTBOX_TYPES, values)
 
 
@@ -93,7 +103,9 @@ async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
     into = f"INSERT INTO links ({rows.LINK_INSERT_COLUMNS})"
     values = [rows.link_values(link) for link in links]
     ids = [link.id for link in links]
-    added = await tx.insert_many(into, rows.LINK_INSERT_TYPES, values, "ON CONFLICT (code) DO NOTHING")
+    added = await tx.insert_many(
+        into, rows.LINK_INSERT_TYPES, values, "ON CONFLICT (code, domain) DO NOTHING"
+    )
     if added == len(ids):
         return set(ids)
     # Some code was taken (rare: a custom one, or a generated one drawn twice): which?
@@ -105,7 +117,11 @@ async def _insert_links(tx: Transaction, links: Sequence[Link]) -> set[str]:
 
 
 async def _create(tx: Transaction, news: Sequence[NewLink], now: datetime) -> list[Link | CodeTaken]:
-    """Insert ``news`` inside ``tx``, drawing new codes for generated ones that collide."""
+    """Insert ``news`` inside ``tx``, drawing new codes for generated ones that collide;
+    raise ``UnknownDomain`` if one names a domain that is not its tenant's."""
+    for tenant_id in {new.tenant_id for new in news if new.domain}:
+        hosts = [new.domain for new in news if new.domain and new.tenant_id == tenant_id]
+        await check_domains(tx, tenant_id, hosts, " FOR SHARE" if tx.dialect.for_update else "")
     results: list[Link | CodeTaken | None] = [None] * len(news)
     pending = list(range(len(news)))
     for _ in range(_GENERATE_ATTEMPTS):
@@ -124,7 +140,9 @@ async def _create(tx: Transaction, news: Sequence[NewLink], now: datetime) -> li
     if pending:
         raise CodeSpaceExhausted()
     done = [result for result in results if result is not None]
-    await _outbox_created(tx, [link for link in done if isinstance(link, Link)])
+    created = [link for link in done if isinstance(link, Link)]
+    await _outbox_created(tx, created)
+    await add_tags(tx, created)
     return done
 
 
@@ -163,6 +181,8 @@ class LinkStore:
         self.db = db
         self.webhooks = WebhookStore(db)
         self.click_counts = ClickCounts(db)
+        self.domains = DomainStore(db)
+        self.tags = TagStore(db)
         self._keys = KeyCache()
 
     # -- plumbing -------------------------------------------------------------------
@@ -440,8 +460,15 @@ class LinkStore:
     async def list_links(self, query: LinkQuery) -> LinkPage:
         where = ["tenant_id = ?", "deleted_at IS NULL"]
         params: list[Any] = [query.tenant_id]
+        source, newest = "links", "id"
+        if query.tag is not None:
+            # Walked from the tag's rows (their primary key, newest link first), so a rare
+            # tag among many links reads its own links only.
+            where = ["g.tenant_id = ?", "g.tag = ?", "l.deleted_at IS NULL"]
+            params.append(fold(query.tag))
+            source, newest = "link_tags g JOIN links l ON l.id = g.link_id", "g.link_id"
         if query.after_id is not None:
-            where.append("id < ?")
+            where.append(f"{newest} < ?")
             params.append(query.after_id)
         if query.campaign is not None:
             where.append("campaign = ?")
@@ -456,8 +483,9 @@ class LinkStore:
             where.append(f"{self.db.dialect.find}(search_text, ?) > 0")
             params.append(query.search.casefold())
         params.append(query.limit + 1)
+        columns = rows.LINK_COLUMNS if query.tag is None else rows.qualified(rows.LINK_COLUMNS, "l")
         found = await self.db.all(
-            f"SELECT {rows.LINK_COLUMNS} FROM links WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?",
+            f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} ORDER BY {newest} DESC LIMIT ?",
             params,
         )
         items = [rows.link(row) for row in found[: query.limit]]
@@ -498,7 +526,9 @@ class LinkStore:
                 f" WHERE id = ? RETURNING {rows.LINK_COLUMNS}",
                 (*rows.edited_link_values(link), link_id),
             )
-            await _outbox(tx, "updated", tenant_id, link_id, link.code)
+            if not isinstance(patch.tags, Unset):
+                await replace_tags(tx, link)
+            await _outbox(tx, "updated", tenant_id, link_id, link.code, link.domain)
         return None if stored is None else rows.link(stored)
 
     async def delete_link(self, tenant_id: str, link_id: str) -> Link | None:
@@ -513,17 +543,22 @@ class LinkStore:
             if row is None:
                 return None
             await tx.execute("DELETE FROM link_click_counts WHERE link_id = ?", (link_id,))
-            await _outbox(tx, "deleted", tenant_id, link_id, row["code"])
-        return rows.link(row)
+            deleted = rows.link(row)
+            await drop_tags(tx, link_id)
+            await _outbox(tx, "deleted", tenant_id, link_id, deleted.code, deleted.domain)
+        return deleted
 
     async def resolve(self, code: str) -> ResolvedLink | None:
         """The live link behind a code, for the redirector (None if unknown or deleted)."""
         return (await self.resolve_many([code])).get(code)
 
-    async def resolve_many(self, codes: Sequence[str]) -> dict[str, ResolvedLink]:
-        """The live links behind ``codes``, by code, in one query per ``in_chunk`` codes:
-        the redirector's cache misses of one event-loop turn (unknown or deleted codes are
-        left out)."""
+    async def resolve_many(self, keys: Sequence[str]) -> dict[str, ResolvedLink]:
+        """The live links behind ``keys`` (a code on the default domain, or ``host/code``:
+        ``smartlinks.domains.link_key``), by key, in one query per ``in_chunk`` codes: the
+        redirector's cache misses of one event-loop turn (unknown or deleted ones are left
+        out)."""
+        wanted = set(keys)
+        codes = list(dict.fromkeys(split_key(key)[1] for key in keys))
         # On SQLite these reads stay on the pool's threads: run inline on the event loop they
         # measured no better in bench/cold_cache_bench.py (embedded, 40,000 links: 249 µs of
         # CPU a cold redirect inline, 215 µs on the pool).
@@ -531,8 +566,9 @@ class LinkStore:
         for chunk in self.db.dialect.chunks(codes):
             match, params = self.db.dialect.in_list("l.code", chunk)
             for row in await self.db.all(f"{_RESOLVE} WHERE {match}", params):
-                if row["deleted_at"] is None:
-                    found[row["code"]] = rows.resolved_link(row, row["code"])
+                key = link_key(row["domain"], row["code"])
+                if row["deleted_at"] is None and key in wanted:
+                    found[key] = rows.resolved_link(row, row["code"])
         return found
 
     # -- the outbox of link changes ---------------------------------------------------
@@ -552,7 +588,7 @@ class LinkStore:
         """Committed changes not yet forgotten, oldest first, with their sequence numbers;
         ``after``: only those after that sequence number (to page through them)."""
         found = await self.db.all(
-            "SELECT seq, kind, tenant_id, link_id, code, at FROM link_outbox"
+            "SELECT seq, kind, tenant_id, link_id, code, at, domain FROM link_outbox"
             " WHERE seq > ? ORDER BY seq LIMIT ?",
             (after, limit),
         )

@@ -140,8 +140,27 @@ LINES = Codec(_lines, _joined)
 # A link's rules are one JSON document (NULL for none): smartlinks.rules.
 RULES = Codec(rules_from_json, rules_to_json)
 
+
+def _host_or_none(host: str) -> str | None:
+    return host or None
+
+
+def _host_or_empty(host: str | None) -> str:
+    return host or ""
+
+
+# A link's domain: '' in the column for the default one, so (code, domain) can be unique.
+DOMAIN = Codec(_host_or_none, _host_or_empty)
+
 link = ModelRow(
-    Link, expires_at=MS_OR_NONE, created_at=MS, updated_at=MS, conversion_tracking=bool, rules=RULES
+    Link,
+    expires_at=MS_OR_NONE,
+    created_at=MS,
+    updated_at=MS,
+    conversion_tracking=bool,
+    rules=RULES,
+    tags=LINES,
+    domain=DOMAIN,
 )
 tenant = ModelRow(
     Tenant,
@@ -165,6 +184,7 @@ _LINK_TYPES = {
     "expires_at": "bigint", "campaign": "text", "contact_id": "text", "created_at": "bigint",
     "updated_at": "bigint", "conversion_tracking": "boolean", "rules": "text", "location": "text",
     "search_text": "text",
+    "tags": "text", "domain": "text",
 }  # fmt: skip
 _LINK_INSERT = (*link.names, *_DERIVED)
 LINK_INSERT_COLUMNS = ", ".join(_LINK_INSERT)
@@ -173,6 +193,7 @@ LINK_INSERT_TYPES = tuple(_LINK_TYPES[column] for column in _LINK_INSERT)
 LINK_EDIT_COLUMNS = (
     "destination_url", "location", "title", "expires_at", "search_text", "updated_at", "conversion_tracking",
     "rules",
+    "tags",
 )  # fmt: skip
 
 
@@ -219,7 +240,9 @@ def resolved_link(row: Row, code: str) -> ResolvedLink:
 
 def change(row: Row) -> tuple[int, LinkChange]:
     """A row of ``link_outbox``: its sequence number and the change."""
-    return row["seq"], LinkChange(row["kind"], row["tenant_id"], row["link_id"], row["code"], row["at"])
+    return row["seq"], LinkChange(
+        row["kind"], row["tenant_id"], row["link_id"], row["code"], row["at"], domain=row["domain"]
+    )
 
 
 def new_link(new: NewLink, code: str, now: datetime) -> Link:
@@ -238,6 +261,8 @@ def new_link(new: NewLink, code: str, now: datetime) -> Link:
         updated_at=now,
         conversion_tracking=new.conversion_tracking,
         rules=new.rules,
+        tags=new.tags,
+        domain=new.domain,
     )
 
 

@@ -37,7 +37,7 @@ def test_creates_a_link_with_every_field(a: httpx.Client) -> None:
     assert set(link) == {
         "id", "code", "short_url", "destination_url", "title", "status", "expires_at",
         "created_at", "updated_at", "campaign", "contact_id", "conversion_tracking", "clicks",
-        "max_clicks", "expired_url", "has_password", "targets", "variants",
+        "max_clicks", "expired_url", "has_password", "targets", "variants", "tags", "domain",
     }  # fmt: skip
     assert re.fullmatch(r"[0-9a-f]{32}", link["id"])
     assert link["code"] == code

@@ -12,6 +12,7 @@ import pytest
 
 from redirector.app import create_redirector
 from redirector.cache import LinkCache
+from redirector.domains import KnownDomains
 from redirector.edge import RedirectEdge
 from schemas.events import ClickEvent
 from smartlinks.changes import InProcessChangeFeed
@@ -71,9 +72,11 @@ def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) 
     cache = LinkCache(
         store.resolve_many, settings.link_cache_size, settings.link_cache_ttl, settings.negative_cache_ttl
     )
+    domains = KnownDomains(store.domains.every)
+    changes.subscribe(domains.apply)
     changes.subscribe(cache.apply)
     edge = create_redirector(
-        settings, cache, click_log, b"k" * 32, routes=[], click_counter=store.click_counts
+        settings, cache, click_log, b"k" * 32, routes=[], click_counter=store.click_counts, domains=domains
     )
     state: dict[str, Any] = {}
 
@@ -84,6 +87,7 @@ def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) 
                 if message["type"] == "lifespan.startup":
                     await store.open()
                     click_log.open()
+                    await domains.refresh()
                     tenant = await store.create_tenant("t1")
                     state["tenant"] = tenant.id
                     state["loop"] = asyncio.get_running_loop()

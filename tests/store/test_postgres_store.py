@@ -34,13 +34,14 @@ async def test_the_schema_mirrors_sqlite(postgres: PostgresServer) -> None:
         columns = await cursor.fetchall()
     assert set(indexes) == {
         "links_pkey", "links_code_key", "links_tenant_live", "links_tenant_campaign", "links_reuse",
-        "links_by_contact",
+        "links_by_contact", "links_on_domain",
     }  # fmt: skip
     for partial in ("links_tenant_live", "links_tenant_campaign", "links_reuse", "links_by_contact"):
         assert indexes[partial].endswith("WHERE (deleted_at IS NULL)")
     # Destinations reach 4096 characters, past a B-tree entry's limit: the index holds a hash.
     assert "md5(destination_url)" in indexes["links_reuse"]
-    assert "UNIQUE" in indexes["links_code_key"]
+    # A code is unique per domain ('' the default one), looked up by the code first.
+    assert "UNIQUE" in indexes["links_code_key"] and indexes["links_code_key"].endswith("(code, domain)")
     assert columns == [("code", "text", "C"), ("created_at", "bigint", None), ("id", "text", "C")]
 
 
