@@ -129,9 +129,15 @@ class Variant(Body):
 
 
 Targets = Annotated[list[Target], Meta(max_length=MAX_TARGETS, description=_TARGETS)]
+# One variant is no test: 2 to 10, or none (an empty list clears them on edit). The count
+# is checked by api.link_input (invalid_variants), the document states it.
 Variants = Annotated[
     list[Variant],
-    Meta(description=_VARIANTS + f" 2 to {MAX_VARIANTS} variants, or none."),
+    Meta(
+        max_length=MAX_VARIANTS,
+        description=_VARIANTS + f" 2 to {MAX_VARIANTS} variants, or none.",
+        extra_json_schema={"not": {"minItems": 1, "maxItems": 1}},
+    ),
 ]
 MaxClicks = Annotated[int, Meta(ge=1, le=MAX_CLICKS, description=_MAX_CLICKS)]
 Password = Annotated[
@@ -141,11 +147,13 @@ Password = Annotated[
 _RULE_REFUSALS: dict[str, ErrorCode] = {
     "max_clicks": "invalid_max_clicks",
     "targets": "too_many_targets",
+    "variants": "invalid_variants",
     "password": "invalid_password",
 }
 _RULE_EXPLANATIONS = {
     "max_clicks": f"max_clicks must be a whole number from 1 to {MAX_CLICKS:,}.",
     "targets": f"targets may hold at most {MAX_TARGETS} entries.",
+    "variants": f"variants must hold 2 to {MAX_VARIANTS} entries, or none.",
     "password": f"password must be 1 to {MAX_PASSWORD_LENGTH} characters without control characters.",
 }
 

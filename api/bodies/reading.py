@@ -74,14 +74,19 @@ def decode(raw: Any, body_type: type[Shape]) -> Shape:
 
 def _whole_numbers(raw: Any) -> Any:
     # JSON has one kind of number: 30.0 is the whole number 30, as JSON Schema's "integer"
-    # says, while msgspec takes only 30 for an int. Top-level fields only: they are the
-    # only whole-number fields a body has.
-    if isinstance(raw, dict) and any(type(value) is float for value in raw.values()):
-        return {
-            name: int(value) if type(value) is float and value.is_integer() else value
-            for name, value in raw.items()
-        }
+    # says, while msgspec takes only 30 for an int. Fields and the objects inside list
+    # fields (a variant's weight): where a body has whole-number fields.
+    if isinstance(raw, dict) and any(type(value) in (float, list) for value in raw.values()):
+        return {name: _whole(value) for name, value in raw.items()}
     return raw
+
+
+def _whole(value: Any) -> Any:
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is list:
+        return [_whole_numbers(item) for item in value]
+    return value
 
 
 def refusal(message: str, body_type: type[msgspec.Struct], raw: Any = None) -> ApiError:
