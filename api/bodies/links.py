@@ -128,7 +128,16 @@ class Variant(Body):
     weight: Weight
 
 
-Targets = Annotated[list[Target], Meta(max_length=MAX_TARGETS, description=_TARGETS)]
+# A target that names no condition is refused (invalid_target): the document says so.
+_NAMES_A_CONDITION = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string"}}} for name in ("os", "device", "country")
+    ]
+}
+Targets = Annotated[
+    list[Annotated[Target, Meta(extra_json_schema=_NAMES_A_CONDITION)]],
+    Meta(max_length=MAX_TARGETS, description=_TARGETS),
+]
 # One variant is no test: 2 to 10, or none (an empty list clears them on edit). The count
 # is checked by api.link_input (invalid_variants), the document states it.
 Variants = Annotated[
