@@ -7,6 +7,7 @@ already our short links, and text that only looks like a URL, are left alone."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,18 +66,22 @@ class _Plan:
     wanted: LinksWanted
 
 
+_MAX_TENANTS_KEPT = 10_000
+
+
 class MessageRewriter:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
         base = urlsplit(ctx.settings.base_url)
         self._short_origin = (base.scheme.lower(), base.netloc.lower(), base.path.rstrip("/"))
+        self._hosts: dict[str, tuple[float, frozenset[str]]] = {}
 
     async def rewrite(self, request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request, MAX_BATCH_BODY)
         if "messages" in body:
             return json_response(await self._rewrite_batch(tenant, body))
-        plan = self._plan(body)
+        plan = self._plan(body, await self._own_hosts(tenant))
         started = _to_the_ms(utcnow())
         links = await self.ctx.store.reuse_or_create_links(
             tenant.id, plan.wanted.destinations, plan.wanted.campaign, plan.wanted.contact_id,
@@ -94,13 +99,14 @@ class MessageRewriter:
         if len(items) > MAX_MESSAGES:
             raise ApiError(422, "too_many_items", f"At most {MAX_MESSAGES} messages a request.", "messages")
         plans: list[_Plan | ApiError] = []
+        own_hosts = await self._own_hosts(tenant)
         for index, item in enumerate(items):
             try:
                 if not isinstance(item, dict):
                     raise ApiError(
                         422, "invalid_type", "A message must be a JSON object.", f"messages[{index}]"
                     )
-                plans.append(self._plan(item))
+                plans.append(self._plan(item, own_hosts))
             except ApiError as exc:
                 plans.append(exc)
         good = [plan for plan in plans if isinstance(plan, _Plan)]
@@ -122,10 +128,27 @@ class MessageRewriter:
         failed = len(plans) - len(good)
         return RewrittenMessages(results, rewritten=len(good), failed=failed)
 
-    def _plan(self, body: dict[str, Any]) -> _Plan:
+    async def _own_hosts(self, tenant: Tenant) -> frozenset[str]:
+        """The tenant's own domains: their short links are ours too, to be left alone. Read
+        at most once a second per tenant: a rewrite is a hot path of its own (a campaign sends
+        one message per recipient), and a domain is added long before its links are sent."""
+        now = time.monotonic()
+        kept = self._hosts.get(tenant.id)
+        if kept is None or kept[0] <= now:
+            if len(self._hosts) > _MAX_TENANTS_KEPT:
+                self._hosts.clear()
+            kept = self._hosts[tenant.id] = (
+                now + 1.0,
+                frozenset(await self.ctx.store.domains.hosts(tenant.id)),
+            )
+        return kept[1]
+
+    def _plan(self, body: dict[str, Any], own_hosts: frozenset[str]) -> _Plan:
         sent = decode(body, MessageToRewrite)
         found = [
-            (place, destination) for place in find_urls(sent.text) if (destination := self._tracked(place))
+            (place, destination)
+            for place in find_urls(sent.text)
+            if (destination := self._tracked(place, own_hosts))
         ]
         destinations = list(dict.fromkeys(destination for _, destination in found))
         if len(destinations) > MAX_URLS:
@@ -163,17 +186,20 @@ class MessageRewriter:
             ],
         )
 
-    def _tracked(self, place: FoundURL) -> str | None:
+    def _tracked(self, place: FoundURL, own_hosts: frozenset[str]) -> str | None:
         """The destination to track for a URL in the text, or None to leave it as it is."""
         try:
             destination = validate_destination(place.url)
         except InvalidURL:
             return None  # only looks like a URL ("https://-"): not ours to change
-        return None if self._is_short_link(destination) else destination
+        return None if self._is_short_link(destination, own_hosts) else destination
 
-    def _is_short_link(self, url: str) -> bool:
+    def _is_short_link(self, url: str, own_hosts: frozenset[str]) -> bool:
         parts = urlsplit(url)
         scheme, netloc, prefix = self._short_origin
+        host = (parts.hostname or "").rstrip(".")
+        if parts.scheme.lower() == "https" and host in own_hosts:  # https://{domain}/{code}
+            return is_possible_code(parts.path[1:])
         if (parts.scheme.lower(), parts.netloc.lower()) != (scheme, netloc):
             return False
         path = parts.path

@@ -3,6 +3,7 @@ link, reused per destination, campaign and contact; the rest of the text stays a
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import httpx
@@ -76,6 +77,18 @@ def test_our_own_short_links_and_non_urls_are_left_alone(a: httpx.Client) -> Non
     text = f"Already short: {existing['short_url']}. ({existing['short_url']}) {not_urls}"
     body = rewrite(a, text, campaign="own")
     assert body == {"text": text, "links": []}
+
+
+def test_short_links_on_the_tenants_own_domain_are_left_alone(a: httpx.Client, b: httpx.Client) -> None:
+    host = f"go{secrets.token_hex(4)}.example"
+    assert a.post("/api/v1/domains", json={"domain": host}).status_code == 201
+    on_domain = create(a, destination_url="https://shop.example/d", domain=host)
+    assert on_domain["short_url"] == f"https://{host}/{on_domain['code']}"
+    text = f"Ours: {on_domain['short_url']} and again https://{host.upper()}/{on_domain['code']}"
+    assert rewrite(a, text, campaign="own") == {"text": text, "links": []}
+    # Another tenant's message: that domain is not its own, so the URL is tracked.
+    theirs = rewrite(b, f"See {on_domain['short_url']}", campaign="own")
+    assert [item["url"] for item in theirs["links"]] == [on_domain["short_url"]]
 
 
 def test_a_message_without_urls_comes_back_unchanged(a: httpx.Client) -> None:
