@@ -1,8 +1,10 @@
 """Tags, own domains and A/B variants in the dashboard, in headless Chromium against a
 running ``smartlinks up``: tags given in the link dialog, shown as chips that filter the
 list, replaced on an edit and refused at their field when too long; the Domain select,
-there only once the account has a domain, putting a link on it; and a variant link's
-Variants panel, its figures made by real redirects from visitors who keep their variant."""
+there only once the account has a domain, putting a link on it; a variant link's Variants
+panel, its figures made by real redirects from visitors who keep their variant and by
+conversions sent back with their click ids; and the longest tag and a variant link at
+phone width."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ import pytest
 from playwright import sync_api
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, USER_AGENT, Product, finish, screenshot
-from tests.browser.test_dashboard import CLICK_WAIT, open_dashboard, panel
+from tests.browser.conftest import DESKTOP, PHONE, USER_AGENT, Product, finish, screenshot
+from tests.browser.test_dashboard import CLICK_WAIT, fits, open_dashboard, panel
 from tests.browser.test_dashboard_rules import link_of
 
 pytestmark = pytest.mark.browser
@@ -270,4 +272,44 @@ def test_the_variants_panel_counts_each_side(
     expect(facts).to_contain_text(f"50% → {b}")
     screenshot(page, "analytics-variants", element=variants)
 
+    finish(page, watch)
+
+
+def test_long_tags_and_variants_fit_a_phone(
+    product: Product, landing: str, browser: sync_api.Browser
+) -> None:
+    # The longest tag there is, in one word: it must wrap, not push the screen sideways.
+    tag = "Frühjahrskampagne" + "x" * 33
+    variants = [
+        {"destination_url": f"{landing}/a-rather-long-landing-page-path/for-variant-{n}", "weight": 1}
+        for n in range(2)
+    ]
+    with product.api() as api:
+        created = api.post(
+            "/api/v1/links",
+            json={
+                "destination_url": f"{landing}/long",
+                "title": "Long tag",
+                "tags": [tag],
+                "variants": variants,
+            },
+        )
+        assert created.status_code == 201, created.text
+    link = created.json()
+    product.click(link["short_url"], "203.0.113.200", USER_AGENT)
+
+    page, watch = open_dashboard(browser, product, PHONE)
+    row = page.locator("tbody tr", has_text="Long tag")
+    row.get_by_role("link", name=tag).click()
+    expect(page.locator(".toolbar .chip")).to_contain_text(tag)
+    expect(page.locator("tbody tr")).to_have_count(1)
+    fits(page)
+    for chip in (page.locator(".toolbar .chip"), page.locator("tbody tr .chip-tag")):
+        assert chip.evaluate("c => c.scrollWidth <= c.clientWidth"), "the tag runs out of its chip"
+    screenshot(page, "links-tag")
+    page.locator("tbody tr").get_by_role("link").first.click()
+    expect(panel(page, "Variants").locator("tbody tr")).to_have_count(2, timeout=CLICK_WAIT)
+    fits(page)
+    assert panel(page, "Link").locator(".chip-tag").evaluate("c => c.scrollWidth <= c.clientWidth")
+    screenshot(page, "analytics-variants")
     finish(page, watch)
