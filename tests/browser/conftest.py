@@ -55,6 +55,7 @@ DOCS_SET = frozenset(
         "deliveries-desktop",
         "campaign-phone",
         "campaign-funnel-desktop",
+        "analytics-variants-desktop",
     }
 )
 # Screens the README shows under a name of their own.

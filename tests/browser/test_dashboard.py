@@ -139,6 +139,24 @@ def test_a_marketer_works_through_the_dashboard(
         dialog.get_by_role("button", name="Create link").click()
         expect(dialog.locator("#code-error")).to_contain_text("4-12 ASCII letters and digits")
     screenshot(page, "new-link-error", full_page=False)  # new-link: with its rules, test_dashboard_rules
+    # Two more links for the list's screenshot to show tags and a password's lock; they
+    # are deleted once it is taken, so the round goes on with its one link.
+    extras = [
+        {
+            "destination_url": f"{landing}/members",
+            "title": "Members' preview",
+            "password": "early bird",
+            "tags": ["members"],
+        },
+        {
+            "destination_url": f"{landing}/newsletter",
+            "title": "April newsletter",
+            "campaign": "spring-2026",
+            "tags": ["newsletter", "spring"],
+        },
+    ]
+    with product.api() as api:
+        extra_ids = [api.post("/api/v1/links", json=extra).json()["id"] for extra in extras]
     dialog.get_by_label("Custom code").fill("Spring25")
     dialog.get_by_role("button", name="Create link").click()
     expect(dialog).to_be_hidden()
@@ -152,7 +170,16 @@ def test_a_marketer_works_through_the_dashboard(
     expect(copy).to_have_text("Copied")
     short_url = page.evaluate("navigator.clipboard.readText()")
     assert short_url == f"{product.url}/Spring25"
+    expect(
+        page.locator("tbody tr", has_text="Members' preview").get_by_role("img", name="Password protected")
+    ).to_be_visible()
+    expect(page.locator("tbody tr", has_text="April newsletter").locator(".chip-tag")).to_have_text(
+        ["newsletter", "spring"]
+    )
     screenshot(page, "links")
+    with product.api() as api:
+        for link_id in extra_ids:
+            assert api.delete(f"/api/v1/links/{link_id}").status_code == 204
     visitor = context.new_page()
     visitor.goto(short_url)
     expect(visitor).to_have_title("Landing page")

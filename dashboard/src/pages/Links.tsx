@@ -97,7 +97,9 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
         {tag && (
           <span class="chip">
             <span class="chip-label">Tag</span>
-            <span dir="auto">{tag}</span>
+            <span class="chip-text" dir="auto">
+              {tag}
+            </span>
             <a class="chip-remove" href={linksHref(campaign)} onClick={follow} aria-label="Show links of every tag" title="Show links of every tag">
               <span aria-hidden="true">×</span>
             </a>
