@@ -82,6 +82,36 @@ TABLES: dict[str, dict[str, str]] = {
         "clicks": "SimpleAggregateFunction(sum, UInt64)",
         "bots": "SimpleAggregateFunction(sum, UInt64)",
     },
+    "visitors_quarter": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "link_id": "String",
+        "quarter": "DateTime('UTC')",
+        "prev_quarter": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+        "bots": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "country_visitors_quarter": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "link_id": "String",
+        "recent": "Bool",
+        "quarter": "DateTime('UTC')",
+        "country": "FixedString(2)",
+        "prev_quarter": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "campaign_daily_dims": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "day": "Date",
+        "dimension": "LowCardinality(String)",
+        "country": "FixedString(2)",
+        "value": "LowCardinality(String)",
+        "link_id": "String",
+        "clicks": "SimpleAggregateFunction(sum, UInt64)",
+        "bots": "SimpleAggregateFunction(sum, UInt64)",
+    },
     "deliveries": {
         "tenant_id": "LowCardinality(String)",
         "campaign": "LowCardinality(String)",
@@ -181,6 +211,9 @@ CLICK_DATA_TABLES: tuple[str, ...] = (
     "country_visitors_hourly",
     "clicks_daily_dims",
     "campaign_contacts_hourly",
+    "visitors_quarter",
+    "country_visitors_quarter",
+    "campaign_daily_dims",
 )
 
 

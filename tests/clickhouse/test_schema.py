@@ -85,6 +85,9 @@ def test_every_materialized_view_targets_a_declared_table(clickhouse: Client) ->
         "country_visitors_hourly",
         "clicks_daily_dims",
         "campaign_contacts_hourly",
+        "visitors_quarter",
+        "country_visitors_quarter",
+        "campaign_daily_dims",
     }
 
 
