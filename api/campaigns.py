@@ -61,7 +61,7 @@ class CampaignEndpoints:
 
     async def list_campaigns(self, request: Request) -> Response:
         """The tenant's campaigns, the one with the newest link first, each with its live
-        links' lifetime figures from the hourly rollups."""
+        links' lifetime figures from the campaign-ordered rollups."""
         tenant = tenant_of(request)
         limit = page_limit(request.query_params)
         after = _cursor(request.query_params)
@@ -70,7 +70,8 @@ class CampaignEndpoints:
             ordered = [summary for summary in ordered if _order(summary) > after]
         page = ordered[:limit]
         groups = [await self.ctx.store.campaign_link_ids(tenant.id, summary.campaign) for summary in page]
-        figures = await run_query(self.queries.lifetime_by_group, tenant.id, groups)
+        names = [summary.campaign for summary in page]
+        figures = await run_query(self.queries.lifetime_by_campaign, tenant.id, names)
         items = [
             CampaignItem(
                 campaign=summary.campaign,

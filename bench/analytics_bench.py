@@ -356,7 +356,7 @@ def campaign_cases(
         f"{label}: 30d by day, Asia/Kolkata": page(
             kolkata - timedelta(days=30), kolkata, "day", "Asia/Kolkata"
         ),
-        f"{label}: lifetime figures (list)": lambda: queries.lifetime_by_group(TENANT, [ids]),
+        f"{label}: lifetime figures (list)": lambda: queries.lifetime_by_campaign(TENANT, [CAMPAIGN]),
         "contact view, first 50": lambda: queries.contact_log(TENANT, "contact-1234", 50),
     }
 

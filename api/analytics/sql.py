@@ -238,6 +238,16 @@ FROM
 GROUP BY link_group
 """
 
+# Lifetime clicks, bots and unique visitors of campaigns (the campaign list), by their
+# keys: a visitor's first click on a link is counted under prev_quarter 1970-01-01, as
+# bots are (in their own column).
+LIFETIME_BY_CAMPAIGN = """
+SELECT campaign, sum(visits) + sum(bots), sum(bots), sumIf(visits, prev_quarter = toDateTime(0, 'UTC'))
+FROM visitors_quarter
+WHERE tenant_id = {tenant:String} AND campaign IN {campaigns:Array(String)}
+GROUP BY campaign
+"""
+
 LogKey = Literal["link", "contact"]
 _LOG_KEYS = {"link": "link_id = {link:String}", "contact": "contact_id = {contact:String}"}
 

@@ -90,24 +90,27 @@ WHERE NOT is_bot
 GROUP BY tenant_id, campaign, link_id, recent, quarter, country, prev_quarter;
 
 -- A campaign's breakdowns: clicks_daily_dims (0002) in campaign order, for the clicks of
--- campaign links only. Days first, so a long campaign's page reads its range of days.
+-- campaign links only. Ordered as clicks_daily_dims after the campaign: days first
+-- (tenant, campaign, day, ...) would let a long campaign's page skip the days outside its
+-- range, but took half as much again of the consumer's CPU per click to insert and merge
+-- (5-6 µs against 3.5) and 50 % more space (311 MB against 210 for 20M clicks).
 CREATE TABLE IF NOT EXISTS campaign_daily_dims{on_cluster}
 (
     tenant_id LowCardinality(String),
     campaign LowCardinality(String),
+    link_id String,
     day Date,
     dimension LowCardinality(String),
     country FixedString(2),
     value LowCardinality(String),
-    link_id String,
     clicks SimpleAggregateFunction(sum, UInt64),
     bots SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = {replicated}AggregatingMergeTree({keeper:campaign_daily_dims})
 PARTITION BY toYYYYMM(day)
-ORDER BY (tenant_id, campaign, day, dimension, country, value, link_id)
-AS SELECT tenant_id, campaign, day, tupleElement(dim, 1) AS dimension, tupleElement(dim, 2) AS country,
-    tupleElement(dim, 3) AS value, link_id, toUInt64(count()) AS clicks, toUInt64(countIf(is_bot)) AS bots
+ORDER BY (tenant_id, campaign, link_id, day, dimension, country, value)
+AS SELECT tenant_id, campaign, link_id, day, tupleElement(dim, 1) AS dimension, tupleElement(dim, 2) AS country,
+    tupleElement(dim, 3) AS value, toUInt64(count()) AS clicks, toUInt64(countIf(is_bot)) AS bots
 FROM
 (
     SELECT tenant_id, campaign, link_id, toDate(ts) AS day, is_bot, arrayJoin([
@@ -123,18 +126,18 @@ FROM
     FROM clicks
     WHERE campaign != ''
 )
-GROUP BY tenant_id, campaign, day, dimension, country, value, link_id
-ORDER BY tenant_id, campaign, day, dimension, country, value, link_id;
+GROUP BY tenant_id, campaign, link_id, day, dimension, country, value
+ORDER BY tenant_id, campaign, link_id, day, dimension, country, value;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS campaign_daily_dims_mv{on_cluster} TO campaign_daily_dims AS
 SELECT
     tenant_id,
     campaign,
+    link_id,
     day,
     tupleElement(dim, 1) AS dimension,
     tupleElement(dim, 2) AS country,
     tupleElement(dim, 3) AS value,
-    link_id,
     count() AS clicks,
     countIf(is_bot) AS bots
 FROM
@@ -153,4 +156,4 @@ FROM
     FROM clicks
     WHERE campaign != ''
 )
-GROUP BY tenant_id, campaign, day, dimension, country, value, link_id;
+GROUP BY tenant_id, campaign, link_id, day, dimension, country, value;

@@ -104,11 +104,11 @@ TABLES: dict[str, dict[str, str]] = {
     "campaign_daily_dims": {
         "tenant_id": "LowCardinality(String)",
         "campaign": "LowCardinality(String)",
+        "link_id": "String",
         "day": "Date",
         "dimension": "LowCardinality(String)",
         "country": "FixedString(2)",
         "value": "LowCardinality(String)",
-        "link_id": "String",
         "clicks": "SimpleAggregateFunction(sum, UInt64)",
         "bots": "SimpleAggregateFunction(sum, UInt64)",
     },

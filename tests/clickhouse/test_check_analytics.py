@@ -64,7 +64,7 @@ def test_check_analytics_reports_repairs_and_then_agrees(
     status, report = check(clickhouse_database, repair=True)
     assert status == 0, report
     assert "Repaired" in report.splitlines()[-1]
-    assert check(clickhouse_database) == (0, "Analytics agree with the raw clicks (6 rollups, all time).\n")
+    assert check(clickhouse_database) == (0, "Analytics agree with the raw clicks (9 rollups, all time).\n")
     assert_figures_agree(clickhouse, stored)
 
 
