@@ -1,13 +1,14 @@
 """The breakdowns of an analytics page: countries, cities, locations, browsers,
 platforms, operating systems and referrers, each most clicks first.
 
-Whole UTC days come from ``clicks_daily_dims``; the partial days at the ends of a range
-are added or taken away from raw clicks (``split_days``), so any time zone is served by
-the rollup with at most 12 hours of raw clicks per end. A campaign reads
-``campaign_daily_dims`` by its key range instead, and raw clicks of the links it clicked
-in the partial days only (``CAMPAIGN_ROLLUP``, ``CAMPAIGN_RAW``). Both queries are kept plain and
-the merging, ranking and naming happen here, on a few thousand rows: for queries this
-small, planning a more elaborate statement costs ClickHouse more than it saves.
+Whole UTC days come from ``campaign_daily_dims`` (0011); the partial days at the ends of a
+range are added or taken away from raw clicks (``split_days``), so any time zone is served
+by the rollup with at most 12 hours of raw clicks per end. A campaign reads the rollup by
+its key range, and the raw clicks of the links it clicked in the partial days only
+(``CAMPAIGN_ROLLUP``, ``CAMPAIGN_RAW``); a set of links reads it by their campaigns and
+ids. Both queries are kept plain and the merging, ranking and naming happen here, on a
+few thousand rows: for queries this small, planning a more elaborate statement costs
+ClickHouse more than it saves.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ GROUP BY dimension, country, value
 """
 _LINKS = "tenant_id = {tenant:String} AND link_id IN {links:Array(String)}"
 _CAMPAIGN = "tenant_id = {tenant:String} AND campaign = {campaign:String}"
-ROLLUP = _ROLLUP.format(table="clicks_daily_dims", where=_LINKS)
+# The rollup is in campaign order: a set's links are found under their campaigns
+# (``campaigns``, see sql.CAMPAIGNS_OF_LINK).
+ROLLUP = _ROLLUP.format(
+    table="campaign_daily_dims", where=f"{_LINKS} AND campaign IN {{campaigns:Array(String)}}"
+)
 CAMPAIGN_ROLLUP = _ROLLUP.format(table="campaign_daily_dims", where=_CAMPAIGN)
 
 # Raw clicks of one or two windows, each counted with its sign, grouped as the rollup
@@ -96,7 +101,7 @@ _SETS = {
 }
 _SETS.update({mask ^ 0b1111111: name for mask, name in list(_SETS.items())})
 
-Key = tuple[str, str, str]  # (dimension, country, value) as clicks_daily_dims has them
+Key = tuple[str, str, str]  # (dimension, country, value) as campaign_daily_dims has them
 
 
 def query_params(split: DaySplit) -> dict[str, Any]:

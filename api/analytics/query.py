@@ -86,7 +86,7 @@ class AnalyticsQueries:
         source = self._source(buckets)
         params = {"tenant": tenant_id, "start": to_ms(buckets.start), "end": to_ms(buckets.end), "tz": tz}
         link_set = _link_set(links)
-        if source == "quarter":
+        if self.use_rollups:  # the quarter and daily rollups find links under their campaigns
             params["campaigns"] = self._campaigns(tenant_id, link_set)
         series = self._rows(sql.series(source, interval), params, link_set)
         visitors: dict[str, int] = defaultdict(int)
@@ -140,8 +140,8 @@ class AnalyticsQueries:
         return out, per_link
 
     def _campaigns(self, tenant_id: str, links: LinkSet) -> list[str]:
-        """The campaigns of a set of links (one per link; '' for none), which the quarter
-        rollups need to find the links' rows."""
+        """The campaigns of a set of links (one per link; '' for none), which the rollups
+        in campaign order (0011) need to find the links' rows."""
         if len(links) == 1:
             params = {"tenant": tenant_id, "link": links.ids[0]}
             return [row[0] for row in self._query(sql.CAMPAIGNS_OF_LINK, params)]

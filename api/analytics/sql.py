@@ -283,7 +283,9 @@ READS: dict[str, set[str]] = {
     },
     "visitors_hourly": {"tenant_id", "link_id", "hour", "prev_hour", "visits"},
     "country_visitors_hourly": {"tenant_id", "link_id", "recent", "hour", "country", "prev_hour", "visits"},
-    "clicks_daily_dims": {"tenant_id", "link_id", "day", "dimension", "country", "value", "clicks", "bots"},
+    "campaign_daily_dims": {
+        "tenant_id", "campaign", "link_id", "day", "dimension", "country", "value", "clicks", "bots",
+    },
     "clicks_hourly": {"tenant_id", "link_id", "hour", "clicks", "bots"},
     "visitors_quarter": {"tenant_id", "campaign", "link_id", "quarter", "prev_quarter", "visits", "bots"},
     "country_visitors_quarter": {
