@@ -67,9 +67,15 @@ class AnalyticsQueries:
         interval: str = "day",
         tz: str = "UTC",
         exclude_bots: bool = False,
+        campaign: str | None = None,
     ) -> dict[str, Any]:
-        """Totals, time series and breakdowns of [start, end); raises RangeError on bad input."""
-        return self.analytics(tenant_id, [link_id], start, end, interval, tz, exclude_bots)
+        """Totals, time series and breakdowns of [start, end); raises RangeError on bad input.
+
+        ``campaign`` is the link's ('' for none) when the caller has the link at hand: the
+        rollups in campaign order find the link's rows under it, and without it the
+        queries first read it from one of the link's clicks (a round trip, 4-9 ms)."""
+        campaigns = None if campaign is None else [campaign]
+        return self._analytics(tenant_id, [link_id], start, end, interval, tz, exclude_bots, campaigns)
 
     def analytics(
         self,
@@ -82,12 +88,25 @@ class AnalyticsQueries:
         exclude_bots: bool = False,
     ) -> dict[str, Any]:
         """``link_analytics`` of a set of links: each figure the sum of the links' own."""
+        return self._analytics(tenant_id, links, start, end, interval, tz, exclude_bots, None)
+
+    def _analytics(
+        self,
+        tenant_id: str,
+        links: LinkSet | Sequence[str],
+        start: datetime,
+        end: datetime,
+        interval: str,
+        tz: str,
+        exclude_bots: bool,
+        campaigns: list[str] | None,
+    ) -> dict[str, Any]:
         buckets = make_buckets(start, end, interval, tz)
         source = self._source(buckets)
         params = {"tenant": tenant_id, "start": to_ms(buckets.start), "end": to_ms(buckets.end), "tz": tz}
         link_set = _link_set(links)
         if self.use_rollups:  # the quarter and daily rollups find links under their campaigns
-            params["campaigns"] = self._campaigns(tenant_id, link_set)
+            params["campaigns"] = self._campaigns(tenant_id, link_set) if campaigns is None else campaigns
         series = self._rows(sql.series(source, interval), params, link_set)
         visitors: dict[str, int] = defaultdict(int)
         for country, n in self._rows(sql.country_visitors(source), params, link_set):
