@@ -9,8 +9,8 @@ Series and visitors have three sources that give the same figures:
 - ``quarter``: ``visitors_quarter`` and ``country_visitors_quarter`` (0011), the same
   counts per 15 minutes; exact when the range and every bucket boundary are whole quarter
   hours of UTC: a range of dates or hours in any zone (Asia/Kolkata +05:30,
-  Asia/Kathmandu +05:45). Four times the rows of the hourly tables for a busy link, so
-  whole-hour zones keep those.
+  Asia/Kathmandu +05:45). 7.6 times the rows of the hourly tables for a busy link
+  (524,000 against 69,000 for the bench's link of 5M clicks), so whole-hour zones keep those.
 - ``raw``: ``clicks`` itself, for the rest (ranges that start or end between quarter hours).
 
 A campaign's page reads the quarter tables by campaign (``campaign_series``,

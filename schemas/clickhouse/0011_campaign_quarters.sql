@@ -11,8 +11,8 @@
 -- - A link's page in a zone whose offset is not whole hours (Asia/Kolkata +05:30,
 --   Asia/Kathmandu +05:45): its hour and day boundaries fall on quarter hours of UTC,
 --   which the hourly rollups cannot split. A link's rows here are (tenant, campaign,
---   link) with its campaign read from its clicks. Whole-hour zones keep the hourly
---   rollups: 4 times fewer rows for a busy link.
+--   link), under the campaign the link store gives it. Whole-hour zones keep the hourly
+--   rollups: 7.6 times fewer rows for a busy link (69,000 against 524,000 for 5M clicks).
 --
 -- Unique visitors as in 0002 (see there and 0001), a quarter wide: human clicks by the
 -- quarter of the visitor's previous click on the link, so "prev < s" is
