@@ -20,7 +20,7 @@ FILLED = 11  # 0011_campaign_quarters: fills itself from the clicks stored befor
 NEW_TABLES = ("visitors_quarter", "country_visitors_quarter", "campaign_daily_dims")
 
 
-def apply(client: Client, versions: range) -> None:
+def apply(client: Client, versions: range | list[int]) -> None:
     for version, _, sql in migrations():
         if version in versions:
             for statement in statements(sql):
@@ -29,7 +29,8 @@ def apply(client: Client, versions: range) -> None:
 
 def test_new_rollups_are_filled_from_stored_clicks_once(clickhouse_database: tuple[str, str]) -> None:
     client = connect(*clickhouse_database)
-    apply(client, range(1, FILLED))
+    # Every other migration first: the sink writes the columns later ones add (0012's variant).
+    apply(client, [version for version, _, _ in migrations() if version != FILLED])
     # LINK in a campaign, OTHER_LINK in none: the breakdowns hold both.
     rows = [replace(row, campaign="spring" if row.link_id == truth.LINK else "") for row in truth.generate()]
     before, after = rows[: len(rows) // 2], rows[len(rows) // 2 :]
