@@ -63,7 +63,10 @@ _QUARTER_LINKS = (
 CAMPAIGNS_OF_LINK = (
     "SELECT campaign FROM clicks WHERE tenant_id = {tenant:String} AND link_id = {link:String} LIMIT 1"
 )
-CAMPAIGNS_OF_LINKS = f"SELECT DISTINCT campaign FROM clicks WHERE {_LINKS}"
+# A set's from the breakdowns rollup, which has a few rows per link and day where clicks
+# has every click (6 ms against 73 for a set holding a link of 5M clicks): every click
+# has rows there, so every link with clicks is found.
+CAMPAIGNS_OF_LINKS = f"SELECT DISTINCT campaign FROM campaign_daily_dims WHERE {_LINKS}"
 CAMPAIGN = "tenant_id = {tenant:String} AND campaign = {campaign:String}"
 
 
