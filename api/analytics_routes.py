@@ -209,6 +209,7 @@ class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
             query.interval,
             query.tz,
             query.exclude_bots,
+            link.campaign or "",
         )
         lifetime = await self.ctx.clicks.lifetime_clicks(link.tenant_id, [link.id])
         body: dict[str, Any] = {

@@ -61,7 +61,7 @@ class CampaignEndpoints:
 
     async def list_campaigns(self, request: Request) -> Response:
         """The tenant's campaigns, the one with the newest link first, each with its live
-        links' lifetime figures from the hourly rollups."""
+        links' lifetime figures from the campaign-ordered rollups."""
         tenant = tenant_of(request)
         limit = page_limit(request.query_params)
         after = _cursor(request.query_params)
@@ -70,7 +70,8 @@ class CampaignEndpoints:
             ordered = [summary for summary in ordered if _order(summary) > after]
         page = ordered[:limit]
         groups = [await self.ctx.store.campaign_link_ids(tenant.id, summary.campaign) for summary in page]
-        figures = await run_query(self.queries.lifetime_by_group, tenant.id, groups)
+        names = [summary.campaign for summary in page]
+        figures = await run_query(self.queries.lifetime_by_campaign, tenant.id, names)
         items = [
             CampaignItem(
                 campaign=summary.campaign,
@@ -93,14 +94,16 @@ class CampaignEndpoints:
         if campaign is None or not link_ids:
             raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
         named = {"campaign": {"campaign": campaign, "links": len(link_ids)}}
-        return json_response({**named, **await self.set_analytics(request, tenant.id, link_ids)})
+        return json_response({**named, **await self.set_analytics(request, tenant.id, link_ids, campaign)})
 
-    async def set_analytics(self, request: Request, tenant_id: str, link_ids: list[str]) -> dict[str, Any]:
+    async def set_analytics(
+        self, request: Request, tenant_id: str, link_ids: list[str], campaign: str | None = None
+    ) -> dict[str, Any]:
         """The analytics of a set of the tenant's live links, as a campaign's are shown (a
-        tag's too): the figures, the contacts who clicked and the per-link table."""
+        tag's too): the figures, the contacts who clicked and the per-link table. A
+        campaign's (``campaign`` given, ``link_ids`` its links) are read by its key."""
         query = analytics_request(request.query_params, utcnow())
-        links = LinkSet(link_ids)
-        figures, per_link = await run_query(self._figures, tenant_id, links, query)
+        figures, per_link = await run_query(self._figures, tenant_id, campaign, link_ids, query)
 
         def total(link_id: str) -> int:
             found = per_link.get(link_id, _NO_FIGURES)
@@ -128,9 +131,15 @@ class CampaignEndpoints:
         }
 
     def _figures(
-        self, tenant_id: str, links: LinkSet, query: AnalyticsRequest
+        self, tenant_id: str, campaign: str | None, link_ids: list[str], query: AnalyticsRequest
     ) -> tuple[dict[str, Any], dict[str, LinkFigures]]:
-        """The campaign's analytics and its links' figures, in one worker thread."""
+        """The set's analytics and its links' figures, in one worker thread."""
+        if campaign is not None:
+            start, end, interval, tz = query.start, query.end, query.interval, query.tz
+            return self.queries.campaign_analytics(
+                tenant_id, campaign, link_ids, start, end, interval, tz, query.exclude_bots
+            )
+        links = LinkSet(link_ids)
         figures = self.queries.analytics(
             tenant_id, links, query.start, query.end, query.interval, query.tz, query.exclude_bots
         )

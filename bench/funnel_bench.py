@@ -148,7 +148,7 @@ FROM numbers({{rows}})
 
 TABLES = ("deliveries", "clicks", "conversions")
 DERIVED = ("link_visitors", "clicks_hourly", "visitors_hourly", "country_visitors_hourly",
-           "clicks_daily_dims", "campaign_contacts_hourly")  # fmt: skip
+           "campaign_daily_dims", "campaign_contacts_hourly")  # fmt: skip
 
 
 def generate(client: Client, contacts: int, other: int) -> dict[str, float]:

@@ -75,12 +75,15 @@ CELLS: dict[str, Cells] = {
     "clicks_hourly": Cells("hour", "HOUR", "sum(clicks)"),
     "visitors_hourly": Cells("hour", "HOUR", "sum(visits)"),
     "country_visitors_hourly": Cells("hour", "HOUR", "sum(visits)"),
-    # Every click has one row per dimension; its country row stands for the click.
-    "clicks_daily_dims": Cells("day", "DAY", "sumIf(clicks, dimension = 'country')"),
     # Human clicks of contacts on campaign links only: a bot's click counts nothing here.
     "campaign_contacts_hourly": Cells("hour", "HOUR", "sum(clicks)"),
     # The lifetime counts of a link's visitors: reported per link, compared per visitor.
     "link_visitors": Cells("visitor_id", None, "sum(clicks)"),
+    # Quarter hours: a cell's clicks lie in the hour from its start (more is harmless).
+    "visitors_quarter": Cells("quarter", "HOUR", "sum(visits) + sum(bots)"),
+    "country_visitors_quarter": Cells("quarter", "HOUR", "sum(visits)"),
+    # Every click has one row per dimension; its country row stands for the click.
+    "campaign_daily_dims": Cells("day", "DAY", "sumIf(clicks, dimension = 'country')"),
 }
 LIFETIME = "all time"  # the bucket a report gives cells not cut by time
 

@@ -52,6 +52,13 @@ class Buckets:
         so that hourly rollups answer it exactly (not so in e.g. Asia/Kolkata, +05:30)."""
         return all(_whole_hour(value) for value in (self.start, self.end, *self.starts[1:]))
 
+    @property
+    def quarter_aligned(self) -> bool:
+        """Whether the range and every bucket boundary inside it are whole quarter hours of
+        UTC, so that 15-minute rollups answer it exactly: a range of dates or hours in any
+        zone (every offset is whole quarter hours: Asia/Kolkata +05:30, Asia/Kathmandu +05:45)."""
+        return all(value.timestamp() % 900 == 0 for value in (self.start, self.end, *self.starts[1:]))
+
 
 def make_buckets(start: datetime, end: datetime, interval: str, tz: str) -> Buckets:
     """The buckets of [start, end). Naive datetimes are taken as UTC."""

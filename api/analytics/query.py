@@ -26,9 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import Buckets, DaySplit, RangeError, make_buckets, split_days
@@ -40,11 +39,14 @@ ClickCursor = tuple[int, str]  # (ts in Unix ms, event id): where the next page 
 MAX_PAGE = 1000
 
 _HOUR_MS = 3_600_000
+_QUARTER_MS = 900_000
 
 
-@dataclass(frozen=True, slots=True)
-class LinkFigures:
-    """One link's clicks in a range: all of them (bots included), bots, unique visitors."""
+class LinkFigures(NamedTuple):
+    """One link's clicks in a range: all of them (bots included), bots, unique visitors.
+
+    A named tuple: a campaign's page makes one per link clicked, and 10,000 take half the
+    time of frozen dataclasses (6 ms against 12 on a busy machine)."""
 
     clicks: int
     bots: int
@@ -65,9 +67,15 @@ class AnalyticsQueries:
         interval: str = "day",
         tz: str = "UTC",
         exclude_bots: bool = False,
+        campaign: str | None = None,
     ) -> dict[str, Any]:
-        """Totals, time series and breakdowns of [start, end); raises RangeError on bad input."""
-        return self.analytics(tenant_id, [link_id], start, end, interval, tz, exclude_bots)
+        """Totals, time series and breakdowns of [start, end); raises RangeError on bad input.
+
+        ``campaign`` is the link's ('' for none) when the caller has the link at hand: the
+        rollups in campaign order find the link's rows under it, and without it the
+        queries first read it from one of the link's clicks (a round trip, about 5 ms)."""
+        campaigns = None if campaign is None else [campaign]
+        return self._analytics(tenant_id, [link_id], start, end, interval, tz, exclude_bots, campaigns)
 
     def analytics(
         self,
@@ -80,10 +88,25 @@ class AnalyticsQueries:
         exclude_bots: bool = False,
     ) -> dict[str, Any]:
         """``link_analytics`` of a set of links: each figure the sum of the links' own."""
+        return self._analytics(tenant_id, links, start, end, interval, tz, exclude_bots, None)
+
+    def _analytics(
+        self,
+        tenant_id: str,
+        links: LinkSet | Sequence[str],
+        start: datetime,
+        end: datetime,
+        interval: str,
+        tz: str,
+        exclude_bots: bool,
+        campaigns: list[str] | None,
+    ) -> dict[str, Any]:
         buckets = make_buckets(start, end, interval, tz)
-        source: sql.Source = "rollup" if self.use_rollups and buckets.hour_aligned else "raw"
+        source = self._source(buckets)
         params = {"tenant": tenant_id, "start": to_ms(buckets.start), "end": to_ms(buckets.end), "tz": tz}
         link_set = _link_set(links)
+        if self.use_rollups:  # the quarter and daily rollups find links under their campaigns
+            params["campaigns"] = self._campaigns(tenant_id, link_set) if campaigns is None else campaigns
         series = self._rows(sql.series(source, interval), params, link_set)
         visitors: dict[str, int] = defaultdict(int)
         for country, n in self._rows(sql.country_visitors(source), params, link_set):
@@ -91,6 +114,64 @@ class AnalyticsQueries:
         out = _series(series, buckets, exclude_bots)
         out.update(self._breakdowns(params, link_set, exclude_bots, visitors))
         return out
+
+    def campaign_analytics(
+        self,
+        tenant_id: str,
+        campaign: str,
+        links: LinkSet | Sequence[str],
+        start: datetime,
+        end: datetime,
+        interval: str = "day",
+        tz: str = "UTC",
+        exclude_bots: bool = False,
+    ) -> tuple[dict[str, Any], dict[str, LinkFigures]]:
+        """``analytics`` and ``per_link`` of a campaign, whose links are ``links``.
+
+        Read by the campaign's key in the rollups of 0011 (the clicks whose campaign is
+        ``campaign``: its links' clicks, as a link's campaign never changes and a deleted
+        link's rows go with it) in four statements; ``links`` serve only ranges the rollups
+        cannot answer (between quarter hours), read raw, so a list of ids is made into a
+        ``LinkSet`` only then (12 ms for 10,000)."""
+        buckets = make_buckets(start, end, interval, tz)
+        if self._source(buckets) == "raw":
+            figures = self.analytics(tenant_id, links, start, end, interval, tz, exclude_bots)
+            return figures, self.per_link(tenant_id, links, start, end)
+        start_ms, end_ms = to_ms(buckets.start), to_ms(buckets.end)
+        params = {"tenant": tenant_id, "campaign": campaign, "start": start_ms, "end": end_ms, "tz": tz}
+        rows = self._query(sql.campaign_series(interval), params)
+        per_link = {
+            link_id: LinkFigures(clicks, bots, unique)
+            for link_id, _, clicks, bots, _, unique in rows
+            if link_id
+        }
+        visitors = {country: n for country, n in self._query(sql.campaign_country_visitors(), params)}
+        out = _series([row[1:] for row in rows if not row[0]], buckets, exclude_bots)
+        split = split_days(start_ms, end_ms)
+        query_params = {**params, **breakdowns.query_params(split)}
+        rollup_rows: Sequence[Sequence[Any]] = []
+        raw_rows: Sequence[Sequence[Any]] = []
+        if split.first_day < split.end_day:
+            rollup_rows = self._query(breakdowns.CAMPAIGN_ROLLUP, query_params)
+        if split.windows:
+            raw_rows = self._query(breakdowns.CAMPAIGN_RAW, query_params)
+        out.update(breakdowns.lists(breakdowns.merge(rollup_rows, raw_rows), exclude_bots, visitors))
+        return out, per_link
+
+    def _campaigns(self, tenant_id: str, links: LinkSet) -> list[str]:
+        """The campaigns of a set of links (one per link; '' for none), which the rollups
+        in campaign order (0011) need to find the links' rows."""
+        if len(links) == 1:
+            params = {"tenant": tenant_id, "link": links.ids[0]}
+            return [row[0] for row in self._query(sql.CAMPAIGNS_OF_LINK, params)]
+        return [row[0] for row in self._rows(sql.CAMPAIGNS_OF_LINKS, {"tenant": tenant_id}, links)]
+
+    def _source(self, buckets: Buckets) -> sql.Source:
+        if not self.use_rollups:
+            return "raw"
+        if buckets.hour_aligned:
+            return "rollup"
+        return "quarter" if buckets.quarter_aligned else "raw"
 
     def _breakdowns(
         self,
@@ -121,12 +202,18 @@ class AnalyticsQueries:
         start_ms, end_ms = to_ms(start), to_ms(end)
         if end_ms <= start_ms:
             raise RangeError("the range must end after it starts")
-        whole_hours = start_ms % _HOUR_MS == 0 and end_ms % _HOUR_MS == 0
-        source: sql.Source = "rollup" if self.use_rollups and whole_hours else "raw"
-        params = {"tenant": tenant_id, "start": start_ms, "end": end_ms}
+        source: sql.Source = "raw"
+        if self.use_rollups and start_ms % _HOUR_MS == 0 and end_ms % _HOUR_MS == 0:
+            source = "rollup"
+        elif self.use_rollups and start_ms % _QUARTER_MS == 0 and end_ms % _QUARTER_MS == 0:
+            source = "quarter"
+        params: dict[str, Any] = {"tenant": tenant_id, "start": start_ms, "end": end_ms}
+        link_set = _link_set(links)
+        if source == "quarter":
+            params["campaigns"] = self._campaigns(tenant_id, link_set)
         return {
             link_id: LinkFigures(clicks, bots, unique)
-            for link_id, clicks, bots, unique in self._rows(sql.per_link(source), params, _link_set(links))
+            for link_id, clicks, bots, unique in self._rows(sql.per_link(source), params, link_set)
         }
 
     def lifetime_clicks(self, tenant_id: str, link_ids: Sequence[str]) -> dict[str, int]:
@@ -154,12 +241,27 @@ class AnalyticsQueries:
                 figures[2] += unique
         return [LinkFigures(*figures) for figures in totals]
 
+    def lifetime_by_campaign(self, tenant_id: str, campaigns: Sequence[str]) -> list[LinkFigures]:
+        """``lifetime_by_group`` of campaigns, each the group of its links, read by the
+        campaigns' keys (0011) rather than by their links' ids: a campaign's clicks are its
+        links' and a deleted link's go with it."""
+        if not campaigns:
+            return []
+        params = {"tenant": tenant_id, "campaigns": list(campaigns)}
+        found = {
+            name: LinkFigures(*figures) for name, *figures in self._query(sql.LIFETIME_BY_CAMPAIGN, params)
+        }
+        return [found.get(name, LinkFigures(0, 0, 0)) for name in campaigns]
+
     def _rows(self, query: str, params: dict[str, Any], links: LinkSet) -> Sequence[Sequence[Any]]:
         """The rows of ``query`` over a set of links; an empty set has none to read."""
         if not links:
             return []
         bound, all_params = links.bind(query, params)
-        return self.client.query(bound, parameters=all_params).result_rows
+        return self._query(bound, all_params)
+
+    def _query(self, query: str, params: dict[str, Any]) -> Sequence[Sequence[Any]]:
+        return self.client.query(query, parameters=params).result_rows
 
     def click_log(
         self, tenant_id: str, link_id: str, limit: int = 50, before: ClickCursor | None = None

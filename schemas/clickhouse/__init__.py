@@ -72,8 +72,28 @@ TABLES: dict[str, dict[str, str]] = {
         "prev_hour": "DateTime('UTC')",
         "visits": "SimpleAggregateFunction(sum, UInt64)",
     },
-    "clicks_daily_dims": {
+    "visitors_quarter": {
         "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "link_id": "String",
+        "quarter": "DateTime('UTC')",
+        "prev_quarter": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+        "bots": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "country_visitors_quarter": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
+        "link_id": "String",
+        "recent": "Bool",
+        "quarter": "DateTime('UTC')",
+        "country": "FixedString(2)",
+        "prev_quarter": "DateTime('UTC')",
+        "visits": "SimpleAggregateFunction(sum, UInt64)",
+    },
+    "campaign_daily_dims": {
+        "tenant_id": "LowCardinality(String)",
+        "campaign": "LowCardinality(String)",
         "link_id": "String",
         "day": "Date",
         "dimension": "LowCardinality(String)",
@@ -179,8 +199,10 @@ CLICK_DATA_TABLES: tuple[str, ...] = (
     "clicks_hourly",
     "visitors_hourly",
     "country_visitors_hourly",
-    "clicks_daily_dims",
     "campaign_contacts_hourly",
+    "visitors_quarter",
+    "country_visitors_quarter",
+    "campaign_daily_dims",
 )
 
 

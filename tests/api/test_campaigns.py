@@ -513,9 +513,9 @@ def test_random_requests_never_fail(spring: Campaign) -> None:
 
 
 SET_QUERIES = {
-    **{f"series {source}": sql.series(source, "day") for source in ("rollup", "raw")},
-    **{f"country visitors {source}": sql.country_visitors(source) for source in ("rollup", "raw")},
-    **{f"per link {source}": sql.per_link(source) for source in ("rollup", "raw")},
+    **{f"series {source}": sql.series(source, "day") for source in ("rollup", "quarter", "raw")},
+    **{f"country visitors {source}": sql.country_visitors(source) for source in ("rollup", "quarter", "raw")},
+    **{f"per link {source}": sql.per_link(source) for source in ("rollup", "quarter", "raw")},
     "breakdowns rollup": breakdowns.ROLLUP,
     "breakdowns raw": breakdowns.RAW,
     "lifetime": sql.LIFETIME,
@@ -536,6 +536,7 @@ def test_every_read_of_a_set_selects_its_links_by_primary_key(
         "end": end,
         "tz": "UTC",
         "sizes": [len(ids)],
+        "campaigns": [spring.name],
         **breakdowns.query_params(split_days(start + 3_600_000, end - 3_600_000)),
     }
     query, bound = LinkSet(ids).bind(SET_QUERIES[name], params)
@@ -550,3 +551,44 @@ def test_every_read_of_a_set_selects_its_links_by_primary_key(
     for read in reads:
         key = read[read.index("PrimaryKey") :]
         assert re.search(rf"Condition: [^\n]*\(link_id in {len(ids)}-element set\)", key), read
+
+
+CAMPAIGN_QUERIES = {
+    "series and links": sql.campaign_series("day"),
+    "country visitors": sql.campaign_country_visitors(),
+    "breakdowns rollup": breakdowns.CAMPAIGN_ROLLUP,
+    "breakdowns raw": breakdowns.CAMPAIGN_RAW,
+    "lifetime": sql.LIFETIME_BY_CAMPAIGN,
+}
+
+
+@pytest.mark.parametrize("name", CAMPAIGN_QUERIES)
+def test_every_read_of_a_campaign_selects_it_by_primary_key(
+    analytics_api: AnalyticsApi, spring: Campaign, name: str
+) -> None:
+    """A campaign is a key range of the campaign-ordered rollups, never a list of its links."""
+    start, end = int(START.timestamp() * 1000), int((START + timedelta(days=30)).timestamp() * 1000)
+    params = {
+        "tenant": spring.account.id,
+        "campaign": spring.name,
+        "campaigns": [spring.name],
+        "start": start,
+        "end": end,
+        "tz": "UTC",
+        **breakdowns.query_params(split_days(start + 3_600_000, end - 3_600_000)),
+    }
+    plan = "\n".join(
+        row[0]
+        for row in analytics_api.queries.client.query(
+            f"EXPLAIN indexes = 1 {CAMPAIGN_QUERIES[name]}", parameters=params
+        ).result_rows
+    )
+    reads = plan.split("ReadFromMergeTree")[1:]
+    assert reads, plan
+    for read in reads:
+        table = read.split(")", 1)[0]
+        condition = re.search(r"PrimaryKey.*?Condition: ([^\n]*)", read, re.S)
+        assert condition is not None, read
+        # Raw clicks of the partial days: the links the campaign's rows name, by key.
+        column = "link_id" if table.endswith(".clicks") else "campaign"
+        assert f"({column} in " in condition[1], read

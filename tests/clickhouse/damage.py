@@ -28,7 +28,9 @@ ROLLUP_VIEWS = (
     "clicks_hourly_mv",
     "visitors_hourly_mv",
     "country_visitors_hourly_mv",
-    "clicks_daily_dims_mv",
+    "visitors_quarter_mv",
+    "country_visitors_quarter_mv",
+    "campaign_daily_dims_mv",
 )
 RANGE = (datetime(2025, 2, 1, tzinfo=UTC), datetime(2025, 11, 1, tzinfo=UTC))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,6 +64,12 @@ CASES = [
         local("America/Sao_Paulo", 2025, 5, 1),
     ),
     ("UTC", "hour", datetime(2025, 3, 5, 10, 17, 5, tzinfo=UTC), datetime(2025, 3, 8, 3, 0, 59, tzinfo=UTC)),
+    # 45-minute offset: bucket boundaries at :15 UTC.
+    ("Asia/Kathmandu", "day", local("Asia/Kathmandu", 2025, 3, 2), local("Asia/Kathmandu", 2025, 4, 1)),
+    ("Asia/Kathmandu", "hour", local("Asia/Kathmandu", 2025, 3, 20), local("Asia/Kathmandu", 2025, 3, 23)),
+    ("Asia/Kolkata", "week", local("Asia/Kolkata", 2025, 2, 17), local("Asia/Kolkata", 2025, 4, 14)),
+    # Quarter hours of UTC, not hours: a range from 10:15 to 03:45 by hour.
+    ("UTC", "hour", datetime(2025, 3, 5, 10, 15, tzinfo=UTC), datetime(2025, 3, 8, 3, 45, tzinfo=UTC)),
 ]
 
 
@@ -113,7 +120,7 @@ def test_a_dst_day_in_berlin_has_its_real_length(
     assert by_day["totals"]["total"] == sum(item["total"] for item in by_hour["timeseries"])
 
 
-def test_rollups_serve_whole_hour_zones_and_raw_the_rest() -> None:
+def test_hourly_rollups_serve_whole_hour_zones_quarter_rollups_the_rest_and_raw_the_others() -> None:
     berlin = make_buckets(
         local("Europe/Berlin", 2025, 3, 1), local("Europe/Berlin", 2025, 4, 1), "day", "Europe/Berlin"
     )
@@ -123,9 +130,18 @@ def test_rollups_serve_whole_hour_zones_and_raw_the_rest() -> None:
     kolkata_utc_days = make_buckets(
         datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC), "day", "Asia/Kolkata"
     )
+    kathmandu = make_buckets(
+        local("Asia/Kathmandu", 2025, 3, 1), local("Asia/Kathmandu", 2025, 3, 3), "hour", "Asia/Kathmandu"
+    )
+    mid_quarter = make_buckets(
+        datetime(2025, 3, 1, 0, 10, tzinfo=UTC), datetime(2025, 3, 2, tzinfo=UTC), "day", "UTC"
+    )
     assert berlin.hour_aligned
     assert not kolkata.hour_aligned
     assert not kolkata_utc_days.hour_aligned  # the bucket boundary at 18:30 UTC splits an hour
+    assert kolkata.quarter_aligned and kolkata_utc_days.quarter_aligned
+    assert kathmandu.quarter_aligned and not kathmandu.hour_aligned  # +05:45
+    assert not mid_quarter.quarter_aligned
 
 
 def test_an_empty_link_has_all_zero_buckets(clickhouse: Client) -> None:
@@ -216,3 +232,62 @@ def test_bad_click_log_pages_are_refused(
 ) -> None:
     with pytest.raises(RangeError):
         AnalyticsQueries(clickhouse).click_log(truth.TENANT, truth.LINK, limit, before)
+
+
+@pytest.fixture(scope="module")
+def campaign_loaded(clickhouse_url: str, rows: list[ClickRow]) -> Iterator[Client]:
+    """The generated clicks with both links in the campaign "spring", and the clicks of
+    one more link in another campaign, which must count in none of spring's figures."""
+    with new_database(clickhouse_url) as name:
+        client = connect(clickhouse_url, name)
+        migrate(client)
+        spring = [replace(row, campaign="spring") for row in rows]
+        autumn = [replace(row, campaign="autumn", link_id=AUTUMN_LINK) for row in rows[::3]]
+        sink = ClickIngest(client)
+        for batch in truth.batches(spring + autumn, 500):
+            sink.insert(batch)
+        yield client
+        client.close()
+
+
+AUTUMN_LINK = "0190000000007000800000000000000d"
+
+
+@pytest.mark.parametrize(("tz", "interval", "start", "end"), CASES)
+@pytest.mark.parametrize("exclude_bots", [False, True])
+def test_a_campaign_is_the_set_of_its_links(
+    campaign_loaded: Client,
+    rows: list[ClickRow],
+    tz: str,
+    interval: str,
+    start: datetime,
+    end: datetime,
+    exclude_bots: bool,
+) -> None:
+    links = [truth.LINK, truth.OTHER_LINK]
+    queries = AnalyticsQueries(campaign_loaded)
+    figures, per_link = queries.campaign_analytics(
+        truth.TENANT, "spring", links, start, end, interval, tz, exclude_bots
+    )
+    raw = AnalyticsQueries(campaign_loaded, use_rollups=False)
+    assert figures == raw.analytics(truth.TENANT, links, start, end, interval, tz, exclude_bots)
+    assert per_link == raw.per_link(truth.TENANT, links, start, end)
+    for link in links:
+        expected = truth.expected(rows, start, end, interval, tz, False, link=link)
+        assert per_link[link].unique == expected["totals"]["unique"]
+        assert per_link[link].clicks == expected["totals"]["total"]
+
+
+@pytest.mark.parametrize(("tz", "interval", "start", "end"), CASES)
+def test_a_link_in_a_campaign_has_its_own_figures(
+    campaign_loaded: Client, rows: list[ClickRow], tz: str, interval: str, start: datetime, end: datetime
+) -> None:
+    queries = AnalyticsQueries(campaign_loaded)
+    result = queries.link_analytics(truth.TENANT, truth.LINK, start, end, interval, tz)
+    assert truth.comparable(result) == truth.expected(rows, start, end, interval, tz, False)
+    # The campaign the API has at hand from the link store finds the same rows.
+    known = queries.link_analytics(truth.TENANT, truth.LINK, start, end, interval, tz, campaign="spring")
+    assert known == result
+    links = [truth.LINK, AUTUMN_LINK]
+    raw = AnalyticsQueries(campaign_loaded, use_rollups=False)
+    assert queries.per_link(truth.TENANT, links, start, end) == raw.per_link(truth.TENANT, links, start, end)

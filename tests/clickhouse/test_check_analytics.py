@@ -57,14 +57,14 @@ def test_check_analytics_reports_repairs_and_then_agrees(
     figures = {link: truth_figures(stored, link) for link in (LINK, OTHER_LINK)}
     for line in lifetime:
         assert int(line[-2]) == figures[line[2]].clicks - figures[line[2]].bots  # every human click
-    assert not [line for line in lines if line.startswith(("visitors_hourly", "clicks_daily_dims"))]
+    assert not [line for line in lines if line.startswith(("visitors_hourly", "campaign_daily_dims"))]
     assert "--repair" in lines[-1]
     assert Reconciler(clickhouse).differences(Period())  # reporting changed nothing
 
     status, report = check(clickhouse_database, repair=True)
     assert status == 0, report
     assert "Repaired" in report.splitlines()[-1]
-    assert check(clickhouse_database) == (0, "Analytics agree with the raw clicks (6 rollups, all time).\n")
+    assert check(clickhouse_database) == (0, "Analytics agree with the raw clicks (8 rollups, all time).\n")
     assert_figures_agree(clickhouse, stored)
 
 

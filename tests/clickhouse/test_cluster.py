@@ -21,7 +21,7 @@ from smartlinks.settings import Settings, SettingsError
 CLUSTER = "smartlinks_prod"
 ON_CLUSTER = f" ON CLUSTER '{CLUSTER}'"
 ENGINE = re.compile(r"\bENGINE\s*=\s*(\w*MergeTree)\b", re.IGNORECASE)
-DDL = re.compile(r"\s*(CREATE|ALTER)\b", re.IGNORECASE)
+DDL = re.compile(r"\s*(CREATE|ALTER|DROP)\b", re.IGNORECASE)
 
 SHIPPED = [
     pytest.param(statement, id=f"{name}:{i}")
@@ -39,9 +39,9 @@ def test_every_shipped_migration_has_statements_to_transform() -> None:
 def test_every_create_and_alter_runs_on_the_cluster(statement: str) -> None:
     out = for_servers(statement, CLUSTER)
     assert out.count(ON_CLUSTER) == 1
-    # Right after the object's name: before the column list, TO, AS or ENGINE.
+    # Right after the object's name: before the column list, TO, AS or ENGINE (a DROP ends there).
     head = re.match(
-        r"\s*(?:CREATE|ALTER)\b.*?" + re.escape(ON_CLUSTER) + r"(\s*[(\n]|\s+TO\s|\s+AS\s)", out, re.S
+        r"\s*(?:CREATE|ALTER|DROP)\b.*?" + re.escape(ON_CLUSTER) + r"(\s*[(\n]|\s+TO\s|\s+AS\s|$)", out, re.S
     )
     assert head is not None, out
 

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.clickhouse
     [
         ROLLUP_VIEWS,
         ("link_visitors_mv",),  # the visitors' history: new clicks would be miscounted as unique
-        ("clicks_hourly_mv", "clicks_daily_dims_mv"),  # the figures of issue 10
+        ("clicks_hourly_mv", "campaign_daily_dims_mv"),  # the figures of issue 10
     ],
     ids=["every-view", "link-visitors", "hourly-and-daily"],
 )
