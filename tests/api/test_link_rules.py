@@ -68,7 +68,9 @@ def test_rules_change_one_at_a_time_and_clear(a: httpx.Client, api: ApiServer) -
 
 def test_a_whole_weight_written_as_a_decimal_is_a_whole_number(a: httpx.Client) -> None:
     # JSON has one kind of number: 3.0 is the integer 3, as the document's "integer" says.
-    link = create(a, variants=[{"destination_url": URL, "weight": 3.0}, {"destination_url": URL, "weight": 1}])
+    link = create(
+        a, variants=[{"destination_url": URL, "weight": 3.0}, {"destination_url": URL, "weight": 1}]
+    )
     assert [variant["weight"] for variant in link["variants"]] == [3, 1]
     changed = a.patch(f"/api/v1/links/{link['id']}", json={"variants": two_variants(weight=135482.0)})
     assert changed.status_code == 200, changed.text
