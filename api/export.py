@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
@@ -35,7 +36,6 @@ from api.serialize import link_short_url, timestamp
 from smartlinks.clickhouse import Client
 from smartlinks.models import Link, rfc3339, utcnow
 from smartlinks.rules import NO_RULES
-from smartlinks.store.base import LinkQuery
 
 CSV = "text/csv; charset=utf-8"
 LINK_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -90,10 +90,7 @@ class ExportEndpoints:
         params = QueryParams(
             [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit", "cursor")]
         )
-        first = link_query(params, tenant.id)
-        query = LinkQuery(
-            first.tenant_id, first.search, first.status, first.campaign, MAX_LIMIT, None, first.tag
-        )
+        query = replace(link_query(params, tenant.id), limit=MAX_LIMIT, after_id=None)
         page = await self.ctx.store.list_links(query)
         first_rows = await self._link_rows(tenant.id, page.items)
 
@@ -101,17 +98,7 @@ class ExportEndpoints:
             yield lines([tuple(name for name, _ in LINK_COLUMNS), *first_rows])
             after = page.next_after_id
             while after is not None:
-                following = await self.ctx.store.list_links(
-                    LinkQuery(
-                        query.tenant_id,
-                        query.search,
-                        query.status,
-                        query.campaign,
-                        MAX_LIMIT,
-                        after,
-                        query.tag,
-                    )
-                )
+                following = await self.ctx.store.list_links(replace(query, after_id=after))
                 yield lines(await self._link_rows(tenant.id, following.items))
                 after = following.next_after_id
 
