@@ -19,6 +19,7 @@ from api.context import ApiContext
 from api.dashboard import DashboardMount, create_dashboard
 from api.domains import DomainEndpoints
 from api.errors import EXCEPTION_HANDLERS
+from api.export import ExportEndpoints
 from api.funnel import FunnelEndpoints
 from api.funnel_events import funnel_event_routes
 from api.keys import key_routes
@@ -44,11 +45,13 @@ PUBLIC_PATHS = frozenset({OPENAPI_PATH, TRACK_PATH})
 
 def create_api(ctx: ApiContext) -> Starlette:
     links = LinkEndpoints(ctx)
+    exports = ExportEndpoints(ctx, links)
     analytics = (
         []
         if ctx.analytics is None
         else [
             *AnalyticsEndpoints(ctx, ctx.analytics, links).routes(),
+            *exports.click_routes(ctx.analytics.client),
             *CampaignEndpoints(ctx, ctx.analytics).routes(),
             *ContactEndpoints(ctx, ctx.analytics).routes(),
             *ContactFunnelEndpoints(ctx.analytics.client).routes(),
@@ -57,6 +60,7 @@ def create_api(ctx: ApiContext) -> Starlette:
     )
     routes = [
         *bulk_routes(ctx),  # before links: "/links/bulk" is not a link id
+        *exports.routes(),  # and "/links/export" neither
         *links.routes(),
         *message_routes(ctx),
         *funnel_event_routes(ctx),

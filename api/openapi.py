@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from api import (
     openapi_campaigns,
+    openapi_export,
     openapi_funnel,
     openapi_funnel_events,
     openapi_messaging,
@@ -210,7 +211,7 @@ _PATHS: dict[str, Any] = {
 # The parts of the API described in modules of their own.
 _PARTS = (
     openapi_messaging, openapi_campaigns, openapi_webhooks, openapi_qr, openapi_funnel_events, openapi_track,
-    openapi_funnel, openapi_tags_domains,
+    openapi_funnel, openapi_tags_domains, openapi_export,
 )  # fmt: skip
 
 

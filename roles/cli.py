@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from roles.import_formats import FORMATS as IMPORT_FORMATS
 from smartlinks import logs, tenant_admin
 from smartlinks.settings import Settings, SettingsError
 from smartlinks.store import open_store
@@ -203,6 +205,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "create", help="create an API key for a tenant (by id or name) and print it, e.g. after losing all"
     )
     key_create.add_argument("tenant", help="the tenant's id or name")
+    importing = commands.add_parser(
+        "import",
+        help="import links from a CSV file (csv, or the exports of Shlink, YOURLS or Bitly) into a tenant",
+    )
+    importing.add_argument("file", type=Path, help="the CSV file")
+    importing.add_argument("--tenant", required=True, help="the tenant's id or name")
+    importing.add_argument(
+        "--format", choices=IMPORT_FORMATS, default="csv", help="the file's format (default csv)"
+    )
+    importing.add_argument(
+        "--report", type=Path, help="where to write the per-row report (default: FILE.report.csv if needed)"
+    )
     check = commands.add_parser(
         "check-analytics",
         help="compare the rollups and lifetime counts with the raw clicks; --repair rebuilds what differs",
@@ -240,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tenant_admin.cmd_tenant_list(settings)
     if args.command == "key" and args.key_command == "create":
         return tenant_admin.cmd_key_create(settings, args.tenant)
+    if args.command == "import":
+        from roles.importer import run
+
+        return run(settings, args.file, args.tenant, args.format, args.report)
     if args.command == "check-analytics":
         from roles.check_analytics import cmd_check_analytics
 

@@ -345,6 +345,16 @@ export function qrUrl(id: string, format: "svg" | "png", options: { size?: numbe
   return withQuery(`${LINKS}/${segment(id)}/qr`, { format, size: options.size, download: options.download || null });
 }
 
+/** The addresses of the CSV downloads, with the page's filters; the session cookie
+ * authorises them, so a plain link with `download` fetches the file. An export has no
+ * buckets: the interval is left out. */
+export const exportUrl = {
+  linkClicks: (id: string, query: Query) => withQuery(`${LINKS}/${segment(id)}/clicks/export`, { ...query, interval: null }),
+  campaignClicks: (campaign: string, query: Query) =>
+    withQuery(`${CAMPAIGNS}/${segment(campaign)}/clicks/export`, { ...query, interval: null }),
+  links: (query: Query) => withQuery(`${LINKS}/export`, query),
+};
+
 export const api = {
   links: (query: Query) => request<Page<Link>>("GET", withQuery(LINKS, query)),
   link: (id: string) => request<Link>("GET", `${LINKS}/${encodeURIComponent(id)}`),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { api, ApiError, qrUrl, useSession } from "../src/api";
+import { api, ApiError, exportUrl, qrUrl, useSession } from "../src/api";
 
 interface Sent {
   url: string;
@@ -65,5 +65,16 @@ describe("api", () => {
   it("addresses QR images", () => {
     expect(qrUrl("abc", "svg")).toBe("/api/v1/links/abc/qr?format=svg");
     expect(qrUrl("abc", "png", { size: 1024, download: true })).toBe("/api/v1/links/abc/qr?format=png&size=1024&download=true");
+  });
+
+  it("addresses CSV downloads with the page's filters, without the interval", () => {
+    const query = { preset: "30d", interval: "week", exclude_bots: true, tz: "Europe/Berlin" };
+    expect(exportUrl.linkClicks("abc", query)).toBe(
+      "/api/v1/links/abc/clicks/export?preset=30d&exclude_bots=true&tz=Europe%2FBerlin",
+    );
+    expect(exportUrl.campaignClicks("Summer / 25", { from: "2025-05-01", to: "2025-05-04" })).toBe(
+      "/api/v1/campaigns/Summer%20%2F%2025/clicks/export?from=2025-05-01&to=2025-05-04",
+    );
+    expect(exportUrl.links({ search: "", campaign: "spring", tag: null })).toBe("/api/v1/links/export?campaign=spring");
   });
 });

@@ -2,10 +2,11 @@
 // time, where and on what, and the latest clicks. The figures refresh alone (see ./figures).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
+import { api, ApiError, exportUrl, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
-import { dateTime, number, percent, ratio } from "../format";
+import { filtersQuery } from "../filters";
+import { dateTime, number, percent, ratio, timeZone } from "../format";
 import { follow, href, linksHref, navigate } from "../router";
 import { funnelQuery } from "../funnel";
 import { targetConditions, variantShares } from "../rules";
@@ -74,6 +75,11 @@ export function AnalyticsPage({ id }: { id: string }) {
         </div>
         <div class="actions">
           <CopyButton text={link.short_url} what="Copy short URL" />
+          {!live.invalid && (
+            <a class="button" href={exportUrl.linkClicks(link.id, filtersQuery(filters, timeZone()))} download>
+              Download CSV
+            </a>
+          )}
           <a class="button" href={link.short_url} target="_blank" rel="noopener noreferrer">
             Open
           </a>

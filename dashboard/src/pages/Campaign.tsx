@@ -4,9 +4,10 @@
 // its deliveries or conversions, shows its funnel alone.
 
 import { useCallback, useRef } from "preact/hooks";
-import { api, ApiError, settled, type CampaignLink, type Funnel, type Query } from "../api";
+import { api, ApiError, exportUrl, settled, type CampaignLink, type Funnel, type Query } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
-import { number, shownUrl } from "../format";
+import { filtersQuery } from "../filters";
+import { number, shownUrl, timeZone } from "../format";
 import { follow, href, linksHref } from "../router";
 import { funnelQuery } from "../funnel";
 import { FigurePanels, FilterBar, StatCards, useLiveFigures } from "./figures";
@@ -76,6 +77,11 @@ export function CampaignPage({ campaign }: { campaign: string }) {
           <a class="button" href={linksHref(campaign)} onClick={follow}>
             View links
           </a>
+          {figures && !live.invalid && (
+            <a class="button" href={exportUrl.campaignClicks(campaign, filtersQuery(filters, timeZone()))} download>
+              Download CSV
+            </a>
+          )}
         </div>
       </div>
 

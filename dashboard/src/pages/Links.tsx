@@ -3,7 +3,7 @@
 // actions. A row shows the link's tags, a lock when it has a password and its other rules.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type Link, type Page } from "../api";
+import { api, ApiError, exportUrl, type Link, type Page } from "../api";
 import { CopyButton } from "../components/CopyButton";
 import { Menu } from "../components/Menu";
 import { Empty, Failed, Loading } from "../components/States";
@@ -68,9 +68,14 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
     <section aria-labelledby="links-title">
       <div class="page-head">
         <h1 id="links-title">Links</h1>
-        <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
-          New Link
-        </button>
+        <div class="actions">
+          <a class="button" href={exportUrl.links({ search, campaign, tag })} download>
+            Download CSV
+          </a>
+          <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+            New Link
+          </button>
+        </div>
       </div>
       <div class="toolbar">
         <label class="search">
