@@ -44,10 +44,13 @@ if TYPE_CHECKING:
 USER = "analyst"
 DEFAULT_FORMAT = "TabSeparated"
 SOCKET_NAME = "analyst.sock"
+MAX_BODY = 1 << 20
 
 _TRAILING_FORMAT = re.compile(r"\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[\s(]*([A-Za-z]+)")
 _RETURNS_ROWS = frozenset({"SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "EXISTS", "CHECK"})
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
 _CODE = re.compile(r"Code: (\d+)\.")
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 # ClickHouse's own mapping of exception codes to HTTP statuses (HTTPHandler.cpp), for
@@ -105,6 +108,12 @@ def format_to_add(query: str, default: str) -> str | None:
     return default if first and first[1].upper() in _RETURNS_ROWS else None
 
 
+def unescape(value: str) -> str:
+    """A ``param_`` value as written in ClickHouse's escaped text (``\\t``, ``\\'``…),
+    back to the value itself: the client used here escapes it again when binding."""
+    return _ESCAPE.sub(lambda found: _ESCAPES.get(found[1], found[1]), value)
+
+
 def as_query_error(exc: Exception) -> QueryError:
     """A ClickHouse exception as ClickHouse's HTTP interface words it."""
     text = str(exc)
@@ -131,20 +140,27 @@ class QueryRunner:
         self.display_name = socket.gethostname()
         self._one = asyncio.Semaphore(1)
 
-    async def run(self, query: str, default_format: str, database: str | None, query_id: str) -> Result:
+    async def run(
+        self,
+        query: str,
+        default_format: str,
+        database: str | None,
+        query_id: str,
+        parameters: dict[str, str] | None = None,
+    ) -> Result:
         fmt = result_format(query, default_format)
         if database is not None and not _NAME.match(database):
             message = f"Code: 81. DB::Exception: Database {database} does not exist. (UNKNOWN_DATABASE)"
             raise QueryError(81, message)
         async with self._one:
-            body = await asyncio.to_thread(self._run, query, fmt, database or self.database)
+            body = await asyncio.to_thread(self._run, query, fmt, database or self.database, parameters)
         return Result(body, fmt, query_id)
 
-    def _run(self, query: str, fmt: str, database: str) -> bytes:
+    def _run(self, query: str, fmt: str, database: str, parameters: dict[str, str] | None) -> bytes:
         try:
             if self.client.database != database:
                 self.client.database = database
-            return self.client.raw_query(query, fmt=format_to_add(query, fmt))
+            return self.client.raw_query(query, parameters or None, fmt=format_to_add(query, fmt))
         except Exception as exc:  # every ClickHouse failure is the analyst's answer
             raise as_query_error(exc) from exc
 
@@ -166,6 +182,10 @@ class AnalystHttp:
         params = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         body = await _read_body(receive)
+        if body is None:
+            error = QueryError(62, "Code: 62. DB::Exception: Max query size exceeded. (SYNTAX_ERROR)")
+            await self._error(send, error, 413, str(uuid.uuid4()))
+            return
         if path in ("/ping", "/replicas_status"):
             await _respond(send, 200, b"Ok.\n", {"content-type": "text/plain; charset=UTF-8"})
             return
@@ -188,7 +208,9 @@ class AnalystHttp:
             return
         default_format = params.get("default_format") or DEFAULT_FORMAT
         try:
-            result = await self.runner.run(query, default_format, params.get("database"), query_id)
+            # ``{name:Type}`` in the query takes ``param_name`` (clickhouse-connect, Grafana).
+            bound = {key[6:]: unescape(value) for key, value in params.items() if key.startswith("param_")}
+            result = await self.runner.run(query, default_format, params.get("database"), query_id, bound)
         except QueryError as error:
             await self._error(send, error, error.status, query_id)
             return
@@ -245,13 +267,18 @@ class AnalystHttp:
         await _respond(send, status, (error.message + "\n").encode(), headers)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request's body; None past MAX_BODY (a query, not data: inserts are refused)."""
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > MAX_BODY:
+            return None
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
