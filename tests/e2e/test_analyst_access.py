@@ -26,7 +26,10 @@ def product(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running,
     port = free_port()
     data_dir = tmp_path_factory.mktemp("analyst") / "data"
     process, running = start(
-        data_dir, SMARTLINKS_ANALYST_PASSWORD=PASSWORD, SMARTLINKS_ANALYST_PORT=str(port)
+        data_dir,
+        SMARTLINKS_ANALYST_PASSWORD=PASSWORD,
+        SMARTLINKS_ANALYST_PORT=str(port),
+        SMARTLINKS_ANALYST_QUERY_TIMEOUT="1",
     )
     try:
         yield running, port
@@ -172,3 +175,14 @@ def test_smartlinks_sql_without_a_running_process(tmp_path: Path) -> None:
     )
     assert nothing.returncode == 2
     assert "smartlinks up is not running" in nothing.stderr
+
+
+def test_a_query_stops_at_the_timeout(product: tuple[Running, int]) -> None:
+    endless = b"SELECT sum(cityHash64(number)) FROM numbers(100000000000)"
+    started = time.monotonic()
+    answer = httpx.post(
+        f"http://127.0.0.1:{product[1]}/", content=endless, auth=("analyst", PASSWORD), timeout=30
+    )
+    assert answer.status_code == 500
+    assert answer.headers["x-clickhouse-exception-code"] == "159"  # TIMEOUT_EXCEEDED
+    assert time.monotonic() - started < 10
