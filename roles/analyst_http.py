@@ -17,18 +17,23 @@ A process on a ClickHouse server serves neither: analysts use the server itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import math
 import os
 import socket
 
 import uvicorn
 
 from roles.process import Process
+from smartlinks import http_server
 from smartlinks.analyst import SOCKET_NAME, AnalystHttp, QueryRunner, make_readonly
 from smartlinks.settings import SettingsError
 
 log = logging.getLogger(__name__)
+
+MAX_CONNECTIONS = 64
 
 
 class AnalystPart:
@@ -45,8 +50,6 @@ class AnalystPart:
         settings = process.settings
         if settings.clickhouse_url:
             return
-        import asyncio
-
         client = await process.clickhouse()
         await asyncio.to_thread(make_readonly, client, settings.analyst_query_timeout)
         runner = await asyncio.to_thread(QueryRunner, client, settings.clickhouse_database)
@@ -59,8 +62,18 @@ class AnalystPart:
             log.info("analyst ClickHouse HTTP interface on %s:%s", settings.host, settings.analyst_port)
 
     async def _serve(self, app: AnalystHttp, sock: socket.socket) -> None:
+        settings = self.process.settings
+        # The product's own deadlines for slow clients, under a cap of a few connections:
+        # analysts are few, and the port must not take the files the redirects need.
+        limits = http_server.limits_for(settings.header_timeout, settings.body_timeout, MAX_CONNECTIONS)
         config = uvicorn.Config(
-            app, lifespan="off", log_config=None, access_log=False, server_header=False, http="h11"
+            app,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            http=http_server.http_protocol(http_server.ConnectionTable(limits)),
+            timeout_keep_alive=math.ceil(settings.header_timeout),
         )
         config.load()
         server = uvicorn.Server(config)
