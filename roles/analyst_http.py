@@ -28,7 +28,7 @@ import uvicorn
 
 from roles.process import Process
 from smartlinks import http_server
-from smartlinks.analyst import SOCKET_NAME, AnalystHttp, QueryRunner, make_readonly
+from smartlinks.analyst import SOCKET_NAME, AnalystHttp, QueryRunner, make_readonly, socket_path
 from smartlinks.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,10 @@ class AnalystPart:
         client = await process.clickhouse()
         await asyncio.to_thread(make_readonly, client, settings.analyst_query_timeout)
         runner = await asyncio.to_thread(QueryRunner, client, settings.clickhouse_database)
-        path = settings.data_dir / SOCKET_NAME
-        await self._serve(AnalystHttp(runner, None), _unix_socket(str(path)))
-        process.exit.callback(path.unlink, missing_ok=True)
+        with socket_path(settings.data_dir) as path:
+            local = _unix_socket(path)
+        await self._serve(AnalystHttp(runner, None), local)
+        process.exit.callback((settings.data_dir / SOCKET_NAME).unlink, missing_ok=True)
         if settings.analyst_password:
             listener = _tcp_socket(settings.host, settings.analyst_port)
             await self._serve(AnalystHttp(runner, settings.analyst_password), listener)

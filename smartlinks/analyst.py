@@ -28,12 +28,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import hmac
 import json
+import os
 import re
 import socket
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -90,6 +94,22 @@ class Result:
     body: bytes
     format: str
     query_id: str
+
+
+@contextlib.contextmanager
+def socket_path(data_dir: Path) -> Iterator[str]:
+    """The local socket's path as bind() and connect() can take it. A Unix socket's path
+    has at most 107 bytes; a deeper data directory is reached through /proc/self/fd (Linux),
+    while the directory stays open."""
+    path = str(data_dir.resolve() / SOCKET_NAME)
+    if len(path.encode()) <= 100 or not os.path.isdir("/proc/self/fd"):
+        yield path
+        return
+    fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}/{SOCKET_NAME}"
+    finally:
+        os.close(fd)
 
 
 def result_format(query: str, default: str) -> str:

@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from smartlinks.analyst import SOCKET_NAME, QueryError, as_query_error, format_to_add, make_readonly
+from smartlinks.analyst import (
+    SOCKET_NAME,
+    QueryError,
+    as_query_error,
+    format_to_add,
+    make_readonly,
+    socket_path,
+)
 from smartlinks.settings import Settings
 
 if TYPE_CHECKING:
@@ -55,12 +62,14 @@ class _NotRunning(Exception):
 
 def _through_socket(settings: Settings, query: str, fmt: str) -> bytes | None:
     """The running process's answer; None when no process answers on the socket."""
-    path = settings.data_dir / SOCKET_NAME
-    if not path.exists():
+    if not (settings.data_dir / SOCKET_NAME).exists():
         return None
-    transport = httpx.HTTPTransport(uds=str(path))
+    timeout = settings.analyst_query_timeout + _SLACK
     try:
-        with httpx.Client(transport=transport, timeout=settings.analyst_query_timeout + _SLACK) as client:
+        with (
+            socket_path(settings.data_dir) as path,
+            httpx.Client(transport=httpx.HTTPTransport(uds=path), timeout=timeout) as client,
+        ):
             response = client.post(
                 "http://smartlinks/", params={"default_format": fmt}, content=query.encode()
             )

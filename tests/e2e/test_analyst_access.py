@@ -186,3 +186,17 @@ def test_a_query_stops_at_the_timeout(product: tuple[Running, int]) -> None:
     assert answer.status_code == 500
     assert answer.headers["x-clickhouse-exception-code"] == "159"  # TIMEOUT_EXCEEDED
     assert time.monotonic() - started < 10
+
+
+def test_a_data_directory_deeper_than_a_socket_path_allows(tmp_path: Path) -> None:
+    deep = tmp_path / ("d" * 60) / ("e" * 60) / "data"
+    assert len(str(deep / "analyst.sock")) > 107  # bind() would refuse this path
+    process, running = start(deep)
+    try:
+        answer = _sql(running, "SELECT 42", "--format", "CSV")
+        assert (answer.returncode, answer.stdout) == (0, "42\n"), answer.stderr
+        # Answered by the process: a second chDB on this data would be refused.
+        assert (deep / "analyst.sock").exists()
+    finally:
+        stop(process)
+    assert not (deep / "analyst.sock").exists()
