@@ -53,10 +53,19 @@ class AnalystPart:
         client = await process.clickhouse()
         await asyncio.to_thread(make_readonly, client, settings.analyst_query_timeout)
         runner = await asyncio.to_thread(QueryRunner, client, settings.clickhouse_database)
-        with socket_path(settings.data_dir) as path:
-            local = _unix_socket(path)
-        await self._serve(AnalystHttp(runner, None), local)
-        process.exit.callback((settings.data_dir / SOCKET_NAME).unlink, missing_ok=True)
+        try:
+            with socket_path(settings.data_dir) as path:
+                local = _unix_socket(path)
+        except OSError as exc:
+            # A convenience for `smartlinks sql`: its absence must not stop the product.
+            log.warning(
+                "no local analyst socket in %s (smartlinks sql will not reach this process): %s",
+                settings.data_dir,
+                exc,
+            )
+        else:
+            await self._serve(AnalystHttp(runner, None), local)
+            process.exit.callback((settings.data_dir / SOCKET_NAME).unlink, missing_ok=True)
         if settings.analyst_password:
             listener = _tcp_socket(settings.host, settings.analyst_port)
             await self._serve(AnalystHttp(runner, settings.analyst_password), listener)
@@ -101,6 +110,9 @@ def _unix_socket(path: str) -> socket.socket:
     old = os.umask(0o177)  # created 0600, never readable by others for a moment
     try:
         sock.bind(path)
+    except OSError:
+        sock.close()
+        raise
     finally:
         os.umask(old)
     sock.listen(64)
