@@ -188,11 +188,15 @@ def test_a_query_stops_at_the_timeout(product: tuple[Running, int]) -> None:
     assert time.monotonic() - started < 10
 
 
-def test_a_data_directory_deeper_than_a_socket_path_allows(tmp_path: Path) -> None:
+def test_no_password_no_port_and_a_data_directory_deeper_than_a_socket_path_allows(tmp_path: Path) -> None:
     deep = tmp_path / ("d" * 60) / ("e" * 60) / "data"
     assert len(str(deep / "analyst.sock")) > 107  # bind() would refuse this path
-    process, running = start(deep)
+    port = free_port()
+    process, running = start(deep, SMARTLINKS_ANALYST_PORT=str(port))
     try:
+        # Without SMARTLINKS_ANALYST_PASSWORD nothing listens on the analyst port.
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/ping")
         answer = _sql(running, "SELECT 42", "--format", "CSV")
         assert (answer.returncode, answer.stdout) == (0, "42\n"), answer.stderr
         # Answered by the process: a second chDB on this data would be refused.
