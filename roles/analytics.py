@@ -6,6 +6,7 @@ the data directory. Clicks still come from the redirectors through Kafka.
 
 from __future__ import annotations
 
+from roles.analyst_http import AnalystPart
 from roles.api import ApiPart
 from roles.consumer import ConsumerPart
 from roles.process import Process
@@ -16,4 +17,5 @@ def build(settings: Settings) -> Process:
     process = Process(settings, embedded=False)
     process.add(ConsumerPart(process))
     process.add(ApiPart(process))
+    process.add(AnalystPart(process))  # analysts' read-only queries when ClickHouse is chDB
     return process

@@ -230,6 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--from", dest="start", help="a UTC date (YYYY-MM-DD) or RFC 3339 time; default: all time"
     )
     check.add_argument("--to", dest="end", help="a UTC date (included) or RFC 3339 time; default: all time")
+    sql = commands.add_parser(
+        "sql", help="run a read-only ClickHouse query (through `smartlinks up` while it runs)"
+    )
+    sql.add_argument("query", help='e.g. "SELECT count() FROM clicks"')
+    sql.add_argument(
+        "--format", default="PrettyCompact", help="any ClickHouse output format: CSV, JSONEachRow, ..."
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -262,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from roles.check_analytics import cmd_check_analytics
 
         return cmd_check_analytics(settings, args.repair, args.start, args.end)
+    if args.command == "sql":
+        from smartlinks.analyst_cli import cmd_sql
+
+        return cmd_sql(settings, args.query, args.format)
     parser.error("unknown command")
     return 2
 

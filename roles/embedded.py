@@ -13,6 +13,7 @@ analytics stay here, with chDB, which allows one process per data directory.
 
 from __future__ import annotations
 
+from roles.analyst_http import AnalystPart
 from roles.api import ApiPart
 from roles.consumer import ConsumerPart
 from roles.process import Process
@@ -28,4 +29,5 @@ def build(settings: Settings) -> Process:
     process.add(ConsumerPart(process))
     process.add(RedirectorPart(process))
     process.add(ApiPart(process))
+    process.add(AnalystPart(process))  # analysts' read-only queries when ClickHouse is chDB
     return process

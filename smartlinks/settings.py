@@ -123,6 +123,19 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pattern=r"^[A-Za-z0-9_.-]*$",
         ),
     ] = ""
+    analyst_password: Annotated[
+        str,
+        _doc(
+            "Password of user `analyst` on the ClickHouse HTTP interface a chDB process serves "
+            "read-only on `ANALYST_PORT`; empty: not served (`smartlinks sql` still works)."
+        ),
+    ] = ""
+    analyst_port: Annotated[
+        int, _doc("Port of the analysts' ClickHouse HTTP interface, on `HOST`.", ge=0, le=65535)
+    ] = 8123
+    analyst_query_timeout: Annotated[
+        _Seconds, _doc("Longest an analyst's query runs (ClickHouse's `max_execution_time`).")
+    ] = 30.0
     geoip_db: Annotated[
         str, _doc("A MaxMind-format City database; empty means the bundled DB-IP City Lite.")
     ] = ""
