@@ -543,7 +543,7 @@ def test_an_empty_range_has_zeros_and_no_rates(launch: Funnel) -> None:
         "timeseries": None, "links": None, "range": None, "links_truncated": False,
     }  # fmt: skip
     assert [point["t"] for point in body["timeseries"]] == [
-        "2024-01-01T00:00:00+00:00", "2024-01-02T00:00:00+00:00", "2024-01-03T00:00:00+00:00",
+        "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z", "2024-01-03T00:00:00Z",
     ]  # fmt: skip
     assert all(
         point["delivered"] == point["clicked"] == point["converted"] == 0 for point in body["timeseries"]
