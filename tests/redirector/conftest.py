@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,8 @@ def make_edge(
                     await store.open()
                     click_log.open()
                     await domains.refresh()
-                    tenant = await store.create_tenant("t1")
+                    # Names are unique, and two edges may share a store.
+                    tenant = await store.create_tenant(f"t1 {secrets.token_hex(4)}")
                     state["tenant"] = tenant.id
                     state["loop"] = asyncio.get_running_loop()
                     await send({"type": "lifespan.startup.complete"})
