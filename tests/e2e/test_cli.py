@@ -39,6 +39,11 @@ def test_up_serves_a_link_created_through_the_api(running: Running) -> None:
     metrics = httpx.get(running.url + "/metrics").text
     assert 'smartlinks_redirect_requests_total{outcome="redirect"} 1.0' in metrics
     assert httpx.get(running.url + "/readyz").json()["status"] == "ready"
+    # The embedded process serves the dashboard: / leads there; crawlers are kept out.
+    home = httpx.get(running.url + "/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (302, "/dashboard")
+    assert httpx.get(running.url + "/robots.txt").text == "User-agent: *\nDisallow: /\n"
+    assert redirect.headers["x-robots-tag"] == "noindex"
 
 
 def test_tenant_create_works_while_up_runs_and_tenants_are_isolated(running: Running) -> None:
