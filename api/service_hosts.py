@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from smartlinks.models import Domain
+from smartlinks.urls import display_host
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # A public URL on this machine (the default, http://127.0.0.1:8080) shares its host with
@@ -22,7 +23,8 @@ _LOCAL = frozenset({"127.0.0.1", "localhost", "::1"})
 
 def _host_and_port(url: str) -> tuple[str, int | None]:
     parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".").lower()
+    # In ASCII, as domains are kept: an IDN destination names its domain's xn-- form.
+    host = display_host(url).rstrip(".").lower()
     try:
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
     except ValueError:

@@ -87,6 +87,14 @@ def test_bulk_refuses_the_loops_and_creates_the_rest(a: httpx.Client, their_doma
     assert codes == [None, "redirect_loop", "redirect_loop"]
 
 
+def test_an_own_domain_written_in_unicode_is_a_loop_too(a: httpx.Client, b: httpx.Client) -> None:
+    host = f"xn--bcher-kva.go{secrets.token_hex(4)}.example"  # bücher.go….example
+    assert b.post("/api/v1/domains", json={"domain": host}).status_code == 201
+    unicode = host.replace("xn--bcher-kva", "bücher")
+    response = a.post(LOOPS, json={"destination_url": f"https://{unicode}/Abcd1234"})
+    assert error_of(response) == (422, "redirect_loop", "destination_url")
+
+
 def test_hosts_that_only_look_like_ours_are_fine(a: httpx.Client) -> None:
     for url in ["https://sl.example.com/x", "https://www.sl.example/x", "https://notsl.example/"]:
         create(a, destination_url=url)
