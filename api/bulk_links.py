@@ -22,10 +22,11 @@ from api.bodies.reading import decode
 from api.context import ApiContext
 from api.errors import ApiError
 from api.idempotency import idempotency_key, replay, request_hash
-from api.link_input import new_link, sets_password
+from api.link_input import new_link, refuse_loops, sets_password
 from api.links import unknown_domain
 from api.routing import resource
 from api.serialize import link_body
+from api.service_hosts import ServiceHosts, ServiceOrigins
 from api.validation import read_object
 from smartlinks.models import Link, NewLink, Tenant, utcnow
 from smartlinks.store.base import CodeTaken, IdempotencyConflict, IdempotentRequest
@@ -42,6 +43,7 @@ def bulk_routes(ctx: ApiContext) -> list[Route]:
 class BulkCreate:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
+        self.service = ServiceHosts(ctx.settings.base_url, ctx.store.domains.every)
 
     async def create(self, request: Request) -> Response:
         tenant = tenant_of(request)
@@ -57,6 +59,7 @@ class BulkCreate:
         else:
             checked = _checked(items, tenant, now)
         checked = await _on_known_domains(self.ctx, tenant.id, checked)
+        checked = _without_loops(checked, await self.service.current())
         respond = _Responder(checked, self.ctx, now)
         news = [item for item in checked if isinstance(item, NewLink)]
         idempotent = None if key is None else IdempotentRequest(key, request_hash(body), 200, respond)
@@ -81,6 +84,19 @@ def _checked(items: list[Any], tenant: Tenant, now: datetime) -> list[NewLink | 
         except ApiError as exc:
             checked.append(exc)
     return checked
+
+
+def _without_loops(checked: list[NewLink | ApiError], service: ServiceOrigins) -> list[NewLink | ApiError]:
+    """Each item whose destination leads back to the service becomes its own redirect_loop."""
+    kept: list[NewLink | ApiError] = []
+    for item in checked:
+        try:
+            if isinstance(item, NewLink):
+                refuse_loops(item, service)
+            kept.append(item)
+        except ApiError as exc:
+            kept.append(exc)
+    return kept
 
 
 async def _on_known_domains(

@@ -42,6 +42,7 @@ ErrorCode = Literal[
     "unsupported_scheme",
     "url_has_credentials",
     "url_unsafe_normalisation",
+    "redirect_loop",
     "invalid_code",
     "code_reserved",
     "code_taken",
@@ -135,6 +136,10 @@ ERROR_CODES: dict[ErrorCode, str] = {
     "url_unsafe_normalisation": (
         "destination_url's host, written in ASCII for the Location header (IDNA, NFKC), would hold"
         " a space, a backslash or another character no host name has, or name another host."
+    ),
+    "redirect_loop": (
+        "A destination leads back to this service (its public host or a tenant's own domain),"
+        " so visitors would loop or pass through two short links."
     ),
     "invalid_code": "code is not 4-12 ASCII letters and digits.",
     "code_reserved": "code is a path the service uses itself.",

@@ -3,10 +3,11 @@ Struct (api/bodies/links.py); what a type cannot say is checked here."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from api.bodies.links import MAX_VARIANTS, MAX_WEIGHT, LinkCreate
 from api.bodies.links import LinkPatch as LinkPatchBody
@@ -14,6 +15,7 @@ from api.bodies.links import Target as TargetBody
 from api.bodies.links import Variant as VariantBody
 from api.bodies.reading import decode
 from api.errors import ApiError, error_code
+from api.service_hosts import ServiceOrigins
 from api.validation import timestamp
 from smartlinks.codes import is_reserved
 from smartlinks.models import LinkPatch, NewLink, Tenant
@@ -170,3 +172,38 @@ def link_patch(body: dict[str, Any], now: datetime) -> LinkPatch:
         variants=UNSET if sent.variants is UNSET else variants(sent.variants),
         tags=UNSET if sent.tags is UNSET else tags(sent.tags),
     )
+
+
+def _urls(
+    destination_url: str | UnsetType,
+    expired_url: str | UnsetType | None,
+    targets: Sequence[Target] | UnsetType,
+    variants: Sequence[Variant] | UnsetType,
+) -> Iterator[tuple[str, str]]:
+    """(field, URL) of every destination a link sends visitors to."""
+    if isinstance(destination_url, str):
+        yield "destination_url", destination_url
+    if isinstance(expired_url, str):
+        yield "expired_url", expired_url
+    for at, target in enumerate(targets or ()):
+        yield f"targets[{at}].destination_url", target.destination_url
+    for at, variant in enumerate(variants or ()):
+        yield f"variants[{at}].destination_url", variant.destination_url
+
+
+def refuse_loops(link: NewLink | LinkPatch, service: ServiceOrigins) -> None:
+    """Raise ``redirect_loop`` for the first destination that leads back to this service."""
+    if isinstance(link, NewLink):
+        rules = link.rules
+        urls = _urls(
+            link.destination_url,
+            None if rules is None else rules.expired_url,
+            () if rules is None else rules.targets,
+            () if rules is None else rules.variants,
+        )
+    else:
+        urls = _urls(link.destination_url, link.expired_url, link.targets, link.variants)
+    for field, url in urls:
+        if service.covers(url):
+            message = f"{field} leads back to this service (its own host or a tenant's domain)."
+            raise ApiError(422, "redirect_loop", message, field)

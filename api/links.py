@@ -15,11 +15,12 @@ from api.bodies.links import Link as LinkBody
 from api.bodies.links import LinkList
 from api.context import ApiContext
 from api.errors import ApiError
-from api.link_input import link_patch, new_link, sets_password
+from api.link_input import link_patch, new_link, refuse_loops, sets_password
 from api.listing import encode_cursor, is_id, link_query
 from api.responses import json_response
 from api.routing import resource
 from api.serialize import link_body
+from api.service_hosts import ServiceHosts
 from api.validation import read_object
 from smartlinks.models import Link, LinkPatch, utcnow
 from smartlinks.store.base import CodeTaken
@@ -31,6 +32,7 @@ PREFIX = "/api/v1/links"
 class LinkEndpoints:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
+        self.service = ServiceHosts(ctx.settings.base_url, ctx.store.domains.every)
 
     def routes(self) -> list[Route]:
         return [
@@ -62,6 +64,7 @@ class LinkEndpoints:
             if sets_password(body)
             else new_link(body, tenant, now)
         )
+        refuse_loops(new, await self.service.current())
         try:
             link = await self.ctx.store.create_link(new)
         except CodeTaken:
@@ -96,6 +99,7 @@ class LinkEndpoints:
             if sets_password(sent)
             else link_patch(sent, utcnow())
         )
+        refuse_loops(patch, await self.service.current())
         if patch == LinkPatch():  # nothing sent: no write, no change event
             [body] = await self._render(tenant.id, [link], utcnow())
             return json_response(body)

@@ -2,17 +2,16 @@
 a tracked short link of the tenant, and everything else left exactly as it was.
 
 One link per distinct destination per campaign and contact, reused on repeat calls (so
-sending the same message to a contact twice does not double their links); URLs that are
-already our short links, and text that only looks like a URL, are left alone."""
+sending the same message to a contact twice does not double their links); URLs that lead
+to this service (our short links, on its public host or any tenant's own domain: a link
+to them would be a redirect loop), and text that only looks like a URL, are left alone."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,8 +37,8 @@ from api.message_urls import FoundURL, find_urls
 from api.responses import json_response
 from api.routing import resource
 from api.serialize import link_body, link_short_url
+from api.service_hosts import ServiceHosts, ServiceOrigins
 from api.validation import read_object
-from smartlinks.codes import is_possible_code
 from smartlinks.models import Link, Tenant, from_ms, to_ms, utcnow
 from smartlinks.store.base import LinksWanted
 from smartlinks.urls import InvalidURL, validate_destination
@@ -66,22 +65,19 @@ class _Plan:
     wanted: LinksWanted
 
 
-_MAX_TENANTS_KEPT = 10_000
-
-
 class MessageRewriter:
     def __init__(self, ctx: ApiContext) -> None:
         self.ctx = ctx
-        base = urlsplit(ctx.settings.base_url)
-        self._short_origin = (base.scheme.lower(), base.netloc.lower(), base.path.rstrip("/"))
-        self._hosts: dict[str, tuple[float, frozenset[str]]] = {}
+        # A rewrite is a hot path of its own (a campaign sends one message per recipient),
+        # and a domain is added long before its links are sent: read at most once a second.
+        self.service = ServiceHosts(ctx.settings.base_url, ctx.store.domains.every, fresh_for=1.0)
 
     async def rewrite(self, request: Request) -> Response:
         tenant = tenant_of(request)
         body = await read_object(request, MAX_BATCH_BODY)
         if "messages" in body:
             return json_response(await self._rewrite_batch(tenant, body))
-        plan = self._plan(body, await self._own_hosts(tenant))
+        plan = self._plan(body, await self.service.current())
         started = _to_the_ms(utcnow())
         links = await self.ctx.store.reuse_or_create_links(
             tenant.id, plan.wanted.destinations, plan.wanted.campaign, plan.wanted.contact_id,
@@ -99,14 +95,14 @@ class MessageRewriter:
         if len(items) > MAX_MESSAGES:
             raise ApiError(422, "too_many_items", f"At most {MAX_MESSAGES} messages a request.", "messages")
         plans: list[_Plan | ApiError] = []
-        own_hosts = await self._own_hosts(tenant)
+        service = await self.service.current()
         for index, item in enumerate(items):
             try:
                 if not isinstance(item, dict):
                     raise ApiError(
                         422, "invalid_type", "A message must be a JSON object.", f"messages[{index}]"
                     )
-                plans.append(self._plan(item, own_hosts))
+                plans.append(self._plan(item, service))
             except ApiError as exc:
                 plans.append(exc)
         good = [plan for plan in plans if isinstance(plan, _Plan)]
@@ -128,27 +124,12 @@ class MessageRewriter:
         failed = len(plans) - len(good)
         return RewrittenMessages(results, rewritten=len(good), failed=failed)
 
-    async def _own_hosts(self, tenant: Tenant) -> frozenset[str]:
-        """The tenant's own domains: their short links are ours too, to be left alone. Read
-        at most once a second per tenant: a rewrite is a hot path of its own (a campaign sends
-        one message per recipient), and a domain is added long before its links are sent."""
-        now = time.monotonic()
-        kept = self._hosts.get(tenant.id)
-        if kept is None or kept[0] <= now:
-            if len(self._hosts) > _MAX_TENANTS_KEPT:
-                self._hosts.clear()
-            kept = self._hosts[tenant.id] = (
-                now + 1.0,
-                frozenset(await self.ctx.store.domains.hosts(tenant.id)),
-            )
-        return kept[1]
-
-    def _plan(self, body: dict[str, Any], own_hosts: frozenset[str]) -> _Plan:
+    def _plan(self, body: dict[str, Any], service: ServiceOrigins) -> _Plan:
         sent = decode(body, MessageToRewrite)
         found = [
             (place, destination)
             for place in find_urls(sent.text)
-            if (destination := self._tracked(place, own_hosts))
+            if (destination := self._tracked(place, service))
         ]
         destinations = list(dict.fromkeys(destination for _, destination in found))
         if len(destinations) > MAX_URLS:
@@ -186,21 +167,10 @@ class MessageRewriter:
             ],
         )
 
-    def _tracked(self, place: FoundURL, own_hosts: frozenset[str]) -> str | None:
+    def _tracked(self, place: FoundURL, service: ServiceOrigins) -> str | None:
         """The destination to track for a URL in the text, or None to leave it as it is."""
         try:
             destination = validate_destination(place.url)
         except InvalidURL:
             return None  # only looks like a URL ("https://-"): not ours to change
-        return None if self._is_short_link(destination, own_hosts) else destination
-
-    def _is_short_link(self, url: str, own_hosts: frozenset[str]) -> bool:
-        parts = urlsplit(url)
-        scheme, netloc, prefix = self._short_origin
-        host = (parts.hostname or "").rstrip(".")
-        if parts.scheme.lower() == "https" and host in own_hosts:  # https://{domain}/{code}
-            return is_possible_code(parts.path[1:])
-        if (parts.scheme.lower(), parts.netloc.lower()) != (scheme, netloc):
-            return False
-        path = parts.path
-        return path.startswith(prefix + "/") and is_possible_code(path[len(prefix) + 1 :])
+        return None if service.covers(destination) else destination

@@ -13,9 +13,9 @@ BODY_ERRORS = ("invalid_json", "body_not_object", "client_disconnected")
 TEXT_ERRORS = ("invalid_type", "too_long", "control_characters")
 LINK_FIELD_ERRORS = (
     "unknown_field", *TEXT_ERRORS, "invalid_url", "url_too_long", "url_control_characters",
-    "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation", "invalid_datetime",
-    "expires_in_past", "invalid_max_clicks", "invalid_password", "invalid_target", "too_many_targets",
-    "invalid_variants",
+    "unsupported_scheme", "url_has_credentials", "url_unsafe_normalisation", "redirect_loop",
+    "invalid_datetime", "expires_in_past", "invalid_max_clicks", "invalid_password", "invalid_target",
+    "too_many_targets", "invalid_variants",
 )  # fmt: skip
 
 

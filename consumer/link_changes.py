@@ -96,12 +96,11 @@ class LinkDeletions:
             parameters={"tenant": tenant_id, "link": link_id},
             settings={"mutations_sync": 2},
         )
-        # A newer version of the mirror row, marked deleted (ReplacingMergeTree keeps it).
+        # The mirror row goes too, every version of it: the README promises that deleting a
+        # link removes it, title, destination and contact id included. The mirror never
+        # brings it back: LinkMirror is given only links the store still holds.
         self.client.command(
-            "INSERT INTO links SELECT tenant_id, link_id, code, destination_url, title, campaign,"
-            " contact_id, expires_at, created_at,"
-            " greatest(now64(3, 'UTC'), updated_at + toIntervalMillisecond(1)), 1"
-            " FROM links FINAL WHERE tenant_id = {tenant:String} AND link_id = {link:String} AND NOT deleted",
+            "DELETE FROM links WHERE tenant_id = {tenant:String} AND link_id = {link:String}",
             parameters={"tenant": tenant_id, "link": link_id},
         )
 

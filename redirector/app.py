@@ -1,15 +1,18 @@
 """Assembling the redirector: the hot edge in front of a small Starlette router.
 
-The router serves what is not a redirect (health, readiness, metrics, the 404 page for
-paths that cannot be a code). Resources are opened by whoever runs the redirector (the
-embedded process or the ``smartlinks redirector`` command), in their lifespan.
+The router serves what is not a redirect (health, readiness, metrics, ``/robots.txt``, the
+home page ``/`` and the 404 page for paths that cannot be a code). Resources are opened by
+whoever runs the redirector (the embedded process or the ``smartlinks redirector``
+command), in their lifespan.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from starlette.routing import BaseRoute, Router
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route, Router
 
 from redirector import pages
 from redirector.cache import LinkCache
@@ -29,6 +32,28 @@ async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
         await pages.send_page(send, 404, pages.NOT_FOUND, scope["method"])
 
 
+# Short links are not pages to index: every path under the redirector is closed to crawlers.
+ROBOTS_TXT = "User-agent: *\nDisallow: /\n"
+
+
+async def robots(request: Request) -> Response:
+    return PlainTextResponse(ROBOTS_TXT)
+
+
+def own_routes(settings: Settings, dashboard: bool) -> list[BaseRoute]:
+    """``/robots.txt``, and ``/``: a 302 to ``SMARTLINKS_HOME_URL``, else to the dashboard
+    when this process serves it, else (a redirector alone has nothing to show) the 404 page."""
+    routes: list[BaseRoute] = [Route("/robots.txt", robots, methods=["GET", "HEAD"])]
+    location = settings.home_url or ("/dashboard" if dashboard else "")
+    if location:
+
+        async def home(request: Request) -> Response:
+            return RedirectResponse(location, 302, headers={"cache-control": "no-store"})
+
+        routes.append(Route("/", home, methods=["GET", "HEAD"]))
+    return routes
+
+
 def create_redirector(
     settings: Settings,
     cache: LinkCache,
@@ -37,10 +62,12 @@ def create_redirector(
     routes: list[BaseRoute],
     click_counter: ClickCounter | None = None,
     domains: KnownDomains | None = None,
+    dashboard: bool = False,
 ) -> RedirectEdge:
     """``click_counter``: where ``max_clicks`` is counted, the link store's (shared by every
-    redirector on it); without one (benches), this process alone."""
-    fallback = Router(routes=routes, default=not_found)
+    redirector on it); without one (benches), this process alone. ``dashboard``: whether
+    this process serves the dashboard too (the embedded mode), where ``/`` then leads."""
+    fallback = Router(routes=[*routes, *own_routes(settings, dashboard)], default=not_found)
     rules = EdgeRules(click_counter or MemoryCounter(), settings.geoip_db)
     return RedirectEdge(settings, cache, click_log, visitor_key, fallback, rules, domains)
 

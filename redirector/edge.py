@@ -37,6 +37,7 @@ _COOKIE_PREFIX = COOKIE_NAME + "="
 _REDIRECT_HEADERS = (
     (b"cache-control", b"no-store"),  # so every repeat click reaches us and is counted
     (b"content-length", b"0"),
+    (b"x-robots-tag", b"noindex"),  # a short link is not a page search engines should list
 )
 _FOUND = 302
 
@@ -90,7 +91,12 @@ class RedirectEdge:
             await self.fallback(scope, receive, send)
             return
         code = scope["path"][1:]
-        if not is_possible_code(code) or is_reserved(code):
+        # ``/{code}/`` is the same link (people and tools add the slash); the last character
+        # is looked at only once the common case has failed.
+        if not is_possible_code(code) and (code[-1:] != "/" or not is_possible_code(code := code[:-1])):
+            await self.fallback(scope, receive, send)
+            return
+        if is_reserved(code):
             await self.fallback(scope, receive, send)
             return
         method = scope["method"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from roles import cli_help
 from roles.import_formats import FORMATS as IMPORT_FORMATS
 from smartlinks import logs, tenant_admin
 from smartlinks.settings import Settings, SettingsError
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from roles.process import Process
 
 DEFAULT_TENANT = "default"
+UNIQUE_NAMES = "0012_unique_tenant_names"  # the link-store migration that renames duplicates
 ROLES = frozenset({"redirector", "api", "consumer"})
 PARTS = {
     "redirector": frozenset({"redirector"}),
@@ -156,29 +159,50 @@ def cmd_part(settings: Settings, roles: frozenset[str]) -> int:
     return 0
 
 
-def cmd_tenant_create(settings: Settings, name: str) -> int:
-    async def create() -> tuple[str, str]:
-        store = await _with_store(settings)
-        try:
-            tenant = await store.create_tenant(name)
-            _, key = await store.create_api_key(tenant.id, "first key")
-            return tenant.id, key
-        finally:
-            await store.close()
+async def _renames(settings: Settings) -> list[tuple[str, str, str]]:
+    store = await _with_store(settings)
+    try:
+        return await store.tenant_renames()
+    finally:
+        await store.close()
 
-    tenant_id, key = asyncio.run(create())
-    print(f"tenant {name!r} created with id {tenant_id}; its API key (shown once):")
-    print(key)
-    return 0
+
+def _chdb_in_use(settings: Settings) -> bool:
+    """Whether a running process holds the data directory's chDB (which allows one process):
+    its status file is locked (flock), as chDB's server does it. Asked before connecting,
+    so the operator reads one line instead of chDB's "Cannot lock file" traceback."""
+    if settings.clickhouse_url:
+        return False
+    status = settings.data_dir / "clickhouse" / "status"
+    if not status.exists():
+        return False
+    with status.open("rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(file, fcntl.LOCK_UN)
+    return False
 
 
 def cmd_migrate(settings: Settings) -> int:
     from smartlinks import clickhouse
 
+    if _chdb_in_use(settings):
+        print(
+            f"smartlinks: stop smartlinks up first: a running process holds the ClickHouse data in"
+            f" {settings.data_dir / 'clickhouse'} (it applies the migrations itself when it starts)",
+            file=sys.stderr,
+        )
+        return 1
+
     def report(what: str, applied: list[str]) -> None:
         print(f"{what}: {len(applied)} migration(s) applied" + (f": {', '.join(applied)}" if applied else ""))
 
-    report("link store", asyncio.run(open_store(settings).migrate()))
+    applied = asyncio.run(open_store(settings).migrate())
+    report("link store", applied)
+    if UNIQUE_NAMES in applied:  # said once, when it happens (`tenant list` says it too)
+        tenant_admin.print_renames(asyncio.run(_renames(settings)))
     client = clickhouse.connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         report("ClickHouse", clickhouse.migrate(client, cluster=settings.clickhouse_cluster))
@@ -190,24 +214,36 @@ def cmd_migrate(settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smartlinks", description="Short links with click analytics.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run everything in one process (embedded mode)")
+
+    def command(name: str, help_text: str, parent: Any = commands, env: str | None = None) -> Any:
+        """A subcommand whose --help ends with the environment variables it reads."""
+        return parent.add_parser(
+            name,
+            help=help_text,
+            description=help_text[:1].upper() + help_text[1:] + ".",
+            epilog=cli_help.epilog(env or name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    command("up", "run everything in one process (embedded mode)")
     for name, help_text in PARTS_HELP.items():
-        commands.add_parser(name, help=help_text)
-    commands.add_parser("migrate", help="apply link-store and ClickHouse migrations")
-    tenant = commands.add_parser("tenant", help="manage tenants")
+        command(name, help_text)
+    command("migrate", "apply link-store and ClickHouse migrations (stop smartlinks up first)")
+    tenant = command("tenant", "manage tenants")
     tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
-    create = tenant_commands.add_parser("create", help="create a tenant and print its first API key")
-    create.add_argument("name")
-    tenant_commands.add_parser("list", help="list tenants: id, number of active API keys, name")
-    key = commands.add_parser("key", help="manage API keys")
+    create = command("create", "create a tenant and print its first API key", tenant_commands, "tenant")
+    create.add_argument("name", help="the tenant's name: unique whatever its case, not empty")
+    command("list", "list tenants: id, created, live links, active API keys, name", tenant_commands, "tenant")
+    key = command("key", "manage API keys")
     key_commands = key.add_subparsers(dest="key_command", required=True)
-    key_create = key_commands.add_parser(
-        "create", help="create an API key for a tenant (by id or name) and print it, e.g. after losing all"
-    )
+    key_create = command(
+        "create", "create an API key for a tenant (by id or name) and print it, e.g. after losing all",
+        key_commands, "key",
+    )  # fmt: skip
     key_create.add_argument("tenant", help="the tenant's id or name")
-    importing = commands.add_parser(
+    importing = command(
         "import",
-        help="import links from a CSV file (csv, or the exports of Shlink, YOURLS or Bitly) into a tenant",
+        "import links from a CSV file (csv, or the exports of Shlink, YOURLS or Bitly) into a tenant",
     )
     importing.add_argument("file", type=Path, help="the CSV file")
     importing.add_argument("--tenant", required=True, help="the tenant's id or name")
@@ -217,9 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     importing.add_argument(
         "--report", type=Path, help="where to write the per-row report (default: FILE.report.csv if needed)"
     )
-    check = commands.add_parser(
+    check = command(
         "check-analytics",
-        help="compare the rollups and lifetime counts with the raw clicks; --repair rebuilds what differs",
+        "compare the rollups and lifetime counts with the raw clicks; --repair rebuilds what differs",
     )
     check.add_argument(
         "--repair",
@@ -230,9 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--from", dest="start", help="a UTC date (YYYY-MM-DD) or RFC 3339 time; default: all time"
     )
     check.add_argument("--to", dest="end", help="a UTC date (included) or RFC 3339 time; default: all time")
-    sql = commands.add_parser(
-        "sql", help="run a read-only ClickHouse query (through `smartlinks up` while it runs)"
-    )
+    sql = command("sql", "run a read-only ClickHouse query (through `smartlinks up` while it runs)")
     sql.add_argument("query", help='e.g. "SELECT count() FROM clicks"')
     sql.add_argument(
         "--format", default="PrettyCompact", help="any ClickHouse output format: CSV, JSONEachRow, ..."
@@ -256,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         return cmd_migrate(settings)
     if args.command == "tenant" and args.tenant_command == "create":
-        return cmd_tenant_create(settings, args.name)
+        return tenant_admin.cmd_tenant_create(settings, args.name)
     if args.command == "tenant" and args.tenant_command == "list":
         return tenant_admin.cmd_tenant_list(settings)
     if args.command == "key" and args.key_command == "create":

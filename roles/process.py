@@ -57,6 +57,7 @@ class Process:
                 "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS is required when the parts run as separate processes"
             )
         self.settings = settings
+        self.embedded = embedded
         self.store = open_store(settings)
         self.registry = new_registry()
         self.checks: dict[str, Check] = {"link_store": self.store.ping}

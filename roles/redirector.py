@@ -46,6 +46,7 @@ class RedirectorPart:
             list(process.service.routes),
             process.store.click_counts,
             self.domains,
+            dashboard=process.embedded,
         )
         self.edge = process.edge = edge
         process.registry.register(redirector_metrics(edge))

@@ -71,6 +71,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             pattern=r"^(https?://.*)?$",
         ),
     ] = ""
+    home_url: Annotated[
+        str,
+        _doc(
+            "Where `/` redirects (302); empty: the dashboard when the API runs in the same "
+            "process, else a 404.",
+            hint="must start with http:// or https://, or /",
+            pattern=r"^((https?://|/).*)?$",
+        ),
+    ] = ""
     database_url: Annotated[str, _doc("Link store; empty means SQLite at `DATA_DIR/links.sqlite3`.")] = ""
     redirect_status: Annotated[
         Literal[301, 302, 307, 308],

@@ -1,6 +1,6 @@
-"""Operator commands on tenants and keys (``smartlinks tenant list``, ``smartlinks key
-create``), run against the link store directly: they are how a tenant that has lost
-every key gets back in, since the API itself needs a key."""
+"""Operator commands on tenants and keys (``smartlinks tenant create``, ``smartlinks
+tenant list``, ``smartlinks key create``), run against the link store directly: they are
+how a tenant that has lost every key gets back in, since the API itself needs a key."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from contextlib import asynccontextmanager
 
 from smartlinks.settings import Settings
 from smartlinks.store import open_store
-from smartlinks.store.base import TenantSummary
+from smartlinks.store.base import TenantNameTaken, TenantSummary
 from smartlinks.store.link_store import LinkStore
 
 OPERATOR_KEY_NAME = "created by smartlinks key create"
+FIRST_KEY_NAME = "first key"
+MAX_NAME = 200
 
 
 class TenantNotFound(LookupError):
@@ -62,12 +64,49 @@ def cmd_key_create(settings: Settings, wanted: str, name: str = OPERATOR_KEY_NAM
     return 0
 
 
-def cmd_tenant_list(settings: Settings) -> int:
-    async def select() -> list[TenantSummary]:
-        async with _opened(settings) as store:
-            return await store.list_tenants()
+def cmd_tenant_create(settings: Settings, name: str) -> int:
+    """A new tenant and its first key. Names are unique in any case and say something:
+    an operator picks a tenant by name (``key create``)."""
+    name = name.strip()
+    if not name or len(name) > MAX_NAME or not name.isprintable():
+        print(f"smartlinks: a tenant needs a name of 1 to {MAX_NAME} printable characters", file=sys.stderr)
+        return 2
 
-    print(f"{'ID':<32}  {'ACTIVE KEYS':>11}  NAME")
-    for summary in asyncio.run(select()):
-        print(f"{summary.tenant.id:<32}  {summary.active_keys:>11}  {summary.tenant.name}")
+    async def create() -> tuple[str, str]:
+        async with _opened(settings) as store:
+            tenant = await store.create_tenant(name)
+            _, key = await store.create_api_key(tenant.id, FIRST_KEY_NAME)
+            return tenant.id, key
+
+    try:
+        tenant_id, key = asyncio.run(create())
+    except TenantNameTaken:
+        print(
+            f"smartlinks: a tenant named {name!r} exists already (see: smartlinks tenant list)",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"tenant {name!r} created with id {tenant_id}; its API key (shown once):")
+    print(key)
+    return 0
+
+
+def print_renames(renames: list[tuple[str, str, str]]) -> None:
+    """What migration 0012 renamed to make tenant names unique, so nobody is surprised."""
+    for tenant_id, old, new in renames:
+        print(f"note: tenant {tenant_id} was renamed from {old!r} to {new!r}: tenant names are unique")
+
+
+def cmd_tenant_list(settings: Settings) -> int:
+    async def select() -> tuple[list[TenantSummary], list[tuple[str, str, str]]]:
+        async with _opened(settings) as store:
+            return await store.list_tenants(), await store.tenant_renames()
+
+    tenants, renames = asyncio.run(select())
+    print(f"{'ID':<32}  {'CREATED (UTC)':<16}  {'LINKS':>7}  {'ACTIVE KEYS':>11}  NAME")
+    for summary in tenants:
+        tenant = summary.tenant
+        created = tenant.created_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{tenant.id:<32}  {created:<16}  {summary.links:>7}  {summary.active_keys:>11}  {tenant.name}")
+    print_renames(renames)
     return 0

@@ -56,7 +56,7 @@ def validate_destination(url: str) -> str:
         ascii_host = _idna_host(host).lower()
     except UnicodeError:
         raise InvalidURL("invalid_url", "destination_url has a host name that is not valid") from None
-    if host.isascii() and not _is_host(ascii_host):
+    if (host.isascii() and not _is_host(ascii_host)) or not _is_dns_name(ascii_host):
         raise InvalidURL("invalid_url", "destination_url has a host name that is not valid")
     if not url.isascii():  # else the Location header carries this very string, checked above
         _check_location(to_header_url(url), scheme, ascii_host, port)
@@ -73,6 +73,17 @@ def _is_host(host: str) -> bool:
             return False
         return True
     return _HOST_NAME.fullmatch(host) is not None
+
+
+def _is_dns_name(host: str) -> bool:
+    """DNS's limits on a name (RFC 1035, RFC 1123): no browser reaches "-bad-.example", an
+    empty label or one longer than 63 characters, nor a name longer than 253."""
+    if ":" in host:  # an IPv6 literal, checked by _is_host
+        return True
+    name = host.removesuffix(".")
+    return len(name) <= 253 and all(
+        0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-" for label in name.split(".")
+    )
 
 
 def _check_location(location: str, scheme: str, host: str, port: int | None) -> None:

@@ -20,6 +20,9 @@ INTERVALS: tuple[str, ...] = get_args(Interval)
 MAX_BUCKETS = 10_000
 
 _HOUR = timedelta(hours=1)
+# The names of UTC itself: a bucket there ends in Z. A zone that is at +00:00 only part of
+# the year (Europe/London) keeps its offset, as every other zone does.
+_UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu"})
 
 
 class RangeError(ValueError):
@@ -43,7 +46,10 @@ class Buckets:
         return max(bisect_right(self.epochs, epoch) - 1, 0)
 
     def labels(self) -> list[str]:
-        """RFC 3339 bucket starts with the zone's offset, e.g. 2025-03-30T00:00:00+01:00."""
+        """RFC 3339 bucket starts with the zone's offset, e.g. 2025-03-30T00:00:00+01:00;
+        in UTC with ``Z``, as every other time the API gives (smartlinks.models)."""
+        if self.tz.key in _UTC_KEYS:
+            return [start.isoformat().replace("+00:00", "Z") for start in self.starts]
         return [start.astimezone(self.tz).isoformat() for start in self.starts]
 
     @property

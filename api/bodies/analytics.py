@@ -29,7 +29,7 @@ class Totals(Body):
 
 
 class Bucket(Body):
-    t: Annotated[str, Meta(description="The bucket's start in `tz`, with its offset.")]
+    t: Annotated[str, Meta(description="The bucket's start in `tz`, with its offset (`Z` in UTC).")]
     total: Count
     unique: Count
     bots: Count

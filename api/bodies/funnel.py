@@ -40,7 +40,7 @@ class Revenue(Body):
 
 
 class FunnelBucket(Body):
-    t: Annotated[str, Meta(description="The bucket's start in `tz`, with its offset.")]
+    t: Annotated[str, Meta(description="The bucket's start in `tz`, with its offset (`Z` in UTC).")]
     delivered: Count
     clicked: Count
     converted: Count

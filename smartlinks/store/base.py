@@ -35,16 +35,23 @@ class CodeTaken(Exception):
     """The requested code already belongs to a link (live or deleted)."""
 
 
+class TenantNameTaken(Exception):
+    """Another tenant has this name, in any case: names pick tenants out (``smartlinks key
+    create``), so they are unique."""
+
+
 class LastActiveKey(Exception):
     """The key is its tenant's only active one: revoking it would lock the tenant out."""
 
 
 @dataclass(frozen=True, slots=True)
 class TenantSummary:
-    """A tenant and how many active secret API keys it has (none: nobody can manage it)."""
+    """A tenant, how many active secret API keys it has (none: nobody can manage it) and
+    how many live links."""
 
     tenant: Tenant
     active_keys: int
+    links: int = 0
 
 
 @dataclass(frozen=True, slots=True)

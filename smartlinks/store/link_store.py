@@ -48,6 +48,7 @@ from smartlinks.store.base import (
     LinkQuery,
     LinksWanted,
     StoredResponse,
+    TenantNameTaken,
     TenantSummary,
     hash_api_key,
 )
@@ -217,12 +218,16 @@ class LinkStore:
     # -- tenants and keys -------------------------------------------------------------
 
     async def create_tenant(self, name: str) -> Tenant:
+        """A new tenant; raise ``TenantNameTaken`` if one has this name in any case."""
         tenant = Tenant(id=new_id(), name=name, collect_metadata=True, created_at=rows.now())
         async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, TRUE, ?)",
+            added = await tx.execute(
+                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, TRUE, ?)"
+                " ON CONFLICT DO NOTHING",  # the only constraint that can refuse it: the name
                 (tenant.id, tenant.name, to_ms(tenant.created_at)),
             )
+        if not added:
+            raise TenantNameTaken(name)
         return tenant
 
     async def get_tenant(self, tenant_id: str) -> Tenant | None:
@@ -234,13 +239,22 @@ class LinkStore:
         return 0 if row is None else int(row["n"])
 
     async def list_tenants(self) -> list[TenantSummary]:
-        """Every tenant, oldest first, with its number of active secret keys."""
+        """Every tenant, oldest first, with its numbers of active secret keys and live links."""
         found = await self.db.all(
             f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
-            " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys"
+            " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys,"
+            " (SELECT count(*) FROM links WHERE links.tenant_id = tenants.id AND deleted_at IS NULL) AS links"
             " FROM tenants ORDER BY id"
         )
         return [rows.tenant_summary(row) for row in found]
+
+    async def tenant_renames(self) -> list[tuple[str, str, str]]:
+        """(tenant id, old name, new name) of the tenants renamed when names became unique
+        (migration 0012_unique_tenant_names)."""
+        found = await self.db.all(
+            "SELECT tenant_id, old_name, new_name FROM tenant_renames ORDER BY tenant_id"
+        )
+        return [(row["tenant_id"], row["old_name"], row["new_name"]) for row in found]
 
     async def set_collect_metadata(self, tenant_id: str, value: bool) -> Tenant:
         return await self.update_tenant(tenant_id, TenantPatch(collect_metadata=value))

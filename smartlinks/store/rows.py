@@ -203,8 +203,8 @@ def tenant_values(record: Tenant) -> tuple[Any, ...]:
 
 
 def tenant_summary(row: Row) -> TenantSummary:
-    """A row of ``TENANT_COLUMNS`` with ``active_keys``."""
-    return TenantSummary(tenant(row), int(row["active_keys"]))
+    """A row of ``TENANT_COLUMNS`` with ``active_keys`` and ``links``."""
+    return TenantSummary(tenant(row), int(row["active_keys"]), int(row["links"]))
 
 
 def key_holder(row: Row) -> KeyHolder:

@@ -71,7 +71,8 @@ class ServedStore:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
 
     def new_account(self, name: str) -> Account:
-        tenant = self.call(self.store.create_tenant(name))
+        # Tenant names are unique, and a module's tests share one server: each gets its own.
+        tenant = self.call(self.store.create_tenant(f"{name} {secrets.token_hex(4)}"))
         _, key = self.call(self.store.create_api_key(tenant.id, "first"))
         return Account(tenant.id, key)
 

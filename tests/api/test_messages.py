@@ -4,6 +4,7 @@ link, reused per destination, campaign and contact; the rest of the text stays a
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 import httpx
@@ -84,11 +85,12 @@ def test_short_links_on_the_tenants_own_domain_are_left_alone(a: httpx.Client, b
     assert a.post("/api/v1/domains", json={"domain": host}).status_code == 201
     on_domain = create(a, destination_url="https://shop.example/d", domain=host)
     assert on_domain["short_url"] == f"https://{host}/{on_domain['code']}"
+    time.sleep(1.05)  # rewriting reads the domains at most once a second (api/messages.py)
     text = f"Ours: {on_domain['short_url']} and again https://{host.upper()}/{on_domain['code']}"
     assert rewrite(a, text, campaign="own") == {"text": text, "links": []}
-    # Another tenant's message: that domain is not its own, so the URL is tracked.
+    # Another tenant's message too: a link to it would be a short link to a short link.
     theirs = rewrite(b, f"See {on_domain['short_url']}", campaign="own")
-    assert [item["url"] for item in theirs["links"]] == [on_domain["short_url"]]
+    assert theirs["links"] == []
 
 
 def test_a_message_without_urls_comes_back_unchanged(a: httpx.Client) -> None:

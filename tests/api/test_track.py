@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture
 def site(served: Site) -> Site:
     """A fresh tenant with a secret and a publishable key."""
-    tenant = served.call(served.store.create_tenant("shop"))
+    tenant = served.call(served.store.create_tenant(f"shop {secrets.token_hex(4)}"))  # names are unique
     served.tenant_id = tenant.id
     _, served.secret = served.call(served.store.create_api_key(tenant.id, "server"))
     _, served.publishable = served.call(served.store.create_api_key(tenant.id, "site", "publishable"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,8 @@ class Dashboard:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)  # type: ignore[arg-type]
 
     def new_key(self, name: str = "tenant") -> str:
-        tenant = self.call(self.store.create_tenant(name))
+        # Tenant names are unique: each key gets a tenant of its own name.
+        tenant = self.call(self.store.create_tenant(f"{name} {secrets.token_hex(4)}"))
         _, key = self.call(self.store.create_api_key(tenant.id, "first"))  # type: ignore[attr-defined]
         return str(key)
 
@@ -150,7 +152,7 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_never_echoes_the_key(dashboar
     assert {"httponly", "samesite=strict", "path=/"} <= attributes
     assert "secure" not in attributes  # plain http: a Secure cookie would never come back
     body = response.json()
-    assert body["signed_in"] is True and body["tenant"]["name"] == "tenant"
+    assert body["signed_in"] is True and body["tenant"]["name"].startswith("tenant ")
     assert len(body["key_ids"]) == 1 and body["csrf_token"]
     assert response.headers["cache-control"] == "no-store"
 
@@ -189,7 +191,7 @@ def test_sign_in_from_another_site_or_as_a_form_is_refused(dashboard: Dashboard)
 def test_session_status_and_sign_out(dashboard: Dashboard) -> None:
     with signed_in(dashboard, dashboard.new_key("acme")) as (client, token):
         status = client.get("/dashboard/session").json()
-        assert status["signed_in"] is True and status["tenant"]["name"] == "acme"
+        assert status["signed_in"] is True and status["tenant"]["name"].startswith("acme ")
         assert status["csrf_token"] == token
         out = client.delete("/dashboard/session")
         assert out.status_code == 204

@@ -99,7 +99,7 @@ def test_analytics_match_the_ground_truth(
 def test_every_bucket_is_present_in_a_quiet_week(loaded: Client) -> None:
     start, end = datetime(2025, 3, 8, tzinfo=UTC), datetime(2025, 3, 20, tzinfo=UTC)
     result = AnalyticsQueries(loaded).link_analytics(truth.TENANT, truth.LINK, start, end, "day", "UTC")
-    days = [(start + timedelta(days=n)).isoformat() for n in range(12)]
+    days = [(start + timedelta(days=n)).isoformat().replace("+00:00", "Z") for n in range(12)]
     assert [item["t"] for item in result["timeseries"]] == days
     quiet = [item for item in result["timeseries"] if "2025-03-10" <= item["t"] < "2025-03-17"]
     assert len(quiet) == 7

@@ -53,9 +53,9 @@ def test_split_days_reads_at_most_half_a_day_raw_per_end(start: int, end: int, e
 def test_week_buckets_start_on_monday_and_month_buckets_on_the_first() -> None:
     weeks = make_buckets(datetime(2025, 3, 5, tzinfo=UTC), datetime(2025, 3, 20, tzinfo=UTC), "week", "UTC")
     assert weeks.labels() == [
-        "2025-03-03T00:00:00+00:00",
-        "2025-03-10T00:00:00+00:00",
-        "2025-03-17T00:00:00+00:00",
+        "2025-03-03T00:00:00Z",
+        "2025-03-10T00:00:00Z",
+        "2025-03-17T00:00:00Z",
     ]
     months = make_buckets(
         datetime(2024, 11, 15, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC), "month", "America/Sao_Paulo"
@@ -81,5 +81,13 @@ def test_hour_buckets_of_a_half_hour_zone() -> None:
 
 def test_naive_datetimes_are_utc() -> None:
     buckets = make_buckets(datetime(2025, 3, 1), datetime(2025, 3, 2), "day", "UTC")
-    assert buckets.labels() == ["2025-03-01T00:00:00+00:00"]
+    assert buckets.labels() == ["2025-03-01T00:00:00Z"]
     assert buckets.index(int(datetime(2025, 3, 1, 23, tzinfo=UTC).timestamp())) == 0
+
+
+def test_utc_buckets_end_in_z_and_a_zone_at_utc_keeps_its_offset() -> None:
+    start, end = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
+    for utc in ("UTC", "Etc/UTC"):
+        assert make_buckets(start, end, "day", utc).labels() == ["2025-01-01T00:00:00Z"]
+    # London is at +00:00 in winter but is not UTC: its buckets say so, as in summer.
+    assert make_buckets(start, end, "day", "Europe/London").labels() == ["2025-01-01T00:00:00+00:00"]

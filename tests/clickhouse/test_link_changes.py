@@ -12,7 +12,7 @@ from pathlib import Path
 from consumer.link_changes import AnalyticsLinkChanges
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.clickhouse import Client
-from smartlinks.models import Link, NewLink, Tenant
+from smartlinks.models import Link, LinkPatch, NewLink, Tenant
 from smartlinks.outbox import ChangeRelay
 from smartlinks.store.sqlite import SQLiteLinkStore
 
@@ -57,7 +57,29 @@ def test_the_mirror_follows_a_create_when_the_relay_settles(clickhouse: Client, 
             assert mirror(clickhouse) == {link.id: 0}
             await one.store.delete_link(one.tenant.id, link.id)
             await one.relay.deliver()  # a deletion is done before the API answers
-            assert mirror(clickhouse) == {link.id: 1}
+            assert mirror(clickhouse) == {}
+
+    asyncio.run(run())
+
+
+def test_a_deleted_link_leaves_nothing_of_itself_in_the_mirror(clickhouse: Client, tmp_path: Path) -> None:
+    async def run() -> None:
+        async with wired(clickhouse, tmp_path) as one:
+            new = NewLink(one.tenant.id, "https://shop.example/secret-offer", title="Ms Doe's offer",
+                          contact_id="contact-4711")  # fmt: skip
+            link, kept = await one.store.create_link(new), await one.link()
+            await one.relay.flush()
+            await one.store.update_link(one.tenant.id, link.id, LinkPatch(title="Ms Doe's new offer"))
+            await one.relay.flush()  # two versions of its row, before any merge
+            await one.store.delete_link(one.tenant.id, link.id)
+            await one.relay.flush()
+            rows = clickhouse.query(
+                "SELECT link_id FROM links WHERE link_id = {id:String} OR title LIKE '%Doe%'"
+                " OR destination_url LIKE '%secret%' OR contact_id = 'contact-4711'",
+                parameters={"id": link.id},
+            ).result_rows
+            assert rows == []
+            assert mirror(clickhouse) == {kept.id: 0}
 
     asyncio.run(run())
 

@@ -56,6 +56,7 @@ def test_values_are_parsed() -> None:
         ("FORWARD_QUERY", "maybe"),
         ("TRUSTED_PROXIES", "not-a-network"),
         ("PUBLIC_URL", "ftp://x"),
+        ("HOME_URL", "www.example.com"),
         ("LINK_CACHE_SIZE", "0"),
         ("LOG_LEVEL", "loud"),
         ("WEBHOOK_ALLOW_PRIVATE", "sometimes"),

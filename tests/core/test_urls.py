@@ -89,6 +89,39 @@ def test_an_ascii_host_with_characters_no_host_has_is_refused(url: str) -> None:
     assert info.value.code == "invalid_url"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://-bad-.example/",
+        "https://bad-.example/",
+        "https://-bad.example/",
+        "https://shop.-x.example/",
+        "https://" + "a" * 64 + ".example/",
+        "https://" + ".".join(["a" * 63] * 4) + ".example/",  # 263 characters
+        "https://example.com../",
+        "https://xn--bcher-kva-.example/",
+    ],
+)
+def test_a_host_dns_would_not_resolve_is_refused(url: str) -> None:
+    with pytest.raises(InvalidURL) as info:
+        validate_destination(url)
+    assert info.value.code == "invalid_url"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a-b.example/",
+        "https://" + "a" * 63 + ".example/",
+        "https://example.com./",
+        "https://1.2.3.4/",
+        "https://my_host.example/",
+    ],
+)
+def test_a_host_at_dns_limits_is_accepted(url: str) -> None:
+    assert validate_destination(url) == url
+
+
 def test_header_form_is_ascii() -> None:
     assert to_header_url("https://example.com/a?b=c") == "https://example.com/a?b=c"
     assert to_header_url("https://bücher.example:8443/ü?q=ä#ö") == (

@@ -39,6 +39,11 @@ def test_up_serves_a_link_created_through_the_api(running: Running) -> None:
     metrics = httpx.get(running.url + "/metrics").text
     assert 'smartlinks_redirect_requests_total{outcome="redirect"} 1.0' in metrics
     assert httpx.get(running.url + "/readyz").json()["status"] == "ready"
+    # The embedded process serves the dashboard: / leads there; crawlers are kept out.
+    home = httpx.get(running.url + "/", follow_redirects=False)
+    assert (home.status_code, home.headers["location"]) == (302, "/dashboard")
+    assert httpx.get(running.url + "/robots.txt").text == "User-agent: *\nDisallow: /\n"
+    assert redirect.headers["x-robots-tag"] == "noindex"
 
 
 def test_tenant_create_works_while_up_runs_and_tenants_are_isolated(running: Running) -> None:
@@ -105,9 +110,9 @@ def test_key_create_lets_an_operator_back_into_a_tenant(running: Running) -> Non
         listed = smartlinks("tenant", "list")
         assert listed.returncode == 0, listed.stderr
         header, *lines = listed.stdout.splitlines()
-        assert header.split() == ["ID", "ACTIVE", "KEYS", "NAME"]
-        rows = [line.split(None, 2) for line in lines]
-        return {name: (tenant_id, int(active)) for tenant_id, active, name in rows}
+        assert header.split() == ["ID", "CREATED", "(UTC)", "LINKS", "ACTIVE", "KEYS", "NAME"]
+        rows = [line.split(None, 5) for line in lines]
+        return {name: (tenant_id, int(active)) for tenant_id, _, _, _, active, name in rows}
 
     first_key = {"Authorization": f"Bearer {running.key}"}
     [first] = httpx.get(running.url + "/api/v1/keys", headers=first_key).json()["items"]
@@ -135,11 +140,67 @@ def test_key_create_lets_an_operator_back_into_a_tenant(running: Running) -> Non
     unknown = smartlinks("key", "create", "nobody")
     assert unknown.returncode == 2
     assert "'nobody'" in unknown.stderr and "sl_" not in unknown.stdout
-    for _ in range(2):
-        subprocess.run([*SMARTLINKS, "tenant", "create", "Twins"], env=running.env, check=True, timeout=60)
-    shared = smartlinks("key", "create", "Twins")
-    assert shared.returncode == 2 and "give one of their ids" in shared.stderr
-    assert "sl_" not in shared.stdout
+    assert smartlinks("tenant", "create", "Twins").returncode == 0
+    # Names are unique whatever their case: a second "twins" is refused, so a key asked for
+    # by name always goes to the one tenant meant.
+    twin = smartlinks("tenant", "create", "twins")
+    assert twin.returncode == 2 and "exists already" in twin.stderr and "sl_" not in twin.stdout
+    assert smartlinks("key", "create", "Twins").returncode == 0
+
+
+def test_tenant_create_refuses_an_empty_name_and_list_shows_created_and_links(running: Running) -> None:
+    def smartlinks(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*SMARTLINKS, *args], env=running.env, capture_output=True, text=True, timeout=60
+        )
+
+    for empty in ("", "   "):
+        refused = smartlinks("tenant", "create", empty)
+        assert refused.returncode == 2 and "needs a name" in refused.stderr
+        assert "Traceback" not in refused.stderr and "sl_" not in refused.stdout
+    auth = {"Authorization": f"Bearer {running.key}"}
+    for n in range(3):
+        json = {"destination_url": f"https://shop.example/{n}"}
+        assert httpx.post(running.url + "/api/v1/links", headers=auth, json=json).status_code == 201
+    listed = smartlinks("tenant", "list").stdout.splitlines()
+    assert len(listed) == 2  # the header and the default tenant: no nameless one
+    tenant_id, day, time, links, active, name = listed[1].split(None, 5)
+    assert (len(tenant_id), len(day), len(time), links, active, name) == (32, 10, 5, "3", "1", "default")
+
+
+def test_migrate_while_up_runs_says_stop_it_first(running: Running) -> None:
+    result = subprocess.run(
+        [*SMARTLINKS, "migrate"], env=running.env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "stop smartlinks up first" in result.stderr
+    assert "Traceback" not in result.stderr and "Cannot lock file" not in result.stderr
+    assert httpx.get(running.url + "/readyz").json()["status"] == "ready"  # untouched
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "variables"),
+    [
+        (["up"], [], ["SMARTLINKS_PORT", "SMARTLINKS_HOME_URL", "SMARTLINKS_CLICKHOUSE_URL"]),
+        (["redirector"], [], ["SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS", "SMARTLINKS_REDIRECT_STATUS"]),
+        (["api"], [], ["SMARTLINKS_CLICKHOUSE_URL", "SMARTLINKS_PUBLIC_URL"]),
+        (["consumer"], [], ["SMARTLINKS_CONSUMER_GROUP", "SMARTLINKS_GEOIP_DB"]),
+        (["analytics"], [], ["SMARTLINKS_CONSUMER_GROUP", "SMARTLINKS_PUBLIC_URL"]),
+        (["migrate"], [], ["SMARTLINKS_DATABASE_URL", "SMARTLINKS_CLICKHOUSE_CLUSTER"]),
+        (["tenant", "create"], ["name"], ["SMARTLINKS_DATA_DIR", "SMARTLINKS_DATABASE_URL"]),
+        (["tenant", "list"], [], ["SMARTLINKS_DATA_DIR"]),
+        (["key", "create"], ["tenant"], ["SMARTLINKS_DATABASE_URL"]),
+        (["check-analytics"], ["--repair", "--from", "--to"], ["SMARTLINKS_CLICKHOUSE_URL"]),
+    ],
+)
+def test_every_subcommand_help_lists_its_options_and_variables(
+    command: list[str], options: list[str], variables: list[str]
+) -> None:
+    result = subprocess.run([*SMARTLINKS, *command, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "environment variables read" in result.stdout
+    for word in [*options, *variables]:
+        assert word in result.stdout, word
 
 
 @pytest.mark.parametrize("part", ["consumer", "api"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,8 +64,11 @@ class Edge:
         return link
 
 
-def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) -> Iterator[Edge]:
-    """``store_path``: another edge's SQLite file, for two redirectors sharing one store."""
+def make_edge(
+    tmp_path: Path, store_path: Path | None = None, dashboard: bool = False, **overrides: Any
+) -> Iterator[Edge]:
+    """``store_path``: another edge's SQLite file, for two redirectors sharing one store;
+    ``dashboard``: as in an embedded process, where ``/`` leads to the dashboard."""
     settings = Settings(data_dir=tmp_path, **overrides)
     store = CountingStore(store_path or tmp_path / "links.sqlite3")
     click_log = EventLog(settings.event_log_path, settings.event_fsync_ms)
@@ -76,7 +80,14 @@ def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) 
     changes.subscribe(domains.apply)
     changes.subscribe(cache.apply)
     edge = create_redirector(
-        settings, cache, click_log, b"k" * 32, routes=[], click_counter=store.click_counts, domains=domains
+        settings,
+        cache,
+        click_log,
+        b"k" * 32,
+        routes=[],
+        click_counter=store.click_counts,
+        domains=domains,
+        dashboard=dashboard,
     )
     state: dict[str, Any] = {}
 
@@ -88,7 +99,8 @@ def make_edge(tmp_path: Path, store_path: Path | None = None, **overrides: Any) 
                     await store.open()
                     click_log.open()
                     await domains.refresh()
-                    tenant = await store.create_tenant("t1")
+                    # Names are unique, and two edges may share a store.
+                    tenant = await store.create_tenant(f"t1 {secrets.token_hex(4)}")
                     state["tenant"] = tenant.id
                     state["loop"] = asyncio.get_running_loop()
                     await send({"type": "lifespan.startup.complete"})
