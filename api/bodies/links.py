@@ -33,8 +33,11 @@ _PORT = "([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|
 # What smartlinks.urls.validate_destination accepts, written for an ASCII host name: a
 # scheme, a host of dotted labels, a port up to 65535, then anything but spaces, control
 # characters and backslashes.
+# Labels of 1 to 63 characters that neither start nor end with "-", 253 at most in all (DNS's
+# limits, which validate_destination holds a host to).
+_LABEL = "[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 URL_PATTERN = (
-    rf"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?(:{_PORT}?)?"
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://(?=[A-Za-z0-9_.-]{{1,253}}\.?([:/?#]|$)){_LABEL}(\.{_LABEL})*\.?(:{_PORT}?)?"
     r"([/?#][^\x00-\x20\x7f-\x9f\\]*)?$"
 )
 # Checked by validate_destination, whose codes (invalid_url, url_too_long, ...) say more
