@@ -48,6 +48,16 @@ _NO_FIGURES = LinkFigures(0, 0, 0)
 _CursorKey = tuple[int, str]  # (-ms of the campaign's newest link, campaign): the list's order
 
 
+async def live_campaign(ctx: ApiContext, request: Request) -> tuple[str, list[str]]:
+    """The campaign the path names and the ids of its tenant's live links on it; 404 when
+    there are none (what a campaign's analytics and its click export both answer)."""
+    campaign = label(request, "campaign")
+    link_ids = await ctx.store.campaign_link_ids(tenant_of(request).id, campaign) if campaign else []
+    if campaign is None or not link_ids:
+        raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
+    return campaign, link_ids
+
+
 class CampaignEndpoints:
     def __init__(self, ctx: ApiContext, queries: AnalyticsQueries) -> None:
         self.ctx = ctx
@@ -89,10 +99,7 @@ class CampaignEndpoints:
 
     async def analytics(self, request: Request) -> Response:
         tenant = tenant_of(request)
-        campaign = label(request, "campaign")
-        link_ids = await self.ctx.store.campaign_link_ids(tenant.id, campaign) if campaign else []
-        if campaign is None or not link_ids:
-            raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
+        campaign, link_ids = await live_campaign(self.ctx, request)
         named = {"campaign": {"campaign": campaign, "links": len(link_ids)}}
         return json_response({**named, **await self.set_analytics(request, tenant.id, link_ids, campaign)})
 

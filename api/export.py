@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from api.analytics_routes import analytics_request, label, label_route
+from api.analytics_routes import analytics_request, label_route
 from api.auth import tenant_of
 from api.campaigns import PREFIX as CAMPAIGNS
+from api.campaigns import live_campaign
 from api.context import ApiContext
-from api.errors import ApiError
 from api.export_clicks import HEADER, click_pages
 from api.export_csv import Cell, attachment, lines
 from api.links import PREFIX as LINKS
@@ -138,12 +138,9 @@ class ClickExports:
         return await self._stream(request, link.tenant_id, [link.id], _filename("clicks", link.code))
 
     async def campaign_clicks(self, request: Request) -> Response:
-        tenant = tenant_of(request)
-        campaign = label(request, "campaign")
-        link_ids = await self.ctx.store.campaign_link_ids(tenant.id, campaign) if campaign else []
-        if campaign is None or not link_ids:
-            raise ApiError(404, "campaign_not_found", "No live link has this campaign.", field="campaign")
-        return await self._stream(request, tenant.id, link_ids, _filename("campaign-clicks", campaign))
+        campaign, link_ids = await live_campaign(self.ctx, request)
+        tenant_id = tenant_of(request).id
+        return await self._stream(request, tenant_id, link_ids, _filename("campaign-clicks", campaign))
 
     async def _stream(self, request: Request, tenant_id: str, link_ids: list[str], filename: str) -> Response:
         query = analytics_request(_export_params(request.query_params), utcnow())
