@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -12,15 +11,6 @@ import pytest
 from tests.support.product import SMARTLINKS, Running, env_for, start, stop
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
-    process, info = start(tmp_path / "data")
-    try:
-        yield info
-    finally:
-        stop(process)
 
 
 def test_up_serves_a_link_created_through_the_api(running: Running) -> None:

@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.support.product import SMARTLINKS, Running, start, stop
-
-
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
-    process, info = start(tmp_path / "data")
-    try:
-        yield info
-    finally:
-        stop(process)
+from tests.support.product import SMARTLINKS, Running
 
 
 def _import(running: Running, file: Path) -> subprocess.CompletedProcess[str]:

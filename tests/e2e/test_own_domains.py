@@ -5,24 +5,14 @@ an edit, a delete and the domain's removal take effect on the next redirect."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.product import Running, start, stop
+from tests.support.product import Running
 
 ONE, TWO = "go.acme.example", "links.other.example"
-
-
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[Running]:
-    process, info = start(tmp_path / "data")
-    try:
-        yield info
-    finally:
-        stop(process)
 
 
 @pytest.fixture
