@@ -61,6 +61,12 @@ FORGED_SIGNS: Final = (
     r"|Prospect(?:or|ing)"
     r"|-SNAPSHOT\b"
 )
+# A contact address with the crawlers' "+": "(+http://www.google.com/bot.html)", "+https://",
+# "+ops@example.com". The convention of clients that tell a site's owner whom to ask
+# about their fetches; no browser writes one, whatever else the user agent looks like
+# (Internet Explorer's toolbars wrote their home page, never with a "+").
+CONTACT_SIGN: Final = r"\+https?://|\+[\w.-]+@[\w-]+\.[A-Za-z]{2,}"
+
 # What a user agent must contain for FORGED_SIGNS to find anything: the Rust regex set
 # asks this (about 1 µs), Python's re, ten times slower on its look-arounds, only then.
 FORGED_HINT: Final = (
@@ -123,6 +129,14 @@ NOT_CRAWLER_TOKENS: Final = (
     r"Cronet/[0-9.]+|QQDownload [0-9]+|baiduboxapp/\S*|PeoplePal [0-9.]+|Ant\.com Toolbar [0-9.]+"
     r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)"
 )
+
+# A translation or document proxy fetching a page for the person who asked appends its
+# name to that person's user agent: ",gzip(gfe) (via translate.google.com)", "(via
+# docs.google.com/viewer)", "(via babelfish.yahoo.com)". The request is that person's (one
+# fetch per request, their browser's user agent forwarded, as Opera Mini's servers do), so
+# what the proxy forwards is judged. A host, no scheme: "(via http://www.tineye.com/)" is a
+# crawler's contact address, "(via edge.example.net relay)" no proxy's signature.
+VIA_PROXY: Final = r"(?:,gzip\(gfe\))?\s*\(via (?!https?:)[\w-]+(?:\.[\w-]+)+(?:/[\w/.-]*)?\)\s*$"
 
 # Feed readers, podcast apps and media frameworks fetch a link without a person reading
 # it, and most name a platform, so the browser shape would pass them. Case-insensitive.

@@ -14,9 +14,9 @@ A verdict is a kind (``ClickRow.bot_kind``; '' means a person) and a reason
   or a program on the Java runtime that names its version (``Java/1.8.0_202``).
 - ``crawler``: a client a crawler list names: crawlerdetect or crawler-user-agents.
 - ``automated``: none of the above, and not shaped like any client a person holds, or
-  shaped like a browser in a way no browser writes (its own web address, a product named
-  for an automated role, an unreleased build: see ``FORGED_SIGNS``), or a feed reader or
-  media framework.
+  shaped like a browser in a way no browser writes (its own web address or a crawler's
+  "+" contact address, a product named for an automated role, an unreleased build: see
+  ``FORGED_SIGNS`` and ``CONTACT_SIGN``), or a feed reader or media framework.
 - ``tenant``: the tenant marked it (a user-agent pattern or an IP range of its own).
 
 Reasons: ``head``, ``empty_ua``, ``preview``, ``probe``, ``cli``, ``crawlerdetect``,
@@ -25,6 +25,16 @@ Reasons: ``head``, ``empty_ua``, ``preview``, ``probe``, ``cli``, ``crawlerdetec
 In-app browsers (Instagram, Facebook's FBAN/FBAV, TikTok, LINE, Snapchat, LinkedIn, X,
 Telegram, the Google app) are people: the preview patterns name fetchers by the forms
 they use, e.g. WhatsApp only as the whole user agent "WhatsApp/2.23.20.0 A".
+
+A request that follows a link for one person, at their action, is that person's click,
+whatever program sends it: Word's or Excel's link lookup (Internet Explorer's user agent
+with "ms-office": Office fetches a clicked link, follows the redirect and hands the
+browser the destination, so the short link sees only this request; no list names it),
+and a translation or document proxy that forwards the person's user agent ("... (via
+translate.google.com)"), judged by what it forwards. A request that follows no one's
+click is a bot: a crawl, a monitor, a preview for a chat's readers, Outlook rendering a
+message ("Microsoft Outlook 16.0...; ms-office", which crawlerdetect lists).
+``bench/corpus/bots/README.md`` sets out this label policy.
 
 Order and cost. One pass of a Rust regex set (about 1-4 µs) decides most user agents:
 a preview, probe or script token decides the kind; a user agent that names no automation
@@ -56,6 +66,7 @@ from smartlinks.bots.bot_rules import (
     BROWSER_SHAPE,
     BUILT_ON_LIBWWW,
     CLI_PATTERN,
+    CONTACT_SIGN,
     FEED_CLIENT,
     FORGED_HINT,
     FORGED_PATTERN,
@@ -68,6 +79,7 @@ from smartlinks.bots.bot_rules import (
     PROBE_PATTERN,
     SUSPECT_PATTERN,
     TV_DEVICE,
+    VIA_PROXY,
     WHATSAPP_FETCHER,
 )
 from smartlinks.bots.crawler_list import listed_crawler
@@ -179,6 +191,8 @@ class BotDetector:
         self._built_on_libwww = re.compile(BUILT_ON_LIBWWW).search
         self._forged_signs = re.compile(FORGED_SIGNS).search
         self._forged_hint = _rust_search(FORGED_HINT)
+        self._contact = re.compile(CONTACT_SIGN).search
+        self._via_proxy = re.compile(VIA_PROXY)
         self.slow_calls = 0  # how often the slow path ran; the bench reports it
         # Bot verdicts by reason, every request counted (a cache hit too): the metrics'
         # enrich_bots_total. All reasons from the start, so a scrape shows zeros.
@@ -225,7 +239,7 @@ class BotDetector:
         return self._own_browser_hint(ua) and self._own_browser.search(ua) is not None
 
     def _forged(self, ua: str) -> bool:
-        if FORGED_PATTERN in ua:
+        if FORGED_PATTERN in ua or ("+" in ua and self._contact(ua) is not None):
             return True
         # Only a WebKit or Gecko browser's user agent: Internet Explorer's carried what its
         # toolbars and corporate agents added ("IDS7 Agent", a home page).
@@ -245,6 +259,8 @@ class BotDetector:
                 return PERSON
             if match.family != _SUSPECT:
                 return _BY_TOKEN[match.family]
+        if "(via " in ua and (forwarded := self._via_proxy.sub("", ua)) != ua:
+            return self._classify(forwarded)
         self.slow_calls += 1
         listed = self._for_lists(ua)
         if self._is_crawler(listed):

@@ -97,6 +97,30 @@ def test_every_app_is_covered_both_ways() -> None:
             "automated",
             "forged_browser",
         ),
+        # A crawler's contact address with its "+", whatever the rest looks like.
+        ("Mozilla/5.0 (compatible; acmeseo/0.1; Linux; +ops@acme.example)", "automated", "forged_browser"),
+        # Outlook rendering a message fetches what it shows, a click of no one's; Office's
+        # own HTTP clients other than its link lookup are the lists' to decide.
+        (
+            "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; .NET4.0E; "
+            "Microsoft Outlook 16.0.4266; ms-office; MSOffice 16)",
+            "crawler",
+            "crawlerdetect",
+        ),
+        ("Microsoft Office/16.0 (Microsoft Outlook 16.0.10730; Pro)", "crawler", "crawlerdetect"),
+        ("Microsoft Office Word 2014 (16.0.9226) Windows NT 10.0", "crawler", "crawlerdetect"),
+        # Through a translation proxy, what the proxy forwards decides: here a crawler.
+        (
+            "Googlebot/2.1 (+http://www.google.com/bot.html) (via translate.google.com)",
+            "crawler",
+            "crawlerdetect",
+        ),
+        # "(via" and a crawler's own web address is no proxy's signature.
+        (
+            "Mozilla/5.0 (Android 10; Mobile; rv:122.0) Gecko/122.0 Firefox/122.0 TinEye/1.0 (via http://www.tineye.com/)",
+            "crawler",
+            "crawlerdetect",
+        ),
         # The Perl library stays a script, even behind a browser's name.
         ("libwww-perl/6.72", "cli", "cli"),
         ("Lynx/2.8.9 libwww-perl/6.0", "crawler", "crawlerdetect"),
@@ -212,6 +236,21 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         # A TV's reverse-DNS app id is no web address.
         "Mozilla/5.0 (X11;Linux armv7l) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/73.0.3683.75 "
         "Safari/537.36 FVC/8.0 (Acme; com.acme-tech.TV231;)",
+        # Word's and Excel's link lookup: a person clicked a link in a document, and Office
+        # fetches it, follows the redirect and gives the browser the destination. The
+        # click's only request to the short link.
+        "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; WOW64; Trident/7.0; SLCC2; InfoPath.3; "
+        "ms-office)",
+        # A person reading through a translation or document proxy, which forwards their
+        # browser's user agent and names itself.
+        "Mozilla/5.0 (Windows NT 6.1; rv:13.0) Gecko/20100101 Firefox/13.0,gzip(gfe) "
+        "(via translate.google.com)",
+        f"{CHROME} (via translate.google.com)",
+        "Mozilla/5.0 (Windows; U; Windows NT 6.1; en-US; rv:1.9.0.8) Gecko/2009032609 "
+        "Firefox/3.0.8,gzip(gfe) "
+        "(via docs.google.com/viewer)",
+        "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1; .NET CLR 1.1.4322) "
+        "(via babelfish.yahoo.com)",
         # A media framework inside a browser's user agent is an app's web view.
         "Mozilla/5.0 (Linux; Android 9; AFTKAUK001 Build/PS7681.4384N; wv) AppleWebKit/537.36 "
         "(KHTML, like Gecko) Version/4.0 Chrome/124.0.6367.248 Mobile Safari/537.36/8.5.0 "

@@ -16,6 +16,14 @@ from bench.corpus.bots.build_corpus import build
 CHROME_WIN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0"
 
 
+def _kept_form(template: str) -> str:
+    """``template`` with its ``{n}`` filled so that the one-in-eight sample of people keeps it."""
+    n = 0
+    while hashlib.sha256(template.format(n=n).encode()).digest()[1] >= 32:
+        n += 1
+    return template.format(n=n)
+
+
 def _record(ua: str, kind: str, name: str, engine: str = "---") -> dict[str, str]:
     return {"user_agent": ua, "software_type": kind, "software_name": name, "software_engine": engine}
 
@@ -109,13 +117,61 @@ def test_woothee_labels_by_category(tmp_path: Path) -> None:
     }
 
 
+def test_the_label_policy_decides_the_parsers_disputed_classes(tmp_path: Path) -> None:
+    office = _kept_form(
+        "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.1; Trident/7.0; InfoPath.{n}; ms-office)"
+    )
+    outlook = _kept_form(
+        "Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 10.0; WOW64; Trident/7.0; .NET4.0C; {n}; "
+        "Microsoft Outlook 16.0.4266; ms-office; MSOffice 16)"
+    )
+    translated = _kept_form(f"{CHROME_WIN}.{{n}} Safari/537.36,gzip(gfe) (via translate.google.com)")
+    babelfish = "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1; SV1) (via babelfish.yahoo.com)"
+    self_declared = [
+        _kept_form(f"{CHROME_WIN}.{{n}} AppEngine-Google; (+http://code.google.com/appengine; appid: s~x)"),
+        _kept_form("Mozilla/5.0 (Windows NT 6.1; x64) adbeat.com/policy AppleWebKit/537.36 (KHTML) {n}"),
+        _kept_form("Mozilla/5.0 (Macintosh) StashBot/1.{n}"),
+        _kept_form("Mozilla/5.0 (Unknown; Linux x86_64) AppleWebKit/534.34 CasperJS/1.0.{n}"),
+    ]
+    # A phone maker's name in the device comment is no bot's.
+    cubot = _kept_form("Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 Chrome/70.{n}")
+    left_out = [
+        _kept_form("Chrome {n}"),
+        _kept_form("Windows 8.1 Firefox {n}"),
+        _kept_form("Microsoft Office Word 2014 (16.0.{n}) Windows NT 10.0"),
+    ]
+    browsers = [office, outlook, translated, *self_declared, cubot, *left_out]
+    names = {office: "office", outlook: "outlook", left_out[2]: "word"}
+    records = [_record(ua, "browser -> web-browser", names.get(ua, "chrome")) for ua in browsers]
+    records.append(_record(babelfish, "bot -> crawler", "yahoo-slurp-web-crawler-bot"))
+    j2me = "Nokia301/2.0 (09.04) Profile/MIDP-2.1 Configuration/CLDC-1.1 (Java; U; MIDP-2.0; vi; Nokia301)"
+    records.append(_record(j2me, "application -> software-library", "java-runtime-environment"))
+    testset = "- {target: 'Acme (+http://acme.example/bot)', name: Acme, category: pc}"
+    built = build(_packages(tmp_path, records, testset))
+    assert {ua: (row["label"], row["class"], row["source_label"]) for ua, row in built.items()} == {
+        office: ("person", "office_link", "person"),
+        outlook: ("bot", "outlook_render", "person"),
+        translated: ("person", "via_proxy", "person"),
+        babelfish: ("person", "via_proxy", "bot"),
+        **{ua: ("bot", "self_declared", "person") for ua in self_declared},
+        cubot: ("person", "browser", "person"),
+        "Acme (+http://acme.example/bot)": ("bot", "self_declared", "person"),
+    }
+
+
 def test_the_committed_corpus_is_what_its_readme_says() -> None:
     rows = load("all")
-    assert len(rows) == len({row["ua"] for row in rows}) == 82_621
-    assert Counter(row["label"] for row in rows) == {"bot": 5_594, "person": 77_027}
+    assert len(rows) == len({row["ua"] for row in rows}) == 82_547
+    assert Counter(row["label"] for row in rows) == {"bot": 5_719, "person": 76_828}
     by_source = Counter((row["source"], row["label"]) for row in rows)
-    assert by_source[("random-user-agent", "bot")] == 2_352
-    assert by_source[("woothee", "person")] == 121
+    assert by_source[("random-user-agent", "bot")] == 2_473
+    assert by_source[("woothee", "person")] == 117
+    by_class = Counter(row["class"] for row in rows)
+    policy_classes = ("office_link", "outlook_render", "via_proxy", "self_declared")
+    assert [by_class[name] for name in policy_classes] == [87, 74, 139, 70]
+    # Only the two parser-labelled sources' labels are the policy's rather than their own.
+    disputed = Counter(row["source"] for row in rows if row["label"] != row["source_label"])
+    assert disputed == {"random-user-agent": 150, "woothee": 4}
     # The rows before the last two sources came in: 40,215, as the corpus had them.
     new = {"random-user-agent", "woothee"}
     assert sum(row["source"] not in new for row in rows) == 40_215

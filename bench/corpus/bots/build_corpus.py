@@ -16,8 +16,11 @@ renamed after the package):
 
 Only the builder downloads; the bench and the tests read the committed corpus.
 
-Each line of the output: {"ua", "label": "bot" | "person", "class", "source"}, one line per
-distinct user agent (the first source to name it keeps it), sorted for stable diffs.
+Each line of the output: {"ua", "label": "bot" | "person", "class", "source", "source_label"},
+one line per distinct user agent (the first source to name it keeps it), sorted for stable
+diffs. ``label`` is the corpus's label policy (README.md, "Label policy"): where the source's
+own label (``source_label``) and the policy part, the policy decides, by the source's
+metadata or a token that names the class, the same on both halves of the split.
 """
 
 from __future__ import annotations
@@ -78,6 +81,54 @@ _HEADLESS = re.compile(r"HeadlessChrome/|PhantomJS/")
 # bots, which precision depends on.
 _RUA_PEOPLE_KEPT_BELOW = 32
 
+# The label policy (README.md, "Label policy") for the two sources whose labels are a
+# parser's, decided by the source's metadata or a token that names the class, never by
+# what the detector says, and the same on both halves of the split.
+#
+# A translation or document proxy appends its name to the user agent of the person it
+# fetches for: ",gzip(gfe) (via translate.google.com)", "(via docs.google.com/viewer)",
+# "(via babelfish.yahoo.com)". A host, no scheme: "(via http://www.tineye.com/)" is a
+# crawler's contact address.
+_VIA_PROXY = re.compile(r"(?:,gzip\(gfe\))?\s*\(via (?!https?:)[\w-]+(?:\.[\w-]+)+(?:/[\w/.-]*)?\)\s*$")
+# Generic tokens by which a client names itself automation: a bot, crawler or spider word,
+# a contact address ("+http://", "(Contact: ...", an e-mail address, "girafabot at girafa
+# dot com"), a policy page ("adbeat.com/policy", ".../crawl_policy"), and headless and
+# recording frameworks. Case-sensitive where a word is: "CUBOT" is a phone maker.
+_AUTOMATION = re.compile(
+    r"[a-z]bot\b|[a-z]?Bot\b|Bot/|[Rr]obot|[Cc]rawl|CRAWL|[Ss]pider|[Ss]craper"
+    r"|\+https?://|\([Cc]ontact:|[\w.-]+@[\w-]+\.[a-z]{2,}|\bat [\w-]+ dot [a-z]{2,}\b"
+    r"|\.[a-z]{2,}/[\w-]*policy\b"
+    r"|(?i:headless|phantomjs|casperjs|selenium|webdriver|chrome ?driver|puppeteer|playwright)|Recorder/"
+)
+# A device's comment is its maker's free text ("CUBOT X19", "XBot Junior"): not searched.
+_DEVICE_TEXT = re.compile(r"\([^()]*Android[^()]*\)|Android \([^()]*\)", re.IGNORECASE)
+# Microsoft Office's clients, which the source types browsers. Word's, Excel's and
+# PowerPoint's link lookup (Hlink, Internet Explorer's user agent with "ms-office") fetches
+# a clicked link, follows its redirects and hands the browser the final address: for a
+# short link, the only request of that click. Outlook's ("Microsoft Outlook 16.0.4266"
+# in Internet Explorer's user agent) comes from Outlook rendering a message, as e-mail
+# open tracking knows it; Outlook opens a clicked link in the browser without a lookup.
+_OFFICE_NAMES = {"outlook", "office", "word", "excel", "powerpoint", "onenote"}
+_IE = re.compile(r"^Mozilla/.*(?:MSIE |Trident/)")
+_OUTLOOK_RENDER = re.compile(r"^Mozilla/.*(?:MSIE |Trident/).*Microsoft Outlook")
+_OFFICE_LINK = re.compile(r"^Mozilla/.*(?:MSIE |Trident/).*ms-office")
+_MAC_OFFICE = re.compile(r"^Mozilla/5\.0 \(Macintosh; Intel Mac OS X\) (?:Word|Excel|PowerPoint|Outlook)/")
+# A user agent that is only browser and platform names and versions ("Chrome 57",
+# "Firefox/59.0", "Mobile Firefox", "Windows 8.1 Firefox 56"): no browser sends one, and
+# who typed it cannot be told.
+_NAME_ONLY = re.compile(
+    r"^(?:mozilla/5\.0\s*(?:\(\s*\))?\s*)?"
+    r"(?:(?:chrome|chromium|firefox|safari|opera|edge|msie|ie|uc|web|mobile|windows|linux|mac|android|on)"
+    r"(?:[\s/]*[0-9.]+)?[\s/,]*)+$",
+    re.IGNORECASE,
+)
+# Download managers are left out, as the source's own "download-helper" type is.
+_DOWNLOADER = re.compile(r"DownloadManager/|http client/", re.IGNORECASE)
+# "java-runtime-environment" given to what names no Java runtime ("Java/1.5.0_04"): a
+# phone's J2ME profile ("(Java; U; MIDP-2.0", "Java/ASVM/1.1 Profile/MIDP-2.1") or an
+# Internet Explorer add-on ("Javaneh DC 2.5.2").
+_NOT_JAVA_RUNTIME = re.compile(r"MIDP|\(Java; U;|MSIE ")
+
 # woothee's test sets: a category per user agent. "crawler" is a bot; "misc" holds HTTP
 # libraries and RSS readers (bots) and a desktop search tool (left out); the rest are
 # people's PCs, phones and appliances (TVs, consoles); "UNKNOWN" is left out.
@@ -95,10 +146,13 @@ _PACKAGES = [
 ]
 
 
-def _add(out: dict[str, dict[str, str]], ua: str, label: str, klass: str, source: str) -> None:
+def _add(
+    out: dict[str, dict[str, str]], ua: str, label: str, klass: str, source: str, source_label: str = ""
+) -> None:
     ua = ua.strip()
     if ua and ua not in out:
-        out[ua] = {"ua": ua, "label": label, "class": klass, "source": source}
+        row = {"ua": ua, "label": label, "class": klass, "source": source}
+        out[ua] = row | {"source_label": source_label or label}
 
 
 def build(root: Path) -> dict[str, dict[str, str]]:
@@ -142,20 +196,62 @@ def _add_random_user_agent(out: dict[str, dict[str, str]], archive: Path) -> Non
     with zipfile.ZipFile(archive) as zipped, zipped.open("user_agents.jl") as lines:
         for line in lines:
             record = json.loads(line)
-            ua, kind, name = record["user_agent"].strip(), record["software_type"], record["software_name"]
-            if name in _RUA_MISPARSED_NAMES or (kind.startswith("bot") and _RUA_MISPARSED_APPS.search(ua)):
+            ua = record["user_agent"].strip()
+            if (read := _rua_reading(ua, record)) is None:
                 continue
-            if kind in _RUA_PEOPLE and _HEADLESS.search(ua):
-                _add(out, ua, "bot", "headless", "random-user-agent")
-            elif name in _RUA_BOT_NAMES:
-                _add(out, ua, "bot", _RUA_BOT_NAMES[name], "random-user-agent")
-            elif kind.startswith("bot -> "):
-                klass = kind.removeprefix("bot -> ").replace("-", "_")
-                _add(out, ua, "bot", klass, "random-user-agent")
-            elif kind == "application -> software-library" and record["software_engine"] == "---":
-                _add(out, ua, "bot", "library", "random-user-agent")
-            elif kind in _RUA_PEOPLE and name not in _RUA_NOT_PEOPLE and _kept(ua):
-                _add(out, ua, "person", _RUA_PEOPLE[kind], "random-user-agent")
+            if (decided := policy(ua, *read, name=record["software_name"])) is not None:
+                _add(out, ua, *decided, "random-user-agent", source_label=read[0])
+
+
+def _rua_reading(ua: str, record: dict[str, str]) -> tuple[str, str] | None:
+    """The source's own label and class of a record, as its software type and name say, or
+    None where the record is left out (misparsed, not decidable, or not sampled)."""
+    kind, name = record["software_type"], record["software_name"]
+    if name in _RUA_MISPARSED_NAMES or (kind.startswith("bot") and _RUA_MISPARSED_APPS.search(ua)):
+        return None
+    if kind in _RUA_PEOPLE and _HEADLESS.search(ua):
+        return "bot", "headless"
+    if name in _RUA_BOT_NAMES:
+        return "bot", _RUA_BOT_NAMES[name]
+    if kind.startswith("bot -> "):
+        return "bot", kind.removeprefix("bot -> ").replace("-", "_")
+    if kind == "application -> software-library" and record["software_engine"] == "---":
+        return "bot", "library"
+    if kind in _RUA_PEOPLE and name not in _RUA_NOT_PEOPLE and _kept(ua):
+        return "person", _RUA_PEOPLE[kind]
+    return None
+
+
+def policy(ua: str, label: str, klass: str, name: str = "") -> tuple[str, str] | None:
+    """The label policy applied to a parser's label (random-user-agent's WhatIsMyBrowser
+    types, woothee's categories): (label, class), or None to leave the record out. ``name``
+    is the source's software name where it has one. README.md says why each class is
+    decided so."""
+    forwarded = _VIA_PROXY.sub("", ua)
+    if forwarded != ua:
+        # A translation or document proxy fetching for the person who asked, with their
+        # user agent: what it forwards decides, as it does for the detector.
+        if _AUTOMATION.search(_DEVICE_TEXT.sub("", forwarded)):
+            return "bot", "self_declared"
+        return "person", "via_proxy"
+    if name == "java-runtime-environment" and _NOT_JAVA_RUNTIME.search(ua) and "Java/1." not in ua:
+        return None  # a phone's J2ME browser or an IE add-on, typed by the word "Java"
+    if label != "person":
+        return label, klass
+    if name in _OFFICE_NAMES:
+        if _OUTLOOK_RENDER.search(ua):
+            return "bot", "outlook_render"
+        if _OFFICE_LINK.search(ua):
+            return "person", "office_link"
+        if not _IE.search(ua):
+            return None  # Office's and Outlook's own HTTP clients: not decidable
+    if _MAC_OFFICE.search(ua):
+        return None  # the same for Office for Mac's, which the source names a Netscape
+    if _AUTOMATION.search(_DEVICE_TEXT.sub("", ua)):
+        return "bot", "self_declared"
+    if _NAME_ONLY.match(ua) or _DOWNLOADER.search(ua):
+        return None
+    return label, klass
 
 
 def _kept(ua: str) -> bool:
@@ -165,15 +261,19 @@ def _kept(ua: str) -> bool:
 def _add_woothee(out: dict[str, dict[str, str]], testsets: list[Path]) -> None:
     for path in testsets:
         for case in yaml.load(path.read_text(), Loader=yaml.CSafeLoader) or []:
-            category, ua = case.get("category"), case["target"]
+            category, ua = case.get("category"), (case["target"] or "").strip()
             if category == "crawler":
-                _add(out, ua, "bot", "crawler", "woothee")
+                read = ("bot", "crawler")
             elif category == "misc" and case.get("name") == "HTTP Library":
-                _add(out, ua, "bot", "library", "woothee")
+                read = ("bot", "library")
             elif category == "misc" and "RSSReader" in case.get("name", ""):
-                _add(out, ua, "bot", "feed_reader", "woothee")
+                read = ("bot", "feed_reader")
             elif category in _WOOTHEE_PEOPLE:
-                _add(out, ua, "person", "browser", "woothee")
+                read = ("person", "browser")
+            else:
+                continue
+            if (decided := policy(ua, *read)) is not None:
+                _add(out, ua, *decided, "woothee", source_label=read[0])
 
 
 def fetch(folder: Path) -> None:
