@@ -120,8 +120,8 @@ def _bodies(contacts: Sequence[str]) -> list[dict[str, Any]]:
             "title": link.title,
             "tags": list(link.tags),
         }
-        if link is demo_data.LINKS[0]:
-            body["campaign"] = demo_data.CAMPAIGN
+        if link.campaign:
+            body["campaign"] = link.campaign
         if link.variants:
             body["variants"] = [{"destination_url": shop + path, "weight": w} for path, w in link.variants]
         bodies.append(body)

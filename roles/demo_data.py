@@ -115,18 +115,19 @@ class DemoLink(NamedTuple):
     tags: tuple[str, ...]
     weight: float  # its share of the everyday clicks
     variants: tuple[tuple[str, int], ...] = ()  # (path, weight) of an A/B test
+    campaign: str | None = None
 
 
 SHOP = "https://shop.example.com"
 CAMPAIGN = "spring-sale"
 CAMPAIGN_TITLE = "Spring sale"
 LINKS: Final = (
-    DemoLink("Spring sale: landing page", "/spring-sale", ("spring", "instagram"), 1.0),
+    DemoLink("Spring sale: landing page", "/spring-sale", ("spring", "instagram"), 1.0, campaign=CAMPAIGN),
     DemoLink("Aurora headphones launch", "/aurora", ("launch", "product"), 3.0,
-             (("/aurora?layout=hero", 50), ("/aurora?layout=video", 50))),
-    DemoLink("Newsletter: April issue", "/newsletter/april", ("newsletter",), 1.6),
+             (("/aurora?layout=hero", 50), ("/aurora?layout=video", 50)), "aurora-launch"),
+    DemoLink("Newsletter: April issue", "/newsletter/april", ("newsletter",), 1.6, campaign="newsletter"),
     DemoLink("Blog: ten tips for shorter links", "/blog/ten-tips", ("blog",), 2.2),
-    DemoLink("Webinar sign-up", "/webinar", ("events",), 0.9),
+    DemoLink("Webinar sign-up", "/webinar", ("events",), 0.9, campaign="webinar"),
     DemoLink("Pricing", "/pricing", ("product",), 1.4),
     DemoLink("Careers", "/careers", ("hiring",), 0.5),
     DemoLink("Instagram bio", "/", ("social", "instagram"), 1.8),
