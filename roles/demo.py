@@ -33,7 +33,7 @@ from api.funnel_events import funnel_event
 from api.link_input import new_link
 from roles import demo_data, demo_places, demo_traffic
 from roles.demo_traffic import DemoLinkRef, Traffic
-from schemas.events import FUNNEL_TOPIC, ClickEvent, FunnelEvent, funnel_key
+from schemas.events import FUNNEL_TOPIC, FunnelEvent, funnel_key
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
 from smartlinks.models import NewLink, Tenant, utcnow
@@ -334,26 +334,27 @@ async def fill_kafka(
         contacts = demo_traffic.contact_ids(demo_traffic.contacts_for(clicks), seed)
         codes, created = await _ensure_links(store, tenant, contacts)
         summary = Summary(tenant, key, len(demo_data.LINKS), len(contacts), created, 0)
-        if created == 0:  # its links were there: so were its clicks
-            return summary
-        traffic = await asyncio.to_thread(
-            _traffic,
-            settings,
-            seed,
-            settings.load_secret_key(),
-            utcnow(),
-            days,
-            clicks,
-            await _refs(store, codes),
-        )
+        traffic: Traffic | None = None
+        if created == len(codes):  # a tenant that had its links had its clicks too
+            traffic = await asyncio.to_thread(
+                _traffic,
+                settings,
+                seed,
+                settings.load_secret_key(),
+                utcnow(),
+                days,
+                clicks,
+                await _refs(store, codes),
+            )
     finally:
         await store.close()
     await ensure_topics(kafka, settings.kafka_click_partitions)
+    # The events wait in logs of the demo's own until Kafka has them: what a cut-off run
+    # left there is shipped by the next one, whatever else it does.
     folder = settings.data_dir / "demo-events"
-    for what, lines, topic in (
-        ("clicks", [event.to_json() for event in traffic.clicks], None),
-        ("funnel events", _funnel_lines(tenant, traffic.funnel), FUNNEL_TOPIC),
-    ):
+    click_lines = [event.to_json() for event in traffic.clicks] if traffic else []
+    funnel_lines = _funnel_lines(tenant, traffic.funnel) if traffic else []
+    for what, lines, topic in (("clicks", click_lines, None), ("funnel events", funnel_lines, FUNNEL_TOPIC)):
         log = EventLog(folder / what.replace(" ", "-"), settings.event_fsync_ms)
         log.open()
         try:
@@ -380,15 +381,8 @@ async def fill_kafka(
                 await publisher.stop()
         finally:
             await log.close()
-    summary.sent_clicks = len(traffic.clicks)
-    summary.clicks = len(traffic.clicks)
-    summary.bots = sum(1 for event in traffic.clicks if not event.visitor_cookie and _is_bot_agent(event))
-    summary.delivered = traffic.delivered
+    summary.sent_clicks = len(click_lines)
     return summary
-
-
-def _is_bot_agent(event: ClickEvent) -> bool:
-    return any(agent.user_agent == event.user_agent for agent in demo_data.BOTS)
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -398,18 +392,20 @@ def report(summary: Summary, settings: Settings, days: int) -> None:
     tenant = summary.tenant
     print(f"Demo tenant {tenant.name!r} (id {tenant.id}):")
     print(
-        f"  links: {summary.links} (tags, an A/B test, the {demo_data.CAMPAIGN!r} landing page)"
-        f" and {summary.contact_links} per-contact links of the campaign {demo_data.CAMPAIGN!r}"
-        f" ({summary.created} created now)"
+        f"  links: {summary.links} (titles, tags, an A/B test, campaigns) and {summary.contact_links}"
+        f" per-contact links of the campaign {demo_data.CAMPAIGN!r} ({summary.created} created now)"
     )
-    if summary.sent_clicks == 0:
-        print(f"  it had clicks already, none added ({summary.clicks:,}; `--tenant NAME` for another demo)")
-    elif settings.kafka_bootstrap_servers:
-        print(
-            f"  clicks: {summary.sent_clicks:,} over {days} days published to Kafka:"
-            " the consumer service stores them"
-        )
-    if summary.clicks and not settings.kafka_bootstrap_servers:
+    if settings.kafka_bootstrap_servers:
+        if summary.sent_clicks:
+            print(
+                f"  clicks: {summary.sent_clicks:,} over {days} days, and the campaign's deliveries and"
+                " conversions, published to Kafka: the consumer service stores them"
+            )
+        else:
+            print("  its links were there already: no clicks sent (`--tenant NAME` for another demo)")
+    else:
+        if summary.sent_clicks == 0:
+            print("  it had clicks already: none added (`--tenant NAME` for another demo)")
         print(
             f"  clicks: {summary.clicks:,} on {summary.days} days, {summary.bots:,} of them bots,"
             f" {summary.repeats:,} repeat visits"
@@ -425,6 +421,18 @@ def report(summary: Summary, settings: Settings, days: int) -> None:
         print(f"  its API keys are unchanged (`smartlinks key create {tenant.name}` makes a new one)")
 
 
+def up_answers(settings: Settings) -> bool:
+    """Whether a Smart Links process answers on this configuration's port."""
+    import httpx
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    where = f"[{host}]" if ":" in host else host
+    try:
+        return httpx.get(f"http://{where}:{settings.port}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def run(settings: Settings, tenant: str, days: int, clicks: int, seed: int) -> int:
     if not tenant.strip():
         print("smartlinks demo: --tenant must not be empty", file=sys.stderr)
@@ -432,6 +440,14 @@ def run(settings: Settings, tenant: str, days: int, clicks: int, seed: int) -> i
     if not 1 <= days <= MAX_DAYS or clicks < 1:
         print(f"smartlinks demo: --days must be 1 to {MAX_DAYS} and --clicks at least 1", file=sys.stderr)
         return 2
+    if not settings.kafka_bootstrap_servers and settings.clickhouse_url and up_answers(settings):
+        # No chDB lock to tell: a process answering on the port would share the edge log.
+        print(
+            f"smartlinks: stop smartlinks up first: it answers on {settings.base_url}"
+            " (the demo runs the consumer itself; start it again after)",
+            file=sys.stderr,
+        )
+        return 1
     fill = fill_kafka if settings.kafka_bootstrap_servers else fill_embedded
     try:
         with _progress() as phase:

@@ -46,9 +46,6 @@ class Visitor:
     language: str
     cookie: str | None = None  # set by its first redirect
 
-    def browser_kind(self) -> str:
-        return self.agent.kind
-
 
 @dataclass
 class DemoLinkRef:
@@ -197,14 +194,11 @@ class Generator:
         """The ordinary links' clicks: (ts, link, visitor, method), in time order."""
         day_weights = self.day_weights()
         link_weights = list(accumulate(ref.weight for ref in links))
-        planned: list[tuple[int, DemoLinkRef, str]] = []
         day_cumulative = list(accumulate(day_weights))
+        visits: list[tuple[int, DemoLinkRef, Visitor, str]] = []
         for _ in range(total):
             day = bisect(day_cumulative, self.rng.random() * day_cumulative[-1])
             ref = _pick(self.rng, links, link_weights)
-            planned.append((day, ref, ""))
-        visits: list[tuple[int, DemoLinkRef, Visitor, str]] = []
-        for day, ref, _ in planned:
             if self.rng.random() < BOT_SHARE:
                 visitor = self.bot()
                 method = "HEAD" if self.rng.random() < 0.1 else "GET"

@@ -130,3 +130,17 @@ def test_demo_help_lists_its_options_and_variables() -> None:
     assert result.returncode == 0, result.stderr
     for word in ("--tenant", "--days", "--clicks", "--seed", "SMARTLINKS_DATA_DIR", "SMARTLINKS_GEOIP_DB"):
         assert word in result.stdout, word
+
+
+@pytest.mark.parametrize("args", [["--days", "0"], ["--days", "400"], ["--clicks", "0"], ["--tenant", " "]])
+def test_demo_refuses_what_it_cannot_make(tmp_path: Path, args: list[str]) -> None:
+    result = subprocess.run(
+        [*SMARTLINKS, "demo", *args],
+        env=env_for(tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("smartlinks demo: ")
+    assert not (tmp_path / "data" / "clickhouse").exists()  # refused before touching anything
