@@ -4,8 +4,8 @@ Clicks are the ``ClickEvent`` the redirector would have written for each visit: 
 visitor's IP, user agent, referrer and language, its first-party cookie from its second
 click on (a repeat visitor), the visitor id the edge decides (``smartlinks.visitor``) and,
 on the A/B link, the variant the edge would pick for that visitor. Everything but the
-link ids and the deployment's visitor key follows from the seed, event ids included, so a
-second run sends the same events and the consumer's de-duplication stores them once.
+link ids, the deployment's visitor key and the moment it runs follows from the seed (event
+ids included): the same seed draws the same visitors, places and shape of traffic.
 
 The shape: more clicks on weekdays and in each country's daytime, traffic growing over the
 period, the spring sale's messages sent three weeks before the end with a burst of clicks
