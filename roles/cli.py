@@ -211,6 +211,19 @@ def cmd_migrate(settings: Settings) -> int:
     return 0
 
 
+def cmd_demo(settings: Settings, tenant: str, days: int, clicks: int, seed: int) -> int:
+    if _chdb_in_use(settings):
+        print(
+            f"smartlinks: stop smartlinks up first: a running process holds the ClickHouse data in"
+            f" {settings.data_dir / 'clickhouse'} (the demo runs the consumer itself; start it again after)",
+            file=sys.stderr,
+        )
+        return 1
+    from roles.demo import run
+
+    return run(settings, tenant, days, clicks, seed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="smartlinks", description="Short links with click analytics.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +266,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     importing.add_argument(
         "--report", type=Path, help="where to write the per-row report (default: FILE.report.csv if needed)"
     )
+    demo = command(
+        "demo",
+        "fill a demo tenant: links, a campaign with per-contact links, 90 days of clicks through"
+        " the real pipeline (stop smartlinks up first)",
+    )
+    demo.add_argument("--tenant", default="demo", help="the demo tenant's name (default demo)")
+    demo.add_argument("--days", type=int, default=90, help="days of clicks, up to now (default 90)")
+    demo.add_argument("--clicks", type=int, default=40_000, help="about how many clicks (default 40000)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed draws the same visitors (default 1)")
     check = command(
         "check-analytics",
         "compare the rollups and lifetime counts with the raw clicks; --repair rebuilds what differs",
@@ -299,6 +321,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from roles.importer import run
 
         return run(settings, args.file, args.tenant, args.format, args.report)
+    if args.command == "demo":
+        return cmd_demo(settings, args.tenant, args.days, args.clicks, args.seed)
     if args.command == "check-analytics":
         from roles.check_analytics import cmd_check_analytics
 

@@ -35,6 +35,17 @@ READS: dict[str, tuple[str, ...]] = {
     "key": _STORE,
     "check-analytics": ("DATA_DIR", *_CLICKHOUSE),
     "import": _STORE,
+    "demo": (
+        *_STORE,
+        "SECRET_KEY",
+        "PUBLIC_URL",
+        *_CLICKHOUSE,
+        "GEOIP_DB",
+        "EVENT_FSYNC_MS",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_CLICK_PARTITIONS",
+        "LOG_LEVEL",
+    ),
     "sql": ("DATA_DIR", *_CLICKHOUSE, "ANALYST_QUERY_TIMEOUT"),
 }
 
