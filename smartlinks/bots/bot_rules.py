@@ -125,9 +125,13 @@ AUTOMATION_MODEL: Final = r"(?i)crawl|spider|scrap|screenshot|preview|fetch|http
 # 1.3"): a person's browser all the same. So is the Czech portal Seznam's browser
 # ("Seznam.cz/1.2.1", "OPR/16.0 (Edition Seznam)"), which crawlerdetect takes for
 # Seznam's crawler (that one writes "SeznamBot").
+# Apple's beta browser, "Safari%20Technology%20Preview/11601.6.17 CFNetwork/...", and a
+# browser on Windows Server ("(Windows Server 2012; en-US; rv:1.7.5) ... Firefox/1.0"),
+# where isbot's list finds "preview" and "server": found in crawlerdetect's device
+# fixtures outside the corpus.
 NOT_CRAWLER_TOKENS: Final = (
     r"Cronet/[0-9.]+|QQDownload [0-9]+|baiduboxapp/\S*|PeoplePal [0-9.]+|Ant\.com Toolbar [0-9.]+"
-    r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)"
+    r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)|Technology(?: |%20)Preview|Windows Server"
 )
 
 # A translation or document proxy fetching a page for the person who asked appends its
