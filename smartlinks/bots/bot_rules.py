@@ -87,11 +87,14 @@ BUILT_ON_LIBWWW: Final = r"^[^\s(]+.*\slibwww(?:-FM)?/"
 # ("Webster", "voyager/"), most are shaped like no browser of today. Where one names
 # itself, its name is deleted before the crawler lists are asked, so what else the user
 # agent says still counts, and it is shaped like a person's client. From the browsers'
-# own documentation and histories; case-sensitive: their own spellings.
+# own documentation and histories; case-sensitive: their own spellings. Links names
+# itself "Links (2.14; ...)" or "ELinks/0.12": a "Links" among other words is a product's
+# ("IDG Twitter Links Resolver"), and "WWW::" a Perl module ("WWW::Mechanize"): both in
+# crawlerdetect's crawler fixtures outside the corpus.
 OWN_BROWSER: Final = (
-    r"(?<![\w-])(?:Lynx|E?Links|w3m|\w*Mosaic(?:-CK)?|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
+    r"(?<![\w-])(?:Lynx|E?Links(?=/| \()|w3m|\w*Mosaic(?:-CK)?|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
     r"|Dillo|NetSurf|Arena|Emacs-W3|OffByOne|Webster Pro|Cello|MacWeb|WebExplorer|Chimera"
-    r"|[\w-]*LineMode|[\w-]*WorldWideWeb(?:\.app)?|\w*WWW|HotJava|Cyberdog|edbrowse|retawq"
+    r"|[\w-]*LineMode|[\w-]*WorldWideWeb(?:\.app)?|\w*WWW(?!::)|HotJava|Cyberdog|edbrowse|retawq"
     r"|NetPositive|OmniWeb|Sylera|Charon|Mothra|A[Bb]rowse|iCab|Oregano|Fresco|Grail)"
     r"(?![\w-])"
 )
