@@ -118,6 +118,8 @@ BOT_REASON_CODES = {
     "crawlerdetect": "a crawler the crawlerdetect list names",
     "crawler_list": "a crawler the crawler-user-agents list names (CDN and proxy fetchers, monitors,"
     " SEO and AI crawlers)",
+    "pattern_list": "a client isbot's pattern list names (monitors, recorders, scanners and tools, often"
+    " appended to a browser's user agent)",
     "not_browser": "a user agent shaped like no client a person holds (a custom client, a bare product"
     " token)",
     "forged_browser": "a browser's user agent with what no browser writes: the client's own web address,"

@@ -87,11 +87,14 @@ BUILT_ON_LIBWWW: Final = r"^[^\s(]+.*\slibwww(?:-FM)?/"
 # ("Webster", "voyager/"), most are shaped like no browser of today. Where one names
 # itself, its name is deleted before the crawler lists are asked, so what else the user
 # agent says still counts, and it is shaped like a person's client. From the browsers'
-# own documentation and histories; case-sensitive: their own spellings.
+# own documentation and histories; case-sensitive: their own spellings. Links names
+# itself "Links (2.14; ...)" or "ELinks/0.12": a "Links" among other words is a product's
+# ("IDG Twitter Links Resolver"), and "WWW::" a Perl module ("WWW::Mechanize"): both in
+# crawlerdetect's crawler fixtures outside the corpus.
 OWN_BROWSER: Final = (
-    r"(?<![\w-])(?:Lynx|E?Links|w3m|\w*Mosaic(?:-CK)?|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
+    r"(?<![\w-])(?:Lynx|E?Links(?=/| \()|w3m|\w*Mosaic(?:-CK)?|[Aa]maya|AmigaVoyager|IBrowse|AWeb"
     r"|Dillo|NetSurf|Arena|Emacs-W3|OffByOne|Webster Pro|Cello|MacWeb|WebExplorer|Chimera"
-    r"|[\w-]*LineMode|[\w-]*WorldWideWeb(?:\.app)?|\w*WWW|HotJava|Cyberdog|edbrowse|retawq"
+    r"|[\w-]*LineMode|[\w-]*WorldWideWeb(?:\.app)?|\w*WWW(?!::)|HotJava|Cyberdog|edbrowse|retawq"
     r"|NetPositive|OmniWeb|Sylera|Charon|Mothra|A[Bb]rowse|iCab|Oregano|Fresco|Grail)"
     r"(?![\w-])"
 )
@@ -125,9 +128,13 @@ AUTOMATION_MODEL: Final = r"(?i)crawl|spider|scrap|screenshot|preview|fetch|http
 # 1.3"): a person's browser all the same. So is the Czech portal Seznam's browser
 # ("Seznam.cz/1.2.1", "OPR/16.0 (Edition Seznam)"), which crawlerdetect takes for
 # Seznam's crawler (that one writes "SeznamBot").
+# Apple's beta browser, "Safari%20Technology%20Preview/11601.6.17 CFNetwork/...", and a
+# browser on Windows Server ("(Windows Server 2012; en-US; rv:1.7.5) ... Firefox/1.0"),
+# where isbot's list finds "preview" and "server": found in crawlerdetect's device
+# fixtures outside the corpus.
 NOT_CRAWLER_TOKENS: Final = (
     r"Cronet/[0-9.]+|QQDownload [0-9]+|baiduboxapp/\S*|PeoplePal [0-9.]+|Ant\.com Toolbar [0-9.]+"
-    r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)"
+    r"|Seznam\.cz/[0-9.]+|\(Edition Seznam\)|Technology(?: |%20)Preview|Windows Server"
 )
 
 # A translation or document proxy fetching a page for the person who asked appends its

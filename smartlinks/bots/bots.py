@@ -12,7 +12,8 @@ A verdict is a kind (``ClickRow.bot_kind``; '' means a person) and a reason
 - ``probe``: a user agent that is an attack (``${jndi:ldap://...}``, ``<script>``, SQL).
 - ``cli``: an HTTP library or command-line tool (curl, python-requests, Go-http-client),
   or a program on the Java runtime that names its version (``Java/1.8.0_202``).
-- ``crawler``: a client a crawler list names: crawlerdetect or crawler-user-agents.
+- ``crawler``: a client a crawler list names: crawlerdetect, crawler-user-agents, or
+  (after the ``automated`` signs below) isbot's pattern list.
 - ``automated``: none of the above, and not shaped like any client a person holds, or
   shaped like a browser in a way no browser writes (its own web address or a crawler's
   "+" contact address, a product named for an automated role, an unreleased build: see
@@ -20,7 +21,8 @@ A verdict is a kind (``ClickRow.bot_kind``; '' means a person) and a reason
 - ``tenant``: the tenant marked it (a user-agent pattern or an IP range of its own).
 
 Reasons: ``head``, ``empty_ua``, ``preview``, ``probe``, ``cli``, ``crawlerdetect``,
-``crawler_list``, ``not_browser``, ``forged_browser``, ``feed_media``, ``tenant_ua``, ``tenant_ip``.
+``crawler_list``, ``pattern_list``, ``not_browser``, ``forged_browser``, ``feed_media``,
+``tenant_ua``, ``tenant_ip``.
 
 In-app browsers (Instagram, Facebook's FBAN/FBAV, TikTok, LINE, Snapchat, LinkedIn, X,
 Telegram, the Google app) are people: the preview patterns name fetchers by the forms
@@ -43,7 +45,9 @@ is a person. The rest go the slow way (about 10-40 µs): crawlerdetect
 (:mod:`smartlinks.bots.crawlers`), then crawler-user-agents
 (:mod:`smartlinks.bots.crawler_list`), both asked without what a person's device or
 browser writes that they take for a crawler's (a maker's model name, a text browser's
-libwww), then what no browser writes, then the browser shape: whatever no list names
+libwww), then what no browser writes, then isbot's pattern list
+(:mod:`smartlinks.bots.pattern_list`, asked the same way: the monitors, recorders and
+tools the other rules leave), then the browser shape: whatever no list names
 and is not shaped like a person's client is ``automated``. Verdicts are cached per user
 agent (about 0.3 µs a hit): campaign traffic repeats them. ``bench/bots_bench.py``
 measures precision, recall and these costs on the labelled corpus.
@@ -84,6 +88,7 @@ from smartlinks.bots.bot_rules import (
 )
 from smartlinks.bots.crawler_list import listed_crawler
 from smartlinks.bots.crawlers import crawler_check
+from smartlinks.bots.pattern_list import patterned
 from smartlinks.bots.tenant_bots import TENANT_IP, TENANT_UA, TenantBots
 from smartlinks.bots.text import MAX_LENGTH, scrub
 
@@ -99,6 +104,7 @@ BOT_KINDS: Final = (HEAD, EMPTY_UA, PREVIEW, PROBE, CLI, CRAWLER, AUTOMATED, TEN
 
 CRAWLERDETECT: Final = "crawlerdetect"
 CRAWLER_LIST: Final = "crawler_list"
+PATTERN_LIST: Final = "pattern_list"
 NOT_BROWSER: Final = "not_browser"
 FORGED_BROWSER: Final = "forged_browser"
 FEED_MEDIA: Final = "feed_media"
@@ -110,6 +116,7 @@ BOT_REASONS: Final = (
     CLI,
     CRAWLERDETECT,
     CRAWLER_LIST,
+    PATTERN_LIST,
     NOT_BROWSER,
     FORGED_BROWSER,
     FEED_MEDIA,
@@ -136,6 +143,7 @@ _BY_TOKEN: Final = {
 }
 _CRAWLERDETECT: Final = Verdict(CRAWLER, CRAWLERDETECT)
 _CRAWLER_LIST: Final = Verdict(CRAWLER, CRAWLER_LIST)
+_PATTERN_LIST: Final = Verdict(CRAWLER, PATTERN_LIST)
 _NOT_BROWSER: Final = Verdict(AUTOMATED, NOT_BROWSER)
 _FEED_MEDIA: Final = Verdict(AUTOMATED, FEED_MEDIA)
 _FORGED_BROWSER: Final = Verdict(AUTOMATED, FORGED_BROWSER)
@@ -178,6 +186,7 @@ class BotDetector:
         self.tenants = tenants if tenants is not None else TenantBots()
         self._is_crawler = crawler_check()
         self._is_listed = listed_crawler()
+        self._is_patterned = patterned()
         # Lowercased input: Python's re without IGNORECASE is several times faster.
         self._shaped = re.compile(BROWSER_SHAPE).search
         self._feed_or_media = re.compile(f"{FEED_CLIENT}|{MEDIA_CLIENT}").search
@@ -272,6 +281,10 @@ class BotDetector:
         lowered = ua.lower()
         if self._feed_or_media(lowered):
             return _FEED_MEDIA
+        # Last of the signals before the shape: the product's own rules name their class
+        # first, and the list catches what they and the two crawler lists leave to it.
+        if self._is_patterned(listed):
+            return _PATTERN_LIST
         if self._shaped(lowered) or self._names_own_browser(ua) or self._built_on_libwww(ua):
             return PERSON
         return _NOT_BROWSER

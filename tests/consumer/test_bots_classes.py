@@ -127,6 +127,10 @@ def test_every_app_is_covered_both_ways() -> None:
         # W3C's libwww is no pass for a robot built on it, nor for the bare library.
         ("W3CRobot/5.4.0 libwww/5.4.0", "crawler", "crawlerdetect"),
         ("libwww/5.4.0", "automated", "not_browser"),
+        # A text browser's name among a product's words, or W3C's name in a Perl module, is
+        # no browser of its own.
+        ("IDG Twitter Links Resolver", "crawler", "crawlerdetect"),
+        ("WWW::Mechanize/1.73", "crawler", "crawlerdetect"),
         # App-association fetchers (apple-app-site-association, Digital Asset Links).
         ("AASA-Bot/1.0.0", "crawler", "crawlerdetect"),
         ("com.apple.swcd (unknown version) CFNetwork/1220.1 Darwin/20.3.0", "crawler", "crawlerdetect"),
@@ -187,6 +191,7 @@ def test_kind_and_reason(ua: str, kind: str, reason: str) -> None:
         # for libwww-perl, or sharing a name with a crawler.
         "Lynx/2.9.0dev.12 libwww-FM/2.14 SSL-MM/1.4.1 GNUTLS/3.7.8",
         "ELinks/0.13.2 (textmode; Linux 6.1 x86_64; 200x50-2)",
+        "Links (2.14; Linux 4.15.0-20-generic x86_64; GNU C 7.3; text)",
         "w3m/0.5.3",
         "NCSA_Mosaic/2.0 (Windows 3.1)",
         "Amaya/11.4.4 libwww/5.4.2",
