@@ -11,8 +11,10 @@ by the API's own code (``api.funnel_events.funnel_event``) and go through its fu
 Embedded (no Kafka): this process runs the consumer, the redirector's log and the API's
 log itself, like ``smartlinks up`` does, waits until ClickHouse holds everything, then
 prints a summary. chDB allows one process per data directory, so while ``smartlinks up``
-runs there the command says so and exits with 1. With Kafka, the events are published to
-its topics and the running consumers store them.
+runs there the command says so and exits with 1. With Kafka, the clicks are published to
+its topics and the running consumers store them; the deliveries and conversions follow once
+the consumer group has stored the clicks (a conversion stored first would lose its click),
+and without a running consumer they wait in the demo's own log for its next run.
 
 Run again, it creates no link twice (links are known by title and contact) and sends no
 clicks to a tenant that has some already.
@@ -328,11 +330,20 @@ async def fill_kafka(
 ) -> Summary:
     """Publish the events to Kafka, for the running consumers to store; the links go to the
     link store, whose outbox the running API processes relay."""
+    from aiokafka.errors import KafkaError
+
     from roles.demo_kafka import clicks_stored
     from smartlinks.kafka.topics import ensure_topics
     from smartlinks.store import open_store
 
     kafka = settings.kafka_bootstrap_servers
+    try:  # before anything is written: a demo Kafka never hears of would wait for nothing
+        await ensure_topics(kafka, settings.kafka_click_partitions)
+    except KafkaError as exc:
+        raise DemoError(
+            f"Kafka at {kafka} does not answer ({exc}); start it, or unset"
+            " SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS for a demo on this machine alone"
+        ) from None
     store = open_store(settings)
     await store.open()
     try:
@@ -354,7 +365,6 @@ async def fill_kafka(
             )
     finally:
         await store.close()
-    await ensure_topics(kafka, settings.kafka_click_partitions)
     # The events wait in logs of the demo's own until Kafka has them, both written before
     # either is published: what a cut-off run left there is shipped by the next one.
     folder = settings.data_dir / "demo-events"
@@ -376,12 +386,15 @@ async def fill_kafka(
             # Conversions name their clicks: published before the consumers stored those,
             # they would be kept without them (roles/demo_kafka.py).
             stored = phase("clicks stored (%)", 100)
-            summary.funnel_held = not await clicks_stored(
-                kafka,
-                settings.consumer_group,
-                STALL_SECONDS,
-                lambda done, total: stored(100 * done // total if total else 100),
-            )
+            try:
+                summary.funnel_held = not await clicks_stored(
+                    kafka,
+                    settings.consumer_group,
+                    STALL_SECONDS,
+                    lambda done, total: stored(100 * done // total if total else 100),
+                )
+            except KafkaError:  # Kafka went away: the next run asks again
+                summary.funnel_held = True
             if not summary.funnel_held:
                 sent = len(funnel_lines)
                 await _publish(settings, funnel, FUNNEL_TOPIC, phase("funnel events published", sent), sent)
