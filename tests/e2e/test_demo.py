@@ -129,7 +129,8 @@ def test_demo_while_up_runs_says_stop_it_first(demo: Demo) -> None:
 def test_demo_help_lists_its_options_and_variables() -> None:
     result = subprocess.run([*SMARTLINKS, "demo", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    for word in ("--tenant", "--days", "--clicks", "--seed", "SMARTLINKS_DATA_DIR", "SMARTLINKS_GEOIP_DB"):
+    words = ("--tenant", "--days", "--clicks", "--seed", "SMARTLINKS_DATA_DIR", "SMARTLINKS_GEOIP_DB")
+    for word in (*words, "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS", "SMARTLINKS_CONSUMER_GROUP"):
         assert word in result.stdout, word
 
 
