@@ -1,5 +1,6 @@
-"""``smartlinks demo`` on a distributed deployment, as a user runs it: Kafka configured, a
-fresh data directory, the demo first and the consumers (``smartlinks analytics``) after.
+"""``smartlinks demo`` on a distributed deployment, as a user runs it: Kafka and PostgreSQL
+configured, a fresh data directory, the demo first and the consumers (``smartlinks
+analytics``) after.
 
 The clicks go out at once; the deliveries and conversions wait in the demo's own log until
 the consumers have stored the clicks (a conversion stored before its click would lose it
@@ -23,10 +24,11 @@ import httpx
 import pytest
 
 from tests.support.kafka import KafkaBroker
+from tests.support.postgres import PostgresServer
 from tests.support.product import SMARTLINKS, Running, env_for, start, stop
 from tests.support.waiting import seconds_until
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 CLICKS = 2000
 DAYS = 30
@@ -86,11 +88,13 @@ class Run:
 
 
 @pytest.fixture(scope="module")
-def deployment(kafka: KafkaBroker, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(
+    kafka: KafkaBroker, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("demo-kafka")
     env = {
         "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "SMARTLINKS_DATABASE_URL": f"sqlite:///{root / 'links.sqlite3'}",
+        "SMARTLINKS_DATABASE_URL": postgres.create_database(),  # as the README's deployment
         "SMARTLINKS_SECRET_KEY": "demo-over-kafka",
         "SMARTLINKS_KAFKA_CLICK_PARTITIONS": "3",
         "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "200",
