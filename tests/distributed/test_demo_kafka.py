@@ -40,6 +40,7 @@ class Deployment:
     demo_dir: Path
     analytics_dir: Path
     analytics: Running
+    first: str  # what the first run, before the consumers started, printed
 
     def demo(self, *args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -107,17 +108,16 @@ def deployment(
         timeout=300,
     )
     assert first.returncode == 0, first.stdout + first.stderr
-    (root / "first.out").write_text(first.stdout)
     process, analytics = start(root / "analytics", "analytics", ready="/readyz", **env)
     try:
-        yield Deployment(env, root / "demo", root / "analytics", analytics)
+        yield Deployment(env, root / "demo", root / "analytics", analytics, first.stdout)
     finally:
         stop(process)
 
 
 @pytest.fixture(scope="module")
 def run(deployment: Deployment) -> Run:
-    first_out = (deployment.demo_dir.parent / "first.out").read_text()
+    first_out = deployment.first
     key = first_out.strip().splitlines()[-1]
     sent_match = re.search(r"clicks: ([0-9,]+) over 30 days, published to Kafka", first_out)
     held = re.search(r"funnel: ([0-9,]+) deliveries and ([0-9,]+) conversions wait in", first_out)
