@@ -473,9 +473,11 @@ def report(summary: Summary, settings: Settings, days: int) -> None:
             f" {summary.repeats:,} repeat visits"
         )
         print(f"  funnel: {summary.delivered} contacts delivered to, {summary.converted} converted")
-    print(
-        f"  dashboard: {settings.base_url}/dashboard (start `smartlinks up`, sign in with the tenant's key)"
-    )
+    if settings.kafka_bootstrap_servers:  # no `smartlinks up` here: the API runs apart
+        where = "/dashboard of `smartlinks api` or `smartlinks analytics`"
+    else:
+        where = f"{settings.base_url}/dashboard (start `smartlinks up`)"
+    print(f"  dashboard: {where}, signed in with the tenant's key")
     if summary.key:
         print("API key of the demo tenant (shown once, keep it):")
         print(summary.key)
