@@ -212,7 +212,8 @@ def cmd_migrate(settings: Settings) -> int:
 
 
 def cmd_demo(settings: Settings, tenant: str, days: int, clicks: int, seed: int) -> int:
-    if _chdb_in_use(settings):
+    # With Kafka the demo only publishes: the chDB of the directory is the consumers' own.
+    if not settings.kafka_bootstrap_servers and _chdb_in_use(settings):
         print(
             f"smartlinks: stop smartlinks up first: a running process holds the ClickHouse data in"
             f" {settings.data_dir / 'clickhouse'} (the demo runs the consumer itself; start it again after)",

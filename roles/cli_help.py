@@ -44,6 +44,7 @@ READS: dict[str, tuple[str, ...]] = {
         "EVENT_FSYNC_MS",
         "KAFKA_BOOTSTRAP_SERVERS",
         "KAFKA_CLICK_PARTITIONS",
+        "CONSUMER_GROUP",
         "LOG_LEVEL",
     ),
     "sql": ("DATA_DIR", *_CLICKHOUSE, "ANALYST_QUERY_TIMEOUT"),

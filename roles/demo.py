@@ -11,8 +11,10 @@ by the API's own code (``api.funnel_events.funnel_event``) and go through its fu
 Embedded (no Kafka): this process runs the consumer, the redirector's log and the API's
 log itself, like ``smartlinks up`` does, waits until ClickHouse holds everything, then
 prints a summary. chDB allows one process per data directory, so while ``smartlinks up``
-runs there the command says so and exits with 1. With Kafka, the events are published to
-its topics and the running consumers store them.
+runs there the command says so and exits with 1. With Kafka, the clicks are published to
+its topics and the running consumers store them; the deliveries and conversions follow once
+the consumer group has stored the clicks (a conversion stored first would lose its click),
+and without a running consumer they wait in the demo's own log for its next run.
 
 Run again, it creates no link twice (links are known by title and contact) and sends no
 clicks to a tenant that has some already.
@@ -66,6 +68,12 @@ class Summary:
     days: int = 0
     delivered: int = 0
     converted: int = 0
+    # With Kafka: the deliveries and conversions (this run's, or an earlier one's) were
+    # published, or wait in the demo's log until the consumers have stored the clicks.
+    funnel_sent: bool = False
+    funnel_held: bool = False
+    deliveries: int = 0  # this run's events, with Kafka
+    conversions: int = 0
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -322,11 +330,20 @@ async def fill_kafka(
 ) -> Summary:
     """Publish the events to Kafka, for the running consumers to store; the links go to the
     link store, whose outbox the running API processes relay."""
-    from smartlinks.kafka.publisher import KafkaClickPublisher
+    from aiokafka.errors import KafkaError
+
+    from roles.demo_kafka import clicks_stored
     from smartlinks.kafka.topics import ensure_topics
     from smartlinks.store import open_store
 
     kafka = settings.kafka_bootstrap_servers
+    try:  # before anything is written: a demo Kafka never hears of would wait for nothing
+        await ensure_topics(kafka, settings.kafka_click_partitions)
+    except KafkaError as exc:
+        raise DemoError(
+            f"Kafka at {kafka} does not answer ({exc}); start it, or unset"
+            " SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS for a demo on this machine alone"
+        ) from None
     store = open_store(settings)
     await store.open()
     try:
@@ -348,41 +365,76 @@ async def fill_kafka(
             )
     finally:
         await store.close()
-    await ensure_topics(kafka, settings.kafka_click_partitions)
-    # The events wait in logs of the demo's own until Kafka has them: what a cut-off run
-    # left there is shipped by the next one, whatever else it does.
+    # The events wait in logs of the demo's own until Kafka has them, both written before
+    # either is published: what a cut-off run left there is shipped by the next one.
     folder = settings.data_dir / "demo-events"
-    click_lines = [event.to_json() for event in traffic.clicks] if traffic else []
-    funnel_lines = _funnel_lines(tenant, traffic.funnel) if traffic else []
-    for what, lines, topic in (("clicks", click_lines, None), ("funnel events", funnel_lines, FUNNEL_TOPIC)):
-        log = EventLog(folder / what.replace(" ", "-"), settings.event_fsync_ms)
-        log.open()
-        try:
-            reader = EventLogReader(log)
-            await _append(log, lines, phase(f"{what} written", len(lines)))
-            if topic is None:
-                publisher = KafkaClickPublisher(
-                    kafka, reader, click_partitions=settings.kafka_click_partitions
-                )
-            else:
-                publisher = KafkaClickPublisher(
-                    kafka,
-                    reader,
-                    topic,
-                    settings.kafka_click_partitions,
-                    key_of=funnel_key,
-                    name="demo-funnel",
-                )
-            await publisher.start()
+    click_log = EventLog(folder / "clicks", settings.event_fsync_ms)
+    funnel_log = EventLog(folder / "funnel-events", settings.event_fsync_ms)
+    click_log.open()
+    funnel_log.open()
+    try:
+        click_lines = [event.to_json() for event in traffic.clicks] if traffic else []
+        funnel_lines = _funnel_lines(tenant, traffic.funnel) if traffic else []
+        summary.conversions = sum(body["type"] == "conversion" for body in traffic.funnel) if traffic else 0
+        summary.deliveries = len(funnel_lines) - summary.conversions
+        await _append(click_log, click_lines, phase("clicks written", len(click_lines)))
+        await _append(funnel_log, funnel_lines, phase("funnel events written", len(funnel_lines)))
+        sent = len(click_lines)
+        await _publish(settings, EventLogReader(click_log), None, phase("clicks published", sent), sent)
+        funnel = EventLogReader(funnel_log)
+        if funnel.backlog_bytes():
+            # Conversions name their clicks: published before the consumers stored those,
+            # they would be kept without them (roles/demo_kafka.py).
+            stored = phase("clicks stored (%)", 100)
             try:
-                published = phase(f"{what} published", len(lines))
-                await _drained(reader, published, "Kafka publisher", len(lines))
-            finally:
-                await publisher.stop()
-        finally:
-            await log.close()
+                summary.funnel_held = not await clicks_stored(
+                    kafka,
+                    settings.consumer_group,
+                    STALL_SECONDS,
+                    lambda done, total: stored(100 * done // total if total else 100),
+                )
+            except KafkaError:  # Kafka went away: the next run asks again
+                summary.funnel_held = True
+            if not summary.funnel_held:
+                sent = len(funnel_lines)
+                await _publish(settings, funnel, FUNNEL_TOPIC, phase("funnel events published", sent), sent)
+                summary.funnel_sent = True
+        if not summary.funnel_sent:  # a publisher closes the reader it was given
+            funnel.close()
+    finally:
+        await click_log.close()
+        await funnel_log.close()
     summary.sent_clicks = len(click_lines)
     return summary
+
+
+async def _publish(
+    settings: Settings,
+    reader: EventLogReader,
+    topic: str | None,
+    advance: Callable[[int], None],
+    events: int,
+) -> None:
+    """Ship what the log holds to Kafka (the clicks topic, or ``topic``) and return once
+    the broker has acknowledged all of it; ``advance`` hears of this run's ``events``."""
+    from smartlinks.kafka.publisher import KafkaClickPublisher
+
+    if not reader.backlog_bytes():
+        reader.close()
+        advance(events)
+        return
+    kafka = settings.kafka_bootstrap_servers
+    if topic is None:
+        publisher = KafkaClickPublisher(kafka, reader, click_partitions=settings.kafka_click_partitions)
+    else:
+        publisher = KafkaClickPublisher(
+            kafka, reader, topic, settings.kafka_click_partitions, key_of=funnel_key, name="demo-funnel"
+        )
+    await publisher.start()
+    try:
+        await _drained(reader, advance, "Kafka publisher", events)
+    finally:
+        await publisher.stop()
 
 
 # -- the command ---------------------------------------------------------------------------
@@ -397,12 +449,22 @@ def report(summary: Summary, settings: Settings, days: int) -> None:
     )
     if settings.kafka_bootstrap_servers:
         if summary.sent_clicks:
-            print(
-                f"  clicks: {summary.sent_clicks:,} over {days} days, and the campaign's deliveries and"
-                " conversions, published to Kafka: the consumer service stores them"
-            )
+            print(f"  clicks: {summary.sent_clicks:,} over {days} days, published to Kafka")
         else:
             print("  its links were there already: no clicks sent (`--tenant NAME` for another demo)")
+        these = (
+            f"{summary.deliveries:,} deliveries and {summary.conversions:,} conversions"
+            if summary.deliveries
+            else "the campaign's deliveries and conversions"
+        )
+        if summary.funnel_sent:
+            print(f"  funnel: {these} published, once the consumers had stored the clicks")
+        elif summary.funnel_held:
+            print(
+                f"  funnel: {these} wait in {settings.data_dir / 'demo-events'} until the consumers"
+                f" (group {settings.consumer_group!r}) have stored the clicks: with `smartlinks"
+                " consumer` or `smartlinks analytics` running, run `smartlinks demo` again"
+            )
     else:
         if summary.sent_clicks == 0:
             print("  it had clicks already: none added (`--tenant NAME` for another demo)")
@@ -411,9 +473,11 @@ def report(summary: Summary, settings: Settings, days: int) -> None:
             f" {summary.repeats:,} repeat visits"
         )
         print(f"  funnel: {summary.delivered} contacts delivered to, {summary.converted} converted")
-    print(
-        f"  dashboard: {settings.base_url}/dashboard (start `smartlinks up`, sign in with the tenant's key)"
-    )
+    if settings.kafka_bootstrap_servers:  # no `smartlinks up` here: the API runs apart
+        where = "/dashboard of `smartlinks api` or `smartlinks analytics`"
+    else:
+        where = f"{settings.base_url}/dashboard (start `smartlinks up`)"
+    print(f"  dashboard: {where}, signed in with the tenant's key")
     if summary.key:
         print("API key of the demo tenant (shown once, keep it):")
         print(summary.key)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.ports import free_port
 from tests.support.product import SMARTLINKS, Running, env_for, start, stop
 
 CLICKS = 4000
@@ -128,7 +129,8 @@ def test_demo_while_up_runs_says_stop_it_first(demo: Demo) -> None:
 def test_demo_help_lists_its_options_and_variables() -> None:
     result = subprocess.run([*SMARTLINKS, "demo", "--help"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    for word in ("--tenant", "--days", "--clicks", "--seed", "SMARTLINKS_DATA_DIR", "SMARTLINKS_GEOIP_DB"):
+    words = ("--tenant", "--days", "--clicks", "--seed", "SMARTLINKS_DATA_DIR", "SMARTLINKS_GEOIP_DB")
+    for word in (*words, "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS", "SMARTLINKS_CONSUMER_GROUP"):
         assert word in result.stdout, word
 
 
@@ -144,3 +146,15 @@ def test_demo_refuses_what_it_cannot_make(tmp_path: Path, args: list[str]) -> No
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("smartlinks demo: ")
     assert not (tmp_path / "data" / "clickhouse").exists()  # refused before touching anything
+
+
+def test_demo_with_kafka_away_says_so_before_writing_anything(tmp_path: Path) -> None:
+    env = env_for(tmp_path / "data", SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}")
+    result = subprocess.run(
+        [*SMARTLINKS, "demo", "--clicks", "10"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.startswith("smartlinks demo: Kafka at 127.0.0.1:")
+    assert "does not answer" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()  # no tenant, no links, no events left behind
