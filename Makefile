@@ -12,7 +12,7 @@ test:
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 	.venv/bin/lint-imports
-	.venv/bin/pytest
+	.venv/bin/pytest --durations=25
 
 bench:
 	@scripts/bootstrap
