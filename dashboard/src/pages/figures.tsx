@@ -8,7 +8,7 @@ import type { ApiError, Figures, Query } from "../api";
 import { BarList, type Row } from "../charts/BarList";
 import { TimeSeries } from "../charts/TimeSeries";
 import { WorldMap } from "../charts/WorldMap";
-import { filtersFrom, filtersQuery, filtersSearch, INTERVALS, PRESETS, rangeInvalid, type Filters } from "../filters";
+import { changeFilters, filtersFrom, filtersQuery, filtersSearch, INTERVALS, PRESETS, rangeInvalid, type Filters } from "../filters";
 import { countryName, date, number, timeZone } from "../format";
 
 const REFRESH_MS = 5000;
@@ -104,7 +104,7 @@ export function useLiveFigures<T>(load: (query: Query) => Promise<T>, paused: bo
     history.replaceState(null, "", `${location.pathname}?${filtersSearch(filters, location.search)}`);
   }, [filters]);
 
-  const set = useCallback((change: Partial<Filters>) => setFilters((current) => ({ ...current, ...change })), []);
+  const set = useCallback((change: Partial<Filters>) => setFilters((current) => changeFilters(current, change)), []);
   return { filters, set, data, error, stale, busy, invalid, retry: () => fetch(false) };
 }
 
