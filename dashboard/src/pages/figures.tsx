@@ -204,7 +204,11 @@ export function StatCards({ totals, excludeBots, contacts = false }: CardsProps)
     <div class={contacts ? "cards cards-4" : "cards"}>
       <Card label="Total clicks" value={totals?.total} note={excludeBots ? "people only" : "people and bots"} />
       <Card label="Unique clicks" value={totals?.unique} note="distinct visitors" />
-      <Card label="Bot clicks" value={totals?.bots} note="crawlers and link previews" />
+      <Card
+        label="Bot clicks"
+        value={totals?.bots}
+        note={excludeBots ? "crawlers and link previews, left out of every other figure" : "crawlers and link previews"}
+      />
       {contacts && <Card label="Contacts" value={totals?.contacts} note="contacts who clicked" />}
     </div>
   );
