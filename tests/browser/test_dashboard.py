@@ -137,7 +137,7 @@ def test_a_marketer_works_through_the_dashboard(
     dialog.get_by_label("Custom code").fill("no")
     with watch.expecting(r"console error: .*status of 422", r"response 422: POST .*/api/v1/links"):
         dialog.get_by_role("button", name="Create link").click()
-        expect(dialog.locator("#code-error")).to_contain_text("4-12 ASCII letters and digits")
+        expect(dialog.locator("#code-error")).to_contain_text("4–12 letters and digits")
     screenshot(page, "new-link-error", full_page=False)  # new-link: with its rules, test_dashboard_rules
     # Two more links for the list's screenshot to show tags and a password's lock; they
     # are deleted once it is taken, so the round goes on with its one link.
