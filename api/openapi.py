@@ -50,7 +50,7 @@ _LINK_NOT_FOUND = error("link_not_found")
 _LIST_PARAMETERS = [
     query(
         "search",
-        "Case-insensitive substring of the title or destination URL.",
+        "Case-insensitive substring of the title, destination URL or code.",
         {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
     ),
     query("status", "Only active or only expired links.", {"type": "string", "enum": ["active", "expired"]}),
