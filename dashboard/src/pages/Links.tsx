@@ -14,6 +14,9 @@ import { DeleteDialog, LinkDialog } from "./LinkDialogs";
 import { LinkName, RuleMarks, StatusBadge } from "./parts";
 
 const PAGE_SIZE = 25;
+// A link's count is every request of its short URL, as the API keeps it: say so, as a
+// preview that unfurls the link in a chat counts as much as a person here.
+const CLICKS_NOTE = "Clicks include bots and link previews. A link's page can leave them out.";
 
 type Open = { kind: "create" } | { kind: "edit"; link: Link } | { kind: "delete"; link: Link } | null;
 
@@ -164,8 +167,8 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
                 <th scope="col">Short URL</th>
                 <th scope="col">Campaign</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">
-                  Clicks
+                <th scope="col" class="num" title={CLICKS_NOTE} aria-describedby="clicks-note">
+                  Clicks<span aria-hidden="true">*</span>
                 </th>
                 <th scope="col">Created</th>
                 <th scope="col">
@@ -220,6 +223,9 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
               ))}
             </tbody>
           </table>
+          <p id="clicks-note" class="muted table-note">
+            * {CLICKS_NOTE}
+          </p>
           {(!page1 || page.next_cursor) && (
           <nav class="pager" aria-label="Pages">
             <button
