@@ -348,7 +348,7 @@ function LatestClicks({ linkId, newest, query, logKey: key }: LatestProps) {
     <div class="panel panel-wide">
       <h2 class="panel-title">Latest clicks</h2>
       {shown.items.length === 0 ? (
-        <p class="muted empty-list">No clicks in this range yet. Open the short URL to see one arrive.</p>
+        <p class="muted empty-list">No clicks to list in this range. Open the short URL to see one arrive.</p>
       ) : (
         <>
           <table class="table clicks-table">
