@@ -90,22 +90,39 @@ def analytics_range(params: QueryParams, now: datetime) -> tuple[datetime, datet
         raise ApiError(
             400, "invalid_interval", "interval must be hour, day, week or month.", field="interval"
         )
+    bounds = _bounds(params, now, zone, DEFAULT_PRESET)
+    assert bounds is not None  # a default preset always gives a range
+    return bounds[0], bounds[1], interval, tz_name, zone
+
+
+def log_range(params: QueryParams, now: datetime) -> tuple[datetime, datetime] | None:
+    """[start, end) of a click-log request as analytics requests name it (preset, or from
+    and to in tz), or None when it names none: the whole log."""
+    _, zone = _zone(params)
+    return _bounds(params, now, zone, None)
+
+
+def _bounds(
+    params: QueryParams, now: datetime, zone: ZoneInfo, default: str | None
+) -> tuple[datetime, datetime] | None:
     preset = params.get("preset") or None
     raw_from, raw_to = params.get("from") or None, params.get("to") or None
     if preset is not None and (raw_from or raw_to):
         raise ApiError(400, "invalid_range", "Give either preset or from/to, not both.", field="preset")
     if raw_from is None and raw_to is None:
-        preset = preset or DEFAULT_PRESET
+        preset = preset or default
+        if preset is None:
+            return None
         if preset not in PRESETS:
             raise ApiError(400, "invalid_preset", "preset must be 7d, 30d or 90d.", field="preset")
-        return now - timedelta(days=PRESETS[preset]), now, interval, tz_name, zone
+        return now - timedelta(days=PRESETS[preset]), now
     if raw_from is None:
         raise ApiError(400, "invalid_range", "from is required with to.", field="from")
     start = _instant("from", raw_from, zone, end_of_day=False)
     end = _instant("to", raw_to, zone, end_of_day=True) if raw_to is not None else now
     if end <= start:
         raise ApiError(400, "invalid_range", "to must be after from.", field="to")
-    return start, end, interval, tz_name, zone
+    return start, end
 
 
 def page_limit(params: QueryParams) -> int:
@@ -235,8 +252,10 @@ class AnalyticsEndpoints(LinkQueryEndpoints[AnalyticsQueries]):
         link = await self.links.link_of(request)
         limit = page_limit(request.query_params)
         before = click_cursor(request.query_params)
+        within = log_range(request.query_params, utcnow())
+        exclude_bots = query_boolean(request.query_params, "exclude_bots")
         items, following = await asyncio.to_thread(
-            self.queries.click_log, link.tenant_id, link.id, limit, before
+            self.queries.click_log, link.tenant_id, link.id, limit, before, within, exclude_bots
         )
         return json_response(
             {"items": items, "next_cursor": None if following is None else encode_keyset(following)}

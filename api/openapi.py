@@ -28,6 +28,7 @@ from api.openapi_parts import (
     ANALYTICS_PARAMETERS,
     ID_PARAMETER,
     LINK_FIELD_ERRORS,
+    LOG_PARAMETERS,
     NO_CONTROL,
     TEXT_ERRORS,
     error,
@@ -49,7 +50,7 @@ _LINK_NOT_FOUND = error("link_not_found")
 _LIST_PARAMETERS = [
     query(
         "search",
-        "Case-insensitive substring of the title or destination URL.",
+        "Case-insensitive substring of the title, destination URL or code.",
         {"type": "string", "maxLength": MAX_FILTER, "pattern": NO_CONTROL},
     ),
     query("status", "Only active or only expired links.", {"type": "string", "enum": ["active", "expired"]}),
@@ -137,10 +138,18 @@ _PATHS: dict[str, Any] = {
             "The click log, newest first; `kind` is unique (the visitor's first click), repeat or bot.",
             {
                 "200": ok("A page of clicks.", "ClickList"),
-                "400": error("invalid_limit", "invalid_cursor"),
+                "400": error(
+                    "invalid_limit",
+                    "invalid_cursor",
+                    "invalid_preset",
+                    "invalid_range",
+                    "invalid_datetime",
+                    "invalid_tz",
+                    "invalid_boolean",
+                ),
                 "404": _LINK_NOT_FOUND,
             },
-            parameters=page_parameters(DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT),
+            parameters=[*page_parameters(DEFAULT_CLICKS_LIMIT, MAX_CLICKS_LIMIT), *LOG_PARAMETERS],
         ),
     },
     "/api/v1/settings": {

@@ -143,6 +143,18 @@ RANGE_PARAMETER: dict[str, Any] = {
         ],
     },
 }
+# The click log takes the analytics' range, bot toggle and zone (so a page of figures and
+# its clicks agree), but without them it is the whole log, as it always was.
+LOG_PARAMETERS = [
+    {
+        **RANGE_PARAMETER,
+        "description": "Only the clicks in a range, named as analytics name it: `preset` (7d, 30d or"
+        " 90d back from now), or `from` with an optional `to` (dates in tz, or RFC 3339 timestamps),"
+        " never both. Neither: the whole log. Empty values count as not given.",
+    },
+    query("exclude_bots", "Leave bots out; default false.", {"type": "boolean"}),
+    query("tz", "IANA time zone that from and to dates are read in, default UTC.", ref("TimeZone")),
+]
 ANALYTICS_PARAMETERS = [
     RANGE_PARAMETER,
     query(

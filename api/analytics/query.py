@@ -264,10 +264,20 @@ class AnalyticsQueries:
         return self.client.query(query, parameters=params).result_rows
 
     def click_log(
-        self, tenant_id: str, link_id: str, limit: int = 50, before: ClickCursor | None = None
+        self,
+        tenant_id: str,
+        link_id: str,
+        limit: int = 50,
+        before: ClickCursor | None = None,
+        within: tuple[datetime, datetime] | None = None,
+        exclude_bots: bool = False,
     ) -> tuple[list[dict[str, Any]], ClickCursor | None]:
-        """One page of a link's click log, newest first, and the cursor of the next page (or None)."""
-        rows, following = self._log("link", {"tenant": tenant_id, "link": link_id}, limit, before)
+        """One page of a link's click log, newest first, and the cursor of the next page (or
+        None); only the clicks in [start, end) of ``within`` when given, people only with
+        ``exclude_bots``."""
+        rows, following = self._log(
+            "link", {"tenant": tenant_id, "link": link_id}, limit, before, within, exclude_bots
+        )
         items = [{**_click(row), "contact_id": row[9] or None, "variant": row[13] or None} for row in rows]
         return items, following
 
@@ -281,7 +291,13 @@ class AnalyticsQueries:
         return items, following
 
     def _log(
-        self, by: sql.LogKey, params: dict[str, Any], limit: int, before: ClickCursor | None
+        self,
+        by: sql.LogKey,
+        params: dict[str, Any],
+        limit: int,
+        before: ClickCursor | None,
+        within: tuple[datetime, datetime] | None = None,
+        exclude_bots: bool = False,
     ) -> tuple[Sequence[Sequence[Any]], ClickCursor | None]:
         if not 1 <= limit <= MAX_PAGE:
             raise RangeError(f"limit must be between 1 and {MAX_PAGE}")
@@ -290,7 +306,10 @@ class AnalyticsQueries:
         params = {**params, "limit": limit + 1}
         if before is not None:
             params.update(before_ts=before[0], before_id=before[1])
-        rows = self.client.query(sql.click_log(before is not None, by), parameters=params).result_rows
+        if within is not None:
+            params.update(start=to_ms(within[0]), end=to_ms(within[1]))
+        query = sql.click_log(before is not None, by, ranged=within is not None, humans=exclude_bots)
+        rows = self.client.query(query, parameters=params).result_rows
         following = (rows[limit - 1][1], rows[limit - 1][0].hex) if len(rows) > limit else None
         return rows[:limit], following
 

@@ -255,11 +255,18 @@ LogKey = Literal["link", "contact"]
 _LOG_KEYS = {"link": "link_id = {link:String}", "contact": "contact_id = {contact:String}"}
 
 
-def click_log(paged: bool, by: LogKey = "link") -> str:
-    """Newest clicks first of a link or of a contact, keyset-paged by (ts, event_id).
+def click_log(paged: bool, by: LogKey = "link", ranged: bool = False, humans: bool = False) -> str:
+    """Newest clicks first of a link or of a contact, keyset-paged by (ts, event_id);
+    ``ranged`` keeps those in [start, end), ``humans`` leaves bots out.
 
     A link's clicks are the table's own order; a contact's are found through the
     contact_id skip index (0005_contacts.sql) and sorted, a few granules per link."""
+    within = (
+        " AND ts >= fromUnixTimestamp64Milli({start:Int64}, 'UTC')"
+        " AND ts < fromUnixTimestamp64Milli({end:Int64}, 'UTC')"
+        if ranged
+        else ""
+    )
     after = (
         " AND ts <= fromUnixTimestamp64Milli({before_ts:Int64}, 'UTC')"
         " AND (ts, event_id)"
@@ -271,7 +278,7 @@ def click_log(paged: bool, by: LogKey = "link") -> str:
 SELECT event_id, toUnixTimestamp64Milli(ts), kind, toString(country), city, device, browser, os,
     referrer_host, contact_id, link_id, campaign, bot_reason, variant
 FROM clicks
-WHERE tenant_id = {{tenant:String}} AND {_LOG_KEYS[by]}{after}
+WHERE tenant_id = {{tenant:String}} AND {_LOG_KEYS[by]}{within}{" AND NOT is_bot" if humans else ""}{after}
 ORDER BY ts DESC, event_id DESC
 LIMIT {{limit:UInt32}}
 """

@@ -18,6 +18,7 @@ export interface Filters {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DAYS: Record<Preset, number> = { "7d": 7, "30d": 30, "90d": 90 };
 const OWN = ["range", "from", "to", "interval", "bots"]; // the address parameters these filters use
 
 export function filtersFrom(search: string, now: Date = new Date()): Filters {
@@ -28,11 +29,23 @@ export function filtersFrom(search: string, now: Date = new Date()): Filters {
   const custom = !preset && DAY.test(from) && DAY.test(to);
   return {
     preset: custom ? null : (preset ?? "7d"),
-    from: custom ? from : isoDate(new Date(now.getTime() - 6 * 86_400_000)),
-    to: custom ? to : isoDate(now),
+    ...(custom ? { from, to } : presetDates(preset ?? "7d", now)),
     interval: INTERVALS.find((i) => i === params.get("interval")) ?? "day",
     excludeBots: params.get("bots") === "exclude",
   };
+}
+
+/** The dates a preset covers, as the From and To fields show them. The API's preset is the
+ * time from N days before now until now, so it starts on the local date of that instant:
+ * the chart's first bucket is the From date (N + 1 dates, the first one partly). */
+export function presetDates(preset: Preset, now: Date = new Date()): { from: string; to: string } {
+  return { from: isoDate(new Date(now.getTime() - DAYS[preset] * 86_400_000)), to: isoDate(now) };
+}
+
+/** The filters after a change: choosing a preset moves the From and To fields to its dates. */
+export function changeFilters(current: Filters, change: Partial<Filters>, now: Date = new Date()): Filters {
+  const next = { ...current, ...change };
+  return change.preset ? { ...next, ...presetDates(change.preset, now) } : next;
 }
 
 /** The address query with these filters in it; other parameters (a campaign's name) stay. */

@@ -51,7 +51,8 @@ export function countryName(code: string | null | undefined): string {
 }
 
 export interface ShownUrl {
-  text: string; // ASCII only: the host in punycode, the rest percent-encoded
+  text: string; // to read: the host in punycode, the rest with its letters decoded
+  href: string; // the URL exactly as the parser writes it (ASCII only), e.g. for a title
   host: string;
   idn: boolean; // the host has non-ASCII labels: shown as xn--… so look-alikes stand out
 }
@@ -59,16 +60,40 @@ export interface ShownUrl {
 /** A destination URL as it is safe to show. The URL parser turns a Unicode host into its
  * punycode (xn--) form and percent-encodes the rest, so "аpple.com" spelled with a
  * Cyrillic "а" cannot pass for apple.com, and bidi or invisible characters cannot reorder
- * what the reader sees. */
+ * what the reader sees. The path, query and fragment are then decoded where that only
+ * gives back letters, digits, marks, punctuation and symbols people wrote
+ * ("/Ünïcode", not "/%C3%9Cn%C3%AFcode"); see readablePart. */
 export function shownUrl(raw: string): ShownUrl {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return { text: raw.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)), host: "", idn: false };
+    const text = raw.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c));
+    return { text, href: text, host: "", idn: false };
   }
   const idn = url.hostname.split(".").some((label) => label.startsWith("xn--"));
-  return { text: url.href, host: url.hostname, idn };
+  const rest = url.href.slice(url.origin.length);
+  const text = url.origin === "null" ? url.href : url.origin + readablePart(rest);
+  return { text, href: url.href, host: url.hostname, idn };
+}
+
+// What may be shown decoded: a visible character outside ASCII. ASCII stays as it was sent
+// (an encoded "/", "?", "%" or space means something else than the plain one); spaces,
+// bidi controls and invisible format characters stay encoded, so nothing can hide or
+// reorder what the reader sees.
+const VISIBLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+/** A percent-encoded path, query or fragment with its readable characters decoded. */
+export function readablePart(encoded: string): string {
+  return encoded.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(run);
+    } catch {
+      return run; // not UTF-8: left as it is
+    }
+    return Array.from(decoded, (c) => (c.charCodeAt(0) > 0x7f && VISIBLE.test(c) ? c : encodeURIComponent(c))).join("");
+  });
 }
 
 /** The local calendar date of a Date as YYYY-MM-DD (what <input type=date> holds). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { filtersFrom, filtersQuery, filtersSearch, rangeInvalid } from "../src/filters";
+import { changeFilters, filtersFrom, filtersQuery, filtersSearch, presetDates, rangeInvalid } from "../src/filters";
 
 const NOW = new Date(2025, 4, 20, 15, 30); // local time
 
@@ -7,11 +7,26 @@ describe("analytics filters", () => {
   it("default to the last 7 days by day, bots included", () => {
     expect(filtersFrom("", NOW)).toEqual({
       preset: "7d",
-      from: "2025-05-14",
+      from: "2025-05-13",
       to: "2025-05-20",
       interval: "day",
       excludeBots: false,
     });
+  });
+
+  it("show each preset's own dates, starting on the date the API's range starts", () => {
+    // The API's preset is N days back from now: 15:30 on the 13th for 7d, so its first day bucket is the 13th.
+    expect(presetDates("7d", NOW)).toEqual({ from: "2025-05-13", to: "2025-05-20" });
+    expect(filtersFrom("?range=30d", NOW)).toMatchObject({ from: "2025-04-20", to: "2025-05-20" });
+    expect(filtersFrom("?range=90d", NOW)).toMatchObject({ from: "2025-02-19", to: "2025-05-20" });
+  });
+
+  it("move the From and To fields when a preset is chosen, and keep a typed date", () => {
+    const week = filtersFrom("", NOW);
+    expect(changeFilters(week, { preset: "90d" }, NOW)).toMatchObject({ preset: "90d", from: "2025-02-19", to: "2025-05-20" });
+    const typed = changeFilters(week, { preset: null, from: "2025-05-01" }, NOW);
+    expect(typed).toMatchObject({ preset: null, from: "2025-05-01", to: "2025-05-20" });
+    expect(changeFilters(typed, { excludeBots: true }, NOW)).toMatchObject({ from: "2025-05-01", excludeBots: true });
   });
 
   it("read a custom range, interval and the bot toggle from the address", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countryName, endOfLocalDay, expiryDay, number, shownUrl } from "../src/format";
+import { countryName, endOfLocalDay, expiryDay, number, readablePart, shownUrl } from "../src/format";
 import { parse } from "../src/router";
 
 describe("shownUrl", () => {
@@ -12,6 +12,7 @@ describe("shownUrl", () => {
   it("keeps a plain URL as it is", () => {
     expect(shownUrl("https://example.com/a?b=c")).toEqual({
       text: "https://example.com/a?b=c",
+      href: "https://example.com/a?b=c",
       host: "example.com",
       idn: false,
     });
@@ -21,6 +22,21 @@ describe("shownUrl", () => {
     const shown = shownUrl("https://example.com/\u202Egnp.exe");
     expect(shown.text).toBe("https://example.com/%E2%80%AEgnp.exe");
     expect(/^[\x20-\x7e]*$/.test(shown.text)).toBe(true);
+  });
+
+  it("shows a path's letters decoded, and keeps the exact address beside them", () => {
+    const shown = shownUrl("https://shop.example/Ünïcode?q=café#straße");
+    expect(shown.text).toBe("https://shop.example/Ünïcode?q=café#straße");
+    expect(shown.href).toBe("https://shop.example/%C3%9Cn%C3%AFcode?q=caf%C3%A9#stra%C3%9Fe");
+    expect(shownUrl("https://shop.example/%E6%97%A5%E6%9C%AC").text).toBe("https://shop.example/日本");
+  });
+
+  it("keeps encoded what would change or hide the address when decoded", () => {
+    expect(readablePart("/a%2Fb%20c%3Fd%25e")).toBe("/a%2Fb%20c%3Fd%25e"); // ASCII as sent
+    expect(readablePart("/%E2%80%AEgnp.exe")).toBe("/%E2%80%AEgnp.exe"); // right-to-left override
+    expect(readablePart("/%E2%80%8Bx%C2%A0y")).toBe("/%E2%80%8Bx%C2%A0y"); // zero-width and no-break spaces
+    expect(readablePart("/%C3%28%FF")).toBe("/%C3%28%FF"); // not UTF-8
+    expect(readablePart("/%c3%a9%E2%80%AE")).toBe("/é%E2%80%AE");
   });
 
   it("never passes markup through unchanged characters it cannot parse", () => {

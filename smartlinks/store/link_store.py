@@ -494,8 +494,12 @@ class LinkStore:
                 where.append("expires_at <= ?")
             params.append(to_ms(utcnow()))
         if query.search:
-            where.append(f"{self.db.dialect.find}(search_text, ?) > 0")
-            params.append(query.search.casefold())
+            # The code too, ignoring case as the rest of search does: a code is ASCII letters
+            # and digits, which lower() folds alike on every engine.
+            code = "code" if query.tag is None else "l.code"
+            find = self.db.dialect.find
+            where.append(f"({find}(search_text, ?) > 0 OR {find}(lower({code}), ?) > 0)")
+            params += [query.search.casefold(), query.search.lower()]
         params.append(query.limit + 1)
         columns = rows.LINK_COLUMNS if query.tag is None else rows.qualified(rows.LINK_COLUMNS, "l")
         found = await self.db.all(

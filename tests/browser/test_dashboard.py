@@ -133,11 +133,13 @@ def test_a_marketer_works_through_the_dashboard(
     page.get_by_role("button", name="New Link").click()
     dialog = page.get_by_role("dialog", name="New link")
     dialog.get_by_label("Destination URL").fill(f"{landing}/spring?from=dashboard")
-    dialog.get_by_label("Title").fill("Spring sale <b>now</b>")
+    # A plain title: this link's page is the README's analytics screenshot (a title with
+    # markup is shown as text in test_dashboard_edges.py).
+    dialog.get_by_label("Title").fill("Spring sale")
     dialog.get_by_label("Custom code").fill("no")
     with watch.expecting(r"console error: .*status of 422", r"response 422: POST .*/api/v1/links"):
         dialog.get_by_role("button", name="Create link").click()
-        expect(dialog.locator("#code-error")).to_contain_text("4-12 ASCII letters and digits")
+        expect(dialog.locator("#code-error")).to_contain_text("4–12 letters and digits")
     screenshot(page, "new-link-error", full_page=False)  # new-link: with its rules, test_dashboard_rules
     # Two more links for the list's screenshot to show tags and a password's lock; they
     # are deleted once it is taken, so the round goes on with its one link.
@@ -161,7 +163,7 @@ def test_a_marketer_works_through_the_dashboard(
     dialog.get_by_role("button", name="Create link").click()
     expect(dialog).to_be_hidden()
     row = page.locator("tbody tr", has_text="/Spring25")
-    expect(row.locator(".link-title")).to_have_text("Spring sale <b>now</b>")  # text, never markup
+    expect(row.locator(".link-title")).to_have_text("Spring sale")
     expect(row).to_contain_text("Active")
 
     # Copy its short URL, then open it as a visitor would: the click is recorded.
@@ -189,7 +191,7 @@ def test_a_marketer_works_through_the_dashboard(
     # Its analytics show the click, then the next ones without a reload.
     row.get_by_role("button", name=re.compile("^Actions for")).click()
     page.get_by_role("menuitem", name="View Analytics").click()
-    expect(page.get_by_role("heading", name="Spring sale <b>now</b>")).to_be_visible()
+    expect(page.get_by_role("heading", name="Spring sale")).to_be_visible()
     expect(stat(page, "Total clicks")).to_have_text("1", timeout=CLICK_WAIT)
     page.evaluate("window.stillTheSamePage = true")
     for address, agent in [*VISITORS, VISITORS[-1], BOT]:  # the last visitor comes twice

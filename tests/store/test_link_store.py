@@ -104,6 +104,24 @@ async def test_list_filters(store: LinkStore, tenant: Tenant) -> None:
     assert await ids(search="E.EXAMPLE") == [spring.id, expired.id]
 
 
+async def test_search_finds_a_link_by_its_code(store: LinkStore, tenant: Tenant) -> None:
+    await store.create_link(NewLink(tenant.id, "https://e.example/a", code="Spring25", tags=("promo",)))
+    await store.create_link(NewLink(tenant.id, "https://e.example/b", code="Summer26", tags=("promo",)))
+    other = await store.create_tenant("someone else")
+    await store.create_link(NewLink(other.id, "https://e.example/c", code="Spring99"))
+
+    async def codes(**filters: Any) -> list[str]:
+        page = await store.list_links(LinkQuery(tenant.id, **filters))
+        return [link.code for link in page.items]
+
+    assert await codes(search="Spring25") == ["Spring25"]
+    assert await codes(search="spring2") == ["Spring25"]  # part of it, in any case
+    assert await codes(search="25") == ["Spring25"]
+    assert await codes(search="26") == ["Summer26"]
+    assert await codes(search="SPRING", tag="promo") == ["Spring25"]  # through the tag's index too
+    assert await codes(search="Spring99") == []  # another tenant's
+
+
 async def test_update_changes_only_what_the_patch_says(store: LinkStore, tenant: Tenant) -> None:
     link = await store.create_link(NewLink(tenant.id, "https://old.example/", code="upd1", title="keep"))
     updated = await store.update_link(

@@ -2,7 +2,8 @@
 // time, where and on what, and the latest clicks. The figures refresh alone (see ./figures).
 
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, exportUrl, settled, type Click, type Link, type Query, type VariantFigures } from "../api";
+import { api, ApiError, exportUrl, settled, type Click, type Link, type Page, type Query, type VariantFigures } from "../api";
+import { LOG_PAGE, logKey, logQuery, withNewest, withOlder, type Log } from "../clicklog";
 import { CopyButton } from "../components/CopyButton";
 import { Empty, Failed, Loading } from "../components/States";
 import { filtersQuery } from "../filters";
@@ -24,9 +25,9 @@ export function AnalyticsPage({ id }: { id: string }) {
     (query: Query) =>
       Promise.all([
         api.analytics(id, query),
-        api.clicks(id, { limit: 10 }),
+        api.clicks(id, { ...logQuery(query), limit: LOG_PAGE }),
         settled(api.linkFunnel(id, funnelQuery(query))),
-      ]).then(([figures, log, funnel]) => ({ figures, clicks: log.items, funnel })),
+      ]).then(([figures, clicks, funnel]) => ({ figures, clicks, funnel, key: logKey(query) })),
     [id],
   );
   // Not while a dialog is open: the figures behind it need not move, and a refresh must not
@@ -165,7 +166,7 @@ export function AnalyticsPage({ id }: { id: string }) {
             {data.figures.variants && data.figures.variants.length > 0 && (
               <VariantsPanel variants={data.figures.variants} link={link} />
             )}
-            <LatestClicks clicks={data.clicks} />
+            <LatestClicks linkId={link.id} newest={data.clicks} query={filtersQuery(filters, timeZone())} logKey={data.key} />
           </FigurePanels>
         </>
       )}
@@ -315,47 +316,92 @@ function VariantsPanel({ variants, link }: { variants: VariantFigures[]; link: L
   );
 }
 
-function LatestClicks({ clicks }: { clicks: Click[] }) {
+interface LatestProps {
+  linkId: string;
+  newest: Page<Click>; // the newest page, as the figures' last refresh brought it
+  query: Query; // the figures' query now
+  logKey: string; // the query ``newest`` answers
+}
+
+/** The clicks in the range, newest first: the newest page moves with the figures, "Load
+ * more" adds older ones. */
+function LatestClicks({ linkId, newest, query, logKey: key }: LatestProps) {
+  const [log, setLog] = useState<Log<Click> | null>(null);
+  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  useEffect(() => setLog((shown) => withNewest(shown, newest, key)), [newest, key]);
+  useEffect(() => setMore("idle"), [key]);
+  const shown = log ?? withNewest(null, newest, key);
+
+  const loadMore = () => {
+    if (!shown.cursor) return;
+    setMore("busy");
+    api.clicks(linkId, { ...logQuery(query), limit: LOG_PAGE, cursor: shown.cursor }).then(
+      (page) => {
+        setLog((current) => (current ? withOlder(current, page, logKey(query)) : current));
+        setMore("idle");
+      },
+      (e: ApiError) => setMore(e),
+    );
+  };
+
   return (
     <div class="panel panel-wide">
       <h2 class="panel-title">Latest clicks</h2>
-      {clicks.length === 0 ? (
-        <p class="muted empty-list">No clicks yet. Open the short URL to see one arrive.</p>
+      {shown.items.length === 0 ? (
+        <p class="muted empty-list">No clicks to list in this range. Open the short URL to see one arrive.</p>
       ) : (
-        <table class="table clicks-table">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Where</th>
-              <th scope="col">Device</th>
-              <th scope="col">Contact</th>
-            </tr>
-          </thead>
-          <tbody>
-            {clicks.map((click) => (
-              <tr key={click.id}>
-                <td data-label="When">{dateTime(click.ts)}</td>
-                <td data-label="Kind">
-                  <span class={`badge badge-${click.kind}`}>{KINDS[click.kind] ?? click.kind}</span>
-                </td>
-                <td data-label="Where" dir="auto">
-                  {place(click)}
-                </td>
-                <td data-label="Device">{equipment(click)}</td>
-                <td data-label="Contact" dir="auto" class={click.contact_id ? undefined : "cell-empty"}>
-                  {click.contact_id ? (
-                    <a href={href({ name: "contact", contact: click.contact_id })} onClick={follow}>
-                      {click.contact_id}
-                    </a>
-                  ) : (
-                    <span class="muted">–</span>
-                  )}
-                </td>
+        <>
+          <table class="table clicks-table">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Where</th>
+                <th scope="col">Device</th>
+                <th scope="col">Contact</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {shown.items.map((click) => (
+                <tr key={click.id}>
+                  <td data-label="When">{dateTime(click.ts)}</td>
+                  <td data-label="Kind">
+                    <span class={`badge badge-${click.kind}`}>{KINDS[click.kind] ?? click.kind}</span>
+                  </td>
+                  <td data-label="Where" dir="auto">
+                    {place(click)}
+                  </td>
+                  <td data-label="Device">{equipment(click)}</td>
+                  <td data-label="Contact" dir="auto" class={click.contact_id ? undefined : "cell-empty"}>
+                    {click.contact_id ? (
+                      <a href={href({ name: "contact", contact: click.contact_id })} onClick={follow}>
+                        {click.contact_id}
+                      </a>
+                    ) : (
+                      <span class="muted">–</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <div class="pager">
+            <span class="muted" aria-live="polite">
+              {number(shown.items.length)} {shown.items.length === 1 ? "click" : "clicks"}
+              {shown.cursor ? " so far" : ""}
+            </span>
+            {shown.cursor && (
+              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
+                {more === "busy" ? "Loading…" : "Load more"}
+              </button>
+            )}
+          </div>
+          {more instanceof ApiError && (
+            <p class="form-error pager-error" role="alert">
+              {more.message}
+            </p>
+          )}
+        </>
       )}
     </div>
   );

@@ -8,6 +8,9 @@ import { date, dateTime, number } from "../format";
 import { follow, href } from "../router";
 
 const PAGE_SIZE = 50;
+// The lifetime total counts every request of the campaign's short URLs; the Bots column says
+// how many of them were bots and link previews.
+const TOTAL_NOTE = "Total includes bots and link previews; Bots counts them.";
 
 export function CampaignsPage() {
   const [items, setItems] = useState<CampaignSummary[] | null>(null);
@@ -64,8 +67,8 @@ export function CampaignsPage() {
                 <th scope="col" class="num">
                   Links
                 </th>
-                <th scope="col" class="num">
-                  Total
+                <th scope="col" class="num" title={TOTAL_NOTE} aria-describedby="total-note">
+                  Total<span aria-hidden="true">*</span>
                 </th>
                 <th scope="col" class="num">
                   Unique
@@ -109,6 +112,9 @@ export function CampaignsPage() {
               ))}
             </tbody>
           </table>
+          <p id="total-note" class="muted table-note">
+            * {TOTAL_NOTE}
+          </p>
           {cursor && (
             <div class="pager">
               <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>

@@ -1,5 +1,5 @@
 // The create/edit dialog and the delete confirmation, shared by the links table and the
-// analytics screen. The server validates; its errors are shown next to their field.
+// analytics screen. The server validates; its errors are shown next to their field, in words.
 
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
@@ -8,6 +8,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { notify } from "../components/Notices";
 import { ownDomains } from "../domains";
+import { linkErrorMessage, withScheme } from "../linkErrors";
 import { endOfLocalDay, expiryDay, isoDate, number, shownUrl } from "../format";
 import { errorPlace, errorsAfterChange, hasRules, inRules, MAX_TAGS, rulesBody, rulesForm, type RulesForm } from "../rules";
 import { RulesSection } from "./LinkRules";
@@ -74,7 +75,9 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
       setErrors({ destination_url: "Enter the address visitors should reach, e.g. https://example.com/sale." });
       return;
     }
-    const body: Record<string, unknown> = { destination_url: destination.trim() };
+    const sent = withScheme(destination);
+    if (sent !== destination) setDestination(sent); // the form shows what was sent
+    const body: Record<string, unknown> = { destination_url: sent };
     if (link) {
       body.title = title.trim() || null;
       // Only a changed date is sent, so an expiry set to the minute through the API is kept.
@@ -98,11 +101,12 @@ export function LinkDialog({ link, onClose, onSaved }: EditProps) {
     } catch (e) {
       const error = e as ApiError;
       const place = errorPlace(error.field, rules);
+      const message = linkErrorMessage(error);
       if (place && shown(place)) {
-        setErrors({ [place]: error.message });
+        setErrors({ [place]: message });
         if (inRules(place)) setRulesOpen(true);
       } else {
-        setErrors({ form: error.message });
+        setErrors({ form: message });
       }
     } finally {
       setBusy(false);

@@ -8,18 +8,22 @@ import { CopyButton } from "../components/CopyButton";
 import { Menu } from "../components/Menu";
 import { Empty, Failed, Loading } from "../components/States";
 import { date, dateTime, number } from "../format";
+import { FIRST, nextPage, pageNumber, positionFrom, positionSearch, previousPage, type Position } from "../listPages";
 import { follow, href, linksHref, navigate } from "../router";
 import { DeleteDialog, LinkDialog } from "./LinkDialogs";
 import { LinkName, RuleMarks, StatusBadge } from "./parts";
 
 const PAGE_SIZE = 25;
+// A link's count is every request of its short URL, as the API keeps it: say so, as a
+// preview that unfurls the link in a chat counts as much as a person here.
+const CLICKS_NOTE = "Clicks include bots and link previews. A link's page can leave them out.";
 
 type Open = { kind: "create" } | { kind: "edit"; link: Link } | { kind: "delete"; link: Link } | null;
 
 export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }) {
   const [typed, setTyped] = useState(() => new URLSearchParams(location.search).get("search") ?? "");
   const [search, setSearch] = useState(typed);
-  const [cursors, setCursors] = useState<(string | null)[]>([null]); // cursor of each page so far
+  const [position, setPosition] = useState<Position>(() => positionFrom(location.search, history.state));
   const [page, setPage] = useState<Page<Link> | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(true);
@@ -31,22 +35,23 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
     if (typed.trim() === search) return; // nothing new to look for: keep the page
     const timer = setTimeout(() => {
       setSearch(typed.trim());
-      setCursors([null]);
+      setPosition(FIRST);
     }, 250);
     return () => clearTimeout(timer);
   }, [typed, search]);
 
   useEffect(() => {
-    // The search is kept in the address, so going back to the list finds it again.
+    // The search and the page are kept in the address, so going back to the list, or a
+    // reload, finds them again; the earlier pages' cursors go in the history entry.
     const params = new URLSearchParams();
     if (campaign) params.set("campaign", campaign);
     if (tag) params.set("tag", tag);
     if (search) params.set("search", search);
-    const wanted = params.toString() ? `?${params}` : "";
-    if (location.search !== wanted) history.replaceState(null, "", location.pathname + wanted);
-  }, [search, campaign, tag]);
+    const query = positionSearch(position, params.toString());
+    history.replaceState({ cursors: position.cursors }, "", location.pathname + (query ? `?${query}` : ""));
+  }, [search, campaign, tag, position]);
 
-  const cursor = cursors[cursors.length - 1];
+  const cursor = position.cursors[position.cursors.length - 1];
   useEffect(() => {
     const request = ++latest.current;
     setLoading(true);
@@ -57,12 +62,17 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
         setPage(result);
         setError(null);
       })
-      .catch((e: ApiError) => request === latest.current && setError(e))
+      .catch((e: ApiError) => {
+        if (request !== latest.current) return;
+        if (e.code === "invalid_cursor") setPosition(FIRST); // an address edited by hand, or from an older version
+        else setError(e);
+      })
       .finally(() => request === latest.current && setLoading(false));
   }, [search, campaign, tag, cursor, reload]);
 
   const refresh = () => setReload((n) => n + 1);
-  const firstPage = () => (cursors.length === 1 ? refresh() : setCursors([null]));
+  const page1 = pageNumber(position) === 1;
+  const firstPage = () => (page1 ? refresh() : setPosition(FIRST));
 
   return (
     <section aria-labelledby="links-title">
@@ -82,7 +92,7 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
           <span class="sr-only">Search links</span>
           <input
             type="search"
-            placeholder="Search by title or URL"
+            placeholder="Search by title, URL or code"
             value={typed}
             maxLength={200}
             onInput={(e) => setTyped(e.currentTarget.value)}
@@ -120,9 +130,9 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
       ) : page.items.length === 0 ? (
         search ? (
           <Empty title={campaign ? `No links of campaign “${campaign}” match “${search}”.` : `No links match “${search}”.`}>
-            <p>Search looks in titles and destination URLs. Try fewer letters.</p>
+            <p>Search looks in titles, destination URLs and codes. Try fewer letters.</p>
           </Empty>
-        ) : cursors.length > 1 ? (
+        ) : !page1 ? (
           <Empty title="No more links.">
             <button type="button" class="button" onClick={firstPage}>
               Back to the first page
@@ -157,8 +167,8 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
                 <th scope="col">Short URL</th>
                 <th scope="col">Campaign</th>
                 <th scope="col">Status</th>
-                <th scope="col" class="num">
-                  Clicks
+                <th scope="col" class="num" title={CLICKS_NOTE} aria-describedby="clicks-note">
+                  Clicks<span aria-hidden="true">*</span>
                 </th>
                 <th scope="col">Created</th>
                 <th scope="col">
@@ -213,22 +223,25 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
               ))}
             </tbody>
           </table>
-          {(cursors.length > 1 || page.next_cursor) && (
+          <p id="clicks-note" class="muted table-note">
+            * {CLICKS_NOTE}
+          </p>
+          {(!page1 || page.next_cursor) && (
           <nav class="pager" aria-label="Pages">
             <button
               type="button"
               class="button"
-              disabled={cursors.length === 1}
-              onClick={() => setCursors(cursors.slice(0, -1))}
+              disabled={page1}
+              onClick={() => setPosition(previousPage(position))}
             >
               Previous
             </button>
-            <span class="muted">Page {number(cursors.length)}</span>
+            <span class="muted">Page {number(pageNumber(position))}</span>
             <button
               type="button"
               class="button"
               disabled={!page.next_cursor}
-              onClick={() => page.next_cursor && setCursors([...cursors, page.next_cursor])}
+              onClick={() => page.next_cursor && setPosition(nextPage(position, page.next_cursor))}
             >
               Next
             </button>

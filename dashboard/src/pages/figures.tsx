@@ -4,16 +4,16 @@
 
 import type { ComponentChildren } from "preact";
 import { useCallback, useEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ApiError, Figures, Query } from "../api";
+import { api, type ApiError, type Figures, type Query } from "../api";
 import { BarList, type Row } from "../charts/BarList";
 import { TimeSeries } from "../charts/TimeSeries";
 import { WorldMap } from "../charts/WorldMap";
-import { filtersFrom, filtersQuery, filtersSearch, INTERVALS, PRESETS, rangeInvalid, type Filters } from "../filters";
+import { changeFilters, filtersFrom, filtersQuery, filtersSearch, INTERVALS, PRESETS, rangeInvalid, type Filters } from "../filters";
 import { countryName, date, number, timeZone } from "../format";
+import { type Breakdown, breakdownLabel, NOT_COLLECTED } from "../labels";
 
 const REFRESH_MS = 5000;
 
-export const PLATFORMS: Record<string, string> = { desktop: "Desktop", mobile: "Mobile", tablet: "Tablet", other: "Other" };
 export const KINDS: Record<string, string> = { unique: "Unique", repeat: "Repeat", bot: "Bot" };
 
 interface Located {
@@ -32,8 +32,25 @@ export function place(click: Located): string {
 }
 
 export function equipment(click: Equipped): string {
-  const device = click.device ? (PLATFORMS[click.device] ?? click.device) : null;
+  const device = click.device ? breakdownLabel("platform", click.device, true) : null;
   return [click.browser, click.os, device].filter(Boolean).join(" · ") || "Unknown";
+}
+
+/** Whether the tenant collects location and device details; assumed so until known, or if
+ * the settings cannot be read. */
+function useCollecting(): boolean {
+  const [collecting, setCollecting] = useState(true);
+  useEffect(() => {
+    let live = true;
+    api.settings().then(
+      (settings) => live && setCollecting(settings.collect_metadata),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return collecting;
 }
 
 /** Calls ``refresh`` every few seconds while the page is visible, and at once when it
@@ -104,7 +121,7 @@ export function useLiveFigures<T>(load: (query: Query) => Promise<T>, paused: bo
     history.replaceState(null, "", `${location.pathname}?${filtersSearch(filters, location.search)}`);
   }, [filters]);
 
-  const set = useCallback((change: Partial<Filters>) => setFilters((current) => ({ ...current, ...change })), []);
+  const set = useCallback((change: Partial<Filters>) => setFilters((current) => changeFilters(current, change)), []);
   return { filters, set, data, error, stale, busy, invalid, retry: () => fetch(false) };
 }
 
@@ -187,7 +204,11 @@ export function StatCards({ totals, excludeBots, contacts = false }: CardsProps)
     <div class={contacts ? "cards cards-4" : "cards"}>
       <Card label="Total clicks" value={totals?.total} note={excludeBots ? "people only" : "people and bots"} />
       <Card label="Unique clicks" value={totals?.unique} note="distinct visitors" />
-      <Card label="Bot clicks" value={totals?.bots} note="crawlers and link previews" />
+      <Card
+        label="Bot clicks"
+        value={totals?.bots}
+        note={excludeBots ? "crawlers and link previews, left out of every other figure" : "crawlers and link previews"}
+      />
       {contacts && <Card label="Contacts" value={totals?.contacts} note="contacts who clicked" />}
     </div>
   );
@@ -214,8 +235,9 @@ export function Card({ label, value, note, children }: CardProps) {
 /** The chart, then a grid of the map and breakdowns; ``children`` are more wide panels at
  * the end of the grid (the latest clicks, a campaign's links). */
 export function FigurePanels({ data, excludeBots, children }: { data: Figures; excludeBots: boolean; children?: ComponentChildren }) {
-  const named = (rows: { name: string; clicks: number }[], names: Record<string, string> = {}): Row[] =>
-    rows.map((row) => ({ label: names[row.name] ?? row.name, value: row.clicks }));
+  const collecting = useCollecting();
+  const named = (rows: { name: string; clicks: number }[], kind: Breakdown): Row[] =>
+    rows.map((row) => ({ label: breakdownLabel(kind, row.name, collecting), value: row.clicks }));
   const countries = useMemo(
     () =>
       data.countries.map((row) => ({
@@ -236,6 +258,11 @@ export function FigurePanels({ data, excludeBots, children }: { data: Figures; e
         {data.totals.total === 0 && <p class="muted chart-note">No clicks in this range yet. New clicks appear here within seconds.</p>}
         <TimeSeries buckets={data.timeseries} interval={data.range.interval} showBots={!excludeBots} />
       </div>
+      {!collecting && (
+        <p class="banner" role="note">
+          Location and device collection is off (Settings): clicks since it was turned off show as “{NOT_COLLECTED}”.
+        </p>
+      )}
       <div class="grid">
         <div class="panel panel-wide">
           <h2 class="panel-title">Click locations</h2>
@@ -250,19 +277,19 @@ export function FigurePanels({ data, excludeBots, children }: { data: Figures; e
         </div>
         <div class="panel">
           <h2 class="panel-title">Platforms</h2>
-          <BarList rows={named(data.platforms, PLATFORMS)} empty="No platforms yet." />
+          <BarList rows={named(data.platforms, "platform")} empty="No platforms yet." />
         </div>
         <div class="panel">
           <h2 class="panel-title">Browsers</h2>
-          <BarList rows={named(data.browsers)} empty="No browsers yet." />
+          <BarList rows={named(data.browsers, "browser")} empty="No browsers yet." />
         </div>
         <div class="panel">
           <h2 class="panel-title">Operating systems</h2>
-          <BarList rows={named(data.os)} empty="No operating systems yet." />
+          <BarList rows={named(data.os, "os")} empty="No operating systems yet." />
         </div>
         <div class="panel">
           <h2 class="panel-title">Referrers</h2>
-          <BarList rows={named(data.referrers)} empty="No referrers yet." />
+          <BarList rows={named(data.referrers, "referrer")} empty="No referrers yet." />
         </div>
         {children}
       </div>

@@ -30,7 +30,7 @@ export function SafeUrl({ url }: { url: string }) {
   const shown = shownUrl(url);
   return (
     <>
-      <span class="url" title={shown.text}>
+      <span class="url" title={shown.href}>
         {shown.text}
       </span>
       {shown.idn && (
