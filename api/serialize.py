@@ -76,4 +76,5 @@ def key_body(key: ApiKey) -> ApiKeyBody:
         created_at=rfc3339(key.created_at),
         revoked_at=timestamp(key.revoked_at),
         kind=key.kind,
+        scope=key.scope,
     )

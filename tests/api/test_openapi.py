@@ -35,7 +35,9 @@ def _validator(document: dict[str, Any], schema: str) -> Draft202012Validator:
 
 def test_is_openapi_3_1_with_bearer_auth(document: dict[str, Any]) -> None:
     assert document["openapi"] == "3.1.0"
-    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    bearer = document["components"]["securitySchemes"]["bearerAuth"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "insufficient_scope" in bearer["description"]
     assert document["security"] == [{"bearerAuth": []}]
     assert document["servers"] == [{"url": "https://sl.example"}]
 
