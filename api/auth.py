@@ -254,10 +254,11 @@ class BearerAuth:
                 return ApiError(403, "key_not_allowed", _PUBLISHABLE_ONLY).response()
             if holder.scope != "full" and scope["method"] not in READ_METHODS:
                 return ApiError(403, "insufficient_scope", _READ_ONLY).response()
+            await self.store.record_key_use((holder.key_id,))
             return holder.tenant
         session = self.sessions.read(cookie)
         found = None if session is None else await self.sessions.signed_in(self.store, session)
-        if found is None:
+        if session is None or found is None:
             return _unauthorized()
         # Who is asking is known and signed in; what is missing is the proof that the
         # dashboard's own page asks, so this is a 403, and signing in again would not help.
@@ -265,6 +266,7 @@ class BearerAuth:
             return ApiError(403, "csrf_failed", _CSRF_FAILED).response()
         if found.scope != "full" and scope["method"] not in READ_METHODS:
             return ApiError(403, "insufficient_scope", _READ_ONLY_SESSION).response()
+        await self.store.record_key_use(session.key_ids)
         return found.tenant
 
 

@@ -77,4 +77,5 @@ def key_body(key: ApiKey) -> ApiKeyBody:
         revoked_at=timestamp(key.revoked_at),
         kind=key.kind,
         scope=key.scope,
+        last_used_at=timestamp(key.last_used_at),
     )

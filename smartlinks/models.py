@@ -78,6 +78,7 @@ class ApiKey:
     revoked_at: datetime | None
     kind: KeyKind = "secret"
     scope: KeyScope = "full"
+    last_used_at: datetime | None = None  # to the minute: smartlinks.store.key_use
 
 
 @dataclass(frozen=True, slots=True)

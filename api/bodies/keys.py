@@ -32,6 +32,14 @@ class ApiKey(Body):
     revoked_at: Time | None
     kind: Annotated[KeyKind, Meta(description=_KIND)]
     scope: Annotated[KeyScope, Meta(description=_SCOPE)]
+    last_used_at: Annotated[
+        Time | None,
+        Meta(
+            description="When the key last authenticated a request (a dashboard session's"
+            " included), to the minute: each API process writes a key's time at most once a"
+            " minute. null: never used."
+        ),
+    ]
 
 
 class ApiKeyList(Body):

@@ -10,7 +10,8 @@ rewrite per campaign and contact at a time from a lock on a key (``key_lock``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,9 +58,12 @@ from smartlinks.store.click_counts import ClickCounts
 from smartlinks.store.database import Database, Transaction
 from smartlinks.store.domain_store import DomainStore, check_domains
 from smartlinks.store.key_cache import KeyCache
+from smartlinks.store.key_use import KeyUse
 from smartlinks.store.migrations import migrate
 from smartlinks.store.tags import TagStore, add_tags, drop_tags, fold, replace_tags
 from smartlinks.store.webhook_store import WebhookStore
+
+log = logging.getLogger(__name__)
 
 _GENERATE_ATTEMPTS = 8
 # No ORDER BY: with one, SQLite's planner walks the campaign's whole index (tenant, campaign,
@@ -186,6 +190,7 @@ class LinkStore:
         self.domains = DomainStore(db)
         self.tags = TagStore(db)
         self._keys = KeyCache()
+        self._key_use = KeyUse()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -318,6 +323,27 @@ class LinkStore:
         """The tenant of an active secret key (a publishable key opens nothing here)."""
         holder = await self.key_holder(key)
         return holder.tenant if holder is not None and holder.kind == "secret" else None
+
+    async def record_key_use(self, key_ids: Iterable[str]) -> None:
+        """Note that these keys were used just now. Written at most once a minute per key
+        and process (``key_use``): most calls touch no database. A failed write is logged,
+        not raised (the request that used the key goes on), and retried on the next use."""
+        due = self._key_use.due(key_ids)
+        if not due:
+            return
+        at = to_ms(utcnow())
+        try:
+            async with self.db.transaction() as tx:
+                for key_id in due:
+                    # Never backwards: another process may have written a later use.
+                    await tx.execute(
+                        "UPDATE api_keys SET last_used_at = ?"
+                        " WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                        (at, key_id, at),
+                    )
+        except Exception:
+            self._key_use.failed(due)
+            log.warning("could not record the use of API keys %s", due, exc_info=True)
 
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         found = await self.db.all(

@@ -189,7 +189,9 @@ tenant = ModelRow(
     bot_user_agents=LINES,
     bot_ip_ranges=LINES,
 )
-api_key = ModelRow(ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind, scope=_key_scope)
+api_key = ModelRow(
+    ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind, scope=_key_scope, last_used_at=MS_OR_NONE
+)
 LINK_COLUMNS = link.columns
 TENANT_COLUMNS = tenant.columns
 API_KEY_COLUMNS = api_key.columns
