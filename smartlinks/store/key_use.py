@@ -14,7 +14,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
-INTERVAL = 60.0  # seconds between two writes of one key's time, per process
+# Seconds between two writes of one key's time, per process. A request whose key is not
+# due pays a dict lookup: 0.74 µs for LinkStore.record_key_use (best of 5 x 200,000 calls),
+# against ~1.4 ms of server CPU for a single create.
+INTERVAL = 60.0
 MAX_KEYS = 4096  # keys remembered; beyond that, start over (a few extra writes, no growth)
 
 
