@@ -196,11 +196,6 @@ class Sessions:
         scopes = {active[key_id] for key_id in session.key_ids}
         return SignedIn(tenant, "full" if scopes == {"full"} else "read_only")
 
-    async def tenant(self, store: LinkStore, session: Session) -> Tenant | None:
-        """The session's tenant (see ``signed_in``)."""
-        found = await self.signed_in(store, session)
-        return None if found is None else found.tenant
-
     async def sign_out(self, store: LinkStore, session: Session) -> None:
         """End the session on the server: its cookie, kept or copied, no longer works."""
         await store.revoke_session(session.id, datetime.fromtimestamp(session.expires_at, UTC))
