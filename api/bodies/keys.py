@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta
 
@@ -48,6 +48,14 @@ class ApiKeyList(Body):
 
 class ApiKeyCreated(ApiKey):
     key: Annotated[str, Meta(description="The key itself: shown this once only.")]
+
+
+# What a create's JSON Schema adds to the Struct's: a publishable key has no scope to
+# choose (api.keys refuses read_only for one with invalid_scope), a rule across two fields.
+API_KEY_CREATE_RULES: dict[str, Any] = {
+    "if": {"properties": {"kind": {"const": "publishable"}}, "required": ["kind"]},
+    "then": {"properties": {"scope": {"const": "full"}}},
+}
 
 
 class ApiKeyCreate(RequestBody):
