@@ -17,6 +17,10 @@ alone authorises only reads, and a change without the token is a 403 ``csrf_fail
 Only secret keys pass here. A publishable key (``slp_...``) is public by design, so it
 opens nothing but ``POST /api/v1/track/conversion``, which is a public path that checks its
 key itself (``api.track``); anywhere else it is a 403 ``key_not_allowed``.
+
+A secret key's scope is checked here too, from what the key lookup already read (the key
+cache holds it): a ``read_only`` key, or a session signed in with one, may GET and HEAD;
+anything else is a 403 ``insufficient_scope``, before the route reads a body.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import ApiError
-from smartlinks.models import Tenant
+from smartlinks.models import KeyScope, Tenant
 from smartlinks.store.link_store import LinkStore
 
 TENANT_KEY = "smartlinks.tenant"
@@ -45,6 +49,7 @@ SESSION_COOKIE = "smartlinks_session"
 CSRF_HEADER = "X-Smartlinks-CSRF"
 SESSION_LIFETIME = 12 * 3600  # seconds; signing in again is cheap, a stolen cookie ages out
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_METHODS = frozenset({"GET", "HEAD"})  # what a read-only key may send
 # Real keys are "sl_" (or "slp_") plus 43 letters and digits; anything far off that shape is refused
 # without a store round trip.
 _KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-.~+/=]{8,256}")
@@ -53,6 +58,14 @@ _UNAUTHORIZED = (
 )
 _PUBLISHABLE_ONLY = (
     "A publishable key can only report conversions (POST /api/v1/track/conversion); this needs a secret key."
+)
+_READ_ONLY = (
+    "This API key is read-only: it can read (GET, HEAD) but not change anything."
+    " Use a key with the full scope for this."
+)
+_READ_ONLY_SESSION = (
+    "This dashboard session was signed in with a read-only API key: it can look but not change"
+    " anything. Sign in with a key with the full scope to make changes."
 )
 _CSRF_FAILED = (
     f"A change made with the dashboard's session must carry the session's {CSRF_HEADER} token"
@@ -100,6 +113,14 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """Who a live session is, and what the key it signed in with may do."""
+
+    tenant: Tenant
+    scope: KeyScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +181,20 @@ class Sessions:
             return False
         return hmac.compare_digest(sent.encode("latin-1"), self.csrf_token(cookie).encode())
 
-    async def tenant(self, store: LinkStore, session: Session) -> Tenant | None:
-        """The session's tenant, while every key the session stands on is still active and
-        the session has not been signed out."""
-        active = {key.id for key in await store.list_api_keys(session.tenant_id) if key.revoked_at is None}
-        if not session.key_ids or not active.issuperset(session.key_ids):
+    async def signed_in(self, store: LinkStore, session: Session) -> SignedIn | None:
+        """The session's tenant and scope, while every key the session stands on is still
+        active and the session has not been signed out. Read-only if any of its keys is."""
+        keys = await store.list_api_keys(session.tenant_id)
+        active = {key.id: key.scope for key in keys if key.revoked_at is None}
+        if not session.key_ids or not all(key_id in active for key_id in session.key_ids):
             return None
         if await store.is_session_revoked(session.id):
             return None
-        return await store.get_tenant(session.tenant_id)
+        tenant = await store.get_tenant(session.tenant_id)
+        if tenant is None:
+            return None
+        scopes = {active[key_id] for key_id in session.key_ids}
+        return SignedIn(tenant, "full" if scopes == {"full"} else "read_only")
 
     async def sign_out(self, store: LinkStore, session: Session) -> None:
         """End the session on the server: its cookie, kept or copied, no longer works."""
@@ -221,16 +247,22 @@ class BearerAuth:
                 return _unauthorized()
             if holder.kind != "secret":  # known, but it may not do this: 403, not 401
                 return ApiError(403, "key_not_allowed", _PUBLISHABLE_ONLY).response()
+            if holder.scope != "full" and scope["method"] not in READ_METHODS:
+                return ApiError(403, "insufficient_scope", _READ_ONLY).response()
+            await self.store.record_key_use((holder.key_id,))
             return holder.tenant
         session = self.sessions.read(cookie)
-        tenant = None if session is None else await self.sessions.tenant(self.store, session)
-        if tenant is None:
+        found = None if session is None else await self.sessions.signed_in(self.store, session)
+        if session is None or found is None:
             return _unauthorized()
         # Who is asking is known and signed in; what is missing is the proof that the
         # dashboard's own page asks, so this is a 403, and signing in again would not help.
         if scope["method"] not in SAFE_METHODS and not self.sessions.check_csrf(scope, cookie):
             return ApiError(403, "csrf_failed", _CSRF_FAILED).response()
-        return tenant
+        if found.scope != "full" and scope["method"] not in READ_METHODS:
+            return ApiError(403, "insufficient_scope", _READ_ONLY_SESSION).response()
+        await self.store.record_key_use(session.key_ids)
+        return found.tenant
 
 
 def tenant_of(connection: HTTPConnection) -> Tenant:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import SESSION_COOKIE, Sessions, same_origin, session_cookie
+from api.auth import SESSION_COOKIE, Sessions, SignedIn, same_origin, session_cookie
 from api.bodies.dashboard import Session, SessionTenant, SignedOut, SignIn
 from api.bodies.reading import decode
 from api.context import ApiContext
@@ -27,7 +27,7 @@ from api.errors import EXCEPTION_HANDLERS, ApiError
 from api.responses import json_response
 from api.routing import resource
 from api.validation import read_object
-from smartlinks.models import Tenant
+from smartlinks.models import KeyScope
 
 PREFIX = "/dashboard"
 STATIC_DIR = Path(__file__).parent / "dashboard_static"
@@ -108,27 +108,26 @@ def _cross_origin() -> ApiError:
 
 
 def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STATIC_DIR) -> ASGIApp:
-    def signed_in(tenant: Tenant, cookie: str, key_ids: tuple[str, ...], expires_at: int) -> Session:
+    def signed_in(who: SignedIn, cookie: str, key_ids: tuple[str, ...], expires_at: int) -> Session:
         return Session(
             signed_in=True,
-            tenant=SessionTenant(id=tenant.id, name=tenant.name),
+            tenant=SessionTenant(id=who.tenant.id, name=who.tenant.name),
             key_ids=list(key_ids),
             csrf_token=sessions.csrf_token(cookie),
             expires_at=_timestamp(expires_at),
+            scope=who.scope,
         )
 
     async def session_status(request: Request) -> Response:
         cookie = session_cookie(request.scope)
         session = None if cookie is None else sessions.read(cookie)
-        tenant = None if session is None else await sessions.tenant(ctx.store, session)
-        if cookie is None or session is None or tenant is None:
+        who = None if session is None else await sessions.signed_in(ctx.store, session)
+        if cookie is None or session is None or who is None:
             response = json_response(SignedOut(signed_in=False), headers=_NO_STORE)
             if cookie is not None:  # expired, revoked or forged: drop it
                 response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
             return response
-        return json_response(
-            signed_in(tenant, cookie, session.key_ids, session.expires_at), headers=_NO_STORE
-        )
+        return json_response(signed_in(who, cookie, session.key_ids, session.expires_at), headers=_NO_STORE)
 
     async def sign_in(request: Request) -> Response:
         if not same_origin(request.scope):
@@ -148,11 +147,14 @@ def create_dashboard(ctx: ApiContext, sessions: Sessions, static_dir: Path = STA
         # The store shows keys by prefix only; should two active keys share this key's
         # prefix, the session stands on both and ends when either is revoked.
         keys = await ctx.store.list_api_keys(tenant.id)
-        key_ids = tuple(k.id for k in keys if k.revoked_at is None and key.startswith(k.prefix))
+        signing = [k for k in keys if k.revoked_at is None and key.startswith(k.prefix)]
+        key_ids = tuple(k.id for k in signing)
+        scope: KeyScope = "full" if all(k.scope == "full" for k in signing) else "read_only"
         cookie = sessions.issue(tenant.id, key_ids)
         session = sessions.read(cookie)
         assert session is not None
-        response = json_response(signed_in(tenant, cookie, key_ids, session.expires_at), headers=_NO_STORE)
+        who = SignedIn(tenant, scope)
+        response = json_response(signed_in(who, cookie, key_ids, session.expires_at), headers=_NO_STORE)
         response.set_cookie(
             SESSION_COOKIE,
             cookie,

@@ -99,6 +99,8 @@ ErrorCode = Literal[
     "last_active_key",
     "invalid_key_kind",
     "key_not_allowed",
+    "invalid_scope",
+    "insufficient_scope",
     # Tags and own domains (issue 15).
     "too_many_tags",
     "invalid_tag",
@@ -199,10 +201,13 @@ ERROR_CODES: dict[ErrorCode, str] = {
     "webhook_url_forbidden": "url resolves to a loopback, private, link-local or other non-public address.",
     "invalid_event": "events is empty or names an event type other than link.clicked.",
     "too_many_webhooks": "The tenant has 100 webhooks already.",
-    "last_active_key": "Revoking this key would leave the tenant without an active secret key.",
+    "last_active_key": "Revoking this key would leave the tenant without an active full secret key.",
     "invalid_key_kind": "kind is neither secret nor publishable.",
     "key_not_allowed": "A publishable key was used for anything but reporting a conversion from a web"
     " page, or a secret key (which belongs on a server) for that.",
+    "invalid_scope": "scope is neither full nor read_only, or read_only was asked for a publishable key.",
+    "insufficient_scope": "A read-only key (or a dashboard session signed in with one) asked for anything"
+    " but GET or HEAD.",
     "too_many_tags": "A link's tags hold more than 20 entries.",
     "invalid_tag": "tag is empty, longer than 50 characters or holds control characters.",
     "tag_not_found": "No live link of the key's tenant has this tag.",

@@ -2,9 +2,11 @@
 
 A key is ``secret`` (``sl_...``, the default: everything the API does) or ``publishable``
 (``slp_...``: made to sit in a web page, it can only report conversions, see ``api.track``).
+A secret key's ``scope`` is ``full`` (the default) or ``read_only`` (GET and HEAD only,
+enforced by ``api.auth``); a publishable key has no scope of its own to choose.
 
 Revoking is refused (409 ``last_active_key``) when it would leave the tenant without any
-active secret key, since nothing in the API could then let the tenant back in. Revoking the
+active full secret key, since nothing in the API could then let the tenant back in. Revoking the
 key that makes the request is allowed when another active key exists: that is how a
 key is rotated. Revoking an already revoked key is a no-op (204). The store decides
 "another key is active" and revokes in one step, so concurrent revocations cannot both pass.
@@ -40,7 +42,14 @@ def key_routes(ctx: ApiContext) -> list[Route]:
     async def create_key(request: Request) -> Response:
         tenant = tenant_of(request)
         sent = decode(await read_object(request), ApiKeyCreate)
-        record, key = await ctx.store.create_api_key(tenant.id, sent.name, sent.kind)
+        if sent.kind == "publishable" and sent.scope != "full":
+            raise ApiError(
+                422,
+                "invalid_scope",
+                "scope is for secret keys: a publishable key can only report conversions already.",
+                field="scope",
+            )
+        record, key = await ctx.store.create_api_key(tenant.id, sent.name, sent.kind, sent.scope)
         created = ApiKeyCreated(**msgspec.structs.asdict(key_body(record)), key=key)
         return json_response(created, status=201, headers={"Location": f"{PATH}/{record.id}"})
 
@@ -56,7 +65,7 @@ def key_routes(ctx: ApiContext) -> list[Route]:
             raise ApiError(
                 409,
                 "last_active_key",
-                "This is the tenant's last active secret key; create another one before revoking it.",
+                "This is the tenant's last active full secret key; create another one before revoking it.",
                 field="id",
             ) from None
         return Response(status_code=204)

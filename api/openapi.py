@@ -64,6 +64,8 @@ _LIST_PARAMETERS = [
 ]
 
 
+_KEY_ERRORS = ("invalid_key_kind", "invalid_scope")
+
 _PATHS: dict[str, Any] = {
     "/api/v1/links": {
         "get": operation(
@@ -184,11 +186,11 @@ _PATHS: dict[str, Any] = {
         ),
         "post": operation(
             "createKey",
-            "Create an API key, secret (the default) or publishable. The response is the only time"
-            " the key itself is shown.",
+            "Create an API key, secret (the default) or publishable; a secret key's scope is full"
+            " (the default) or read_only. The response is the only time the key itself is shown.",
             {
                 "201": ok("The new key, with `key`.", "ApiKeyCreated"),
-                "422": error("unknown_field", "missing_field", *TEXT_ERRORS, "blank", "invalid_key_kind"),
+                "422": error("unknown_field", "missing_field", *TEXT_ERRORS, "blank", *_KEY_ERRORS),
             },
             body="ApiKeyCreate",
         ),
@@ -225,19 +227,22 @@ _PARTS = (
 
 
 _CHANGES = frozenset({"post", "put", "patch", "delete"})
+_READ_REFUSALS = ("key_not_allowed",)
+_CHANGE_REFUSALS = (*_READ_REFUSALS, "csrf_failed", "insufficient_scope")
 
 
 def _with_refusals(paths: dict[str, Any]) -> dict[str, Any]:
     """Every operation behind the API's authentication may be refused 403: with
     ``key_not_allowed`` when a publishable key asks, and a change with ``csrf_failed`` too,
     since the dashboard's cookie authenticates any operation but changes only with the
-    session's CSRF token. An operation with security of its own (this document, the
-    conversion beacon) is not behind it."""
+    session's CSRF token, and with ``insufficient_scope`` when a read-only key (or session)
+    asks for it. An operation with security of its own (this document, the conversion
+    beacon) is not behind it."""
 
     def refused(method: str, spec: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(spec, dict) or "security" in spec:
             return spec
-        codes = ("key_not_allowed", "csrf_failed") if method in _CHANGES else ("key_not_allowed",)
+        codes = _CHANGE_REFUSALS if method in _CHANGES else _READ_REFUSALS
         return {**spec, "responses": dict(sorted({**spec["responses"], "403": error(*codes)}.items()))}
 
     return {
@@ -264,7 +269,12 @@ def openapi_document(settings: Settings) -> dict[str, Any]:
         ),
         "components": {
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A secret key (`sl_...`). Its scope (`POST /api/v1/keys`) is full, or"
+                    " read_only: GET and HEAD only, anything else 403 `insufficient_scope`.",
+                },
                 "publishableKey": {
                     "type": "http",
                     "scheme": "bearer",

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from api.bodies.analytics import Analytics, ClickList
 from api.bodies.components import components
-from api.bodies.keys import ApiKeyCreate, ApiKeyCreated, ApiKeyList
+from api.bodies.keys import API_KEY_CREATE_RULES, ApiKeyCreate, ApiKeyCreated, ApiKeyList
 from api.bodies.links import LinkCreate, LinkList, LinkPatch
 from api.bodies.tenant_settings import Settings, SettingsPatch
 from api.errors import Error
@@ -25,3 +25,4 @@ SCHEMAS: dict[str, Any] = {
     },
     **components(_BODIES),
 }
+SCHEMAS["ApiKeyCreate"] = {**SCHEMAS["ApiKeyCreate"], **API_KEY_CREATE_RULES}

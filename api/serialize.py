@@ -76,4 +76,6 @@ def key_body(key: ApiKey) -> ApiKeyBody:
         created_at=rfc3339(key.created_at),
         revoked_at=timestamp(key.revoked_at),
         kind=key.kind,
+        scope=key.scope,
+        last_used_at=timestamp(key.last_used_at),
     )

@@ -102,6 +102,7 @@ class ConversionBeacon:
             raise ApiError(401, "unauthorized", _UNAUTHORIZED, headers={"WWW-Authenticate": "Bearer"})
         if holder.kind != "publishable":
             raise ApiError(403, "key_not_allowed", _NOT_PUBLISHABLE)
+        await self.ctx.store.record_key_use((holder.key_id,))  # once a minute at most
         return holder.tenant
 
     def _browser(self, request: Request) -> BrowserClient:

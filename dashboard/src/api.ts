@@ -246,14 +246,18 @@ export interface Click {
 /** secret (sl_…): everything the API does; publishable (slp_…): only records
  * conversions, made to sit in a web page. */
 export type KeyKind = "secret" | "publishable";
+/** What a secret key may do: everything, or read only (GET and HEAD). */
+export type KeyScope = "full" | "read_only";
 
 export interface ApiKey {
   id: string;
   name: string;
   prefix: string;
   kind: KeyKind;
+  scope: KeyScope;
   created_at: string;
   revoked_at: string | null;
+  last_used_at: string | null; // to the minute; null: never used
 }
 
 export interface TenantSettings {
@@ -372,8 +376,8 @@ export const api = {
   updateSettings: (body: Partial<Record<keyof TenantSettings, unknown>>) =>
     request<TenantSettings>("PATCH", "/api/v1/settings", body),
   keys: () => request<{ items: ApiKey[] }>("GET", "/api/v1/keys"),
-  createKey: (name: string, kind: KeyKind = "secret") =>
-    request<ApiKey & { key: string }>("POST", "/api/v1/keys", { name, kind }),
+  createKey: (name: string, kind: KeyKind = "secret", scope: KeyScope = "full") =>
+    request<ApiKey & { key: string }>("POST", "/api/v1/keys", kind === "secret" ? { name, kind, scope } : { name, kind }),
   revokeKey: (id: string) => request<void>("DELETE", `/api/v1/keys/${encodeURIComponent(id)}`),
   campaigns: (query: Query = {}) => request<Page<CampaignSummary>>("GET", withQuery(CAMPAIGNS, query)),
   campaignAnalytics: (campaign: string, query: Query) =>

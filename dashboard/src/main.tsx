@@ -59,6 +59,13 @@ function App() {
   // Set during render, not in an effect: the screens' own effects run first and may write.
   useSession(session?.csrf_token ?? "", expired);
 
+  // A read-only key's session: the pages hide what would change something ([data-change]).
+  const readOnly = session?.scope === "read_only";
+  useEffect(() => {
+    if (readOnly) document.documentElement.dataset.scope = "read_only";
+    else delete document.documentElement.dataset.scope;
+  }, [readOnly]);
+
   useEffect(() => {
     const name = title(route);
     document.title = name ? `${name} · Smart Links` : "Smart Links";
@@ -82,6 +89,12 @@ function App() {
 
   return (
     <Layout route={route} tenant={session.tenant.name} onSignOut={leave}>
+      {readOnly && (
+        <p class="panel read-only-note" role="note">
+          You signed in with a read-only key: you can look at everything, but not create, change or delete anything.
+          Sign in with a full-access key to make changes.
+        </p>
+      )}
       <Screen key={href(route)} route={route} session={session} />
     </Layout>
   );

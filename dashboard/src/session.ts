@@ -1,7 +1,7 @@
 // Signing in and out: the API key is sent once to /dashboard/session, which answers with
 // an HttpOnly cookie the page's scripts cannot read, and a CSRF token they echo on changes.
 
-import { request } from "./api";
+import { request, type KeyScope } from "./api";
 
 export interface Session {
   signed_in: true;
@@ -9,6 +9,7 @@ export interface Session {
   key_ids: string[];
   csrf_token: string;
   expires_at: string;
+  scope: KeyScope; // read_only: signed in with a read-only key, the pages change nothing
 }
 
 const PATH = "/dashboard/session";

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from smartlinks.models import (
     KeyKind,
+    KeyScope,
     Link,
     Page,
     Tenant,
@@ -41,13 +42,14 @@ class TenantNameTaken(Exception):
 
 
 class LastActiveKey(Exception):
-    """The key is its tenant's only active one: revoking it would lock the tenant out."""
+    """The key is its tenant's only active full secret one: revoking it would lock the
+    tenant out (a read-only key cannot make another key)."""
 
 
 @dataclass(frozen=True, slots=True)
 class TenantSummary:
-    """A tenant, how many active secret API keys it has (none: nobody can manage it) and
-    how many live links."""
+    """A tenant, how many active full secret API keys it has (none: nobody can manage it)
+    and how many live links."""
 
     tenant: Tenant
     active_keys: int
@@ -56,11 +58,12 @@ class TenantSummary:
 
 @dataclass(frozen=True, slots=True)
 class KeyHolder:
-    """Whose an active API key is, and of which kind."""
+    """Whose an active API key is, of which kind, and what it may do."""
 
     tenant: Tenant
     key_id: str
     kind: KeyKind
+    scope: KeyScope = "full"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,8 @@ rewrite per campaign and contact at a time from a lock on a key (``key_lock``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from smartlinks.ids import new_id
 from smartlinks.models import (
     ApiKey,
     KeyKind,
+    KeyScope,
     Link,
     LinkPatch,
     NewLink,
@@ -56,9 +58,12 @@ from smartlinks.store.click_counts import ClickCounts
 from smartlinks.store.database import Database, Transaction
 from smartlinks.store.domain_store import DomainStore, check_domains
 from smartlinks.store.key_cache import KeyCache
+from smartlinks.store.key_use import KeyUse
 from smartlinks.store.migrations import migrate
 from smartlinks.store.tags import TagStore, add_tags, drop_tags, fold, replace_tags
 from smartlinks.store.webhook_store import WebhookStore
+
+log = logging.getLogger(__name__)
 
 _GENERATE_ATTEMPTS = 8
 # No ORDER BY: with one, SQLite's planner walks the campaign's whole index (tenant, campaign,
@@ -185,6 +190,7 @@ class LinkStore:
         self.domains = DomainStore(db)
         self.tags = TagStore(db)
         self._keys = KeyCache()
+        self._key_use = KeyUse()
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -239,10 +245,11 @@ class LinkStore:
         return 0 if row is None else int(row["n"])
 
     async def list_tenants(self) -> list[TenantSummary]:
-        """Every tenant, oldest first, with its numbers of active secret keys and live links."""
+        """Every tenant, oldest first, with its numbers of active full secret keys (those
+        that can manage it) and live links."""
         found = await self.db.all(
             f"SELECT {rows.TENANT_COLUMNS}, (SELECT count(*) FROM api_keys WHERE"
-            " api_keys.tenant_id = tenants.id AND revoked_at IS NULL AND kind = 'secret') AS active_keys,"
+            f" api_keys.tenant_id = tenants.id AND {rows.MANAGING_KEY}) AS active_keys,"
             " (SELECT count(*) FROM links WHERE links.tenant_id = tenants.id AND deleted_at IS NULL) AS links"
             " FROM tenants ORDER BY id"
         )
@@ -284,21 +291,24 @@ class LinkStore:
             await _outbox(tx, "tenant_updated", tenant_id)
         return tenant
 
-    async def create_api_key(self, tenant_id: str, name: str, kind: KeyKind = "secret") -> tuple[ApiKey, str]:
-        record, key, values = rows.new_api_key_row(tenant_id, name, kind)
+    async def create_api_key(
+        self, tenant_id: str, name: str, kind: KeyKind = "secret", scope: KeyScope = "full"
+    ) -> tuple[ApiKey, str]:
+        record, key, values = rows.new_api_key_row(tenant_id, name, kind, scope)
         async with self.db.transaction() as tx:
             await tx.execute(rows.insert("api_keys", rows.API_KEY_INSERT_COLUMNS), values)
         return record, key
 
     async def key_holder(self, key: str) -> KeyHolder | None:
-        """The tenant, id and kind of an active key of either kind (remembered for a moment:
-        see ``key_cache``)."""
+        """The tenant, id, kind and scope of an active key of either kind (remembered for a
+        moment: see ``key_cache``)."""
         digest = hash_api_key(key)
         if (holder := self._keys.get(digest)) is not None:
             return holder
         generation = self._keys.generation
         row = await self.db.one(
-            f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')}, k.id AS key_id, k.kind AS key_kind"
+            f"SELECT {rows.qualified(rows.TENANT_COLUMNS, 't')},"
+            " k.id AS key_id, k.kind AS key_kind, k.scope AS key_scope"
             " FROM api_keys k JOIN tenants t ON t.id = k.tenant_id"
             " WHERE k.key_hash = ? AND k.revoked_at IS NULL",
             (digest,),
@@ -314,6 +324,27 @@ class LinkStore:
         holder = await self.key_holder(key)
         return holder.tenant if holder is not None and holder.kind == "secret" else None
 
+    async def record_key_use(self, key_ids: Iterable[str]) -> None:
+        """Note that these keys were used just now. Written at most once a minute per key
+        and process (``key_use``): most calls touch no database. A failed write is logged,
+        not raised (the request that used the key goes on), and retried on the next use."""
+        due = self._key_use.due(key_ids)
+        if not due:
+            return
+        at = to_ms(utcnow())
+        try:
+            async with self.db.transaction() as tx:
+                for key_id in due:
+                    # Never backwards: another process may have written a later use.
+                    await tx.execute(
+                        "UPDATE api_keys SET last_used_at = ?"
+                        " WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                        (at, key_id, at),
+                    )
+        except Exception:
+            self._key_use.failed(due)
+            log.warning("could not record the use of API keys %s", due, exc_info=True)
+
     async def list_api_keys(self, tenant_id: str) -> list[ApiKey]:
         found = await self.db.all(
             f"SELECT {rows.API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = ? ORDER BY id DESC", (tenant_id,)
@@ -322,9 +353,10 @@ class LinkStore:
 
     async def revoke_api_key(self, tenant_id: str, key_id: str) -> bool:
         """Revoke one of the tenant's active keys; False if it is not one. Raise
-        ``LastActiveKey`` instead if it is a secret key and no other secret key of the
-        tenant is active: checked and done atomically, so concurrent revocations always
-        leave one. Publishable keys do not count: they cannot manage anything."""
+        ``LastActiveKey`` instead if it is a full secret key and no other full secret key
+        of the tenant is active: checked and done atomically, so concurrent revocations
+        always leave one. Publishable and read-only keys do not count: they cannot manage
+        anything (make or revoke a key)."""
         try:
             return await self._revoke_api_key(tenant_id, key_id)
         finally:
@@ -338,8 +370,8 @@ class LinkStore:
             await tx.one(f"SELECT 1 FROM tenants WHERE id = ?{self.db.dialect.for_update}", (tenant_id,))
             revoked = await tx.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL"
-                " AND (kind <> 'secret' OR (SELECT count(*) FROM api_keys"
-                " WHERE tenant_id = ? AND revoked_at IS NULL AND kind = 'secret') > 1)",
+                " AND (kind <> 'secret' OR scope <> 'full' OR (SELECT count(*) FROM api_keys"
+                f" WHERE tenant_id = ? AND {rows.MANAGING_KEY}) > 1)",
                 (to_ms(utcnow()), key_id, tenant_id, tenant_id),
             )
             if revoked > 0:

@@ -18,7 +18,18 @@ from typing import Any, Generic, NamedTuple, Protocol, TypeVar, cast
 
 from schemas.events import LinkChange
 from smartlinks.ids import new_id
-from smartlinks.models import ApiKey, KeyKind, Link, NewLink, ResolvedLink, Tenant, from_ms, to_ms, utcnow
+from smartlinks.models import (
+    ApiKey,
+    KeyKind,
+    KeyScope,
+    Link,
+    NewLink,
+    ResolvedLink,
+    Tenant,
+    from_ms,
+    to_ms,
+    utcnow,
+)
 from smartlinks.rules import rules_from_json, rules_to_json
 from smartlinks.store.base import (
     TENANT_SETTINGS,
@@ -35,7 +46,9 @@ RESOLVE_COLUMNS = (
     "l.id, l.tenant_id, l.location, l.expires_at, l.campaign, l.contact_id, l.conversion_tracking,"
     " l.rules, t.collect_metadata, t.click_id_param"
 )
-API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind"
+API_KEY_INSERT_COLUMNS = "id, tenant_id, name, prefix, key_hash, created_at, kind, scope"
+# The keys that can manage a tenant (make and revoke keys): active, secret and full.
+MANAGING_KEY = "revoked_at IS NULL AND kind = 'secret' AND scope = 'full'"
 
 
 class Row(Protocol):
@@ -121,6 +134,11 @@ def _key_kind(kind: str) -> KeyKind:
     return "publishable" if kind == "publishable" else "secret"
 
 
+def _key_scope(scope: str) -> KeyScope:
+    # The column's CHECK admits only these two.
+    return "read_only" if scope == "read_only" else "full"
+
+
 # Times are kept as milliseconds; SQLite has no booleans (0 or 1), so a flag reads as bool.
 MS = Codec(from_ms, to_ms)
 MS_OR_NONE = Codec(time_or_none, _ms)
@@ -171,7 +189,9 @@ tenant = ModelRow(
     bot_user_agents=LINES,
     bot_ip_ranges=LINES,
 )
-api_key = ModelRow(ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind)
+api_key = ModelRow(
+    ApiKey, created_at=MS, revoked_at=MS_OR_NONE, kind=_key_kind, scope=_key_scope, last_used_at=MS_OR_NONE
+)
 LINK_COLUMNS = link.columns
 TENANT_COLUMNS = tenant.columns
 API_KEY_COLUMNS = api_key.columns
@@ -208,16 +228,19 @@ def tenant_summary(row: Row) -> TenantSummary:
 
 
 def key_holder(row: Row) -> KeyHolder:
-    """A row of ``TENANT_COLUMNS`` with the key's ``key_id`` and ``key_kind``."""
-    return KeyHolder(tenant(row), row["key_id"], _key_kind(row["key_kind"]))
+    """A row of ``TENANT_COLUMNS`` with the key's ``key_id``, ``key_kind`` and ``key_scope``."""
+    return KeyHolder(tenant(row), row["key_id"], _key_kind(row["key_kind"]), _key_scope(row["key_scope"]))
 
 
-def new_api_key_row(tenant_id: str, name: str, kind: KeyKind) -> tuple[ApiKey, str, tuple[Any, ...]]:
+def new_api_key_row(
+    tenant_id: str, name: str, kind: KeyKind, scope: KeyScope = "full"
+) -> tuple[ApiKey, str, tuple[Any, ...]]:
     """A new key: its record, the key itself (shown once) and the values of
     ``API_KEY_INSERT_COLUMNS`` (only the key's hash is kept)."""
     key = new_api_key(kind)
-    record = ApiKey(new_id(), tenant_id, name, key[:7], now(), revoked_at=None, kind=kind)
-    values = (record.id, tenant_id, name, record.prefix, hash_api_key(key), to_ms(record.created_at), kind)
+    record = ApiKey(new_id(), tenant_id, name, key[:7], now(), revoked_at=None, kind=kind, scope=scope)
+    created = to_ms(record.created_at)
+    values = (record.id, tenant_id, name, record.prefix, hash_api_key(key), created, kind, scope)
     return record, key, values
 
 

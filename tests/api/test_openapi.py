@@ -35,7 +35,9 @@ def _validator(document: dict[str, Any], schema: str) -> Draft202012Validator:
 
 def test_is_openapi_3_1_with_bearer_auth(document: dict[str, Any]) -> None:
     assert document["openapi"] == "3.1.0"
-    assert document["components"]["securitySchemes"]["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    bearer = document["components"]["securitySchemes"]["bearerAuth"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    assert "insufficient_scope" in bearer["description"]
     assert document["security"] == [{"bearerAuth": []}]
     assert document["servers"] == [{"url": "https://sl.example"}]
 
@@ -166,3 +168,16 @@ def test_request_schemas_accept_what_the_api_accepts(document: dict[str, Any]) -
     assert not _validator(document, "SettingsPatch").is_valid({"click_id_param": "a b"})
     assert not _validator(document, "SettingsPatch").is_valid({"attribution_window_days": 366})
     assert not _validator(document, "ApiKeyCreate").is_valid({"name": "k", "kind": "public"})
+
+
+def test_the_key_schema_states_which_keys_take_a_scope(document: dict[str, Any]) -> None:
+    keys = _validator(document, "ApiKeyCreate")
+    for body in (
+        {"name": "k", "scope": "read_only"},
+        {"name": "k", "kind": "secret", "scope": "read_only"},
+        {"name": "k", "kind": "publishable"},
+        {"name": "k", "kind": "publishable", "scope": "full"},
+    ):
+        assert keys.is_valid(body), body
+    assert not keys.is_valid({"name": "k", "kind": "publishable", "scope": "read_only"})
+    assert not keys.is_valid({"name": "k", "scope": "read"})

@@ -92,7 +92,7 @@ def test_bot_rules_are_kept_and_announced(api: ApiServer, a: httpx.Client) -> No
 
 def test_keys_are_listed_without_their_secret(api: ApiServer, a: httpx.Client) -> None:
     [key] = a.get("/api/v1/keys").json()["items"]
-    assert set(key) == {"id", "name", "prefix", "created_at", "revoked_at", "kind"}
+    assert set(key) == {"id", "name", "prefix", "created_at", "revoked_at", "kind", "scope", "last_used_at"}
     assert key["name"] == "first" and key["revoked_at"] is None and key["kind"] == "secret"
     assert api.a.key.startswith(key["prefix"])
 

@@ -263,3 +263,15 @@ def test_the_dashboard_session_does_not_reach_it(site: Site) -> None:
         assert signed_in.status_code == 200 and browser.cookies
         response = browser.post(TRACK, json=conversion(n=7))
     assert error_of(response) == (401, "unauthorized", None)
+
+
+def test_a_publishable_key_shows_its_last_use(site: Site) -> None:
+    def last_used() -> dict[str, object]:
+        keys = site.call(site.store.list_api_keys(site.tenant_id))
+        return {key.kind: key.last_used_at for key in keys}
+
+    assert last_used() == {"secret": None, "publishable": None}
+    headers = {"Authorization": f"Bearer {site.publishable}"}
+    assert httpx.post(site.url + TRACK, headers=headers, json=conversion(n=9)).status_code == 200
+    used = last_used()
+    assert used["publishable"] is not None and used["secret"] is None

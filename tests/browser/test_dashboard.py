@@ -371,3 +371,57 @@ def test_every_screen_fits_a_phone(product: Product, landing: str, browser: sync
     screenshot(page, "settings")
 
     finish(page, watch)
+
+
+def test_a_read_only_key_looks_but_does_not_change(product: Product, browser: sync_api.Browser) -> None:
+    """Keys by scope: a full session makes a read-only key from the Settings form (the table
+    says what each key may do and when it was last used); signed in with that key, every
+    page shows its data, hides what would change it and says why."""
+    with product.api() as api:
+        link = api.post("/api/v1/links", json={"destination_url": "https://shop.example/spring"}).json()
+
+    # A full session makes the read-only key.
+    page, watch = open_dashboard(browser, product, DESKTOP)
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("New key name").fill("Reporting")
+    page.get_by_label("Access").select_option(label="Read-only")
+    page.get_by_role("button", name="Create key").click()
+    reader_key, row = new_key_shown_once(page, "API key", "Reporting", page, "new-read-only-key")
+    expect(row.locator("td[data-label='Access']")).to_have_text("Read-only")
+    expect(row.locator("td[data-label='Last used']")).to_have_text("Never")
+    own = page.locator("tbody tr", has_text="this session")
+    expect(own.locator("td[data-label='Access']")).to_have_text("Full access")
+    expect(own.locator("td[data-label='Last used']")).not_to_have_text("Never")  # this page uses it
+    finish(page, watch)
+
+    # Signed in with it: everything to see, nothing to change, and a note that says why.
+    watch = Watch()
+    page = new_context(browser, DESKTOP, watch).new_page()
+    page.goto(product.url + "/dashboard")
+    page.get_by_label("API key").fill(reader_key)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Links", exact=True)).to_be_visible()
+    note = page.get_by_role("note")
+    expect(note).to_contain_text("read-only key")
+    expect(page.get_by_role("button", name="New link")).to_have_count(0)
+    page.get_by_role("button", name=re.compile("^Actions for")).first.click()
+    expect(page.get_by_role("menuitem", name="View Analytics")).to_be_visible()
+    expect(page.get_by_role("menuitem", name="Edit")).to_be_hidden()
+    expect(page.get_by_role("menuitem", name="Delete")).to_be_hidden()
+    page.get_by_role("menuitem", name="View Analytics").click()
+    expect(page.get_by_role("heading", name=link["code"])).to_be_visible()
+    expect(page.get_by_role("button", name="Edit")).to_be_hidden()
+    expect(page.get_by_role("button", name="Delete")).to_be_hidden()
+    expect(note).to_be_visible()
+
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("switch", name="Collect location and device details")).to_be_disabled()
+    expect(page.get_by_label("Click id parameter")).to_be_disabled()
+    expect(page.get_by_role("button", name=re.compile("^Save"))).to_have_count(0)
+    expect(page.get_by_label("New key name")).to_have_count(0)
+    expect(page.get_by_role("button", name="Revoke")).to_have_count(0)
+    mine = page.locator("tbody tr", has_text="this session")
+    expect(mine.locator("td[data-label='Access']")).to_have_text("Read-only")
+    expect(mine.locator("td[data-label='Last used']")).not_to_have_text("Never")
+    screenshot(page, "settings-read-only")
+    finish(page, watch)

@@ -11,6 +11,7 @@ import maxminddb
 import pytest
 
 from consumer.enrich.geo import NOWHERE, GeoDatabaseError, GeoLocator, Location, default_database
+from smartlinks.city_names import city_of
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,31 @@ def test_known_answers(geo: GeoLocator, ip: str, country: str, city: str) -> Non
     assert location.region
     assert location.latitude is not None
     assert location.longitude is not None
+
+
+def test_a_city_is_named_without_its_district(geo: GeoLocator) -> None:
+    # DB-IP names this network's place "Amsterdam (Westpoort)", its neighbour's "Amsterdam".
+    reader = maxminddb.open_database(geo.path, maxminddb.MODE_MMAP_EXT)
+    record = reader.get("2.16.74.1")
+    reader.close()
+    assert isinstance(record, dict) and record["city"]["names"]["en"] == "Amsterdam (Westpoort)"
+    assert (geo.lookup("2.16.74.1").city, geo.lookup("2.16.18.1").city) == ("Amsterdam", "Amsterdam")
+
+
+@pytest.mark.parametrize(
+    ("stored", "city"),
+    [
+        ("Amsterdam (Nieuwmarkt en Lastage)", "Amsterdam"),
+        ("Zurich (Zürich (Kreis 10) / Wipkingen)", "Zurich"),
+        ("Mumbai (Kurla (w)", "Mumbai"),  # unbalanced, as the database has it
+        ("Frankfurt (Oder) (Güldendorf)", "Frankfurt"),  # as its plain "Frankfurt (Oder)" reads
+        ("Frankfurt am Main", "Frankfurt am Main"),
+        ("(Odd)", "(Odd)"),
+        ("", ""),
+    ],
+)
+def test_city_names_lose_the_district(stored: str, city: str) -> None:
+    assert city_of(stored) == city
 
 
 def test_ipv6_and_mapped_ipv4(geo: GeoLocator) -> None:
@@ -137,7 +163,7 @@ def reference(record: object) -> Location:
     return Location(
         country.get("iso_code", ""),
         subdivisions[0].get("names", {}).get("en", ""),
-        record.get("city", {}).get("names", {}).get("en", ""),
+        city_of(record.get("city", {}).get("names", {}).get("en", "")),
         location.get("latitude"),
         location.get("longitude"),
     )

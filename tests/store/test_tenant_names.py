@@ -69,7 +69,7 @@ async def test_the_migration_renames_later_namesakes_and_says_so(before_unique_n
                 "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES (?, ?, TRUE, 0)",
                 (f"t{number}", name),
             )
-    assert await before_unique_names.migrate() == ["0012_unique_tenant_names"]
+    assert (await before_unique_names.migrate())[0] == "0012_unique_tenant_names"
     await before_unique_names.open()
     renamed = {summary.tenant.id: summary.tenant.name for summary in await before_unique_names.list_tenants()}
     assert renamed == {

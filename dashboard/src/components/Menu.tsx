@@ -7,6 +7,7 @@ export interface MenuItem {
   label: string;
   onSelect: () => void;
   danger?: boolean;
+  change?: boolean; // changes something: hidden in a read-only session
 }
 
 export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
@@ -69,7 +70,7 @@ export function Menu({ label, items }: { label: string; items: MenuItem[] }) {
       {position && (
         <ul ref={list} class="menu-list" role="menu" style={{ top: `${position.top}px`, right: `${position.right}px` }}>
           {items.map((item) => (
-            <li role="none" key={item.label}>
+            <li role="none" key={item.label} data-change={item.change || undefined}>
               <button
                 type="button"
                 role="menuitem"

@@ -84,10 +84,10 @@ export function AnalyticsPage({ id }: { id: string }) {
           <a class="button" href={link.short_url} target="_blank" rel="noopener noreferrer">
             Open
           </a>
-          <button type="button" class="button" onClick={() => setOpen("edit")}>
+          <button type="button" data-change class="button" onClick={() => setOpen("edit")}>
             Edit
           </button>
-          <button type="button" class="button button-danger-quiet" onClick={() => setOpen("delete")}>
+          <button type="button" data-change class="button button-danger-quiet" onClick={() => setOpen("delete")}>
             Delete
           </button>
         </div>

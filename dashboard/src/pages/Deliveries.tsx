@@ -112,13 +112,13 @@ export function WebhookPage({ id }: { id: string }) {
           </p>
         </div>
         <div class="actions">
-          <button type="button" class="button" onClick={() => setOpen("edit")}>
+          <button type="button" data-change class="button" onClick={() => setOpen("edit")}>
             Edit
           </button>
-          <button type="button" class="button" onClick={() => toggle(webhook)}>
+          <button type="button" data-change class="button" onClick={() => toggle(webhook)}>
             {webhook.enabled ? "Disable" : "Enable"}
           </button>
-          <button type="button" class="button button-danger-quiet" onClick={() => setOpen("delete")}>
+          <button type="button" data-change class="button button-danger-quiet" onClick={() => setOpen("delete")}>
             Delete
           </button>
         </div>

@@ -82,7 +82,7 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
           <a class="button" href={exportUrl.links({ search, campaign, tag })} download>
             Download CSV
           </a>
-          <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+          <button type="button" data-change class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
             New Link
           </button>
         </div>
@@ -153,7 +153,7 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
         ) : (
           <Empty title="No links yet.">
             <p>Create a short link, share it, and every click shows up here.</p>
-            <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+            <button type="button" data-change class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
               Create your first link
             </button>
           </Empty>
@@ -214,8 +214,8 @@ export function LinksPage({ campaign, tag }: { campaign?: string; tag?: string }
                       label={`Actions for ${link.title || link.code}`}
                       items={[
                         { label: "View Analytics", onSelect: () => navigate(href({ name: "analytics", id: link.id })) },
-                        { label: "Edit", onSelect: () => setOpen({ kind: "edit", link }) },
-                        { label: "Delete", onSelect: () => setOpen({ kind: "delete", link }), danger: true },
+                        { label: "Edit", onSelect: () => setOpen({ kind: "edit", link }), change: true },
+                        { label: "Delete", onSelect: () => setOpen({ kind: "delete", link }), danger: true, change: true },
                       ]}
                     />
                   </td>

@@ -1,11 +1,12 @@
 // The account's settings: whether clicks keep location and device details, how
 // conversions are tracked (the default of new links, the click id's parameter, the
-// attribution window), and keys: secret API keys and publishable keys (create one and
-// see it once, revoke one).
+// attribution window), and keys: secret API keys, full or read-only, and publishable keys
+// (create one and see it once, revoke one; each shows when it was last used). Signed in
+// with a read-only key, the page shows all of it and offers no change.
 
 import type { JSX } from "preact";
 import { useCallback, useEffect, useState } from "preact/hooks";
-import { api, ApiError, type ApiKey, type KeyKind, type TenantSettings } from "../api";
+import { api, ApiError, type ApiKey, type KeyKind, type KeyScope, type TenantSettings } from "../api";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { CopyButton } from "../components/CopyButton";
 import { Dialog } from "../components/Dialog";
@@ -16,6 +17,7 @@ import { windowDays } from "../funnel";
 import type { Session } from "../session";
 
 export function SettingsPage({ session }: { session: Session }) {
+  const readOnly = session.scope === "read_only";
   // One read of the settings for both of their panels; each saves its own fields.
   const [settings, setSettings] = useState<TenantSettings | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
@@ -42,13 +44,13 @@ export function SettingsPage({ session }: { session: Session }) {
       <div class="panel">
         <h2 class="panel-title">Click details</h2>
         {panels((s) => (
-          <MetadataSetting value={s.collect_metadata} onSaved={setSettings} />
+          <MetadataSetting value={s.collect_metadata} onSaved={setSettings} readOnly={readOnly} />
         ))}
       </div>
       <div class="panel">
         <h2 class="panel-title">Conversion tracking</h2>
         {panels((s) => (
-          <ConversionSettings settings={s} onSaved={setSettings} />
+          <ConversionSettings settings={s} onSaved={setSettings} readOnly={readOnly} />
         ))}
       </div>
       <Keys session={session} />
@@ -56,7 +58,12 @@ export function SettingsPage({ session }: { session: Session }) {
   );
 }
 
-function MetadataSetting({ value, onSaved }: { value: boolean; onSaved: (s: TenantSettings) => void }) {
+interface SettingProps {
+  onSaved: (s: TenantSettings) => void;
+  readOnly: boolean; // a read-only key's session: shown, not changeable
+}
+
+function MetadataSetting({ value, onSaved, readOnly }: SettingProps & { value: boolean }) {
   const [shown, setShown] = useState(value);
   const [saving, setSaving] = useState(false);
 
@@ -84,7 +91,7 @@ function MetadataSetting({ value, onSaved }: { value: boolean; onSaved: (s: Tena
           role="switch"
           name="collect_metadata"
           checked={shown}
-          disabled={saving}
+          disabled={saving || readOnly}
           onChange={(e) => change(e.currentTarget.checked)}
         />
         <span>Collect location and device details</span>
@@ -101,7 +108,7 @@ function MetadataSetting({ value, onSaved }: { value: boolean; onSaved: (s: Tena
 type ConversionField = "click_id_param" | "attribution_window_days" | "conversion_tracking";
 const CONVERSION_FIELDS: ConversionField[] = ["conversion_tracking", "click_id_param", "attribution_window_days"];
 
-function ConversionSettings({ settings, onSaved }: { settings: TenantSettings; onSaved: (s: TenantSettings) => void }) {
+function ConversionSettings({ settings, onSaved, readOnly }: SettingProps & { settings: TenantSettings }) {
   const [tracking, setTracking] = useState(settings.conversion_tracking);
   const [param, setParam] = useState(settings.click_id_param);
   const [days, setDays] = useState(String(settings.attribution_window_days));
@@ -145,68 +152,73 @@ function ConversionSettings({ settings, onSaved }: { settings: TenantSettings; o
 
   return (
     <form class="form settings-form" onSubmit={submit} noValidate>
-      <div class="field">
-        <label class="switch">
+      {/* A disabled fieldset disables every field in it at once. */}
+      <fieldset class="plain-fieldset" disabled={readOnly}>
+        <div class="field">
+          <label class="switch">
+            <input
+              type="checkbox"
+              role="switch"
+              name="conversion_tracking"
+              checked={tracking}
+              onChange={(e) => setTracking(e.currentTarget.checked)}
+              {...described("conversion_tracking")}
+            />
+            <span>Track conversions on new links</span>
+          </label>
+          <span id="conversion_tracking-hint" class="hint">
+            The default of links made from now on (each link can say otherwise). A tracked link adds the click's id
+            to its destination, so your site can send it back with a conversion.
+          </span>
+          {fieldError("conversion_tracking")}
+        </div>
+        <label class="field">
+          <span class="label">Click id parameter</span>
           <input
-            type="checkbox"
-            role="switch"
-            name="conversion_tracking"
-            checked={tracking}
-            onChange={(e) => setTracking(e.currentTarget.checked)}
-            {...described("conversion_tracking")}
+            name="click_id_param"
+            maxLength={64}
+            autoComplete="off"
+            spellcheck={false}
+            value={param}
+            onInput={(e) => setParam(e.currentTarget.value)}
+            {...described("click_id_param")}
           />
-          <span>Track conversions on new links</span>
+          <span id="click_id_param-hint" class="hint">
+            The name of the query parameter that carries the click id, e.g. <code>?{param.trim() || "sl_click"}=…</code>.
+            Letters, digits, <code>_</code>, <code>.</code> and <code>-</code>.
+          </span>
+          {fieldError("click_id_param")}
         </label>
-        <span id="conversion_tracking-hint" class="hint">
-          The default of links made from now on (each link can say otherwise). A tracked link adds the click's id
-          to its destination, so your site can send it back with a conversion.
-        </span>
-        {fieldError("conversion_tracking")}
-      </div>
-      <label class="field">
-        <span class="label">Click id parameter</span>
-        <input
-          name="click_id_param"
-          maxLength={64}
-          autoComplete="off"
-          spellcheck={false}
-          value={param}
-          onInput={(e) => setParam(e.currentTarget.value)}
-          {...described("click_id_param")}
-        />
-        <span id="click_id_param-hint" class="hint">
-          The name of the query parameter that carries the click id, e.g. <code>?{param.trim() || "sl_click"}=…</code>.
-          Letters, digits, <code>_</code>, <code>.</code> and <code>-</code>.
-        </span>
-        {fieldError("click_id_param")}
-      </label>
-      <label class="field">
-        <span class="label">Attribution window (days)</span>
-        <input
-          name="attribution_window_days"
-          inputMode="numeric"
-          autoComplete="off"
-          class="input-short"
-          value={days}
-          onInput={(e) => setDays(e.currentTarget.value)}
-          {...described("attribution_window_days")}
-        />
-        <span id="attribution_window_days-hint" class="hint">
-          A conversion sent without a click id counts for the contact's last click in its campaign up to this many
-          days before it (1 to 365).
-        </span>
-        {fieldError("attribution_window_days")}
-      </label>
-      {errors.form && (
-        <p class="form-error" role="alert">
-          {errors.form}
-        </p>
-      )}
-      <div class="form-actions">
-        <button type="submit" class="button button-primary" disabled={busy}>
-          {busy ? "Saving…" : "Save conversion settings"}
-        </button>
-      </div>
+        <label class="field">
+          <span class="label">Attribution window (days)</span>
+          <input
+            name="attribution_window_days"
+            inputMode="numeric"
+            autoComplete="off"
+            class="input-short"
+            value={days}
+            onInput={(e) => setDays(e.currentTarget.value)}
+            {...described("attribution_window_days")}
+          />
+          <span id="attribution_window_days-hint" class="hint">
+            A conversion sent without a click id counts for the contact's last click in its campaign up to this many
+            days before it (1 to 365).
+          </span>
+          {fieldError("attribution_window_days")}
+        </label>
+        {errors.form && (
+          <p class="form-error" role="alert">
+            {errors.form}
+          </p>
+        )}
+        {!readOnly && (
+          <div class="form-actions">
+            <button type="submit" class="button button-primary" disabled={busy}>
+              {busy ? "Saving…" : "Save conversion settings"}
+            </button>
+          </div>
+        )}
+      </fieldset>
     </form>
   );
 }
@@ -215,8 +227,8 @@ const KINDS: Record<KeyKind, { title: string; help: string; placeholder: string;
   secret: {
     title: "API keys",
     help:
-      "Keys let programs create links and read analytics through the API, and let people sign in here. A key is" +
-      " shown once, when it is made.",
+      "Keys let programs create links and read analytics through the API, and let people sign in here. A" +
+      " read-only key can read everything but change nothing. A key is shown once, when it is made.",
     placeholder: "e.g. CRM integration",
     what: "API key",
     label: "New key name",
@@ -266,9 +278,19 @@ interface PanelProps {
   session: Session;
 }
 
+const SCOPES: Record<KeyScope, string> = { full: "Full access", read_only: "Read-only" };
+
+/** What a key may do, as the table says it. */
+function access(key: ApiKey): string {
+  if (key.kind === "publishable") return "Conversions only";
+  return SCOPES[key.scope ?? "full"];
+}
+
 function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
   const text = KINDS[kind];
+  const readOnly = session.scope === "read_only";
   const [name, setName] = useState("");
+  const [scope, setScope] = useState<KeyScope>("full");
   const [nameError, setNameError] = useState("");
   const [created, setCreated] = useState<string | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
@@ -278,8 +300,9 @@ function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
     event.preventDefault();
     setNameError("");
     try {
-      const key = await api.createKey(name.trim(), kind);
+      const key = await api.createKey(name.trim(), kind, scope);
       setName("");
+      setScope("full");
       setCreated(key.key);
       load();
     } catch (e) {
@@ -293,28 +316,42 @@ function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
         {text.title}
       </h2>
       <p class="muted">{text.help}</p>
-      <form class="inline-form" onSubmit={create} noValidate>
-        <label class="field">
-          <span class="label">{text.label}</span>
-          <input
-            name={kind === "secret" ? "key_name" : "publishable_key_name"}
-            maxLength={100}
-            placeholder={text.placeholder}
-            value={name}
-            aria-invalid={nameError ? true : undefined}
-            aria-describedby={nameError ? `${id}-name-error` : undefined}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-          {nameError && (
-            <span id={`${id}-name-error`} class="field-error" role="alert">
-              {nameError}
-            </span>
+      {!readOnly && (
+        <form class="inline-form" onSubmit={create} noValidate>
+          <label class="field">
+            <span class="label">{text.label}</span>
+            <input
+              name={kind === "secret" ? "key_name" : "publishable_key_name"}
+              maxLength={100}
+              placeholder={text.placeholder}
+              value={name}
+              aria-invalid={nameError ? true : undefined}
+              aria-describedby={nameError ? `${id}-name-error` : undefined}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+            {nameError && (
+              <span id={`${id}-name-error`} class="field-error" role="alert">
+                {nameError}
+              </span>
+            )}
+          </label>
+          {kind === "secret" && (
+            <label class="field field-narrow">
+              <span class="label">Access</span>
+              <select name="key_scope" value={scope} onChange={(e) => setScope(e.currentTarget.value as KeyScope)}>
+                {(["full", "read_only"] as const).map((value) => (
+                  <option key={value} value={value}>
+                    {SCOPES[value]}
+                  </option>
+                ))}
+              </select>
+              </label>
           )}
-        </label>
-        <button type="submit" class="button button-primary">
-          {kind === "secret" ? "Create key" : "Create publishable key"}
-        </button>
-      </form>
+          <button type="submit" class="button button-primary">
+            {kind === "secret" ? "Create key" : "Create publishable key"}
+          </button>
+        </form>
+      )}
       {error ? (
         <Failed error={error} retry={load} what="the keys" />
       ) : keys === null ? (
@@ -327,7 +364,11 @@ function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Key</th>
+              <th scope="col">Access</th>
               <th scope="col">Created</th>
+              <th scope="col" title="To the minute">
+                Last used
+              </th>
               <th scope="col">Status</th>
               <th scope="col">
                 <span class="sr-only">Actions</span>
@@ -344,7 +385,13 @@ function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
                 <td data-label="Key">
                   <code>{key.prefix}…</code>
                 </td>
+                <td data-label="Access" data-key-scope={key.kind === "publishable" ? undefined : (key.scope ?? "full")}>
+                  {access(key)}
+                </td>
                 <td data-label="Created">{dateTime(key.created_at)}</td>
+                <td data-label="Last used">
+                  {key.last_used_at ? dateTime(key.last_used_at) : <span class="muted">Never</span>}
+                </td>
                 <td data-label="Status">
                   {key.revoked_at ? (
                     <span class="badge badge-muted" title={dateTime(key.revoked_at)}>
@@ -355,7 +402,7 @@ function KeysPanel({ kind, keys, error, load, session }: PanelProps) {
                   )}
                 </td>
                 <td class="cell-actions">
-                  {!key.revoked_at && (
+                  {!key.revoked_at && !readOnly && (
                     <button type="button" class="button button-small button-danger-quiet" onClick={() => setRevoking(key)}>
                       Revoke
                     </button>

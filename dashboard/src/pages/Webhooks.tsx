@@ -67,7 +67,7 @@ export function WebhooksPage() {
           <h1 id="webhooks-title">Webhooks</h1>
           <p class="muted">Tell your own systems the moment a link is clicked: each click is POSTed as signed JSON.</p>
         </div>
-        <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+        <button type="button" data-change class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
           New webhook
         </button>
       </div>
@@ -79,7 +79,7 @@ export function WebhooksPage() {
       ) : items.length === 0 ? (
         <Empty title="No webhooks yet.">
           <p>A webhook calls your server for every click, or only for one campaign's or one link's clicks.</p>
-          <button type="button" class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
+          <button type="button" data-change class="button button-primary" onClick={() => setOpen({ kind: "create" })}>
             Create your first webhook
           </button>
         </Empty>
