@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import Buckets, DaySplit, RangeError, make_buckets, split_days
 from api.analytics.link_sets import LinkSet
+from smartlinks.city_names import city_of
 from smartlinks.clickhouse import Client
 from smartlinks.models import from_ms, rfc3339, to_ms
 
@@ -322,7 +323,7 @@ def _click(row: Sequence[Any]) -> dict[str, Any]:
         "ts": rfc3339(from_ms(ms)),
         "kind": kind,
         "country": country or None,
-        "city": city or None,
+        "city": city_of(city) or None,  # rows stored before the consumer cut districts
         "device": device or None,
         "browser": browser or None,
         "os": os or None,

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from api.analytics import AnalyticsQueries
+from api.export_clicks import HEADER, click_pages
 from consumer.ingest import ClickIngest
+from smartlinks.city_names import city_of
 from smartlinks.clickhouse import Client
 from tests.clickhouse import truth
 
@@ -46,3 +48,22 @@ def test_districts_group_under_their_city(clickhouse: Client, use_rollups: bool)
         {"country": "FR", "city": "Paris", "clicks": 1},
         {"country": "US", "city": "Paris", "clicks": 1},
     ]
+
+
+def test_click_log_and_export_name_the_city_as_the_breakdown_does(clickhouse: Client) -> None:
+    base = truth.ms(datetime(2025, 6, 1, 12, tzinfo=UTC))
+    ClickIngest(clickhouse).insert(
+        [
+            truth.click(base + n, f"v{n}", country=country, city=city)
+            for n, (country, city) in enumerate(STORED)
+        ]
+    )
+    items, _ = AnalyticsQueries(clickhouse).click_log(truth.TENANT, truth.LINK, limit=20)
+    assert sorted(item["city"] for item in items) == sorted(city_of(city) for _, city in STORED)
+    day = (datetime(2025, 6, 1, tzinfo=UTC), datetime(2025, 6, 2, tzinfo=UTC))
+    exported = [
+        row for page in click_pages(clickhouse, truth.TENANT, [truth.LINK], *day, False) for row in page
+    ]
+    city = HEADER.index("city")
+    assert sorted(row[city] for row in exported) == sorted(city_of(city) for _, city in STORED)
+    assert "Amsterdam (Amsterdam-Centrum)" not in {row[city] for row in exported}
