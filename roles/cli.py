@@ -255,6 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         key_commands, "key",
     )  # fmt: skip
     key_create.add_argument("tenant", help="the tenant's id or name")
+    key_create.add_argument(
+        "--read-only", action="store_true", help="a key that may only read (GET and HEAD), e.g. for reports"
+    )
     importing = command(
         "import",
         "import links from a CSV file (csv, or the exports of Shlink, YOURLS or Bitly) into a tenant",
@@ -317,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tenant" and args.tenant_command == "list":
         return tenant_admin.cmd_tenant_list(settings)
     if args.command == "key" and args.key_command == "create":
-        return tenant_admin.cmd_key_create(settings, args.tenant)
+        scope = "read_only" if args.read_only else "full"
+        return tenant_admin.cmd_key_create(settings, args.tenant, scope=scope)
     if args.command == "import":
         from roles.importer import run
 

@@ -9,6 +9,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from smartlinks.models import KeyScope
 from smartlinks.settings import Settings
 from smartlinks.store import open_store
 from smartlinks.store.base import TenantNameTaken, TenantSummary
@@ -46,11 +47,13 @@ def find_tenant(tenants: list[TenantSummary], wanted: str) -> TenantSummary:
     return named[0]
 
 
-def cmd_key_create(settings: Settings, wanted: str, name: str = OPERATOR_KEY_NAME) -> int:
+def cmd_key_create(
+    settings: Settings, wanted: str, name: str = OPERATOR_KEY_NAME, scope: KeyScope = "full"
+) -> int:
     async def create() -> tuple[TenantSummary, str]:
         async with _opened(settings) as store:
             found = find_tenant(await store.list_tenants(), wanted)
-            _, key = await store.create_api_key(found.tenant.id, name)
+            _, key = await store.create_api_key(found.tenant.id, name, scope=scope)
             return found, key
 
     try:
@@ -59,7 +62,8 @@ def cmd_key_create(settings: Settings, wanted: str, name: str = OPERATOR_KEY_NAM
         print(f"smartlinks: {exc}", file=sys.stderr)
         return 2
     tenant = found.tenant
-    print(f"new API key for tenant {tenant.name!r} ({tenant.id}), shown once:")
+    what = "read-only API key" if scope == "read_only" else "API key"
+    print(f"new {what} for tenant {tenant.name!r} ({tenant.id}), shown once:")
     print(key)
     return 0
 

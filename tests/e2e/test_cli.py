@@ -127,6 +127,17 @@ def test_key_create_lets_an_operator_back_into_a_tenant(running: Running) -> Non
     ).is_success
     assert tenants()["default"] == (default_id, 2)
 
+    # A read-only key reads and changes nothing; it is not one of the tenant's managing keys.
+    read_only = smartlinks("key", "create", "default", "--read-only")
+    assert read_only.returncode == 0 and "read-only" in read_only.stdout, read_only.stderr
+    reader = {"Authorization": f"Bearer {read_only.stdout.strip().splitlines()[-1]}"}
+    assert httpx.get(running.url + "/api/v1/links", headers=reader).status_code == 200
+    refused = httpx.post(
+        running.url + "/api/v1/links", headers=reader, json={"destination_url": "https://a.example/"}
+    )
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "insufficient_scope"
+    assert tenants()["default"] == (default_id, 2)
+
     unknown = smartlinks("key", "create", "nobody")
     assert unknown.returncode == 2
     assert "'nobody'" in unknown.stderr and "sl_" not in unknown.stdout
@@ -179,7 +190,7 @@ def test_migrate_while_up_runs_says_stop_it_first(running: Running) -> None:
         (["migrate"], [], ["SMARTLINKS_DATABASE_URL", "SMARTLINKS_CLICKHOUSE_CLUSTER"]),
         (["tenant", "create"], ["name"], ["SMARTLINKS_DATA_DIR", "SMARTLINKS_DATABASE_URL"]),
         (["tenant", "list"], [], ["SMARTLINKS_DATA_DIR"]),
-        (["key", "create"], ["tenant"], ["SMARTLINKS_DATABASE_URL"]),
+        (["key", "create"], ["tenant", "--read-only"], ["SMARTLINKS_DATABASE_URL"]),
         (["check-analytics"], ["--repair", "--from", "--to"], ["SMARTLINKS_CLICKHOUSE_URL"]),
     ],
 )
