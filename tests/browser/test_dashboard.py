@@ -276,6 +276,8 @@ def test_a_marketer_works_through_the_dashboard(
         page.get_by_role("dialog", name="Revoke this key?").get_by_role("button", name="Revoke key").click()
         expect(key_row).to_contain_text("Revoked")
         assert client.get("/api/v1/links").status_code == 401
+    # The README's picture of Settings, without the passing notices over its last section.
+    expect(page.locator(".notices .notice")).to_have_count(0, timeout=10_000)
     screenshot(page, "settings")
 
     # Sign out: back to the sign-in screen, and the cookie is gone.
