@@ -320,8 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tenant" and args.tenant_command == "list":
         return tenant_admin.cmd_tenant_list(settings)
     if args.command == "key" and args.key_command == "create":
-        scope = "read_only" if args.read_only else "full"
-        return tenant_admin.cmd_key_create(settings, args.tenant, scope=scope)
+        return tenant_admin.cmd_key_create(
+            settings, args.tenant, scope="read_only" if args.read_only else "full"
+        )
     if args.command == "import":
         from roles.importer import run
 
