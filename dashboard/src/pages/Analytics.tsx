@@ -16,6 +16,7 @@ import { DeleteDialog, LinkDialog } from "./LinkDialogs";
 import { Lock, SafeUrl, StatusBadge } from "./parts";
 import { FunnelPanel } from "./Funnel";
 import { QrPanel } from "./QrPanel";
+import { Pager, type MoreState } from "../components/Pager";
 
 export function AnalyticsPage({ id }: { id: string }) {
   const [link, setLink] = useState<Link | null>(null);
@@ -327,7 +328,7 @@ interface LatestProps {
  * more" adds older ones. */
 function LatestClicks({ linkId, newest, query, logKey: key }: LatestProps) {
   const [log, setLog] = useState<Log<Click> | null>(null);
-  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  const [more, setMore] = useState<MoreState>("idle");
   useEffect(() => setLog((shown) => withNewest(shown, newest, key)), [newest, key]);
   useEffect(() => setMore("idle"), [key]);
   const shown = log ?? withNewest(null, newest, key);
@@ -385,22 +386,12 @@ function LatestClicks({ linkId, newest, query, logKey: key }: LatestProps) {
               ))}
             </tbody>
           </table>
-          <div class="pager">
-            <span class="muted" aria-live="polite">
-              {number(shown.items.length)} {shown.items.length === 1 ? "click" : "clicks"}
-              {shown.cursor ? " so far" : ""}
-            </span>
-            {shown.cursor && (
-              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
-                {more === "busy" ? "Loading…" : "Load more"}
-              </button>
-            )}
-          </div>
-          {more instanceof ApiError && (
-            <p class="form-error pager-error" role="alert">
-              {more.message}
-            </p>
-          )}
+          <Pager
+            shown={{ count: shown.items.length, one: "click", many: "clicks" }}
+            hasMore={Boolean(shown.cursor)}
+            more={more}
+            onMore={loadMore}
+          />
         </>
       )}
     </div>

@@ -6,6 +6,7 @@ import { api, ApiError, type CampaignSummary } from "../api";
 import { Empty, Failed, Loading } from "../components/States";
 import { date, dateTime, number } from "../format";
 import { follow, href } from "../router";
+import { Pager, type MoreState } from "../components/Pager";
 
 const PAGE_SIZE = 50;
 // The lifetime total counts every request of the campaign's short URLs; the Bots column says
@@ -16,7 +17,7 @@ export function CampaignsPage() {
   const [items, setItems] = useState<CampaignSummary[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  const [more, setMore] = useState<MoreState>("idle");
   const load = useCallback(() => {
     setError(null);
     api.campaigns({ limit: PAGE_SIZE }).then((page) => {
@@ -115,18 +116,7 @@ export function CampaignsPage() {
           <p id="total-note" class="muted table-note">
             * {TOTAL_NOTE}
           </p>
-          {cursor && (
-            <div class="pager">
-              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
-                {more === "busy" ? "Loading…" : "More campaigns"}
-              </button>
-            </div>
-          )}
-          {more instanceof ApiError && (
-            <p class="form-error pager-error" role="alert">
-              {more.message}
-            </p>
-          )}
+          <Pager hasMore={Boolean(cursor)} more={more} onMore={loadMore} label="More campaigns" />
         </>
       )}
     </section>

@@ -19,6 +19,7 @@ import { money } from "../funnel";
 import { follow, href } from "../router";
 import { equipment, KINDS, place } from "./figures";
 import { linkLabel } from "./parts";
+import { Pager, type MoreState } from "../components/Pager";
 
 const PAGE_SIZE = 50;
 
@@ -27,7 +28,7 @@ export function ContactPage({ contact }: { contact: string }) {
   const [funnel, setFunnel] = useState<FunnelLists | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  const [more, setMore] = useState<MoreState>("idle");
   const [busy, setBusy] = useState(true);
   const latest = useRef(0);
 
@@ -144,22 +145,12 @@ export function ContactPage({ contact }: { contact: string }) {
               ))}
             </tbody>
           </table>
-          <div class="pager">
-            <span class="muted" aria-live="polite">
-              {number(items.length)} {items.length === 1 ? "click" : "clicks"}
-              {cursor ? " so far" : ""}
-            </span>
-            {cursor && (
-              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
-                {more === "busy" ? "Loading…" : "Load more"}
-              </button>
-            )}
-          </div>
-          {more instanceof ApiError && (
-            <p class="form-error pager-error" role="alert">
-              {more.message}
-            </p>
-          )}
+          <Pager
+            shown={{ count: items.length, one: "click", many: "clicks" }}
+            hasMore={Boolean(cursor)}
+            more={more}
+            onMore={loadMore}
+          />
         </>
       )}
     </section>

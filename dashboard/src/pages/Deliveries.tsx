@@ -13,6 +13,7 @@ import { attemptOk, attemptOutcome, DELIVERY_STATUS, EVENT_NAMES, mergeFirstPage
 import { usePolling } from "./figures";
 import { DeleteWebhookDialog, toggleWebhook, WebhookDialog } from "./WebhookDialogs";
 import { linkLabel, useLinkNames, WebhookStatus } from "./Webhooks";
+import { Pager, type MoreState } from "../components/Pager";
 
 const PAGE_SIZE = 25;
 
@@ -26,7 +27,7 @@ export function WebhookPage({ id }: { id: string }) {
   const [webhook, setWebhook] = useState<Webhook | null | undefined>(undefined); // null: no such webhook
   const [log, setLog] = useState<Log | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [more, setMore] = useState<"idle" | "busy" | ApiError>("idle");
+  const [more, setMore] = useState<MoreState>("idle");
   const [open, setOpen] = useState<"edit" | "delete" | null>(null);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const links = useLinkNames([webhook?.link_id ?? null]);
@@ -199,24 +200,16 @@ export function WebhookPage({ id }: { id: string }) {
             </tbody>
           </table>
         )}
-        {log && log.items.length > 0 && (
-          <div class="pager">
-            <span class="muted">
-              {number(log.items.length)} {log.items.length === 1 ? "delivery" : "deliveries"}
-              {log.cursor ? " so far" : ""}
-            </span>
-            {log.cursor && (
-              <button type="button" class="button" disabled={more === "busy"} onClick={loadMore}>
-                {more === "busy" ? "Loading…" : "Load more"}
-              </button>
-            )}
-          </div>
-        )}
-        {more instanceof ApiError && (
-          <p class="form-error pager-error" role="alert">
-            {more.message}
-          </p>
-        )}
+        <Pager
+          shown={
+            log && log.items.length > 0
+              ? { count: log.items.length, one: "delivery", many: "deliveries" }
+              : undefined
+          }
+          hasMore={Boolean(log?.cursor) && (log?.items.length ?? 0) > 0}
+          more={more}
+          onMore={loadMore}
+        />
       </div>
 
       {open === "edit" && (
