@@ -14,6 +14,7 @@ import pytest
 
 from smartlinks.models import Tenant
 from smartlinks.store.link_store import LinkStore
+from smartlinks.store.migrations import migrations
 from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
 from tests.support.postgres import PostgresServer
@@ -85,3 +86,39 @@ async def open_another(same_database: Callable[[], LinkStore]) -> AsyncIterator[
 @pytest.fixture
 async def tenant(store: LinkStore) -> Tenant:
     return await store.create_tenant("acme")
+
+
+MadeBefore = Callable[[int], Awaitable[LinkStore]]
+
+
+@pytest.fixture
+async def made_before(
+    store: LinkStore, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[MadeBefore]:
+    """``made_before(N)``: a store on a new database of the engine of ``store``, its
+    database open and migrated up to (not including) migration N, as an older release
+    left it; the test writes its old rows, then ``migrate()``s and ``open()``s it."""
+    made: list[LinkStore] = []
+
+    async def make(version: int) -> LinkStore:
+        fresh: LinkStore
+        if isinstance(store, SQLiteLinkStore):
+            fresh = SQLiteLinkStore(tmp_path / f"before-{version}" / "links.sqlite3")
+        else:
+            fresh = PostgresLinkStore(request.getfixturevalue("postgres").create_database())
+        await fresh.db.open()
+        made.append(fresh)
+        async with fresh.db.transaction() as tx:
+            await tx.execute(
+                "CREATE TABLE schema_migrations"
+                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            )
+            for applied, name, sql in migrations(fresh.db.dialect.name):
+                if applied < version:
+                    await tx.script(sql)
+                    await tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (applied, name))
+        return fresh
+
+    yield make
+    for fresh in made:
+        await fresh.db.close()

@@ -4,17 +4,12 @@ the tenant's last managing key, and migration 0013 makes the keys of an older da
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from smartlinks.models import Tenant
 from smartlinks.store.base import LastActiveKey
 from smartlinks.store.link_store import LinkStore
-from smartlinks.store.migrations import migrations
-from smartlinks.store.postgres import PostgresLinkStore
-from smartlinks.store.sqlite import SQLiteLinkStore
+from tests.store.conftest import MadeBefore
 
 pytestmark = pytest.mark.anyio
 
@@ -46,27 +41,9 @@ async def test_a_read_only_key_is_no_managing_key(store: LinkStore, tenant: Tena
 
 
 @pytest.fixture
-async def before_scopes(
-    store: LinkStore, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[LinkStore]:
+async def before_scopes(made_before: MadeBefore) -> LinkStore:
     """A store on a new database migrated up to 0012, as one made before keys had scopes."""
-    fresh: LinkStore
-    if isinstance(store, SQLiteLinkStore):
-        fresh = SQLiteLinkStore(tmp_path / "old" / "links.sqlite3")
-    else:
-        fresh = PostgresLinkStore(request.getfixturevalue("postgres").create_database())
-    await fresh.db.open()
-    async with fresh.db.transaction() as tx:
-        await tx.execute(
-            "CREATE TABLE schema_migrations"
-            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-        )
-        for version, name, sql in migrations(fresh.db.dialect.name):
-            if version < SCOPES:
-                await tx.script(sql)
-                await tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
-    yield fresh
-    await fresh.db.close()
+    return await made_before(SCOPES)
 
 
 async def test_keys_made_before_scopes_are_full(before_scopes: LinkStore) -> None:

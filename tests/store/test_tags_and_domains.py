@@ -4,8 +4,6 @@ database that already holds links (SQLite rebuilds its links table for it)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +13,8 @@ from smartlinks.store.base import CodeTaken, LinkQuery
 from smartlinks.store.domain_store import DomainInUse, DomainTaken, UnknownDomain
 from smartlinks.store.link_store import LinkStore
 from smartlinks.store.migrations import migrations
-from smartlinks.store.postgres import PostgresLinkStore
 from smartlinks.store.sqlite import SQLiteLinkStore
+from tests.store.conftest import MadeBefore
 
 pytestmark = pytest.mark.anyio
 ONE, TWO = "one.example", "two.example"
@@ -153,75 +151,51 @@ async def test_a_removal_waits_for_links_being_created_on_the_domain(
         assert all(isinstance(o, UnknownDomain) for o in outcomes[:5])
 
 
-@pytest.fixture
-def at_0009(store: LinkStore, request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], LinkStore]:
-    """Makes stores on a new database of the engine of ``store``."""
-    if isinstance(store, SQLiteLinkStore):
-        path = tmp_path / "old" / "links.sqlite3"
-        return lambda: SQLiteLinkStore(path)
-    dsn = request.getfixturevalue("postgres").create_database()
-    return lambda: PostgresLinkStore(dsn)
-
-
-async def test_migration_0010_keeps_links_indexes_and_taken_codes(at_0009: Callable[[], LinkStore]) -> None:
-    old = at_0009()
-    await old.db.open()
-    try:
-        async with old.db.transaction() as tx:
+async def test_migration_0010_keeps_links_indexes_and_taken_codes(made_before: MadeBefore) -> None:
+    old = await made_before(10)
+    async with old.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES ('t', 'T', TRUE, 0)"
+        )
+        for n, deleted in enumerate([None, None, 5]):
             await tx.execute(
-                "CREATE TABLE schema_migrations"
-                " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+                "INSERT INTO links (id, tenant_id, code, destination_url, location, title, campaign,"
+                " search_text, created_at, updated_at, deleted_at, conversion_tracking, rules)"
+                " VALUES (?, 't', ?, ?, ?, 'x', 'c', 'x', 1, 2, ?, TRUE, ?)",
+                (
+                    f"{n:032x}",
+                    f"Old{n}A",
+                    f"https://o.example/{n}",
+                    f"https://o.example/{n}",
+                    deleted,
+                    rules_to_json(LinkRules(max_clicks=n + 1)) if n == 1 else None,
+                ),
             )
-            for version, name, sql in migrations(old.db.dialect.name):
-                if version < 10:
-                    await tx.script(sql)
-                    await tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
-            await tx.execute(
-                "INSERT INTO tenants (id, name, collect_metadata, created_at) VALUES ('t', 'T', TRUE, 0)"
-            )
-            for n, deleted in enumerate([None, None, 5]):
-                await tx.execute(
-                    "INSERT INTO links (id, tenant_id, code, destination_url, location, title, campaign,"
-                    " search_text, created_at, updated_at, deleted_at, conversion_tracking, rules)"
-                    " VALUES (?, 't', ?, ?, ?, 'x', 'c', 'x', 1, 2, ?, TRUE, ?)",
-                    (
-                        f"{n:032x}",
-                        f"Old{n}A",
-                        f"https://o.example/{n}",
-                        f"https://o.example/{n}",
-                        deleted,
-                        rules_to_json(LinkRules(max_clicks=n + 1)) if n == 1 else None,
-                    ),
-                )
-        later = [name for version, name, _ in migrations(old.db.dialect.name) if version >= 10]
-        assert await old.migrate() == later and later[0] == "0010_tags_and_domains"
-        links = (await old.list_links(LinkQuery("t"))).items
-        kept = [(link.code, link.destination_url, link.conversion_tracking, link.rules) for link in links]
-        assert all(link.tags == () and link.domain is None for link in links)
-        assert kept == [
-            ("Old1A", "https://o.example/1", True, LinkRules(max_clicks=2)),
-            ("Old0A", "https://o.example/0", True, None),
-        ]  # fmt: skip
-        assert (await old.resolve("Old0A")) is not None and (await old.resolve("Old2A")) is None
-        with pytest.raises(CodeTaken):  # a deleted link's code stays taken
-            await old.create_link(NewLink("t", "https://n.example/", code="Old2A"))
-        await old.domains.add("t", ONE, None)
-        assert (
-            await old.create_link(NewLink("t", "https://n.example/", code="Old2A", domain=ONE))
-        ).domain == ONE
-        if isinstance(old, SQLiteLinkStore):
-            names = {row["name"] for row in await old.db.all(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links'")}  # fmt: skip
-            assert names == {
-                "sqlite_autoindex_links_1", "links_code_domain", "links_tenant_live", "links_tenant_campaign",
-                "links_by_contact", "links_reuse", "links_on_domain",
-            }  # fmt: skip
-            # The automatic index is the primary key's: no unique code left over from 0001.
-            keyed = await old.db.all("PRAGMA index_info('sqlite_autoindex_links_1')")
-            assert [row["name"] for row in keyed] == ["id"]
-            plan = await old.db.all("EXPLAIN QUERY PLAN SELECT id FROM links WHERE code IN ('a', 'b')")
-            assert any("links_code_domain" in row["detail"] for row in plan)
-            checked = await old.db.one("PRAGMA integrity_check")
-            assert checked is not None and checked["integrity_check"] == "ok"
-    finally:
-        await old.db.close()
+    later = [name for version, name, _ in migrations(old.db.dialect.name) if version >= 10]
+    assert await old.migrate() == later and later[0] == "0010_tags_and_domains"
+    links = (await old.list_links(LinkQuery("t"))).items
+    kept = [(link.code, link.destination_url, link.conversion_tracking, link.rules) for link in links]
+    assert all(link.tags == () and link.domain is None for link in links)
+    assert kept == [
+        ("Old1A", "https://o.example/1", True, LinkRules(max_clicks=2)),
+        ("Old0A", "https://o.example/0", True, None),
+    ]  # fmt: skip
+    assert (await old.resolve("Old0A")) is not None and (await old.resolve("Old2A")) is None
+    with pytest.raises(CodeTaken):  # a deleted link's code stays taken
+        await old.create_link(NewLink("t", "https://n.example/", code="Old2A"))
+    await old.domains.add("t", ONE, None)
+    assert (await old.create_link(NewLink("t", "https://n.example/", code="Old2A", domain=ONE))).domain == ONE
+    if isinstance(old, SQLiteLinkStore):
+        names = {row["name"] for row in await old.db.all(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links'")}  # fmt: skip
+        assert names == {
+            "sqlite_autoindex_links_1", "links_code_domain", "links_tenant_live", "links_tenant_campaign",
+            "links_by_contact", "links_reuse", "links_on_domain",
+        }  # fmt: skip
+        # The automatic index is the primary key's: no unique code left over from 0001.
+        keyed = await old.db.all("PRAGMA index_info('sqlite_autoindex_links_1')")
+        assert [row["name"] for row in keyed] == ["id"]
+        plan = await old.db.all("EXPLAIN QUERY PLAN SELECT id FROM links WHERE code IN ('a', 'b')")
+        assert any("links_code_domain" in row["detail"] for row in plan)
+        checked = await old.db.one("PRAGMA integrity_check")
+        assert checked is not None and checked["integrity_check"] == "ok"

@@ -3,17 +3,12 @@ older database's duplicates unique by renaming the later tenants, and records ea
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from smartlinks.models import NewLink
 from smartlinks.store.base import TenantNameTaken, TenantSummary
 from smartlinks.store.link_store import LinkStore
-from smartlinks.store.migrations import migrations
-from smartlinks.store.postgres import PostgresLinkStore
-from smartlinks.store.sqlite import SQLiteLinkStore
+from tests.store.conftest import MadeBefore
 
 pytestmark = pytest.mark.anyio
 
@@ -37,27 +32,9 @@ async def test_the_list_counts_live_links(store: LinkStore) -> None:
 
 
 @pytest.fixture
-async def before_unique_names(
-    store: LinkStore, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[LinkStore]:
+async def before_unique_names(made_before: MadeBefore) -> LinkStore:
     """A store on a new database migrated up to 0011, as one made before names were unique."""
-    fresh: LinkStore
-    if isinstance(store, SQLiteLinkStore):
-        fresh = SQLiteLinkStore(tmp_path / "old" / "links.sqlite3")
-    else:
-        fresh = PostgresLinkStore(request.getfixturevalue("postgres").create_database())
-    await fresh.db.open()
-    async with fresh.db.transaction() as tx:
-        await tx.execute(
-            "CREATE TABLE schema_migrations"
-            " (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
-        )
-        for version, name, sql in migrations(fresh.db.dialect.name):
-            if version < 12:
-                await tx.script(sql)
-                await tx.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
-    yield fresh
-    await fresh.db.close()
+    return await made_before(12)
 
 
 async def test_the_migration_renames_later_namesakes_and_says_so(before_unique_names: LinkStore) -> None:
