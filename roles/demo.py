@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +34,7 @@ from api.funnel_events import funnel_event
 from api.link_input import new_link
 from roles import demo_data, demo_places, demo_traffic
 from roles.demo_traffic import DemoLinkRef, Traffic
+from roles.import_progress import Phase, phases
 from schemas.events import FUNNEL_TOPIC, FunnelEvent, funnel_key
 from smartlinks.eventlog.reader import EventLogReader
 from smartlinks.eventlog.writer import EventLog
@@ -75,35 +75,6 @@ class Summary:
     deliveries: int = 0  # this run's events, with Kafka
     conversions: int = 0
 
-
-# -- progress ------------------------------------------------------------------------------
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
-    """Bars on standard error (none when it is not a terminal): ``phase(name, total)`` gives
-    a callable that sets how far that phase is."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description:<22}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=not console.is_terminal,
-    ) as progress:
-
-        def phase(name: str, total: int) -> Callable[[int], None]:
-            task = progress.add_task(name, total=total)
-            return lambda done: progress.update(task, completed=done)
-
-        yield phase
-
-
-Phase = Callable[[str, int], Callable[[int], None]]
 
 # -- links ---------------------------------------------------------------------------------
 
@@ -514,7 +485,7 @@ def run(settings: Settings, tenant: str, days: int, clicks: int, seed: int) -> i
         return 1
     fill = fill_kafka if settings.kafka_bootstrap_servers else fill_embedded
     try:
-        with _progress() as phase:
+        with phases() as phase:
             summary = asyncio.run(fill(settings, tenant, days, clicks, seed, phase))
     except DemoError as exc:
         print(f"smartlinks demo: {exc}", file=sys.stderr)
