@@ -13,25 +13,17 @@ import pytest
 from api.auth import CSRF_HEADER
 from tests.api.conftest import ApiServer, create, error_of, served_routes
 from tests.api.test_campaigns import AnalyticsApi, analytics_api, generate
+from tests.support.keys import KEYS, behind_auth, call_with, new_key
 
 __all__ = ["analytics_api"]  # the shared module fixture, for the analytics test
 
-KEYS = "/api/v1/keys"
-ZERO = "0" * 32
 # Every route behind the API's authentication that changes something.
-CHANGES = [
-    (method, path.replace("{id}", ZERO).replace("{campaign}", "c").replace("{tag}", "t"))
-    for method, path in served_routes()
-    if method not in ("GET", "HEAD") and not path.endswith(("openapi.json", "/track/conversion"))
-]
+CHANGES = behind_auth(served_routes(), changes_only=True)
 
 
 @pytest.fixture
 def reader_key(a: httpx.Client) -> dict[str, Any]:
-    response = a.post(KEYS, json={"name": "reports", "scope": "read_only"})
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return new_key(a, name="reports", scope="read_only")
 
 
 @pytest.fixture
@@ -94,8 +86,7 @@ def test_a_read_only_key_changes_nothing(a: httpx.Client, reader: httpx.Client) 
 def test_every_change_is_refused_to_a_read_only_key(
     api: ApiServer, reader_key: dict[str, Any], method: str, path: str
 ) -> None:
-    headers = {"Authorization": f"Bearer {reader_key['key']}"}
-    response = httpx.request(method, api.url + path, headers=headers, json={})
+    response = call_with(api.url, reader_key["key"], method, path)
     assert error_of(response) == (403, "insufficient_scope", None)
 
 

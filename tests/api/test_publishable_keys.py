@@ -10,22 +10,15 @@ import httpx
 import pytest
 
 from tests.api.conftest import ApiServer, create, error_of, served_routes
+from tests.support.keys import KEYS, behind_auth, call_with, new_key
 
-KEYS = "/api/v1/keys"
 # Every route behind the API's authentication (the conversion beacon checks its key itself).
-SECRET_ONLY = [
-    (method, path.replace("{id}", "0" * 32).replace("{campaign}", "c"))
-    for method, path in served_routes()
-    if not path.endswith(("openapi.json", "/track/conversion"))
-]
+SECRET_ONLY = behind_auth(served_routes())
 
 
 @pytest.fixture
 def publishable(a: httpx.Client) -> dict[str, Any]:
-    response = a.post(KEYS, json={"name": "shop site", "kind": "publishable"})
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return new_key(a, name="shop site", kind="publishable")
 
 
 def test_a_publishable_key_is_shown_once_and_listed_with_its_kind(
@@ -53,8 +46,7 @@ def test_the_kind_is_secret_or_publishable(a: httpx.Client, kind: Any, code: str
 def test_a_publishable_key_opens_nothing_else(
     api: ApiServer, publishable: dict[str, Any], method: str, path: str
 ) -> None:
-    headers = {"Authorization": f"Bearer {publishable['key']}"}
-    response = httpx.request(method, api.url + path, headers=headers, json={})
+    response = call_with(api.url, publishable["key"], method, path)
     assert error_of(response) == (403, "key_not_allowed", None)
 
 
