@@ -6,14 +6,11 @@ import httpx
 import pytest
 
 from tests.api.conftest import ApiServer, create, error_of, served_routes
+from tests.support.keys import behind_auth
 
 # Every path but this document and the conversion beacon, which checks its publishable key
 # itself (tests/api/test_track.py).
-PROTECTED = [
-    (method, path.replace("{id}", "0" * 32))
-    for method, path in served_routes()
-    if not path.endswith(("openapi.json", "/track/conversion"))
-]
+PROTECTED = behind_auth(served_routes())
 
 
 @pytest.mark.parametrize(
