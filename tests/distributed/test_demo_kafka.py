@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.deployment import deployment_env
 from tests.support.kafka import KafkaBroker
 from tests.support.postgres import PostgresServer
 from tests.support.product import SMARTLINKS, Running, env_for, start, stop
@@ -93,13 +94,7 @@ def deployment(
     kafka: KafkaBroker, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     root = tmp_path_factory.mktemp("demo-kafka")
-    env = {
-        "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "SMARTLINKS_DATABASE_URL": postgres.create_database(),  # as the README's deployment
-        "SMARTLINKS_SECRET_KEY": "demo-over-kafka",
-        "SMARTLINKS_KAFKA_CLICK_PARTITIONS": "3",
-        "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "200",
-    }
+    env = deployment_env(kafka, postgres, "demo-over-kafka")
     first = subprocess.run(  # before any consumer runs: the funnel must wait
         [*SMARTLINKS, "demo", "--clicks", str(CLICKS), "--days", str(DAYS)],
         env=env_for(root / "demo", **env),

@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
 from tests.support.burst import burst
+from tests.support.deployment import deployment_env
 from tests.support.figures import LinkFigures, link_figures
 from tests.support.funnel_scenario import check_funnel, run_scenario
 from tests.support.kafka import KafkaBroker
@@ -60,13 +61,7 @@ def cluster(
     kafka: KafkaBroker, postgres: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     root = tmp_path_factory.mktemp("cluster")
-    env = {
-        "SMARTLINKS_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers,
-        "SMARTLINKS_DATABASE_URL": postgres.create_database(),  # the server is the session's
-        "SMARTLINKS_SECRET_KEY": SECRET,
-        "SMARTLINKS_KAFKA_CLICK_PARTITIONS": "3",
-        "SMARTLINKS_CONSUMER_MAX_WAIT_MS": "200",
-    }
+    env = deployment_env(kafka, postgres, SECRET)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         process, analytics = start(root / "analytics", "analytics", ready="/readyz", **env)
