@@ -45,10 +45,9 @@ def _not_found_url(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        return validate_destination(value)
+        return validate_destination(value, "not_found_url")
     except InvalidURL as exc:
-        raise ApiError(422, error_code(exc.code), exc.message.replace("destination_url", "not_found_url"),
-                       field="not_found_url") from None  # fmt: skip
+        raise ApiError(422, error_code(exc.code), exc.message, field="not_found_url") from None
 
 
 class DomainEndpoints:

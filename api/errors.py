@@ -130,14 +130,17 @@ ERROR_CODES: dict[ErrorCode, str] = {
     "too_long": "A text field is longer than allowed.",
     "blank": "A text field that must say something is empty.",
     "control_characters": "A text field contains control characters.",
-    "invalid_url": "destination_url is not an absolute http(s) URL with a valid host.",
-    "url_too_long": "destination_url is longer than 4096 characters.",
-    "url_control_characters": "destination_url contains spaces or control characters.",
-    "unsupported_scheme": "destination_url uses a scheme other than http or https.",
-    "url_has_credentials": "destination_url contains a user name or password.",
+    # The URL codes hold for every URL field (destination_url, expired_url, a target's or a
+    # variant's destination_url, a domain's not_found_url): the error's `field` names it.
+    "invalid_url": "The URL (in the field the error names) is not absolute http(s) with a valid host.",
+    "url_too_long": "The URL (in the field the error names) is longer than 4096 characters.",
+    "url_control_characters": "The URL (in the field the error names) contains spaces or control characters.",
+    "unsupported_scheme": "The URL (in the field the error names) uses a scheme other than http or https.",
+    "url_has_credentials": "The URL (in the field the error names) contains a user name or password.",
     "url_unsafe_normalisation": (
-        "destination_url's host, written in ASCII for the Location header (IDNA, NFKC), would hold"
-        " a space, a backslash or another character no host name has, or name another host."
+        "The URL's host (in the field the error names), written in ASCII for the Location header"
+        " (IDNA, NFKC), would hold a space, a backslash or another character no host name has, or"
+        " name another host."
     ),
     "redirect_loop": (
         "A destination leads back to this service (its public host or a tenant's own domain),"

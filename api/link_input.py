@@ -27,7 +27,7 @@ from smartlinks.urls import InvalidURL, validate_destination
 
 def destination(value: str, field: str = "destination_url") -> str:
     try:
-        return validate_destination(value)
+        return validate_destination(value, field)
     except InvalidURL as exc:
         raise ApiError(422, error_code(exc.code), exc.message, field=field) from None
 

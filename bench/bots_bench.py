@@ -4,18 +4,21 @@
 
 The corpus (bench/corpus/bots/, sources and licenses in its README.md) is split by a hash
 of each user agent: the first byte of its SHA-256 odd is held out, even is the part the
-rules were tuned on. The rules never saw the held-out part; the goal (recall ≥ 0.99,
-precision ≥ 0.995) is judged there. The hand-labelled in-app browsers and their preview
-fetchers (apps.jsonl) are checked whole, every case must be right.
+rules were tuned on. The rules never saw the held-out part; the goal is judged there:
+recall ≥ 0.99 and "precision ≥ 0.995 (at most one person in 200 taken for a bot)", which
+the issue states per person (people kept ≥ 0.995), so that it does not hang on how many
+bots a corpus holds per person. Precision proper (the share of bot verdicts that are
+bots) is printed beside it, with the mix it was measured at. The hand-labelled in-app
+browsers and their preview fetchers (apps.jsonl) are checked whole, every case must be
+right.
 
 Prints recall, precision and "people kept" (the share of people's user agents not taken
 for bots: the issue's "at most one person in 200") overall and per source, twice: against
 the corpus's labels (its label policy: the goal is judged there) and against the labels
-the sources themselves gave (``source_label``: how far the detector agrees with them), the bot user
-agents taken for people
-and the people taken for bots (``--misses N`` lists N of each, on the tune part only: the
-held-out part's stay unread), and the cost of one
-classification: cold (a new user agent, no cache) and cached. Writes
+the sources themselves gave (``source_label``: how far the detector agrees with them); the
+bot user agents taken for people and the people taken for bots (``--misses N`` lists N of
+each, on the tune part only: the held-out part's stay unread); and the cost of one
+classification, cold (a new user agent, no cache) and cached. Writes
 bench/results/bots.json.
 """
 
@@ -37,7 +40,7 @@ from bench.report import options, print_rows, write  # noqa: E402
 from smartlinks.bots.bots import BotDetector  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "bots"
-GOAL = {"recall": 0.99, "precision": 0.995}
+GOAL = {"recall": 0.99, "people_kept": 0.995}
 
 
 def held_out(ua: str) -> bool:
@@ -81,13 +84,20 @@ def print_table(figures_by_name: list[tuple[str, dict[str, Any]]]) -> None:
         f" {'precision':>9} {'people kept':>11}"
     )
     for name, figures in figures_by_name:
-        recall = "-" if figures["recall"] is None else f"{figures['recall']:.4f}"
-        precision = "-" if figures["precision"] is None else f"{figures['precision']:.4f}"
-        kept = "-" if figures["people_kept"] is None else f"{figures['people_kept']:.4f}"
+        recall, precision = _figure(figures["recall"]), _figure(figures["precision"])
+        kept = _figure(figures["people_kept"])
         print(
             f"{name:<22} {figures['bots']:>6} {figures['people']:>7} {figures['bots_taken_for_people']:>7}"
             f" {figures['people_taken_for_bots']:>8} {recall:>7} {precision:>9} {kept:>11}"
         )
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
 
 
 def timed_us(detector: BotDetector, uas: list[str]) -> float:
@@ -139,12 +149,13 @@ def main() -> None:
         if row["label"] == "person" and verdict.kind
     ]
 
-    met = {
-        "recall": (overall["recall"] or 0) >= GOAL["recall"],
-        "precision": (overall["precision"] or 0) >= GOAL["precision"],
-        "people_kept": (overall["people_kept"] or 0) >= GOAL["precision"],
-    }
-    print(f"split: {args.split}   ({len(rows)} user agents; goal recall ≥ 0.99, precision ≥ 0.995)\n")
+    met = {name: (overall[name] or 0) >= bar for name, bar in GOAL.items()}
+    people_per_bot = overall["people"] / overall["bots"] if overall["bots"] else 0.0
+    flagged_people = overall["people_taken_for_bots"]
+    print(
+        f"split: {args.split}   ({len(rows)} user agents; goal: recall ≥ 0.99, at most one person"
+        " in 200 taken for a bot)\n"
+    )
     print("against the corpus's labels (its label policy, README.md): the goal")
     print_table([*per_source.items(), ("ALL", overall)])
     print("\nagreement with the sources' own labels (where the policy differs, it decides)")
@@ -152,7 +163,16 @@ def main() -> None:
     print()
     print_rows(
         [
-            *((f"goal met: {name}", "yes" if ok else "NO") for name, ok in met.items()),
+            ("goal met: recall ≥ 0.99", f"{_yes(met['recall'])} ({_figure(overall['recall'])})"),
+            (
+                "goal met: ≤ 1 person in 200 taken for a bot",
+                f"{_yes(met['people_kept'])} ({flagged_people} of {overall['people']}, people kept"
+                f" {_figure(overall['people_kept'])})",
+            ),
+            (
+                "precision (bot verdicts that are bots)",
+                f"{_figure(overall['precision'])} at this mix of {people_per_bot:.1f} people per bot",
+            ),
             ("in-app browsers and their fetchers", f"{len(apps) - len(apps_wrong)}/{len(apps)} right"),
             ("bot reasons", ", ".join(f"{reason} {count}" for reason, count in reasons.most_common())),
             ("cost, cold (new user agent)", f"{cold_us:.1f} µs"),
@@ -173,6 +193,7 @@ def main() -> None:
             "split": args.split,
             "goal": GOAL,
             "goal_met": met,
+            "people_per_bot": people_per_bot,
             "overall": overall,
             "per_source": per_source,
             "agreement_with_sources": {"overall": agreement, "per_source": per_source_agreement},

@@ -25,41 +25,40 @@ class InvalidURL(ValueError):
         self.message = message
 
 
-def validate_destination(url: str) -> str:
-    """Check a destination URL and return it trimmed, or raise ``InvalidURL`` with a code."""
+def validate_destination(url: str, field: str = "destination_url") -> str:
+    """Check a destination URL and return it trimmed, or raise ``InvalidURL`` with a code
+    and a message that names ``field`` (the request's field that holds the URL)."""
     if not isinstance(url, str) or not url.strip():
-        raise InvalidURL("invalid_url", "destination_url must be a non-empty absolute http(s) URL")
+        raise InvalidURL("invalid_url", f"{field} must be a non-empty absolute http(s) URL")
     url = url.strip()
     if len(url) > MAX_URL_LENGTH:
-        raise InvalidURL("url_too_long", f"destination_url may be at most {MAX_URL_LENGTH} characters")
+        raise InvalidURL("url_too_long", f"{field} may be at most {MAX_URL_LENGTH} characters")
     if _CONTROL.search(url) or " " in url:
-        raise InvalidURL(
-            "url_control_characters", "destination_url must not contain spaces or control characters"
-        )
+        raise InvalidURL("url_control_characters", f"{field} must not contain spaces or control characters")
     if "\\" in url:
         # Browsers read "\" as "/", so "https://a.com\@b.com" would go somewhere else than it says.
-        raise InvalidURL("invalid_url", "destination_url must not contain backslashes")
+        raise InvalidURL("invalid_url", f"{field} must not contain backslashes")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises on a malformed port
     except ValueError:
-        raise InvalidURL("invalid_url", "destination_url is not a valid URL") from None
+        raise InvalidURL("invalid_url", f"{field} is not a valid URL") from None
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise InvalidURL("unsupported_scheme", "destination_url must use http or https")
+        raise InvalidURL("unsupported_scheme", f"{field} must use http or https")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
-        raise InvalidURL("url_has_credentials", "destination_url must not contain a user name or password")
+        raise InvalidURL("url_has_credentials", f"{field} must not contain a user name or password")
     host = parts.hostname
     if not host or host.startswith(".") or ".." in host:
-        raise InvalidURL("invalid_url", "destination_url must have a host name")
+        raise InvalidURL("invalid_url", f"{field} must have a host name")
     try:
         ascii_host = _idna_host(host).lower()
     except UnicodeError:
-        raise InvalidURL("invalid_url", "destination_url has a host name that is not valid") from None
+        raise InvalidURL("invalid_url", f"{field} has a host name that is not valid") from None
     if (host.isascii() and not _is_host(ascii_host)) or not _is_dns_name(ascii_host):
-        raise InvalidURL("invalid_url", "destination_url has a host name that is not valid")
+        raise InvalidURL("invalid_url", f"{field} has a host name that is not valid")
     if not url.isascii():  # else the Location header carries this very string, checked above
-        _check_location(to_header_url(url), scheme, ascii_host, port)
+        _check_location(to_header_url(url), scheme, ascii_host, port, field)
     return url
 
 
@@ -86,7 +85,7 @@ def _is_dns_name(host: str) -> bool:
     )
 
 
-def _check_location(location: str, scheme: str, host: str, port: int | None) -> None:
+def _check_location(location: str, scheme: str, host: str, port: int | None, field: str) -> None:
     """Refuse a URL unless the ``Location`` value made of it leads where it was checked to.
 
     Making that value applies IDNA (with NFKC) to the host, which can turn harmless-looking
@@ -103,7 +102,7 @@ def _check_location(location: str, scheme: str, host: str, port: int | None) -> 
     if not (same and _is_host(host) and location.isascii()) or _UNSAFE_IN_LOCATION.search(location):
         raise InvalidURL(
             "url_unsafe_normalisation",
-            "destination_url changes once written as the Location header sends it (its host in"
+            f"{field} changes once written as the Location header sends it (its host in"
             " ASCII, after IDNA and NFKC): it would hold a space, a backslash or another"
             " character a host name cannot have, or lead to another host",
         )

@@ -95,7 +95,9 @@ def test_other_refusals(a: httpx.Client) -> None:
     assert error_of(a.post("/api/v1/domains", json={})) == (422, "missing_field", "domain")
     assert error_of(a.post("/api/v1/domains", json={"domain": 1})) == (422, "invalid_type", "domain")
     body = {"domain": new_host(), "not_found_url": "ftp://x.example"}
-    assert error_of(a.post("/api/v1/domains", json=body)) == (422, "unsupported_scheme", "not_found_url")
+    refused = a.post("/api/v1/domains", json=body)
+    assert error_of(refused) == (422, "unsupported_scheme", "not_found_url")
+    assert refused.json()["error"]["message"] == "not_found_url must use http or https"
     added = add(a, new_host())
     path = f"/api/v1/domains/{added['id']}"
     assert error_of(a.patch(path, json={"domain": new_host()})) == (422, "domain_immutable", "domain")
