@@ -86,23 +86,27 @@ class FunnelConsumer(BatchLoop[FunnelStats, StoredFunnelBatch]):
         source is acknowledged once nothing taken is held. Returns the messages taken."""
         if self.hold.look_due():
             await self.release()
+            # Before the next batch, which may hold conversions again: else holds that
+            # keep coming would put the acknowledgement off for ever.
+            await self._acknowledge_if_nothing_held()
         messages = await self.source.take(self.batch_size, self.hold.seconds_to_look(self.max_wait))
         stored = await self.store(messages) if messages else None
         self._unacknowledged |= bool(messages)
-        if self._unacknowledged and not self.hold:
-            await self.source.ack()
-            self._unacknowledged = False
+        await self._acknowledge_if_nothing_held()
         if stored is not None:
             self.count(messages, stored)
         return len(messages)
+
+    async def _acknowledge_if_nothing_held(self) -> None:
+        if self._unacknowledged and not self.hold:
+            await self.source.ack()
+            self._unacknowledged = False
 
     async def drain(self) -> None:
         await super().drain()
         if self.hold:  # a last look: the click consumer's own drain may have stored them
             await self.release()
-        if self._unacknowledged and not self.hold:
-            await self.source.ack()
-            self._unacknowledged = False
+        await self._acknowledge_if_nothing_held()
         if self.hold:
             log.info(
                 "%d conversions still wait for their clicks; their events are read again at the next start",

@@ -273,3 +273,32 @@ async def test_the_same_id_again_while_its_first_copy_waits_is_a_duplicate(
     assert funnel.conversions() == {"o-1": ("click_id", late.event_id)}
     assert funnel.triggers.fired == [("o-1", "click_id", late.event_id)]
     assert (funnel.consumer.stats.conversions, funnel.consumer.stats.duplicates) == (1, 1)
+
+
+async def test_conversions_that_keep_waiting_do_not_put_the_acknowledgement_off_for_ever(
+    funnel: Funnel,
+) -> None:
+    """Each stretch of holding ends within twice the wait, and the source is acknowledged
+    then, before the next batch can hold anything again."""
+
+    async def at(seconds: float, *events: FunnelEvent) -> None:
+        funnel.clock.now = NOW / 1000 + seconds
+        await funnel.send(*events)
+        await funnel.consumer.run_once()
+
+    def never(seconds: float) -> str:
+        return minted(NOW + int(seconds * 1000))  # a click answered then, never stored
+
+    await at(0, conversion("o-a", never(0)))
+    await at(50, conversion("o-b", never(50)))
+    await at(61)  # o-a's wait is over; o-b still waits
+    await at(100, conversion("o-c", never(100)))  # waits only until 2 * WAIT after o-a came
+    await at(111)
+    assert set(funnel.conversions()) == {"o-a", "o-b"} and not funnel.acknowledged()
+    await at(121, conversion("o-d", never(121)))  # the stretch ends: o-c out, acknowledged
+    assert set(funnel.conversions()) == {"o-a", "o-b", "o-c"}
+    assert len(funnel.consumer.hold) == 1
+
+    funnel.restart()  # only o-d, taken after the acknowledgement, is read again
+    assert await funnel.consumer.run_once() == 1
+    assert funnel.consumer.stats.duplicates == 0 and len(funnel.consumer.hold) == 1
