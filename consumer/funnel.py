@@ -9,6 +9,10 @@ A conversion finds its click, in this order:
    within the tenant's attribution window before the conversion.
 3. ``sent``: no click; the campaign and contact as the sender gave them.
 
+A conversion whose click id names a click not stored yet may be left out of the insert,
+to wait for its click (``may_wait``; the funnel consumer's hold, consumer/funnel_hold.py):
+the click consumer reads its own topic or log and may be behind.
+
 A click of a deleted link is gone, so a conversion sent later falls through to 2 or 3;
 conversions recorded before the deletion lose their click there
 (``LinkDeletions.delete_link``, consumer/link_changes.py).
@@ -18,12 +22,14 @@ The methods are synchronous; the consumer calls them from a worker thread.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from consumer.dedup import FINISHED_TABLE
 from consumer.enrich.geo import GeoLocator
 from consumer.enrich.useragent import UserAgentParser
 from schemas.clickhouse import CONVERSION_COLUMNS, DELIVERY_COLUMNS
@@ -36,9 +42,18 @@ from smartlinks.recorded_events import recorded_ids
 Describe = Callable[[str, str], tuple[str, str, str, str]]
 _NO_DESCRIPTION = ("", "", "", "")
 _EPOCH_MS = 0
+# A click id as the redirect writes it; anything else names no click (and would not
+# parse as a UUID in the query).
+_CLICK_ID = re.compile(r"[0-9a-f]{32}")
+# Click ids per query: a ClickHouse server refuses an HTTP parameter over 128 KiB, and
+# an id takes 39 characters of an Array(UUID).
+_IDS_PER_QUERY = 3_000
+# Whether a conversion whose click id names no stored click may wait for it.
+MayWait = Callable[[FunnelEvent], bool]
 
 READS: dict[str, set[str]] = {
     "clicks": {"tenant_id", "event_id", "link_id", "campaign", "contact_id", "ts", "is_bot"},
+    FINISHED_TABLE: {"event_id"},
     "deliveries": {"tenant_id", "id"},
     "conversions": {"tenant_id", "id"},
 }
@@ -83,11 +98,13 @@ class StoredConversion:
 class FunnelInserted:
     """What an insert did: the deliveries and conversions that were new, and the
     conversions of the batch ClickHouse held already (a batch offered again after a crash
-    between the insert and the triggers), so the triggers get their second chance too."""
+    between the insert and the triggers), so the triggers get their second chance too;
+    ``waiting``, the new conversions left out to wait for their clicks."""
 
     deliveries: int = 0
     conversions: list[StoredConversion] | None = None
     known_conversions: list[StoredConversion] | None = None
+    waiting: list[FunnelEvent] | None = None
 
     @property
     def count(self) -> int:
@@ -102,10 +119,12 @@ class FunnelSink:
         self.client = client
         self.describe = describe
 
-    def insert(self, events: Sequence[FunnelEvent]) -> FunnelInserted:
+    def insert(self, events: Sequence[FunnelEvent], may_wait: MayWait | None = None) -> FunnelInserted:
+        """Store the new events; a conversion whose click id names no stored click is left
+        out (``waiting``) when ``may_wait`` says it may wait for that click."""
         fresh, known = self._fresh(events)
         deliveries = [event for event in fresh if event.type == DELIVERED]
-        conversions = self.attribute([event for event in fresh if event.type == CONVERSION])
+        conversions, waiting = self.attribute([e for e in fresh if e.type == CONVERSION], may_wait)
         if deliveries:
             self.client.insert(
                 "deliveries", _delivery_columns(deliveries), DELIVERY_COLUMNS, column_oriented=True
@@ -113,9 +132,8 @@ class FunnelSink:
         if conversions:
             rows = [self._conversion_row(stored) for stored in conversions]
             self.client.insert("conversions", rows, CONVERSION_COLUMNS)
-        return FunnelInserted(
-            len(deliveries), conversions, self._stored([e for e in known if e.type == CONVERSION])
-        )
+        known_conversions = self._stored([e for e in known if e.type == CONVERSION])
+        return FunnelInserted(len(deliveries), conversions, known_conversions, waiting)
 
     def _stored(self, events: list[FunnelEvent]) -> list[StoredConversion]:
         """Conversions ClickHouse holds, as it holds them (their attribution was decided
@@ -156,7 +174,10 @@ class FunnelSink:
 
     # -- attribution -------------------------------------------------------------------
 
-    def attribute(self, conversions: list[FunnelEvent]) -> list[StoredConversion]:
+    def attribute(
+        self, conversions: list[FunnelEvent], may_wait: MayWait | None = None
+    ) -> tuple[list[StoredConversion], list[FunnelEvent]]:
+        """Each conversion with its click, and those left to wait for theirs."""
         by_id = self._clicks_by_id([event for event in conversions if event.click_id])
         stored: list[StoredConversion] = []
         unmatched: list[FunnelEvent] = []
@@ -166,6 +187,10 @@ class FunnelSink:
                 stored.append(_attributed(event, click, "click_id"))
             else:
                 unmatched.append(event)
+        waiting = self._waiting(unmatched, may_wait) if may_wait is not None else []
+        if waiting:
+            held = {(event.tenant_id, event.id) for event in waiting}
+            unmatched = [event for event in unmatched if (event.tenant_id, event.id) not in held]
         last = self._last_clicks([event for event in unmatched if event.campaign and event.contact_id])
         for event in unmatched:
             click = last.get(event.id)
@@ -174,23 +199,48 @@ class FunnelSink:
             else:
                 campaign, contact = event.campaign or "", event.contact_id or ""
                 stored.append(StoredConversion(event, campaign, contact, "", "", _EPOCH_MS, "sent"))
-        return stored
+        return stored, waiting
+
+    def _waiting(self, unmatched: list[FunnelEvent], may_wait: MayWait) -> list[FunnelEvent]:
+        waiting = [event for event in unmatched if event.click_id and may_wait(event)]
+        if not waiting:
+            return []
+        # Recorded, yet not found for this tenant: another tenant's click, or one of a
+        # deleted link. It is not coming.
+        elsewhere = self.recorded_clicks(event.click_id or "" for event in waiting)
+        return [event for event in waiting if event.click_id not in elsewhere]
+
+    def recorded_clicks(self, click_ids: Iterable[str]) -> set[str]:
+        """Those of ``click_ids`` whose click insert has finished, whatever the tenant: a
+        primary-key lookup in ``inserted_clicks`` (consumer/dedup.py), which also holds the
+        ids of clicks of deleted links, never stored."""
+        found: set[str] = set()
+        for chunk in _chunks(sorted({c for c in click_ids if _CLICK_ID.fullmatch(c)})):
+            rows = self.client.query(
+                f"SELECT DISTINCT lower(hex(event_id)) FROM {FINISHED_TABLE}"
+                " WHERE event_id IN {ids:Array(UUID)}",
+                parameters={"ids": [_uuid(click_id) for click_id in chunk]},
+            ).result_rows
+            found.update(row[0] for row in rows)
+        return found
 
     def _clicks_by_id(self, events: list[FunnelEvent]) -> dict[tuple[str, str], Click]:
         found: dict[tuple[str, str], Click] = {}
-        by_tenant: dict[str, list[str]] = defaultdict(list)
+        by_tenant: dict[str, set[str]] = defaultdict(set)
         for event in events:
-            by_tenant[event.tenant_id].append(event.click_id or "")
+            if _CLICK_ID.fullmatch(event.click_id or ""):
+                by_tenant[event.tenant_id].add(event.click_id or "")
         for tenant_id, ids in by_tenant.items():
-            # No time bound from the UUIDv7's clock: ids are bumped to stay monotonic, so
-            # their time may run ahead of the click's; the bloom index finds them anyway.
-            rows = self.client.query(
-                "SELECT lower(hex(event_id)), link_id, campaign, contact_id, toUnixTimestamp64Milli(ts)"
-                " FROM clicks WHERE tenant_id = {tenant:String} AND event_id IN {ids:Array(UUID)}",
-                parameters={"tenant": tenant_id, "ids": [_uuid(click_id) for click_id in ids]},
-            ).result_rows
-            for event_id, link_id, campaign, contact, ts in rows:
-                found[(tenant_id, event_id)] = Click(event_id, link_id, campaign, contact, ts)
+            for chunk in _chunks(sorted(ids)):
+                # No time bound from the UUIDv7's clock: ids are bumped to stay monotonic,
+                # so their time may run ahead of the click's; the bloom index finds them anyway.
+                rows = self.client.query(
+                    "SELECT lower(hex(event_id)), link_id, campaign, contact_id, toUnixTimestamp64Milli(ts)"
+                    " FROM clicks WHERE tenant_id = {tenant:String} AND event_id IN {ids:Array(UUID)}",
+                    parameters={"tenant": tenant_id, "ids": [_uuid(click_id) for click_id in chunk]},
+                ).result_rows
+                for event_id, link_id, campaign, contact, ts in rows:
+                    found[(tenant_id, event_id)] = Click(event_id, link_id, campaign, contact, ts)
         return found
 
     def _last_clicks(self, events: list[FunnelEvent]) -> dict[str, Click]:
@@ -272,6 +322,11 @@ def _delivery_columns(events: list[FunnelEvent]) -> list[list[Any]]:
         "received_at": [from_ms(event.received_at) for event in events],
     }
     return [values[name] for name in DELIVERY_COLUMNS]
+
+
+def _chunks(ids: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        yield ids[start : start + _IDS_PER_QUERY]
 
 
 def _uuid(hex32: str) -> str:

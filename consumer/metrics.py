@@ -123,5 +123,29 @@ def funnel_metrics(consumer: FunnelConsumer) -> StatsCollector:
                 "Failed inserts of funnel events (retried).",
                 lambda: stats.insert_failures,
             ),
+            counter(
+                "funnel_conversions_held_total",
+                "Conversions that waited for a click not stored yet.",
+                lambda: stats.hold.held,
+            ),
+            counter(
+                "funnel_conversions_released_total",
+                "Held conversions attributed, by what ended the wait: their click, or the timeout.",
+                lambda: {
+                    "click": float(stats.hold.released_by_click),
+                    "timeout": float(stats.hold.released_by_timeout),
+                },
+                label="reason",
+            ),
+            counter(
+                "funnel_hold_refused_total",
+                "Conversions attributed at once because the hold was full.",
+                lambda: stats.hold.refused_full,
+            ),
+            gauge(
+                "funnel_conversions_waiting",
+                "Conversions waiting for their click now.",
+                lambda: len(consumer.hold),
+            ),
         ]
     )

@@ -129,6 +129,7 @@ class ConsumerPart:
             settings.consumer_max_wait,
             # Conversion triggers: the same webhooks, started before and stopped after this.
             triggers=webhooks.matcher,
+            click_wait=settings.consumer_click_wait,
         )
         process.registry.register(funnel_metrics(funnel))
         task = asyncio.create_task(funnel.run(), name="funnel-consumer")

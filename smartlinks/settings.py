@@ -154,6 +154,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     consumer_max_wait_ms: Annotated[
         int, _doc("Longest a click waits in the consumer before its batch is inserted.", ge=1)
     ] = 500
+    consumer_click_wait: Annotated[
+        float,
+        _doc(
+            "Seconds after its click a conversion waits for a `click_id` the consumer has not "
+            "stored yet, before it is attributed without it; `0`: no wait.",
+            ge=0,
+            le=_FOREVER,
+        ),
+    ] = 600.0
     enrich_workers: Annotated[
         str,
         _doc(

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC
+from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC, ClickEvent
+from smartlinks.ids import new_id
 from tests.support.burst import burst
 from tests.support.deployment import deployment_env
 from tests.support.figures import LinkFigures, link_figures
@@ -360,3 +362,67 @@ def test_a_campaign_funnel_end_to_end_through_kafka(cluster: Cluster) -> None:
     with httpx.Client(base_url=cluster.analytics.url, headers=headers, timeout=30) as api:
         truth = run_scenario(api, lambda code: f"{cluster.redirectors[1].url}/{code}")
         check_funnel(api, truth, timeout=120)
+
+
+def test_a_conversion_read_before_its_click_waits_for_it(cluster: Cluster, kafka: KafkaBroker) -> None:
+    """The clicks topic lags the funnel's: the consumer holds a conversion whose click is
+    not stored yet and attributes it to that click once it arrives, not to the contact's
+    last click (consumer/funnel_hold.py)."""
+    response = cluster.api(
+        "POST",
+        "/api/v1/links",
+        json={
+            "destination_url": "https://shop.example/",
+            "campaign": "lag",
+            "contact_id": "c-lag",
+            "conversion_tracking": True,
+        },
+    )
+    link = response.json()
+    httpx.get(f"{cluster.redirectors[0].url}/{link['code']}", headers={"User-Agent": UA})
+
+    async def read_click() -> ClickEvent:
+        consumer = AIOKafkaConsumer(
+            CLICKS_TOPIC, bootstrap_servers=kafka.bootstrap_servers, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    for record in records:
+                        event = ClickEvent.from_json(record.value or b"")
+                        if event.link_id == link["id"]:
+                            return event
+            raise AssertionError("the redirect's click never reached Kafka")
+        finally:
+            await consumer.stop()
+
+    async def publish(event: ClickEvent) -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=kafka.bootstrap_servers)
+        await producer.start()
+        try:
+            await producer.send_and_wait(CLICKS_TOPIC, event.to_json(), key=event.key)
+        finally:
+            await producer.stop()
+
+    # A second click by the same contact, answered by a redirector but still on its way.
+    first = asyncio.run(read_click())
+    late = msgspec.structs.replace(first, event_id=new_id(), ts=int(time.time() * 1000))
+    conversion = {
+        "type": "conversion", "id": "order-lag", "name": "purchase", "click_id": late.event_id,
+        "campaign": "lag", "contact_id": "c-lag",
+    }  # fmt: skip
+    sent = cluster.api("POST", "/api/v1/events", json={"events": [conversion]})
+    assert sent.json()["accepted"] == 1, sent.text
+
+    def stored() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = cluster.api("GET", "/api/v1/contacts/c-lag/conversions").json()["items"]
+        return items
+
+    time.sleep(3)  # long enough for the consumer to have read it
+    assert stored() == []  # held, not attributed to the first click
+    asyncio.run(publish(late))
+    seconds_until(lambda: bool(stored()), 60, "the held conversion stored", every=0.2)
+    [conversion_row] = stored()
+    assert (conversion_row["attribution"], conversion_row["click_id"]) == ("click_id", late.event_id)
