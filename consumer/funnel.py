@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ from schemas.clickhouse import CONVERSION_COLUMNS, DELIVERY_COLUMNS
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
 from smartlinks.clickhouse import Client
 from smartlinks.models import from_ms
+from smartlinks.query_parameters import UUID_CHARS, pair_chars, parameter_batches, string_chars
 from smartlinks.recorded_events import recorded_ids
 
 # Country, device, browser and OS of a browser conversion, from its IP and user agent.
@@ -45,9 +46,6 @@ _EPOCH_MS = 0
 # A click id as the redirect writes it; anything else names no click (and would not
 # parse as a UUID in the query).
 _CLICK_ID = re.compile(r"[0-9a-f]{32}")
-# Click ids per query: a ClickHouse server refuses an HTTP parameter over 128 KiB, and
-# an id takes 39 characters of an Array(UUID).
-_IDS_PER_QUERY = 3_000
 # Whether a conversion whose click id names no stored click may wait for it.
 MayWait = Callable[[FunnelEvent], bool]
 
@@ -143,12 +141,14 @@ class FunnelSink:
             by_tenant[event.tenant_id][event.id] = event
         stored: list[StoredConversion] = []
         for tenant_id, by_id in by_tenant.items():
-            rows = self.client.query(
-                "SELECT id, campaign, contact_id, link_id, click_id, toUnixTimestamp64Milli(click_ts),"
-                " toString(attribution) FROM conversions"
-                " WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)} LIMIT 1 BY id",
-                parameters={"tenant": tenant_id, "ids": sorted(by_id)},
-            ).result_rows
+            rows: list[Sequence[Any]] = []
+            for ids in parameter_batches(sorted(by_id), string_chars):
+                rows += self.client.query(
+                    "SELECT id, campaign, contact_id, link_id, click_id, toUnixTimestamp64Milli(click_ts),"
+                    " toString(attribution) FROM conversions"
+                    " WHERE tenant_id = {tenant:String} AND id IN {ids:Array(String)} LIMIT 1 BY id",
+                    parameters={"tenant": tenant_id, "ids": ids},
+                ).result_rows
             for event_id, campaign, contact, link_id, click_id, click_ts, how in rows:
                 stored.append(
                     StoredConversion(by_id[event_id], campaign, contact, link_id, click_id, click_ts, how)
@@ -215,7 +215,8 @@ class FunnelSink:
         primary-key lookup in ``inserted_clicks`` (consumer/dedup.py), which also holds the
         ids of clicks of deleted links, never stored."""
         found: set[str] = set()
-        for chunk in _chunks(sorted({c for c in click_ids if _CLICK_ID.fullmatch(c)})):
+        valid = sorted({c for c in click_ids if _CLICK_ID.fullmatch(c)})
+        for chunk in parameter_batches(valid, _uuid_chars):
             rows = self.client.query(
                 f"SELECT DISTINCT lower(hex(event_id)) FROM {FINISHED_TABLE}"
                 " WHERE event_id IN {ids:Array(UUID)}",
@@ -231,7 +232,7 @@ class FunnelSink:
             if _CLICK_ID.fullmatch(event.click_id or ""):
                 by_tenant[event.tenant_id].add(event.click_id or "")
         for tenant_id, ids in by_tenant.items():
-            for chunk in _chunks(sorted(ids)):
+            for chunk in parameter_batches(sorted(ids), _uuid_chars):
                 # No time bound from the UUIDv7's clock: ids are bumped to stay monotonic,
                 # so their time may run ahead of the click's; the bloom index finds them anyway.
                 rows = self.client.query(
@@ -249,7 +250,12 @@ class FunnelSink:
         by_tenant: dict[str, list[FunnelEvent]] = defaultdict(list)
         for event in events:
             by_tenant[event.tenant_id].append(event)
-        for tenant_id, group in by_tenant.items():
+        batches = (
+            (tenant_id, part)
+            for tenant_id, group in by_tenant.items()
+            for part in parameter_batches(sorted(group, key=_pair), lambda event: pair_chars(_pair(event)))
+        )
+        for tenant_id, part in batches:
             rows = self.client.query(
                 "SELECT lower(hex(event_id)), link_id, campaign, contact_id, toUnixTimestamp64Milli(ts)"
                 " FROM clicks WHERE tenant_id = {tenant:String} AND NOT is_bot"
@@ -258,18 +264,18 @@ class FunnelSink:
                 " AND (campaign, contact_id) IN {pairs:Array(Tuple(String, String))}",
                 parameters={
                     "tenant": tenant_id,
-                    "start": min(event.at - event.attribution_window_ms for event in group),
-                    "end": max(event.at for event in group),
-                    "pairs": sorted({(event.campaign or "", event.contact_id or "") for event in group}),
+                    "start": min(event.at - event.attribution_window_ms for event in part),
+                    "end": max(event.at for event in part),
+                    "pairs": sorted({_pair(event) for event in part}),
                 },
             ).result_rows
             clicks: dict[tuple[str, str], list[Click]] = defaultdict(list)
             for event_id, link_id, campaign, contact, ts in rows:
                 clicks[(campaign, contact)].append(Click(event_id, link_id, campaign, contact, ts))
-            for event in group:
+            for event in part:
                 candidates = [
                     click
-                    for click in clicks.get((event.campaign or "", event.contact_id or ""), ())
+                    for click in clicks.get(_pair(event), ())
                     if event.at - event.attribution_window_ms <= click.ts <= event.at
                 ]
                 if candidates:
@@ -324,9 +330,12 @@ def _delivery_columns(events: list[FunnelEvent]) -> list[list[Any]]:
     return [values[name] for name in DELIVERY_COLUMNS]
 
 
-def _chunks(ids: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(ids), _IDS_PER_QUERY):
-        yield ids[start : start + _IDS_PER_QUERY]
+def _uuid_chars(_: str) -> int:
+    return UUID_CHARS
+
+
+def _pair(event: FunnelEvent) -> tuple[str, str]:
+    return event.campaign or "", event.contact_id or ""
 
 
 def _uuid(hex32: str) -> str:

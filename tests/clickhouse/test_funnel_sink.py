@@ -12,6 +12,7 @@ from consumer.link_changes import LinkDeletions
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
 from smartlinks.clickhouse import Client
 from tests.clickhouse.truth import LINK, OTHER_LINK, TENANT, click
+from tests.support.funnel_events import funnel_event
 
 HOUR = 3_600_000
 DAY = 24 * HOUR
@@ -20,20 +21,7 @@ WINDOW = 30 * DAY
 
 
 def event(kind: str, event_id: str, at: int, **fields: Any) -> FunnelEvent:
-    values: dict[str, Any] = {
-        "campaign": None, "contact_id": None, "message_id": None, "name": None, "click_id": None,
-        "value": None, "currency": None, "ip": "", "user_agent": "", "collect_metadata": True,
-    }  # fmt: skip
-    values.update(fields)
-    return FunnelEvent(
-        type=kind,
-        id=event_id,
-        tenant_id=TENANT,
-        at=at,
-        received_at=at + 5,
-        attribution_window_ms=WINDOW,
-        **values,
-    )
+    return funnel_event(kind, TENANT, event_id, at, attribution_window_ms=WINDOW, **fields)
 
 
 def conversions(clickhouse: Client) -> dict[str, tuple[Any, ...]]:
