@@ -87,9 +87,10 @@ def test_a_quarter_hour_zone_has_the_true_buckets_and_totals(
 
 
 @pytest.mark.parametrize(("tz", "interval", "first", "last"), CASES)
-def test_a_quarter_hour_zone_is_read_from_the_quarter_rollups(
+def test_the_cases_are_ones_only_the_quarter_rollups_answer(
     tz: str, interval: str, first: tuple[int, int, int], last: tuple[int, int, int]
 ) -> None:
+    """So the test above checks the quarter-hour path, not the hourly one."""
     buckets = make_buckets(local(tz, *first), local(tz, *last), interval, tz)
     assert buckets.quarter_aligned and not buckets.hour_aligned
 
