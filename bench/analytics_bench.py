@@ -20,7 +20,12 @@ their link previews). Then: link_analytics of the big link (median of --repeat r
 lifetime totals of 50 links, the first page of the click log, the campaign's analytics
 with its per-link table (``campaign_analytics``, as the campaign page asks: the campaign's
 rollups by its key, its 10,000 link ids at hand for ranges those cannot answer) and its
-lifetime figures, and a contact's clicks. Prints a table and writes
+lifetime figures, and a contact's clicks. Then the same pages in zones of every kind of
+offset (whole hours, DST, +05:30, +05:45, +08:45, -03:30, +13:45), one row a zone: its
+first page in this table (once; a zone none of the cases above asked is new to the
+process), then medians of a link's 30 days by day and 7 days by hour (dates in the
+zone), of 7 days back from a moment that is no quarter hour (as the presets ask: the raw
+table), and of the campaign's 30 days by day. Prints the tables and writes
 bench/results/analytics.json. With --data the chDB data stays in DIR, and a later run
 with the same DIR and sizes measures again without generating.
 """
@@ -115,7 +120,8 @@ SELECT event_id, ts, tenant_id, link_id, code, campaign, contact_id, method,
     is_bot, bot_kind, bot_reason, country, region, city, latitude, longitude, device, browser,
     browser_version, os, os_version, referrer_host, visitor_id,
     fromUnixTimestamp64Milli(prev, 'UTC') AS visitor_prev_ts,
-    fromUnixTimestamp64Milli(prev_country, 'UTC') AS visitor_prev_country_ts
+    fromUnixTimestamp64Milli(prev_country, 'UTC') AS visitor_prev_country_ts,
+    '' AS variant  -- no A/B variants (0012, the table's last column)
 FROM
 (
     SELECT *,
@@ -305,11 +311,13 @@ def main() -> None:
             **campaign_cases(queries, args.campaign_links, sao_paulo),
         }
         results = {name: measure(call, args.repeat) for name, call in cases.items()}
+        zones = zone_table(queries, args.campaign_links, args.repeat)
         totals = queries.link_analytics(TENANT, BIG_LINK, START, END)["totals"]
         table_sizes = sizes(client)
         client.close()
 
     print_timings(results)
+    print_zones(zones)
     print(f"\nbig link, 90 days: {totals}")
     print("\ntable                    rows     MB  big link rows")
     for table, figures in table_sizes.items():
@@ -323,6 +331,7 @@ def main() -> None:
         "repeat": args.repeat,
         "generate": timings,
         "queries": results,
+        "zones": zones,
         "big_link_totals_90d": totals,
         "tables": table_sizes,
     }
@@ -356,6 +365,61 @@ def campaign_cases(
         f"{label}: lifetime figures (list)": lambda: queries.lifetime_by_campaign(TENANT, [CAMPAIGN]),
         "contact view, first 50": lambda: queries.contact_log(TENANT, "contact-1234", 50),
     }
+
+
+# Every kind of offset: whole hours (with and without DST), half and three-quarter hours,
+# negative ones, and a 45-minute zone with DST.
+ZONES = [
+    "UTC",
+    "Europe/Berlin",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Eucla",
+    "America/St_Johns",
+    "Pacific/Chatham",
+]
+ZONE_CASES = ("first ask", "link 30d by day", "link 7d by hour", "link 7d preset", "campaign 30d by day")
+
+
+def zone_table(queries: AnalyticsQueries, n_links: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Milliseconds of the pages of ``ZONE_CASES`` in each of ``ZONES``: the first ask once,
+    the others the median of ``repeat``."""
+    ids = [f"{CAMPAIGN_LINK_PREFIX}{n:010d}" for n in range(n_links)]
+    # A preset is a range back from now, to the millisecond: no rollup can answer its edges.
+    preset_end = END - timedelta(hours=5, minutes=7, seconds=3, milliseconds=211)
+    table = {}
+    for tz in ZONES:
+        end = datetime(END.year, END.month, END.day, tzinfo=_zone(tz))
+
+        def link(start: datetime, end: datetime, interval: str, tz: str = tz) -> Callable[[], object]:
+            return lambda: queries.link_analytics(
+                TENANT, BIG_LINK, start, end, interval, tz, campaign=BIG_CAMPAIGN
+            )
+
+        def campaign(start: datetime, end: datetime, tz: str = tz) -> Callable[[], object]:
+            return lambda: queries.campaign_analytics(TENANT, CAMPAIGN, ids, start, end, "day", tz)
+
+        started = time.perf_counter()
+        link(end - timedelta(days=30), end, "day")()
+        row = {"first ask": (time.perf_counter() - started) * 1000}
+        pages = {
+            "link 30d by day": link(end - timedelta(days=30), end, "day"),
+            "link 7d by hour": link(end - timedelta(days=7), end, "hour"),
+            "link 7d preset": link(preset_end - timedelta(days=7), preset_end, "day"),
+            "campaign 30d by day": campaign(end - timedelta(days=30), end),
+        }
+        row.update({name: measure(call, repeat)["median_ms"] for name, call in pages.items()})
+        table[tz] = row
+    return table
+
+
+def print_zones(zones: dict[str, dict[str, float]]) -> None:
+    width = max(map(len, zones))
+    print(f"\n{'zone (ms)':<{width}}  " + "  ".join(ZONE_CASES))
+    for tz, row in zones.items():
+        cells = "  ".join(f"{row[case]:>{len(case)}.1f}" for case in ZONE_CASES)
+        print(f"{tz:<{width}}  {cells}")
 
 
 def _zone(name: str) -> Any:
