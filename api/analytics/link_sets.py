@@ -23,9 +23,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from smartlinks.query_parameters import MAX_PARAMETER_CHARS
+
 PLACEHOLDER = "{links:Array(String)}"
-# Characters of one parameter: 128 KiB less room for the URL encoding of the brackets.
-MAX_PARAMETER = 120_000
 _PLAIN = re.compile(r"[0-9A-Za-z_-]+")
 
 
@@ -71,15 +71,15 @@ class _Unescaped:
 
 
 def _parts(ids: list[str]) -> list[tuple[bool, list[str]]]:
-    """The ids in runs of one kind (plain or not) of at most ``MAX_PARAMETER`` characters
+    """The ids in runs of one kind (plain or not) of at most ``MAX_PARAMETER_CHARS`` characters
     once formatted (an id that needs escaping is counted at twice its length, the worst
     case, plus quotes and a comma)."""
     parts: list[tuple[bool, list[str]]] = []
-    size = MAX_PARAMETER
+    size = MAX_PARAMETER_CHARS
     for link_id in ids:
         plain = _PLAIN.fullmatch(link_id) is not None
         cost = len(link_id) + 1 if plain else 2 * len(link_id) + 3
-        if size + cost > MAX_PARAMETER or parts[-1][0] != plain:
+        if size + cost > MAX_PARAMETER_CHARS or parts[-1][0] != plain:
             parts.append((plain, []))
             size = 0
         parts[-1][1].append(link_id)

@@ -26,7 +26,7 @@ from api import campaigns
 from api.analytics import breakdowns, sql
 from api.analytics.buckets import split_days
 from api.analytics.funnel import FunnelQueries, side_threads
-from api.analytics.link_sets import MAX_PARAMETER, LinkSet
+from api.analytics.link_sets import LinkSet
 from api.analytics.query import AnalyticsQueries
 from api.analytics_routes import AnalyticsClickCounter
 from api.app import ApiContext, create_api
@@ -36,6 +36,7 @@ from consumer.link_changes import AnalyticsLinkChanges
 from smartlinks.changes import InProcessChangeFeed
 from smartlinks.clickhouse import Client, connect, migrate
 from smartlinks.outbox import ChangeRelay
+from smartlinks.query_parameters import MAX_PARAMETER_CHARS
 from smartlinks.settings import Settings
 from smartlinks.store.sqlite import SQLiteLinkStore
 from tests.api.conftest import Account, ServedStore, create, error_of
@@ -448,10 +449,10 @@ def test_an_unauthenticated_request_is_refused(analytics_api: AnalyticsApi) -> N
 def test_a_set_larger_than_one_parameter_is_read_whole(analytics_api: AnalyticsApi, spring: Campaign) -> None:
     """Thousands of ids go as several parameters joined in SQL: the same figures."""
     ids = [link["id"] for link in spring.links]
-    padding = [f"{n:032x}" for n in range(2 * MAX_PARAMETER // 35)]  # links without clicks
+    padding = [f"{n:032x}" for n in range(2 * MAX_PARAMETER_CHARS // 35)]  # links without clicks
     big = LinkSet([*padding[: len(padding) // 2], *ids, *padding[len(padding) // 2 :]])
     assert len(big.params) >= 2
-    assert all(len(str(value)) <= MAX_PARAMETER for value in big.params.values())
+    assert all(len(str(value)) <= MAX_PARAMETER_CHARS for value in big.params.values())
     start, end = START, START + timedelta(days=30)
     queries = analytics_api.queries
     assert queries.analytics(spring.account.id, big, start, end) == queries.analytics(
