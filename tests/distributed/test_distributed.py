@@ -23,7 +23,7 @@ import msgspec
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC, ClickEvent
+from schemas.events import CLICKS_TOPIC, DEAD_LETTER_TOPIC, ClickEvent, InvalidEvent
 from smartlinks.ids import new_id
 from tests.support.burst import burst
 from tests.support.deployment import deployment_env
@@ -391,7 +391,10 @@ def test_a_conversion_read_before_its_click_waits_for_it(cluster: Cluster, kafka
             while time.monotonic() < deadline:
                 for records in (await consumer.getmany(timeout_ms=500)).values():
                     for record in records:
-                        event = ClickEvent.from_json(record.value or b"")
+                        try:
+                            event = ClickEvent.from_json(record.value or b"")
+                        except InvalidEvent:
+                            continue  # another test's poison message: the topic is shared
                         if event.link_id == link["id"]:
                             return event
             raise AssertionError("the redirect's click never reached Kafka")
