@@ -12,7 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from consumer.enrich.row import ClickRow
+from consumer.ingest import ClickIngest
 from smartlinks.clickhouse import Client, connect, migrate
+from tests.clickhouse import truth
 from tests.clickhouse.databases import new_database
 
 
@@ -30,3 +33,22 @@ def clickhouse(clickhouse_database: tuple[str, str]) -> Iterator[Client]:
     migrate(client)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[ClickRow]:
+    """The generated clicks the analytics are checked against (tests/clickhouse/truth.py)."""
+    return truth.generate()
+
+
+@pytest.fixture(scope="module")
+def loaded(clickhouse_url: str, rows: list[ClickRow]) -> Iterator[Client]:
+    """One database with the generated clicks for the whole module: the tests only read."""
+    with new_database(clickhouse_url) as name:
+        client = connect(clickhouse_url, name)
+        migrate(client)
+        sink = ClickIngest(client)
+        for batch in truth.batches(rows, 500):
+            sink.insert(batch)
+        yield client
+        client.close()

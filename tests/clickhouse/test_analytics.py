@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,30 +13,9 @@ from consumer.ingest import ClickIngest
 from smartlinks.clickhouse import Client, connect, migrate
 from tests.clickhouse import truth
 from tests.clickhouse.databases import new_database
+from tests.clickhouse.truth import local
 
 pytestmark = pytest.mark.clickhouse
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[ClickRow]:
-    return truth.generate()
-
-
-@pytest.fixture(scope="module")
-def loaded(clickhouse_url: str, rows: list[ClickRow]) -> Iterator[Client]:
-    """One database with the generated clicks for the whole module: the tests only read."""
-    with new_database(clickhouse_url) as name:
-        client = connect(clickhouse_url, name)
-        migrate(client)
-        sink = ClickIngest(client)
-        for batch in truth.batches(rows, 500):
-            sink.insert(batch)
-        yield client
-        client.close()
-
-
-def local(tz: str, year: int, month: int, day: int) -> datetime:
-    return datetime(year, month, day, tzinfo=ZoneInfo(tz))
 
 
 # (tz, interval, start, end): rollup-friendly ranges, ones that need raw edges, and ones

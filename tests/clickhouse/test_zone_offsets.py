@@ -9,42 +9,16 @@ quarter tables; the raw table answers the same ranges for comparison.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from api.analytics import AnalyticsQueries
 from api.analytics.buckets import make_buckets
 from consumer.enrich.row import ClickRow
-from consumer.ingest import ClickIngest
-from smartlinks.clickhouse import Client, connect, migrate
+from smartlinks.clickhouse import Client
 from tests.clickhouse import truth
-from tests.clickhouse.databases import new_database
+from tests.clickhouse.truth import local
 
 pytestmark = pytest.mark.clickhouse
-
-
-@pytest.fixture(scope="module")
-def rows() -> list[ClickRow]:
-    return truth.generate()
-
-
-@pytest.fixture(scope="module")
-def loaded(clickhouse_url: str, rows: list[ClickRow]) -> Iterator[Client]:
-    with new_database(clickhouse_url) as name:
-        client = connect(clickhouse_url, name)
-        migrate(client)
-        sink = ClickIngest(client)
-        for batch in truth.batches(rows, 500):
-            sink.insert(batch)
-        yield client
-        client.close()
-
-
-def local(tz: str, year: int, month: int, day: int) -> datetime:
-    return datetime(year, month, day, tzinfo=ZoneInfo(tz))
 
 
 # Hour buckets are asked only away from a DST change that sets clocks back: there a local

@@ -38,6 +38,11 @@ SYSTEMS = ["Android", "iOS", "Windows", ""]
 REFERRERS = ["", "wa.me", "t.co", "google.com"]
 
 
+def local(tz: str, year: int, month: int, day: int) -> datetime:
+    """Midnight of that date in zone ``tz``."""
+    return datetime(year, month, day, tzinfo=ZoneInfo(tz))
+
+
 def ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
