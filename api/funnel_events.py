@@ -41,6 +41,7 @@ from api.responses import json_response
 from api.routing import resource
 from api.validation import read_object, timestamp, wrong_type
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
+from smartlinks.ids import HEX_ID
 from smartlinks.models import Tenant, to_ms, utcnow
 from smartlinks.recorded_events import recorded_ids
 
@@ -50,7 +51,6 @@ MAX_FUTURE = timedelta(days=1)
 MAX_AGE = timedelta(days=400)
 _DECIMAL = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,4})?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_CLICK_ID = re.compile(r"[0-9a-f]{32}")
 _DAY_MS = 86_400_000
 
 _SHAPES: dict[str, type[Delivered] | type[Conversion]] = {DELIVERED: Delivered, CONVERSION: Conversion}
@@ -210,7 +210,7 @@ def _value(value: Any, currency: Any) -> tuple[str | None, str | None]:
 def _click_id(value: Any) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not _CLICK_ID.fullmatch(value.lower()):
+    if not isinstance(value, str) or not HEX_ID.fullmatch(value.lower()):
         raise ApiError(
             422, "invalid_click_id", "click_id is the sl_click value: 32 hex characters.", "click_id"
         )

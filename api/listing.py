@@ -10,19 +10,19 @@ from api import cursors
 from api.bodies.links import MAX_TAG
 from api.errors import ApiError, ErrorCode
 from api.validation import CONTROL
+from smartlinks.ids import HEX_ID
 from smartlinks.store.base import LinkQuery
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_FILTER = 200
-_ID = re.compile(r"[0-9a-f]{32}")
 _CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LIMIT = re.compile(r"[0-9]{1,4}")
 
 
 def is_id(text: str) -> bool:
     """Whether ``text`` can be one of our ids; anything else is known absent without a lookup."""
-    return _ID.fullmatch(text) is not None
+    return HEX_ID.fullmatch(text) is not None
 
 
 def encode_cursor(last_id: str) -> str:

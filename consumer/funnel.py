@@ -22,7 +22,6 @@ The methods are synchronous; the consumer calls them from a worker thread.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from consumer.enrich.useragent import UserAgentParser
 from schemas.clickhouse import CONVERSION_COLUMNS, DELIVERY_COLUMNS
 from schemas.events import CONVERSION, DELIVERED, FunnelEvent
 from smartlinks.clickhouse import Client
+from smartlinks.ids import HEX_ID
 from smartlinks.models import from_ms
 from smartlinks.query_parameters import UUID_CHARS, pair_chars, parameter_batches, string_chars
 from smartlinks.recorded_events import recorded_ids
@@ -43,9 +43,6 @@ from smartlinks.recorded_events import recorded_ids
 Describe = Callable[[str, str], tuple[str, str, str, str]]
 _NO_DESCRIPTION = ("", "", "", "")
 _EPOCH_MS = 0
-# A click id as the redirect writes it; anything else names no click (and would not
-# parse as a UUID in the query).
-_CLICK_ID = re.compile(r"[0-9a-f]{32}")
 # Whether a conversion whose click id names no stored click may wait for it.
 MayWait = Callable[[FunnelEvent], bool]
 
@@ -215,7 +212,9 @@ class FunnelSink:
         primary-key lookup in ``inserted_clicks`` (consumer/dedup.py), which also holds the
         ids of clicks of deleted links, never stored."""
         found: set[str] = set()
-        valid = sorted({c for c in click_ids if _CLICK_ID.fullmatch(c)})
+        # Anything but a click id as the redirect writes it names no click (and would not
+        # parse as a UUID in the query).
+        valid = sorted({c for c in click_ids if HEX_ID.fullmatch(c)})
         for chunk in parameter_batches(valid, _uuid_chars):
             rows = self.client.query(
                 f"SELECT DISTINCT lower(hex(event_id)) FROM {FINISHED_TABLE}"
@@ -229,7 +228,7 @@ class FunnelSink:
         found: dict[tuple[str, str], Click] = {}
         by_tenant: dict[str, set[str]] = defaultdict(set)
         for event in events:
-            if _CLICK_ID.fullmatch(event.click_id or ""):
+            if HEX_ID.fullmatch(event.click_id or ""):
                 by_tenant[event.tenant_id].add(event.click_id or "")
         for tenant_id, ids in by_tenant.items():
             for chunk in parameter_batches(sorted(ids), _uuid_chars):

@@ -42,6 +42,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from schemas.events import FunnelEvent
+from smartlinks.ids import uuid7_time_ms
 
 # Held conversions are looked for again this often (seconds): the click consumer inserts
 # a batch every SMARTLINKS_CONSUMER_MAX_WAIT_MS (0.5 s) when busy, and each look is one
@@ -58,7 +59,7 @@ def click_time_ms(click_id: str | None) -> int | None:
     redirect writes it (32 lowercase hex digits)."""
     if not click_id or not _UUID7.fullmatch(click_id):
         return None
-    return int(click_id[:12], 16)
+    return uuid7_time_ms(click_id)
 
 
 @dataclass(slots=True)

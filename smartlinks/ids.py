@@ -7,6 +7,7 @@ ClickHouse inserts of event ids arrive nearly in order.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 import uuid
@@ -38,6 +39,10 @@ def uuid7_int(now_ms: int | None = None) -> int:
 
 def uuid7() -> uuid.UUID:
     return uuid.UUID(int=uuid7_int())
+
+
+# An id as the API shows it and events carry it (new_id): anything else names no record.
+HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def new_id() -> str:
